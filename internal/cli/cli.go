@@ -1,0 +1,75 @@
+// Package cli holds bulkhead's commands: each parses its flags and calls one
+// library function, then hands the report to policy and a writer. It owns the
+// exit codes and the hinted, one-line errors users see.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, documented in --help and the README.
+const (
+	ExitOK       = 0 // nothing at or above the --fail-on threshold
+	ExitError    = 1 // an operational error
+	ExitUsage    = 2 // a usage error
+	ExitFindings = 3 // findings at or above the threshold remain
+)
+
+// Version is set at build time with -ldflags "-X .../internal/cli.Version=...".
+var Version = "dev"
+
+// usageError marks errors caused by the command line itself.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+// errFindings is returned when findings at or above the threshold remain.
+var errFindings = errors.New("findings at or above the --fail-on threshold")
+
+const exitCodesHelp = `Exit codes:
+  0  nothing at or above the --fail-on threshold
+  1  an operational error (missing image, daemon down, unreadable file)
+  2  a usage error (unknown flag, bad argument)
+  3  findings at or above the --fail-on threshold remain`
+
+// Main runs bulkhead with args and returns the process exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRoot(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, errFindings):
+		return ExitFindings
+	}
+	fmt.Fprintf(stderr, "bulkhead: %v\n", err)
+	var u usageError
+	if errors.As(err, &u) {
+		return ExitUsage
+	}
+	return ExitError
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "bulkhead",
+		Short:         "Container security from Dockerfile to runtime, in one binary",
+		Long:          "bulkhead scans images and source trees, lints Dockerfiles and compose files,\naudits the Docker host and watches running containers.\n\n" + exitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
+	})
+	return root
+}
