@@ -77,6 +77,10 @@ type Suppressed struct {
 	By string `json:"by"`
 	// Statement is the reason given by the ignore entry or VEX statement.
 	Statement string `json:"statement,omitempty"`
+	// VEX is the VEX statement that suppressed the finding, when By is "vex".
+	VEX *VEXStatement `json:"vex,omitempty"`
+	// Expires is the date an ignore-file entry stops suppressing, when set.
+	Expires string `json:"expires,omitempty"`
 }
 
 // Report is the result of one bulkhead command.
