@@ -1,0 +1,209 @@
+// Package lockfile holds what the lockfile and manifest extractors share:
+// the Result of a parse (packages plus the entries that were deliberately
+// skipped, with a reason), a bounded read of the input, and small helpers for
+// package URLs and version checks.
+//
+// Each format lives in its own subpackage (npm, yarn, pnpm, requirements,
+// poetry, pipenv, uv, gomod, gemfile, cargo, composer, nuget, pom) whose New
+// returns an inventory.Extractor; package lockfile/list returns them all.
+//
+// Conventions shared by every extractor in the tree:
+//
+//   - Only concrete versions are reported. Entries whose version is a range,
+//     or that come from a git repository, a local path, a workspace or a link,
+//     are not packages of a registry and are left out; each such entry is
+//     recorded in Result.Skipped with its reason, which the Parse method of
+//     every extractor (see Parser) returns. Extract drops Skipped.
+//   - Relationship is "direct" or "transitive" only where the file itself
+//     says so; otherwise it is empty.
+//   - Metadata["scope"] is "dev" for development-only packages (npm dev,
+//     Pipfile develop, composer packages-dev, ...) and the declared scope
+//     for Maven ("test", "provided", ...). Format-specific keys are
+//     documented in each subpackage.
+//   - Files larger than MaxFileBytes (or the Input's MaxBytes, if smaller)
+//     are refused with an error wrapping inventory.ErrTooLarge.
+package lockfile
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/package-url/packageurl-go"
+)
+
+// MaxFileBytes is the largest lockfile or manifest read (64 MiB).
+const MaxFileBytes = 64 << 20
+
+// Result is what one lockfile yields.
+type Result struct {
+	// Packages are the packages with concrete versions.
+	Packages []inventory.Package
+	// Skipped are the entries left out, with the reason.
+	Skipped []Skip
+}
+
+// Skip is one entry of a lockfile that was not reported as a package.
+type Skip struct {
+	// Name is the package name, when known.
+	Name string `json:"name,omitempty"`
+	// Spec is the version, requirement line or source as written.
+	Spec string `json:"spec,omitempty"`
+	// Reason says why, in a few words ("not pinned", "git dependency", ...).
+	Reason string `json:"reason"`
+	// Line is the 1-based line in the file, for line-oriented formats.
+	Line int `json:"line,omitempty"`
+}
+
+// Parser is implemented by every extractor in this tree in addition to
+// inventory.Extractor: it returns the skipped entries as well.
+type Parser interface {
+	Parse(ctx context.Context, in *inventory.Input) (*Result, error)
+}
+
+// ReadAll reads the whole input, refusing more than the smaller of
+// MaxFileBytes and in.MaxBytes.
+func ReadAll(in *inventory.Input) ([]byte, error) {
+	limit := int64(MaxFileBytes)
+	if in.MaxBytes > 0 && in.MaxBytes < limit {
+		limit = in.MaxBytes
+	}
+	if in.Size > limit {
+		return nil, fmt.Errorf("read %q: %d bytes: %w (limit %d bytes)", in.Path, in.Size, inventory.ErrTooLarge, limit)
+	}
+	if in.Reader == nil {
+		return nil, fmt.Errorf("read %q: no reader", in.Path)
+	}
+	b, err := io.ReadAll(io.LimitReader(in.Reader, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %q: %w", in.Path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("read %q: %w (limit %d bytes)", in.Path, inventory.ErrTooLarge, limit)
+	}
+	return b, nil
+}
+
+// PURL returns the package URL string for the given parts.
+func PURL(typ, namespace, name, version string) string {
+	return packageurl.NewPackageURL(typ, namespace, name, version, nil, "").ToString()
+}
+
+// NPMPURL splits an npm name ("@scope/name" or "name") into namespace and
+// name and returns its package URL.
+func NPMPURL(name, version string) string {
+	ns, n := "", name
+	if strings.HasPrefix(name, "@") {
+		if i := strings.IndexByte(name, '/'); i > 0 {
+			ns, n = name[:i], name[i+1:]
+		}
+	}
+	return PURL(packageurl.TypeNPM, ns, n, version)
+}
+
+// NormalizePyPI returns the PEP 503 normalised form of a Python project
+// name: lower case, with every run of '-', '_' and '.' replaced by one '-'.
+func NormalizePyPI(name string) string {
+	var b strings.Builder
+	b.Grow(len(name))
+	sep := false
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '-' || c == '_' || c == '.':
+			sep = true
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if sep && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		sep = false
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// PyPIPURL returns the package URL of a Python project, name normalised.
+func PyPIPURL(name, version string) string {
+	return PURL(packageurl.TypePyPi, "", NormalizePyPI(name), version)
+}
+
+// IsNPMVersion reports whether v looks like a concrete semver version as npm
+// records it (1.2.3, 1.2.3-beta.1, 1.2.3+build), not a range, tag, URL or
+// path.
+func IsNPMVersion(v string) bool {
+	if v == "" || v[0] < '0' || v[0] > '9' {
+		return false
+	}
+	dots := 0
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '-', c == '+':
+		case c == '.':
+			dots++
+		default:
+			return false
+		}
+	}
+	return dots >= 2
+}
+
+// Dedup keeps the first package of each Name and Version pair, and merges
+// into it the facts that later duplicates add: a "direct" relationship wins
+// over "transitive", and DependsOn is the union. It keeps the input order.
+func Dedup(pkgs []inventory.Package) []inventory.Package {
+	type key struct{ name, version string }
+	idx := make(map[key]int, len(pkgs))
+	out := pkgs[:0:0]
+	for _, p := range pkgs {
+		k := key{p.Name, p.Version}
+		i, ok := idx[k]
+		if !ok {
+			idx[k] = len(out)
+			out = append(out, p)
+			continue
+		}
+		q := &out[i]
+		if p.Relationship == "direct" || q.Relationship == "" {
+			q.Relationship = p.Relationship
+		}
+		if len(p.DependsOn) > 0 {
+			q.DependsOn = SortedUnique(append(append([]string(nil), q.DependsOn...), p.DependsOn...))
+		}
+	}
+	return out
+}
+
+// SortedUnique sorts s and removes duplicates and empty strings; it returns
+// nil for an empty result.
+func SortedUnique(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	sort.Strings(s)
+	out := s[:0]
+	for _, v := range s {
+		if v == "" || (len(out) > 0 && v == out[len(out)-1]) {
+			continue
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// Base returns the last element of a slash-separated path, cheaply.
+func Base(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
