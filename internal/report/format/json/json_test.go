@@ -7,9 +7,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	jsonfmt "github.com/bulkhead-sec/bulkhead/internal/report/format/json"
-	"github.com/bulkhead-sec/bulkhead/internal/report/format/formattest"
 	"github.com/bulkhead-sec/bulkhead/internal/report"
+	"github.com/bulkhead-sec/bulkhead/internal/report/format/formattest"
+	jsonfmt "github.com/bulkhead-sec/bulkhead/internal/report/format/json"
 )
 
 func TestGolden(t *testing.T) {

@@ -1,0 +1,582 @@
+// Package table writes a report for people at a terminal: what was scanned,
+// how many packages, the findings grouped by kind and severity in columns
+// fitted to the terminal width, compliance results by section with a score,
+// what was not scanned and why, warnings, and a one-line summary.
+package table
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/bulkhead-sec/bulkhead/internal/report"
+)
+
+// Options are the options all formats share; table uses Color, Width,
+// ShowPackages and ShowSuppressed.
+type Options = report.WriteOptions
+
+// DefaultWidth is the width used when Options.Width is zero.
+const DefaultWidth = 120
+
+const minWidth = 40
+
+// Write writes r as text tables.
+func Write(w io.Writer, r *report.Report, opts Options) error {
+	if opts.Width <= 0 {
+		opts.Width = DefaultWidth
+	}
+	if opts.Width < minWidth {
+		opts.Width = minWidth
+	}
+	bw := bufio.NewWriter(w)
+	p := &printer{w: bw, opts: opts}
+	p.target(r)
+	p.packages(r)
+	p.findings(r)
+	p.suppressed(r)
+	p.scanners(r)
+	p.warnings(r)
+	p.summary(r)
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	return nil
+}
+
+type printer struct {
+	w    *bufio.Writer
+	opts Options
+}
+
+func (p *printer) line(format string, args ...any) {
+	fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+func (p *printer) heading(s string) {
+	p.line("")
+	p.line("%s", p.bold(s))
+	p.line("%s", strings.Repeat("─", min(utf8.RuneCountInString(s), p.opts.Width)))
+}
+
+func (p *printer) bold(s string) string {
+	if !p.opts.Color {
+		return s
+	}
+	return "\x1b[1m" + s + "\x1b[0m"
+}
+
+func (p *printer) target(r *report.Report) {
+	t := r.Target
+	kind := t.Kind
+	if kind == "" {
+		kind = "target"
+	}
+	p.line("%s %s (%s)", p.bold("Target:"), clean(t.Name), kind)
+	if t.Digest != "" {
+		p.line("Digest: %s", clean(t.Digest))
+	}
+	if t.OS != nil {
+		p.line("OS:     %s", clean(osName(t.OS)))
+	}
+	if t.Kind == report.KindImage || len(t.Layers) > 0 {
+		p.line("Layers: %d", len(t.Layers))
+	}
+}
+
+func osName(o *inventory.OS) string {
+	if o.PrettyName != "" {
+		return o.PrettyName
+	}
+	s := o.ID
+	if o.VersionID != "" {
+		s += " " + o.VersionID
+	}
+	if o.Distroless {
+		s += " (distroless)"
+	}
+	return s
+}
+
+func (p *printer) packages(r *report.Report) {
+	byType := map[string]int{}
+	for _, pkg := range r.Packages {
+		byType[pkg.Type]++
+	}
+	types := make([]string, 0, len(byType))
+	for t := range byType {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	parts := make([]string, len(types))
+	for i, t := range types {
+		name := t
+		if name == "" {
+			name = "other"
+		}
+		parts[i] = fmt.Sprintf("%s %d", clean(name), byType[t])
+	}
+	s := fmt.Sprintf("Packages: %d", len(r.Packages))
+	if len(parts) > 0 {
+		s += " (" + strings.Join(parts, ", ") + ")"
+	}
+	p.line("%s", s)
+	if !p.opts.ShowPackages || len(r.Packages) == 0 {
+		return
+	}
+	pkgs := append([]inventory.Package(nil), r.Packages...)
+	sort.SliceStable(pkgs, func(i, j int) bool {
+		a, b := pkgs[i], pkgs[j]
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.Path < b.Path
+	})
+	p.heading("Packages")
+	t := &grid{header: []string{"TYPE", "NAME", "VERSION", "LICENSE", "PATH"}, flex: 4}
+	for _, pkg := range pkgs {
+		t.rows = append(t.rows, []string{pkg.Type, pkg.Name, pkg.Version, strings.Join(pkg.Licenses, ", "), pkg.Path})
+	}
+	p.grid(t, nil)
+}
+
+var kindOrder = []struct {
+	kind  finding.Kind
+	title string
+}{
+	{finding.Vulnerability, "Vulnerabilities"},
+	{finding.Secret, "Secrets"},
+	{finding.Misconfiguration, "Misconfigurations"},
+	{finding.Runtime, "Runtime alerts"},
+}
+
+func (p *printer) findings(r *report.Report) {
+	byKind := map[finding.Kind][]finding.Finding{}
+	for _, f := range r.Findings {
+		byKind[f.Kind] = append(byKind[f.Kind], f)
+	}
+	for _, k := range kindOrder {
+		fs := byKind[k.kind]
+		delete(byKind, k.kind)
+		if len(fs) == 0 {
+			continue
+		}
+		sortBySeverity(fs)
+		p.heading(fmt.Sprintf("%s (%d)", k.title, len(fs)))
+		p.kindTable(k.kind, fs)
+	}
+	if fs := byKind[finding.Compliance]; len(fs) > 0 {
+		delete(byKind, finding.Compliance)
+		p.compliance(fs)
+	}
+	// Kinds this writer does not know still get shown.
+	var other []string
+	for k := range byKind {
+		other = append(other, string(k))
+	}
+	sort.Strings(other)
+	for _, k := range other {
+		fs := byKind[finding.Kind(k)]
+		sortBySeverity(fs)
+		p.heading(fmt.Sprintf("%s (%d)", clean(k), len(fs)))
+		p.kindTable(finding.Kind(k), fs)
+	}
+}
+
+func sortBySeverity(fs []finding.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity > fs[j].Severity })
+}
+
+func (p *printer) kindTable(k finding.Kind, fs []finding.Finding) {
+	var t *grid
+	switch k {
+	case finding.Vulnerability:
+		t = &grid{header: []string{"SEVERITY", "ID", "PACKAGE", "INSTALLED", "FIXED", "TITLE"}, flex: 5}
+		for _, f := range fs {
+			var name, inst string
+			if f.Package != nil {
+				name, inst = f.Package.Name, f.Package.Version
+			}
+			fix := f.Fix
+			if fix == "" && f.Package != nil {
+				fix = f.Package.FixedVersion
+			}
+			if fix == "" {
+				fix = "-"
+			}
+			t.rows = append(t.rows, []string{f.Severity.String(), f.ID, name, inst, fix, f.Title})
+		}
+	case finding.Secret:
+		t = &grid{header: []string{"SEVERITY", "ID", "LOCATION", "EVIDENCE"}, flex: 3}
+		for _, f := range fs {
+			// Evidence is redacted by the secret scanner already.
+			t.rows = append(t.rows, []string{f.Severity.String(), f.ID, f.Location.String(), f.Evidence})
+		}
+	default:
+		t = &grid{header: []string{"SEVERITY", "ID", "LOCATION", "TITLE"}, flex: 3}
+		for _, f := range fs {
+			t.rows = append(t.rows, []string{f.Severity.String(), f.ID, f.Location.String(), f.Title})
+		}
+	}
+	p.grid(t, func(row []string) string { return row[0] })
+}
+
+// section is a compliance section: the id before the first dot.
+func section(id string) string {
+	if i := strings.IndexByte(id, '.'); i > 0 {
+		return id[:i]
+	}
+	return id
+}
+
+func (p *printer) compliance(fs []finding.Finding) {
+	secs := map[string][]finding.Finding{}
+	for _, f := range fs {
+		s := section(f.ID)
+		secs[s] = append(secs[s], f)
+	}
+	names := make([]string, 0, len(secs))
+	for s := range secs {
+		names = append(names, s)
+	}
+	sort.Slice(names, func(i, j int) bool { return idLess(names[i], names[j]) })
+	pass, scored := 0, 0
+	for _, f := range fs {
+		switch f.Status {
+		case finding.StatusPass:
+			pass++
+			scored++
+		case finding.StatusFail, finding.StatusWarn:
+			scored++
+		}
+	}
+	p.heading(fmt.Sprintf("Compliance (%d checks): %d/%d passed", len(fs), pass, scored))
+	t := &grid{header: []string{"RESULT", "ID", "SEVERITY", "TITLE"}, flex: 3}
+	var sectionRows []int
+	for _, s := range names {
+		checks := secs[s]
+		sort.SliceStable(checks, func(i, j int) bool { return idLess(checks[i].ID, checks[j].ID) })
+		sp, ss := 0, 0
+		for _, f := range checks {
+			switch f.Status {
+			case finding.StatusPass:
+				sp++
+				ss++
+			case finding.StatusFail, finding.StatusWarn:
+				ss++
+			}
+		}
+		sectionRows = append(sectionRows, len(t.rows))
+		t.rows = append(t.rows, []string{"", "Section " + s, "", fmt.Sprintf("%d/%d passed", sp, ss)})
+		for _, f := range checks {
+			status := string(f.Status)
+			if status == "" {
+				status = string(finding.StatusFail)
+			}
+			t.rows = append(t.rows, []string{status, f.ID, f.Severity.String(), f.Title})
+		}
+	}
+	p.grid(t, func(row []string) string {
+		switch finding.Status(row[0]) {
+		case finding.StatusFail:
+			return "HIGH"
+		case finding.StatusWarn:
+			return "MEDIUM"
+		case finding.StatusPass:
+			return "PASS"
+		}
+		return ""
+	})
+}
+
+// idLess orders dotted ids numerically where they are numbers: 1.2 < 1.10.
+func idLess(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		if as[i] == bs[i] {
+			continue
+		}
+		var x, y int
+		_, errx := fmt.Sscanf(as[i], "%d", &x)
+		_, erry := fmt.Sscanf(bs[i], "%d", &y)
+		if errx == nil && erry == nil && x != y {
+			return x < y
+		}
+		return as[i] < bs[i]
+	}
+	return len(as) < len(bs)
+}
+
+func (p *printer) suppressed(r *report.Report) {
+	if len(r.Suppressed) == 0 {
+		return
+	}
+	by := map[string]int{}
+	for _, s := range r.Suppressed {
+		by[s.By]++
+	}
+	keys := make([]string, 0, len(by))
+	for k := range by {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d by %s", by[k], clean(k))
+	}
+	p.line("")
+	p.line("Suppressed by policy: %d (%s)", len(r.Suppressed), strings.Join(parts, ", "))
+	if !p.opts.ShowSuppressed {
+		return
+	}
+	t := &grid{header: []string{"SEVERITY", "ID", "BY", "LOCATION", "STATEMENT"}, flex: 4}
+	for _, s := range r.Suppressed {
+		st := s.Statement
+		if s.VEX != nil {
+			st = strings.TrimSpace(s.VEX.Status + " " + s.VEX.Justification + ": " + st)
+		}
+		if s.Expires != "" {
+			st += " (until " + s.Expires + ")"
+		}
+		t.rows = append(t.rows, []string{s.Finding.Severity.String(), s.Finding.ID, s.By, s.Finding.Location.String(), st})
+	}
+	p.grid(t, func(row []string) string { return row[0] })
+}
+
+func (p *printer) scanners(r *report.Report) {
+	var lines []string
+	for _, s := range r.Scanners {
+		switch s.State {
+		case report.StateSkipped:
+			lines = append(lines, fmt.Sprintf("%s: NOT SCANNED — %s", clean(s.Name), clean(reason(s))))
+		case report.StateFailed:
+			lines = append(lines, fmt.Sprintf("%s: FAILED — %s", clean(s.Name), clean(reason(s))))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	p.heading("Not scanned")
+	for _, l := range lines {
+		p.line("%s", p.color("HIGH", l))
+	}
+}
+
+func reason(s report.ScannerStatus) string {
+	if s.Reason == "" {
+		return "no reason given"
+	}
+	return s.Reason
+}
+
+func (p *printer) warnings(r *report.Report) {
+	if len(r.Warnings) == 0 {
+		return
+	}
+	p.heading(fmt.Sprintf("Warnings (%d)", len(r.Warnings)))
+	for _, w := range r.Warnings {
+		p.line("- %s", clean(w))
+	}
+}
+
+func (p *printer) summary(r *report.Report) {
+	counts, n := r.ActionableCounts()
+	p.line("")
+	p.line("%s", p.bold(Summary(counts, n)))
+}
+
+// Summary is the one-line tally: "N findings: C critical, H high, ...".
+func Summary(counts map[finding.Severity]int, total int) string {
+	noun := "findings"
+	if total == 1 {
+		noun = "finding"
+	}
+	var parts []string
+	for s := finding.Critical; s >= finding.Unknown; s-- {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[s], strings.ToLower(s.String())))
+	}
+	return fmt.Sprintf("%d %s: %s", total, noun, strings.Join(parts, ", "))
+}
+
+// color wraps s in the ANSI colour of a severity name when colours are on.
+func (p *printer) color(sev, s string) string {
+	if !p.opts.Color {
+		return s
+	}
+	var code string
+	switch sev {
+	case "CRITICAL":
+		code = "1;31"
+	case "HIGH":
+		code = "31"
+	case "MEDIUM":
+		code = "33"
+	case "LOW":
+		code = "34"
+	case "PASS":
+		code = "32"
+	default:
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+// grid is a table whose flex column shrinks (or wraps) to fit the width.
+type grid struct {
+	header []string
+	rows   [][]string
+	flex   int
+}
+
+// grid prints t; colorOf, when set, names the severity whose colour the
+// first cell of each row gets.
+func (p *printer) grid(t *grid, colorOf func(row []string) string) {
+	n := len(t.header)
+	widths := make([]int, n)
+	for i, h := range t.header {
+		widths[i] = utf8.RuneCountInString(h)
+	}
+	rows := make([][]string, len(t.rows))
+	for r, row := range t.rows {
+		rows[r] = make([]string, n)
+		for i := 0; i < n && i < len(row); i++ {
+			rows[r][i] = clean(row[i])
+			widths[i] = max(widths[i], utf8.RuneCountInString(rows[r][i]))
+		}
+	}
+	const gap = 2
+	total := func() int {
+		s := gap * (n - 1)
+		for _, w := range widths {
+			s += w
+		}
+		return s
+	}
+	// Shrink the flex column first, then the widest others one rune at a
+	// time, down to their floors; a table that still does not fit is
+	// printed as a list instead.
+	floors := make([]int, n)
+	for i := range widths {
+		switch i {
+		case 0:
+			floors[i] = widths[i]
+		case t.flex:
+			floors[i] = min(widths[i], 12)
+		default:
+			floors[i] = min(widths[i], 8)
+		}
+	}
+	for total() > p.opts.Width {
+		over := total() - p.opts.Width
+		if widths[t.flex] > floors[t.flex] {
+			widths[t.flex] = max(floors[t.flex], widths[t.flex]-over)
+			continue
+		}
+		widest := -1
+		for i, w := range widths {
+			if i != t.flex && w > floors[i] && (widest < 0 || w > widths[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			p.list(t.header, rows, colorOf)
+			return
+		}
+		widths[widest]--
+	}
+	p.row(t.header, widths, "", true)
+	for _, row := range rows {
+		sev := ""
+		if colorOf != nil {
+			sev = colorOf(row)
+		}
+		p.row(row, widths, sev, false)
+	}
+}
+
+// list prints rows one field a line, for terminals too narrow for columns.
+func (p *printer) list(header []string, rows [][]string, colorOf func(row []string) string) {
+	for _, row := range rows {
+		sev := ""
+		if colorOf != nil {
+			sev = colorOf(row)
+		}
+		for i, c := range row {
+			if c == "" {
+				continue
+			}
+			if i == 0 {
+				p.line("%s", p.color(sev, truncate(c, p.opts.Width)))
+				continue
+			}
+			label := strings.ToLower(header[i]) + ": "
+			p.line("  %s%s", label, truncate(c, p.opts.Width-2-utf8.RuneCountInString(label)))
+		}
+	}
+}
+
+func (p *printer) row(cells []string, widths []int, sev string, header bool) {
+	var b strings.Builder
+	for i, c := range cells {
+		c = truncate(c, widths[i])
+		pad := widths[i] - utf8.RuneCountInString(c)
+		if i == 0 && sev != "" {
+			c = p.color(sev, c)
+		}
+		if header {
+			c = p.bold(c)
+		}
+		b.WriteString(c)
+		if i < len(cells)-1 {
+			b.WriteString(strings.Repeat(" ", pad+2))
+		}
+	}
+	p.line("%s", strings.TrimRight(b.String(), " "))
+}
+
+func truncate(s string, w int) string {
+	if utf8.RuneCountInString(s) <= w {
+		return s
+	}
+	if w <= 1 {
+		return "…"
+	}
+	r := []rune(s)
+	return string(r[:w-1]) + "…"
+}
+
+// clean makes untrusted text safe for a terminal: control characters
+// (escape sequences from a hostile image, newlines) become visible escapes.
+func clean(s string) string {
+	ok := true
+	for _, r := range s {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\t' || r == '\r':
+			b.WriteByte(' ')
+		case unicode.IsControl(r) || r == utf8.RuneError:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

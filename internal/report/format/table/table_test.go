@@ -1,0 +1,96 @@
+package table_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/bulkhead-sec/bulkhead/internal/report"
+	"github.com/bulkhead-sec/bulkhead/internal/report/format/formattest"
+	"github.com/bulkhead-sec/bulkhead/internal/report/format/table"
+)
+
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		r    *report.Report
+		opts table.Options
+	}{
+		{"image.txt", formattest.Report(), table.Options{}},
+		{"image-narrow.txt", formattest.Report(), table.Options{Width: 72}},
+		{"image-packages.txt", formattest.Report(), table.Options{ShowPackages: true, ShowSuppressed: true}},
+		{"image-color.txt", formattest.Report(), table.Options{Color: true}},
+		{"fs.txt", formattest.Filesystem(), table.Options{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := table.Write(&buf, tt.r, tt.opts); err != nil {
+				t.Fatal(err)
+			}
+			formattest.Golden(t, tt.name, buf.Bytes())
+		})
+	}
+}
+
+func TestFitsWidth(t *testing.T) {
+	for _, width := range []int{40, 60, 80, 100, 160} {
+		var buf bytes.Buffer
+		if err := table.Write(&buf, formattest.Report(), table.Options{Width: width}); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(buf.String(), "\n") {
+			// Summary and status lines are prose and may wrap in the terminal.
+			if !strings.HasPrefix(l, "  ") && !strings.Contains(l, "  ") {
+				continue
+			}
+			if n := len([]rune(l)); n > width {
+				t.Errorf("width %d: line of %d runes: %q", width, n, l)
+			}
+		}
+	}
+}
+
+func TestNoColorWithoutOption(t *testing.T) {
+	var buf bytes.Buffer
+	if err := table.Write(&buf, formattest.Report(), table.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "\x1b[") {
+		t.Error("escape sequences written with Color off")
+	}
+}
+
+func TestHostileTextIsEscaped(t *testing.T) {
+	r := formattest.Filesystem()
+	r.Findings = []finding.Finding{{Kind: finding.Misconfiguration, ID: "X", Severity: finding.Low,
+		Title: "evil\x1b]0;pwned\x07title", Location: finding.Location{Path: "a\nb"}}}
+	r.Warnings = []string{"bad \x1b[2J warning"}
+	var buf bytes.Buffer
+	if err := table.Write(&buf, r, table.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(buf.String(), "\x1b\x07") {
+		t.Errorf("control characters reached the terminal:\n%q", buf.String())
+	}
+}
+
+func TestSummary(t *testing.T) {
+	tests := []struct {
+		counts map[finding.Severity]int
+		total  int
+		want   string
+	}{
+		{map[finding.Severity]int{}, 0, "0 findings: 0 critical, 0 high, 0 medium, 0 low, 0 info, 0 unknown"},
+		{map[finding.Severity]int{finding.High: 1}, 1, "1 finding: 0 critical, 1 high, 0 medium, 0 low, 0 info, 0 unknown"},
+		{map[finding.Severity]int{finding.Critical: 2, finding.Unknown: 3}, 5, "5 findings: 2 critical, 0 high, 0 medium, 0 low, 0 info, 3 unknown"},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, table.Summary(tt.counts, tt.total)); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	}
+}
