@@ -110,7 +110,7 @@ func TestFor(t *testing.T) {
 		"Red Hat": RPM, "Red Hat:rhel_aus:8.6::appstream": RPM, "AlmaLinux": RPM, "AlmaLinux:9": RPM,
 		"Rocky Linux": RPM, "SUSE": RPM, "SUSE:Linux Enterprise Server 15 SP5": RPM, "openSUSE": RPM,
 		"openSUSE:Leap 15.5": RPM,
-		"Go": Go, "npm": SemVer, "PyPI": PEP440, "Maven": Maven, "RubyGems": Gem,
+		"Go":                 Go, "npm": SemVer, "PyPI": PEP440, "Maven": Maven, "RubyGems": Gem,
 		"crates.io": SemVer, "Packagist": SemVer, "NuGet": SemVer,
 	}
 	for eco, want := range tests {
