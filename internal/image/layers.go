@@ -1,0 +1,150 @@
+package image
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+)
+
+// WalkLayer streams layer i once and calls fn for each entry. For a dir:
+// source, layer 0 is the directory. Whiteouts and opaque markers are
+// reported as such; hostile entries are skipped or flagged with a warning
+// in Stats; a limit stops the walk with an error wrapping ErrLimit (Stats
+// then holds what was seen).
+func (img *Image) WalkLayer(ctx context.Context, i int, limits Limits, fn WalkFunc) (Stats, error) {
+	if i < 0 || i >= len(img.Layers) {
+		return Stats{}, fmt.Errorf("walk layer %d of %q: out of range (%d layers)", i, img.Name, len(img.Layers))
+	}
+	switch src := img.src.(type) {
+	case *dirSource:
+		return WalkDir(ctx, src.root, DirOptions{Limits: limits}, fn)
+	case *daemonSource:
+		// One pass learns which save-stream entry is layer i (docker 20.10
+		// names them by v1 ids), a second walks just that one. WalkLayers
+		// does all layers in a single pass.
+		if err := src.learn(ctx, img); err != nil {
+			return Stats{}, err
+		}
+		var st Stats
+		var werr error
+		found := false
+		err := src.stream(ctx, img, func(idx []int) bool { return contains(idx, i) }, func(r io.Reader) func([]int) error {
+			lst, lerr := walkStream(ctx, img.layerName(i), r, limits, fn)
+			return func(idx []int) error {
+				if contains(idx, i) {
+					found = true
+					st, werr = lst, lerr
+				}
+				return nil
+			}
+		})
+		if err == nil && !found {
+			err = fmt.Errorf("layer %s: not in the daemon's image save stream", img.layerName(i))
+		}
+		if err == nil {
+			err = werr
+		}
+		return st, err
+	}
+	rc, err := img.src.open(ctx, i)
+	if err != nil {
+		return Stats{}, fmt.Errorf("open layer %s: %w", img.layerName(i), err)
+	}
+	defer rc.Close()
+	return walkStream(ctx, img.layerName(i), rc, limits, fn)
+}
+
+func contains(s []int, v int) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (img *Image) layerName(i int) string {
+	if i < 0 || i >= len(img.Layers) {
+		return fmt.Sprint(i)
+	}
+	id := img.Layers[i].ID()
+	if id == "" {
+		return fmt.Sprint(i)
+	}
+	return id
+}
+
+// LayerResult is what WalkLayers reports about one layer.
+type LayerResult struct {
+	Index int
+	Stats Stats
+	Err   error
+}
+
+// WalkLayers walks the layers listed in want, each exactly once, up to
+// parallel at a time (default GOMAXPROCS). newFunc is called as a layer's
+// walk starts and returns the function that receives its entries; done is
+// called when it ends. For most sources the layer's index is known at the
+// start and passed to newFunc; the docker daemon's save stream reveals which
+// layer a stream is only at its end, so there newFunc gets -1 and done
+// learns the index (several, when the image repeats a layer). Calls to
+// newFunc and done may come from several goroutines at once. The error is
+// the first error that stopped the whole walk; per-layer errors go to done.
+func (img *Image) WalkLayers(ctx context.Context, want []int, limits Limits, parallel int,
+	newFunc func(i int) WalkFunc, done func(idx []int, fn WalkFunc, st Stats, err error)) error {
+	if len(want) == 0 {
+		return nil
+	}
+	if src, ok := img.src.(*daemonSource); ok {
+		wanted := func(idx []int) bool {
+			for _, i := range idx {
+				if contains(want, i) {
+					return true
+				}
+			}
+			return false
+		}
+		return src.stream(ctx, img, wanted, func(r io.Reader) func([]int) error {
+			fn := newFunc(-1)
+			st, err := walkStream(ctx, "in the save stream", r, limits, fn)
+			return func(idx []int) error {
+				var keep []int
+				for _, i := range idx {
+					if contains(want, i) {
+						keep = append(keep, i)
+					}
+				}
+				if len(keep) > 0 {
+					if err != nil {
+						err = fmt.Errorf("%s: %w", img.layerName(keep[0]), err)
+					}
+					done(keep, fn, st, err)
+				}
+				return ctx.Err()
+			}
+		})
+	}
+	if parallel <= 0 {
+		parallel = runtime.GOMAXPROCS(0)
+	}
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for _, i := range want {
+		if err := ctx.Err(); err != nil {
+			wg.Wait()
+			return err
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(i int) {
+			defer func() { <-sem; wg.Done() }()
+			fn := newFunc(i)
+			st, err := img.WalkLayer(ctx, i, limits, fn)
+			done([]int{i}, fn, st, err)
+		}(i)
+	}
+	wg.Wait()
+	return ctx.Err()
+}

@@ -1,0 +1,453 @@
+package image
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// EntryType says what a layer entry is.
+type EntryType uint8
+
+// The entry types. Whiteout and Opaque are overlay markers, not files.
+const (
+	TypeRegular EntryType = iota
+	TypeDir
+	TypeSymlink
+	TypeHardlink
+	// TypeWhiteout deletes Path (and everything under it) from lower layers.
+	TypeWhiteout
+	// TypeOpaque marks directory Path as opaque: lower layers' contents of
+	// it are hidden.
+	TypeOpaque
+	// TypeDevice is a character or block device; its content is never read.
+	TypeDevice
+	// TypeFifo is a named pipe.
+	TypeFifo
+	// TypeOther is anything else a tar may hold (sockets, unknown types).
+	TypeOther
+)
+
+var entryTypeNames = [...]string{"regular", "dir", "symlink", "hardlink", "whiteout", "opaque", "device", "fifo", "other"}
+
+// String names the type.
+func (t EntryType) String() string {
+	if int(t) < len(entryTypeNames) {
+		return entryTypeNames[t]
+	}
+	return "other"
+}
+
+// Entry is one entry of a layer.
+type Entry struct {
+	// Path is clean, slash separated, with no leading slash. For whiteouts
+	// it is the path deleted; for opaque markers the directory.
+	Path string
+	Type EntryType
+	// Mode holds the permission bits plus the fs.FileMode type bits of the
+	// entry (setuid/setgid/sticky included).
+	Mode fs.FileMode
+	Size int64
+	Uid  int
+	Gid  int
+	// Linkname is a symlink's target as written, or a hardlink's target
+	// path cleaned like Path.
+	Linkname string
+	// OutsideRoot is set on links whose target leaves the root. Such links
+	// are reported, never followed.
+	OutsideRoot bool
+	// TooLarge is set on regular files bigger than Limits.MaxFileBytes: the
+	// reader handed with them is empty.
+	TooLarge bool
+}
+
+// Limits bound what one walk may consume. Zero fields take the defaults.
+type Limits struct {
+	// MaxLayerBytes bounds the uncompressed bytes of one layer.
+	MaxLayerBytes int64
+	// MaxFileBytes bounds the size of a file whose content is handed on.
+	MaxFileBytes int64
+	// MaxEntries bounds the entries of one layer.
+	MaxEntries int
+	// MaxWarnings bounds the warnings kept in Stats.
+	MaxWarnings int
+}
+
+// The default limits.
+const (
+	DefaultMaxLayerBytes = 16 << 30
+	DefaultMaxFileBytes  = 1 << 30
+	DefaultMaxEntries    = 1_000_000
+	DefaultMaxWarnings   = 100
+)
+
+// WithDefaults returns l with zero fields set to the defaults.
+func (l Limits) WithDefaults() Limits {
+	if l.MaxLayerBytes <= 0 {
+		l.MaxLayerBytes = DefaultMaxLayerBytes
+	}
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = DefaultMaxFileBytes
+	}
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = DefaultMaxEntries
+	}
+	if l.MaxWarnings <= 0 {
+		l.MaxWarnings = DefaultMaxWarnings
+	}
+	return l
+}
+
+// Stats tells what a walk saw.
+type Stats struct {
+	Entries int
+	Files   int
+	// Bytes is the uncompressed size of the layer stream read.
+	Bytes int64
+	// Warnings are bounded outcomes of hostile or odd entries; at most
+	// Limits.MaxWarnings are kept and DroppedWarnings counts the rest.
+	Warnings        []string
+	DroppedWarnings int
+	// Truncated is set when a limit stopped the walk early.
+	Truncated bool
+}
+
+func (s *Stats) warn(max int, format string, args ...any) {
+	if len(s.Warnings) >= max {
+		s.DroppedWarnings++
+		return
+	}
+	s.Warnings = append(s.Warnings, fmt.Sprintf(format, args...))
+}
+
+// ErrLimit is wrapped by the errors of walks stopped by a Limits bound.
+var ErrLimit = errors.New("limit reached")
+
+// WalkFunc is called for each entry of a layer. r yields a regular file's
+// content (at most Entry.Size bytes) and is empty for every other type; it is
+// valid only during the call, and need not be read to the end.
+type WalkFunc func(e *Entry, r io.Reader) error
+
+const (
+	opaqueMarker   = ".wh..wh..opq"
+	whiteoutPrefix = ".wh."
+)
+
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
+
+const readBufferSize = 1 << 20
+
+var bufPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+var gzipPool sync.Pool // *gzip.Reader
+
+// zstdMaxWindow bounds the memory a zstd frame may ask for.
+const zstdMaxWindow = 64 << 20
+
+// walkStream walks one layer blob (gzip, zstd or plain tar) from r. name
+// identifies the layer in errors and warnings.
+func walkStream(ctx context.Context, name string, r io.Reader, limits Limits, fn WalkFunc) (Stats, error) {
+	limits = limits.WithDefaults()
+	// A seekable plain tar lets archive/tar skip file data without reading it.
+	if rs, ok := r.(io.ReadSeeker); ok {
+		var magic [4]byte
+		n, _ := io.ReadFull(rs, magic[:])
+		if _, err := rs.Seek(0, io.SeekStart); err != nil {
+			return Stats{}, fmt.Errorf("layer %s: seek: %w", name, err)
+		}
+		if !bytes.HasPrefix(magic[:n], gzipMagic) && !bytes.HasPrefix(magic[:n], zstdMagic) {
+			return walkTar(ctx, name, &countingReadSeeker{r: rs, max: limits.MaxLayerBytes}, limits, fn)
+		}
+	}
+	br := bufPool.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() { br.Reset(nil); bufPool.Put(br) }()
+	magic, _ := br.Peek(4)
+	switch {
+	case bytes.HasPrefix(magic, gzipMagic):
+		var zr *gzip.Reader
+		if v := gzipPool.Get(); v != nil {
+			zr = v.(*gzip.Reader)
+			if err := zr.Reset(br); err != nil {
+				gzipPool.Put(zr)
+				return Stats{}, fmt.Errorf("layer %s: gzip: %w", name, err)
+			}
+		} else {
+			var err error
+			if zr, err = gzip.NewReader(br); err != nil {
+				return Stats{}, fmt.Errorf("layer %s: gzip: %w", name, err)
+			}
+		}
+		defer gzipPool.Put(zr)
+		st, err := walkTar(ctx, name, &countingReader{r: zr, max: limits.MaxLayerBytes}, limits, fn)
+		if err == nil && !st.Truncated {
+			// Read to the end so a corrupt or truncated trailer is noticed.
+			if _, derr := io.Copy(io.Discard, &countingReader{r: zr, max: limits.MaxLayerBytes - st.Bytes}); derr != nil {
+				err = layerErr(name, "gzip", derr)
+			}
+		}
+		return st, err
+	case bytes.HasPrefix(magic, zstdMagic):
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(zstdMaxWindow),
+			zstd.WithDecoderMaxMemory(uint64(min(limits.MaxLayerBytes, 1<<40))))
+		if err != nil {
+			return Stats{}, fmt.Errorf("layer %s: zstd: %w", name, err)
+		}
+		defer zr.Close()
+		return walkTar(ctx, name, &countingReader{r: zr, max: limits.MaxLayerBytes}, limits, fn)
+	default:
+		return walkTar(ctx, name, &countingReader{r: br, max: limits.MaxLayerBytes}, limits, fn)
+	}
+}
+
+func layerErr(name, op string, err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return fmt.Errorf("layer %s: %s: stream is truncated: %w", name, op, io.ErrUnexpectedEOF)
+	}
+	return fmt.Errorf("layer %s: %s: %w", name, op, err)
+}
+
+type byteCounter interface{ count() int64 }
+
+// countingReader counts bytes and fails once more than max were read.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	max int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.n > c.max {
+		return n, fmt.Errorf("uncompressed size exceeds %d bytes: %w", c.max, ErrLimit)
+	}
+	return n, err
+}
+
+func (c *countingReader) count() int64 { return c.n }
+
+// countingReadSeeker tracks the offset of a seekable stream.
+type countingReadSeeker struct {
+	r   io.ReadSeeker
+	off int64
+	max int64
+}
+
+func (c *countingReadSeeker) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.off += int64(n)
+	if c.off > c.max {
+		return n, fmt.Errorf("uncompressed size exceeds %d bytes: %w", c.max, ErrLimit)
+	}
+	return n, err
+}
+
+func (c *countingReadSeeker) Seek(off int64, whence int) (int64, error) {
+	n, err := c.r.Seek(off, whence)
+	if err == nil {
+		c.off = n
+		if c.off > c.max {
+			return n, fmt.Errorf("uncompressed size exceeds %d bytes: %w", c.max, ErrLimit)
+		}
+	}
+	return n, err
+}
+
+func (c *countingReadSeeker) count() int64 { return c.off }
+
+var emptyReader = bytes.NewReader(nil)
+
+// walkTar reads a tar stream and calls fn per entry.
+func walkTar(ctx context.Context, name string, r io.Reader, limits Limits, fn WalkFunc) (Stats, error) {
+	var st Stats
+	counter, _ := r.(byteCounter)
+	defer func() {
+		if counter != nil {
+			st.Bytes = counter.count()
+		}
+	}()
+	tr := tar.NewReader(r)
+	var e Entry
+	for {
+		if st.Entries%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return st, err
+			}
+		}
+		h, err := tr.Next()
+		if err == io.EOF {
+			return st, nil
+		}
+		if err != nil {
+			if errors.Is(err, ErrLimit) {
+				st.Truncated = true
+				st.warn(limits.MaxWarnings, "layer %s: walk stopped: %v", name, err)
+				return st, fmt.Errorf("layer %s: %w", name, err)
+			}
+			return st, layerErr(name, "read tar", err)
+		}
+		st.Entries++
+		if st.Entries > limits.MaxEntries {
+			st.Truncated = true
+			st.warn(limits.MaxWarnings, "layer %s: walk stopped after %d entries", name, limits.MaxEntries)
+			return st, fmt.Errorf("layer %s: more than %d entries: %w", name, limits.MaxEntries, ErrLimit)
+		}
+		if !entryFromHeader(&e, h, name, &st, limits) {
+			continue
+		}
+		var body io.Reader = emptyReader
+		if e.Type == TypeRegular {
+			st.Files++
+			if e.TooLarge {
+				st.warn(limits.MaxWarnings, "layer %s: %q is %d bytes, over the %d-byte file limit: content not read", name, e.Path, e.Size, limits.MaxFileBytes)
+			} else {
+				body = tr
+			}
+		}
+		if err := fn(&e, body); err != nil {
+			if errors.Is(err, ErrLimit) {
+				st.Truncated = true
+				st.warn(limits.MaxWarnings, "layer %s: walk stopped: %v", name, err)
+				return st, fmt.Errorf("layer %s: %w", name, err)
+			}
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				return st, layerErr(name, "read "+e.Path, err)
+			}
+			return st, err
+		}
+	}
+}
+
+// cleanPath makes an archive name a clean root-relative path. ok is false
+// when the name escapes the root with "..".
+func cleanPath(name string) (p string, escapes bool) {
+	if !strings.Contains(name, "..") {
+		p = path.Clean("/" + name)
+		return strings.TrimPrefix(p, "/"), false
+	}
+	depth := 0
+	for _, part := range strings.Split(name, "/") {
+		switch part {
+		case "", ".":
+		case "..":
+			depth--
+			if depth < 0 {
+				return "", true
+			}
+		default:
+			depth++
+		}
+	}
+	return strings.TrimPrefix(path.Clean("/"+name), "/"), false
+}
+
+// entryFromHeader fills e from h. It returns false for entries to skip
+// (after recording why in st).
+func entryFromHeader(e *Entry, h *tar.Header, layer string, st *Stats, limits Limits) bool {
+	*e = Entry{}
+	name := h.Name
+	if strings.HasPrefix(name, "/") {
+		st.warn(limits.MaxWarnings, "layer %s: entry %q has an absolute path: read as relative to the root", layer, name)
+	}
+	p, escapes := cleanPath(name)
+	if escapes {
+		st.warn(limits.MaxWarnings, "layer %s: entry %q escapes the root: skipped", layer, name)
+		return false
+	}
+	if p == "" || p == "." {
+		// The root itself.
+		return false
+	}
+	e.Path = p
+	e.Mode = h.FileInfo().Mode()
+	e.Size = h.Size
+	e.Uid = h.Uid
+	e.Gid = h.Gid
+
+	dir, base := path.Split(p)
+	if strings.HasPrefix(base, whiteoutPrefix) {
+		dir = strings.TrimSuffix(dir, "/")
+		switch {
+		case base == opaqueMarker:
+			if dir == "" {
+				st.warn(limits.MaxWarnings, "layer %s: opaque marker at the root: ignored", layer)
+				return false
+			}
+			e.Type = TypeOpaque
+			e.Path = dir
+		case strings.HasPrefix(base, whiteoutPrefix+whiteoutPrefix):
+			// aufs metadata (.wh..wh.plnk, .wh..wh.aufs): not a file.
+			return false
+		default:
+			e.Type = TypeWhiteout
+			e.Path = path.Join(dir, base[len(whiteoutPrefix):])
+		}
+		e.Size = 0
+		return true
+	}
+
+	switch h.Typeflag {
+	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+		e.Type = TypeRegular
+		e.TooLarge = h.Size > limits.MaxFileBytes
+	case tar.TypeDir:
+		e.Type = TypeDir
+		e.Size = 0
+	case tar.TypeSymlink:
+		e.Type = TypeSymlink
+		e.Linkname = h.Linkname
+		e.Size = 0
+		if linkEscapes(dir, h.Linkname) {
+			e.OutsideRoot = true
+			st.warn(limits.MaxWarnings, "layer %s: symlink %q points out of the root (%q): not followed", layer, p, h.Linkname)
+		}
+	case tar.TypeLink:
+		e.Type = TypeHardlink
+		e.Size = 0
+		target, esc := cleanPath(h.Linkname)
+		if esc || target == "" {
+			e.OutsideRoot = true
+			e.Linkname = h.Linkname
+			st.warn(limits.MaxWarnings, "layer %s: hardlink %q points out of the root (%q): not followed", layer, p, h.Linkname)
+		} else {
+			e.Linkname = target
+		}
+	case tar.TypeChar, tar.TypeBlock:
+		e.Type = TypeDevice
+		e.Size = 0
+		st.warn(limits.MaxWarnings, "layer %s: device file %q: reported, not read", layer, p)
+	case tar.TypeFifo:
+		e.Type = TypeFifo
+		e.Size = 0
+	default:
+		e.Type = TypeOther
+		e.Size = 0
+	}
+	return true
+}
+
+// linkEscapes reports whether a symlink in dir pointing to target would,
+// resolved textually on a host, leave the root. Absolute targets resolve
+// inside the root in a container, so only ".." climbs count.
+func linkEscapes(dir, target string) bool {
+	if strings.HasPrefix(target, "/") {
+		_, esc := cleanPath(target)
+		return esc
+	}
+	_, esc := cleanPath(dir + target)
+	return esc
+}
