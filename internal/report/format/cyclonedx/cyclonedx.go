@@ -1,0 +1,615 @@
+// Package cyclonedx writes a report as a CycloneDX 1.6 JSON BOM: the target
+// as metadata.component, the OS and every package as components with unique
+// bom-refs and bulkhead properties, the dependency graph, and the
+// vulnerability findings (with VEX analysis for those a VEX statement
+// suppressed) in the vulnerabilities section.
+package cyclonedx
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+	"github.com/package-url/packageurl-go"
+
+	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/bulkhead-sec/bulkhead/internal/report"
+	"github.com/bulkhead-sec/bulkhead/internal/report/format/internal/spdxlicense"
+)
+
+// Options are the options all formats share; cyclonedx uses none of them.
+type Options = report.WriteOptions
+
+// Property names bulkhead writes; sbomread reads them back.
+const (
+	PropPackageType   = "bulkhead:package:type"
+	PropPackagePath   = "bulkhead:package:path"
+	PropLayerDigest   = "bulkhead:layer:digest"
+	PropSourceName    = "bulkhead:package:source-name"
+	PropSourceVersion = "bulkhead:package:source-version"
+	PropExtractor     = "bulkhead:package:extractor"
+	PropArch          = "bulkhead:package:arch"
+	PropRelationship  = "bulkhead:package:relationship"
+	PropMetadata      = "bulkhead:metadata:" // + key
+	PropTargetKind    = "bulkhead:target:kind"
+	PropImageDigest   = "bulkhead:image:digest"
+	PropImageID       = "bulkhead:image:id"
+	PropImageTag      = "bulkhead:image:tag"
+	PropImageLayer    = "bulkhead:image:layer"
+	PropArchitecture  = "bulkhead:image:architecture"
+	PropOSCodename    = "bulkhead:os:codename"
+	PropOSDistroless  = "bulkhead:os:distroless"
+	PropOSPrettyName  = "bulkhead:os:pretty-name"
+)
+
+// Write writes r as CycloneDX 1.6 JSON.
+func Write(w io.Writer, r *report.Report, _ Options) error {
+	bom := Build(r)
+	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
+	enc.SetPretty(true)
+	enc.SetEscapeHTML(false)
+	if err := enc.EncodeVersion(bom, cdx.SpecVersion1_6); err != nil {
+		return fmt.Errorf("write cyclonedx: %w", err)
+	}
+	return nil
+}
+
+// Build converts r into a CycloneDX BOM.
+func Build(r *report.Report) *cdx.BOM {
+	bom := cdx.NewBOM()
+	bom.SerialNumber = serial(r)
+	root := rootComponent(r)
+	bom.Metadata = &cdx.Metadata{
+		Component: &root,
+		Tools: &cdx.ToolsChoice{Components: &[]cdx.Component{{
+			Type: cdx.ComponentTypeApplication, Group: "bulkhead-sec", Name: r.Tool, Version: r.ToolVersion,
+		}}},
+	}
+	if bom.Metadata.Tools != nil && (*bom.Metadata.Tools.Components)[0].Name == "" {
+		(*bom.Metadata.Tools.Components)[0].Name = "bulkhead"
+	}
+	if !r.CreatedAt.IsZero() {
+		bom.Metadata.Timestamp = r.CreatedAt.UTC().Format(time.RFC3339)
+	}
+
+	refs := bomRefs(r.Packages)
+	var comps []cdx.Component
+	var osRef string
+	if o := r.Target.OS; o != nil && o.ID != "" {
+		osRef = "os:" + o.ID
+		if o.VersionID != "" {
+			osRef += "@" + o.VersionID
+		}
+		comps = append(comps, osComponent(o, osRef))
+	}
+	for i := range r.Packages {
+		comps = append(comps, packageComponent(&r.Packages[i], refs[i]))
+	}
+	if len(comps) > 0 {
+		bom.Components = &comps
+	}
+	deps := dependencies(r, root.BOMRef, osRef, refs)
+	bom.Dependencies = &deps
+	if vulns := vulnerabilities(r, refs); len(vulns) > 0 {
+		bom.Vulnerabilities = &vulns
+	}
+	return bom
+}
+
+// serial is a UUID derived from the target and the report's time, so that
+// the same report always gives the same BOM (and golden tests are stable).
+func serial(r *report.Report) string {
+	h := sha256.Sum256([]byte(strings.Join([]string{r.Target.Kind, r.Target.Name, r.Target.Digest,
+		r.ToolVersion, r.CreatedAt.UTC().Format(time.RFC3339Nano)}, "\x00")))
+	h[6] = (h[6] & 0x0f) | 0x50 // version 5 layout (name based)
+	h[8] = (h[8] & 0x3f) | 0x80
+	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+func prop(props *[]cdx.Property, name, value string) {
+	if value != "" {
+		*props = append(*props, cdx.Property{Name: name, Value: value})
+	}
+}
+
+func propsOrNil(p []cdx.Property) *[]cdx.Property {
+	if len(p) == 0 {
+		return nil
+	}
+	return &p
+}
+
+func rootComponent(r *report.Report) cdx.Component {
+	t := r.Target
+	c := cdx.Component{Name: t.Name, Type: cdx.ComponentTypeApplication}
+	var props []cdx.Property
+	prop(&props, PropTargetKind, t.Kind)
+	switch t.Kind {
+	case report.KindImage:
+		c.Type = cdx.ComponentTypeContainer
+		c.PackageURL = imagePURL(t)
+		if alg, val, ok := strings.Cut(t.Digest, ":"); ok && alg == "sha256" {
+			c.Hashes = &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: val}}
+		}
+		prop(&props, PropImageDigest, t.Digest)
+		prop(&props, PropImageID, t.ImageID)
+		prop(&props, PropArchitecture, t.Architecture)
+		for _, tag := range t.RepoTags {
+			prop(&props, PropImageTag, tag)
+		}
+		for _, l := range t.Layers {
+			prop(&props, PropImageLayer, l.Digest)
+		}
+	case report.KindDockerfile:
+		c.Type = cdx.ComponentTypeFile
+	}
+	c.Properties = propsOrNil(props)
+	switch {
+	case c.PackageURL != "":
+		c.BOMRef = c.PackageURL
+	case t.Digest != "":
+		c.BOMRef = t.Kind + ":" + t.Name + "@" + t.Digest
+	default:
+		c.BOMRef = t.Kind + ":" + t.Name
+	}
+	return c
+}
+
+// imagePURL is the oci purl of an image with a digest, or "".
+func imagePURL(t report.Target) string {
+	if t.Digest == "" {
+		return ""
+	}
+	repo := t.Name
+	if i := strings.LastIndex(repo, "@"); i >= 0 {
+		repo = repo[:i]
+	}
+	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i]
+	}
+	name := repo
+	if i := strings.LastIndex(repo, "/"); i >= 0 {
+		name = repo[i+1:]
+	}
+	if name == "" {
+		return ""
+	}
+	q := map[string]string{"repository_url": repo}
+	if t.Architecture != "" {
+		q["arch"] = t.Architecture
+	}
+	return packageurl.NewPackageURL("oci", "", strings.ToLower(name), t.Digest, packageurl.QualifiersFromMap(q), "").ToString()
+}
+
+func osComponent(o *inventory.OS, ref string) cdx.Component {
+	var props []cdx.Property
+	prop(&props, PropOSCodename, o.Codename)
+	prop(&props, PropOSPrettyName, o.PrettyName)
+	if o.Distroless {
+		prop(&props, PropOSDistroless, "true")
+	}
+	return cdx.Component{BOMRef: ref, Type: cdx.ComponentTypeOS, Name: o.ID, Version: o.VersionID,
+		Description: o.PrettyName, Properties: propsOrNil(props)}
+}
+
+// bomRefs gives every package a unique bom-ref: its purl, with the path
+// appended when the same purl occurs more than once, and a counter when
+// even that repeats.
+func bomRefs(pkgs []inventory.Package) []string {
+	base := make([]string, len(pkgs))
+	count := map[string]int{}
+	for i, p := range pkgs {
+		b := p.PURL
+		if b == "" {
+			b = fmt.Sprintf("%s:%s@%s", p.Type, p.Name, p.Version)
+		}
+		base[i] = b
+		count[b]++
+	}
+	refs := make([]string, len(pkgs))
+	used := map[string]bool{}
+	for i, p := range pkgs {
+		ref := base[i]
+		if count[ref] > 1 && p.Path != "" {
+			ref += "#" + p.Path
+		}
+		for n := 2; used[ref]; n++ {
+			ref = fmt.Sprintf("%s#%d", strings.TrimSuffix(ref, fmt.Sprintf("#%d", n-1)), n)
+		}
+		used[ref] = true
+		refs[i] = ref
+	}
+	return refs
+}
+
+func packageComponent(p *inventory.Package, ref string) cdx.Component {
+	c := cdx.Component{BOMRef: ref, Type: cdx.ComponentTypeLibrary, Name: p.Name, Version: p.Version, PackageURL: p.PURL}
+	if lic := licenses(p.Licenses); lic != nil {
+		c.Licenses = lic
+	}
+	var props []cdx.Property
+	prop(&props, PropPackageType, p.Type)
+	prop(&props, PropPackagePath, p.Path)
+	prop(&props, PropLayerDigest, p.Layer)
+	prop(&props, PropSourceName, p.SourceName)
+	prop(&props, PropSourceVersion, p.SourceVersion)
+	prop(&props, PropExtractor, p.Extractor)
+	prop(&props, PropArch, p.Arch)
+	prop(&props, PropRelationship, p.Relationship)
+	keys := make([]string, 0, len(p.Metadata))
+	for k := range p.Metadata {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		prop(&props, PropMetadata+k, p.Metadata[k])
+	}
+	c.Properties = propsOrNil(props)
+	return c
+}
+
+// licenses maps declared licences: a known SPDX id becomes a licence id; a
+// lone compound SPDX expression becomes an expression (CycloneDX allows an
+// expression only on its own); anything else is kept as a licence name.
+func licenses(ls []string) *cdx.Licenses {
+	if len(ls) == 0 {
+		return nil
+	}
+	out := make(cdx.Licenses, 0, len(ls))
+	for _, l := range ls {
+		if id, ok := spdxlicense.ID(l); ok {
+			out = append(out, cdx.LicenseChoice{License: &cdx.License{ID: id}})
+			continue
+		}
+		if expr, ok := spdxlicense.Normalize(l); ok && len(ls) == 1 && strings.ContainsAny(expr, " ()") {
+			return &cdx.Licenses{{Expression: expr}}
+		}
+		out = append(out, cdx.LicenseChoice{License: &cdx.License{Name: l}})
+	}
+	return &out
+}
+
+var osTypes = map[string]bool{"deb": true, "apk": true, "rpm": true, "alpm": true}
+
+func dependencies(r *report.Report, rootRef, osRef string, refs []string) []cdx.Dependency {
+	// Index packages by ecosystem and name; a DependsOn name resolves only
+	// when it names exactly one package there, or exactly one found in the
+	// same file.
+	type key struct{ typ, name string }
+	byName := map[key][]int{}
+	for i, p := range r.Packages {
+		k := key{p.Type, p.Name}
+		byName[k] = append(byName[k], i)
+	}
+	edges := make([][]string, len(r.Packages))
+	incoming := make([]bool, len(r.Packages))
+	for i, p := range r.Packages {
+		seen := map[string]bool{}
+		for _, dn := range p.DependsOn {
+			cands := byName[key{p.Type, dn}]
+			if len(cands) > 1 {
+				var same []int
+				for _, c := range cands {
+					if r.Packages[c].Path == p.Path {
+						same = append(same, c)
+					}
+				}
+				cands = same
+			}
+			if len(cands) != 1 || cands[0] == i || seen[refs[cands[0]]] {
+				continue
+			}
+			seen[refs[cands[0]]] = true
+			edges[i] = append(edges[i], refs[cands[0]])
+			incoming[cands[0]] = true
+		}
+	}
+	var top, osTop []string
+	for i, p := range r.Packages {
+		if p.Relationship == "direct" || (p.Relationship != "transitive" && !incoming[i]) {
+			top = append(top, refs[i])
+			if osTypes[p.Type] {
+				osTop = append(osTop, refs[i])
+			}
+		}
+	}
+	rootDeps := append([]string{}, top...)
+	if osRef != "" {
+		rootDeps = append([]string{osRef}, rootDeps...)
+	}
+	deps := []cdx.Dependency{{Ref: rootRef, Dependencies: list(rootDeps)}}
+	if osRef != "" {
+		deps = append(deps, cdx.Dependency{Ref: osRef, Dependencies: list(osTop)})
+	}
+	for i := range r.Packages {
+		deps = append(deps, cdx.Dependency{Ref: refs[i], Dependencies: list(edges[i])})
+	}
+	return deps
+}
+
+func list(s []string) *[]string {
+	if len(s) == 0 {
+		return nil
+	}
+	return &s
+}
+
+func severity(s finding.Severity) cdx.Severity {
+	switch s {
+	case finding.Critical:
+		return cdx.SeverityCritical
+	case finding.High:
+		return cdx.SeverityHigh
+	case finding.Medium:
+		return cdx.SeverityMedium
+	case finding.Low:
+		return cdx.SeverityLow
+	case finding.Info:
+		return cdx.SeverityInfo
+	}
+	return cdx.SeverityUnknown
+}
+
+// vectors finds CVSS vectors in a finding's Extra values and Tags.
+func vectors(f *finding.Finding) []string {
+	var out []string
+	add := func(v string) {
+		v = strings.TrimSpace(v)
+		if strings.HasPrefix(v, "CVSS:") || strings.HasPrefix(v, "AV:") {
+			for _, o := range out {
+				if o == v {
+					return
+				}
+			}
+			out = append(out, v)
+		}
+	}
+	keys := make([]string, 0, len(f.Extra))
+	for k := range f.Extra {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		switch v := f.Extra[k].(type) {
+		case string:
+			add(v)
+		case []any:
+			for _, x := range v {
+				if s, ok := x.(string); ok {
+					add(s)
+				}
+			}
+		case []string:
+			for _, s := range v {
+				add(s)
+			}
+		}
+	}
+	for _, t := range f.Tags {
+		add(t)
+	}
+	return out
+}
+
+func method(vector string) cdx.ScoringMethod {
+	switch {
+	case strings.HasPrefix(vector, "CVSS:4."):
+		return cdx.ScoringMethodCVSSv4
+	case strings.HasPrefix(vector, "CVSS:3.1"):
+		return cdx.ScoringMethodCVSSv31
+	case strings.HasPrefix(vector, "CVSS:3"):
+		return cdx.ScoringMethodCVSSv3
+	case strings.HasPrefix(vector, "AV:"):
+		return cdx.ScoringMethodCVSSv2
+	}
+	return cdx.ScoringMethodOther
+}
+
+func ratings(f *finding.Finding) *[]cdx.VulnerabilityRating {
+	src := source(f)
+	var rs []cdx.VulnerabilityRating
+	vs := vectors(f)
+	for i, v := range vs {
+		r := cdx.VulnerabilityRating{Source: src, Severity: severity(f.Severity), Method: method(v), Vector: v}
+		if i == 0 && f.Score > 0 {
+			s := f.Score
+			r.Score = &s
+		}
+		rs = append(rs, r)
+	}
+	if len(rs) == 0 {
+		r := cdx.VulnerabilityRating{Source: src, Severity: severity(f.Severity)}
+		if f.Score > 0 {
+			s := f.Score
+			r.Score = &s
+			r.Method = cdx.ScoringMethodOther
+		}
+		rs = append(rs, r)
+	}
+	return &rs
+}
+
+func source(f *finding.Finding) *cdx.Source {
+	if f.Source == "" {
+		return nil
+	}
+	s := &cdx.Source{Name: f.Source}
+	if strings.HasPrefix(f.Source, "osv") {
+		s.URL = "https://osv.dev/vulnerability/" + f.ID
+	}
+	return s
+}
+
+func aliasSource(id string) *cdx.Source {
+	switch {
+	case strings.HasPrefix(id, "CVE-"):
+		return &cdx.Source{Name: "NVD", URL: "https://nvd.nist.gov/vuln/detail/" + id}
+	case strings.HasPrefix(id, "GHSA-"):
+		return &cdx.Source{Name: "GitHub", URL: "https://github.com/advisories/" + id}
+	}
+	return &cdx.Source{Name: "OSV", URL: "https://osv.dev/vulnerability/" + id}
+}
+
+// vexState maps an OpenVEX status and justification to CycloneDX analysis.
+func vexState(v *report.VEXStatement) (cdx.ImpactAnalysisState, cdx.ImpactAnalysisJustification) {
+	var state cdx.ImpactAnalysisState
+	switch v.Status {
+	case "not_affected":
+		state = cdx.IASNotAffected
+	case "fixed":
+		state = cdx.IASResolved
+	case "affected":
+		state = cdx.IASExploitable
+	case "under_investigation":
+		state = cdx.IASInTriage
+	}
+	var j cdx.ImpactAnalysisJustification
+	switch v.Justification {
+	case "component_not_present", "vulnerable_code_not_present":
+		j = cdx.IAJCodeNotPresent
+	case "vulnerable_code_not_in_execute_path":
+		j = cdx.IAJCodeNotReachable
+	case "vulnerable_code_cannot_be_controlled_by_adversary":
+		j = cdx.IAJRequiresEnvironment
+	case "inline_mitigations_already_exist":
+		j = cdx.IAJProtectedByMitigatingControl
+	}
+	return state, j
+}
+
+func vulnerabilities(r *report.Report, refs []string) []cdx.Vulnerability {
+	// Resolve a finding's package to a component: same purl and path, then
+	// same purl, then same type, name and version.
+	type pk struct{ purl, path string }
+	byPurlPath := map[pk]string{}
+	byPurl := map[string][]string{}
+	byNV := map[string][]string{}
+	for i, p := range r.Packages {
+		byPurlPath[pk{p.PURL, p.Path}] = refs[i]
+		if p.PURL != "" {
+			byPurl[p.PURL] = append(byPurl[p.PURL], refs[i])
+		}
+		nv := p.Type + "|" + p.Name + "|" + p.Version
+		byNV[nv] = append(byNV[nv], refs[i])
+	}
+	resolve := func(f *finding.Finding) string {
+		if f.Package == nil {
+			return ""
+		}
+		if ref, ok := byPurlPath[pk{f.Package.PURL, f.Location.Path}]; ok && f.Package.PURL != "" {
+			return ref
+		}
+		if c := byPurl[f.Package.PURL]; len(c) > 0 {
+			return c[0]
+		}
+		if c := byNV[f.Package.Type+"|"+f.Package.Name+"|"+f.Package.Version]; len(c) > 0 {
+			return c[0]
+		}
+		return ""
+	}
+
+	type entry struct {
+		f      *finding.Finding
+		vex    *report.VEXStatement
+		refs   []string
+		seenTo map[string]bool
+	}
+	var order []string
+	entries := map[string]*entry{}
+	add := func(f *finding.Finding, vex *report.VEXStatement) {
+		key := f.ID
+		if vex != nil {
+			key += "/" + vex.Status
+		}
+		e, ok := entries[key]
+		if !ok {
+			e = &entry{f: f, vex: vex, seenTo: map[string]bool{}}
+			entries[key] = e
+			order = append(order, key)
+		}
+		if ref := resolve(f); ref != "" && !e.seenTo[ref] {
+			e.seenTo[ref] = true
+			e.refs = append(e.refs, ref)
+		}
+	}
+	for i := range r.Findings {
+		if r.Findings[i].Kind == finding.Vulnerability {
+			add(&r.Findings[i], nil)
+		}
+	}
+	for i := range r.Suppressed {
+		s := &r.Suppressed[i]
+		if s.Finding.Kind == finding.Vulnerability && s.By == report.ByVEX && s.VEX != nil {
+			add(&s.Finding, s.VEX)
+		}
+	}
+
+	out := make([]cdx.Vulnerability, 0, len(order))
+	for _, key := range order {
+		e := entries[key]
+		f := e.f
+		v := cdx.Vulnerability{
+			BOMRef:      key,
+			ID:          f.ID,
+			Source:      source(f),
+			Ratings:     ratings(f),
+			Description: f.Title,
+			Detail:      f.Description,
+		}
+		if fix := fixVersion(f); fix != "" && f.Package != nil {
+			v.Recommendation = fmt.Sprintf("Upgrade %s to %s", f.Package.Name, fix)
+		}
+		if len(f.Aliases) > 0 {
+			vr := make([]cdx.VulnerabilityReference, len(f.Aliases))
+			for i, a := range f.Aliases {
+				vr[i] = cdx.VulnerabilityReference{ID: a, Source: aliasSource(a)}
+			}
+			v.References = &vr
+		}
+		if len(f.References) > 0 {
+			adv := make([]cdx.Advisory, 0, len(f.References))
+			for _, u := range f.References {
+				if strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
+					adv = append(adv, cdx.Advisory{URL: u})
+				}
+			}
+			if len(adv) > 0 {
+				v.Advisories = &adv
+			}
+		}
+		if len(e.refs) > 0 {
+			aff := make([]cdx.Affects, len(e.refs))
+			for i, ref := range e.refs {
+				aff[i] = cdx.Affects{Ref: ref}
+				if f.Package != nil && f.Package.Version != "" {
+					aff[i].Range = &[]cdx.AffectedVersions{{Version: f.Package.Version, Status: cdx.VulnerabilityStatusAffected}}
+					if e.vex != nil && e.vex.Status == "not_affected" {
+						(*aff[i].Range)[0].Status = cdx.VulnerabilityStatusNotAffected
+					}
+				}
+			}
+			v.Affects = &aff
+		}
+		if e.vex != nil {
+			state, just := vexState(e.vex)
+			v.Analysis = &cdx.VulnerabilityAnalysis{State: state, Justification: just, Detail: e.vex.ImpactStatement}
+			if e.vex.ActionStatement != "" {
+				v.Analysis.Detail = strings.TrimSpace(v.Analysis.Detail + " " + e.vex.ActionStatement)
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func fixVersion(f *finding.Finding) string {
+	if f.Package != nil && f.Package.FixedVersion != "" {
+		return f.Package.FixedVersion
+	}
+	return f.Fix
+}
