@@ -1,0 +1,207 @@
+package dockerfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// MaxSize is the largest Dockerfile Lint accepts.
+const MaxSize = 1 << 20
+
+// ErrTooLarge is returned for input over MaxSize.
+var ErrTooLarge = errors.New("dockerfile too large")
+
+// maxEvidence bounds the evidence text of one finding.
+const maxEvidence = 400
+
+// Source is the Finding.Source of every finding of this package.
+const Source = "bulkhead-dockerfile"
+
+// Options tune Lint.
+type Options struct {
+	// Now is the time for end-of-life decisions; zero means time.Now().
+	Now time.Time
+	// Disabled lists rule ids (or aliases such as "DL3008") not to run.
+	Disabled []string
+}
+
+// Parse parses a Dockerfile into the model the rules use.
+func Parse(name string, src []byte) (*File, error) {
+	if len(src) > MaxSize {
+		return nil, fmt.Errorf("parse dockerfile %q: %d bytes: %w (limit %d bytes)", name, len(src), ErrTooLarge, MaxSize)
+	}
+	res, err := parser.Parse(bytes.NewReader(src))
+	if err != nil {
+		return nil, fmt.Errorf("parse dockerfile %q: %w", name, err)
+	}
+	return build(name, src, res.AST), nil
+}
+
+// Lint parses src (named name in findings) and runs every enabled rule.
+// Findings are sorted by line, then id.
+func Lint(name string, src []byte, opts Options) ([]finding.Finding, error) {
+	f, err := Parse(name, src)
+	if err != nil {
+		return nil, err
+	}
+	env := &Env{Now: opts.Now}
+	if env.Now.IsZero() {
+		env.Now = time.Now()
+	}
+	disabled := map[string]bool{}
+	for _, d := range opts.Disabled {
+		disabled[strings.ToUpper(strings.TrimSpace(d))] = true
+	}
+	fileIgnores, lineIgnores := pragmas(f)
+	secrets := secretValues(f)
+
+	var out []finding.Finding
+	type key struct {
+		id   string
+		line int
+	}
+	seen := map[key]bool{}
+	for _, r := range allRules {
+		if matches(r, disabled) || matches(r, fileIgnores) {
+			continue
+		}
+		for _, h := range r.Check(f, env) {
+			in := h.Instr
+			if in == nil {
+				continue
+			}
+			if ign := lineIgnores[in.Line]; ign != nil && matches(r, ign) {
+				continue
+			}
+			k := key{r.Meta.ID, in.Line}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			out = append(out, newFinding(r, f, in, h.Detail, secrets))
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Location.Line != out[j].Location.Line {
+			return out[i].Location.Line < out[j].Location.Line
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+func matches(r *Rule, set map[string]bool) bool {
+	if len(set) == 0 {
+		return false
+	}
+	if set[r.Meta.ID] || set["ALL"] {
+		return true
+	}
+	for _, a := range r.Meta.Aliases {
+		if set[strings.ToUpper(a)] {
+			return true
+		}
+	}
+	return false
+}
+
+func newFinding(r *Rule, f *File, in *Instr, detail string, secrets []string) finding.Finding {
+	desc := r.Meta.Description
+	if detail != "" {
+		desc = detail + " " + desc
+	}
+	return finding.Finding{
+		Kind:        finding.Misconfiguration,
+		ID:          r.Meta.ID,
+		Aliases:     append([]string(nil), r.Meta.Aliases...),
+		Severity:    r.Meta.Severity,
+		Title:       r.Meta.Title,
+		Description: redactText(desc, secrets),
+		Location:    finding.Location{Path: f.Name, Line: in.Line, EndLine: in.EndLine},
+		Evidence:    evidence(in, secrets),
+		Fix:         r.Meta.Fix,
+		References:  []string{docPath(r.Meta.ID)},
+		Source:      Source,
+	}
+}
+
+// evidence renders the instruction with secrets masked.
+func evidence(in *Instr, secrets []string) string {
+	s := in.Original
+	if in.Cmd == "env" || in.Cmd == "arg" {
+		parts := []string{strings.ToUpper(in.Cmd)}
+		for _, kv := range pairList(in) {
+			v := kv[1]
+			if !isPlaceholder(v) && (SecretName(kv[0]) || TokenValue(v)) {
+				v = Redact(v)
+			}
+			if kv[2] == "" {
+				parts = append(parts, kv[0])
+				continue
+			}
+			if strings.ContainsAny(v, " \t") {
+				v = fmt.Sprintf("%q", v)
+			}
+			parts = append(parts, kv[0]+"="+v)
+		}
+		s = strings.Join(parts, " ")
+	}
+	s = redactText(s, secrets)
+	if r := []rune(s); len(r) > maxEvidence {
+		s = string(r[:maxEvidence]) + "…"
+	}
+	return s
+}
+
+var pragmaRe = regexp.MustCompile(`^\s*#\s*bulkhead\s+(ignore|ignore-file)\s*=\s*([A-Za-z0-9_,\- ]+?)\s*$`)
+
+// pragmas reads the ignore comments: ids for the whole file, and ids per
+// line of the instruction that follows each ignore comment.
+func pragmas(f *File) (map[string]bool, map[int]map[string]bool) {
+	file := map[string]bool{}
+	lines := map[int]map[string]bool{}
+	next := 0
+	for i, l := range f.lines {
+		if !strings.Contains(l, "bulkhead") {
+			continue
+		}
+		m := pragmaRe.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		ids := map[string]bool{}
+		for _, id := range strings.Split(m[2], ",") {
+			if id = strings.ToUpper(strings.TrimSpace(id)); id != "" {
+				ids[id] = true
+			}
+		}
+		if m[1] == "ignore-file" {
+			for id := range ids {
+				file[id] = true
+			}
+			continue
+		}
+		lineNo := i + 1
+		for next < len(f.Instrs) && f.Instrs[next].Line <= lineNo {
+			next++
+		}
+		if next < len(f.Instrs) {
+			target := f.Instrs[next].Line
+			if lines[target] == nil {
+				lines[target] = map[string]bool{}
+			}
+			for id := range ids {
+				lines[target][id] = true
+			}
+		}
+	}
+	return file, lines
+}

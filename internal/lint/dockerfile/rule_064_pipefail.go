@@ -1,0 +1,49 @@
+package dockerfile
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/bulkhead-sec/bulkhead/internal/finding"
+)
+
+// pipefailShell reports whether the SHELL in effect before in sets pipefail.
+func pipefailShell(in *Instr) bool {
+	var shell *Instr
+	for _, prev := range chain(in.Stage) {
+		if prev == in {
+			break
+		}
+		if prev.Cmd == "shell" {
+			shell = prev
+		}
+	}
+	return shell != nil && slices.Contains(shell.Args, "pipefail")
+}
+
+var rule064 = &Rule{
+	Meta: RuleMeta{
+		ID: "BH-DF-064", Name: "pipe-without-pipefail", Severity: finding.Low,
+		Title:       "RUN with a pipe but without pipefail",
+		Aliases:     []string{"DL4006"},
+		Description: "A pipeline's status is that of its last command, so `curl ... | tar x` succeeds even when the download failed, and the image is built broken.",
+		Fix:         "Start the RUN with `set -o pipefail &&`, or set `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]`.",
+	},
+	Check: func(f *File, _ *Env) []Hit {
+		return eachRun(f, nil, func(in *Instr) (string, bool) {
+			if in.JSON || !in.ShellParsed || pipefailShell(in) {
+				return "", false
+			}
+			piped := false
+			for _, c := range in.Commands {
+				if c.Pipe > 0 && !c.Nested {
+					piped = true
+				}
+				if c.Name == "set" && strings.Contains(strings.Join(c.Args, " "), "pipefail") {
+					return "", false
+				}
+			}
+			return "", piped
+		})
+	},
+}
