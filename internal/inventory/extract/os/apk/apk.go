@@ -159,22 +159,22 @@ func parse(r io.Reader, fn func(record) error) error {
 			}
 		} else if len(line) >= 2 && line[1] == ':' {
 			have = true
-			v := string(bytes.TrimSpace(line[2:]))
+			v := func() string { return string(bytes.TrimSpace(line[2:])) }
 			switch line[0] {
 			case 'P':
-				rec.name = v
+				rec.name = v()
 			case 'V':
-				rec.version = v
+				rec.version = v()
 			case 'A':
-				rec.arch = v
+				rec.arch = v()
 			case 'o':
-				rec.origin = v
+				rec.origin = v()
 			case 'L':
-				rec.license = v
+				rec.license = v()
 			case 'm':
-				rec.maintainer = v
+				rec.maintainer = v()
 			case 'D':
-				rec.depends = dependsNames(v)
+				rec.depends = dependsNames(v())
 			}
 		}
 		if err == io.EOF {
