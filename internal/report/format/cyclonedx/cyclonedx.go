@@ -14,11 +14,11 @@ import (
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
-	"github.com/package-url/packageurl-go"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/report"
+	"github.com/bulkhead-sec/bulkhead/internal/report/format/internal/sbomgraph"
 	"github.com/bulkhead-sec/bulkhead/internal/report/format/internal/spdxlicense"
 )
 
@@ -77,7 +77,7 @@ func Build(r *report.Report) *cdx.BOM {
 		bom.Metadata.Timestamp = r.CreatedAt.UTC().Format(time.RFC3339)
 	}
 
-	refs := bomRefs(r.Packages)
+	refs := sbomgraph.Refs(r.Packages)
 	var comps []cdx.Component
 	var osRef string
 	if o := r.Target.OS; o != nil && o.ID != "" {
@@ -132,7 +132,7 @@ func rootComponent(r *report.Report) cdx.Component {
 	switch t.Kind {
 	case report.KindImage:
 		c.Type = cdx.ComponentTypeContainer
-		c.PackageURL = imagePURL(t)
+		c.PackageURL = sbomgraph.ImagePURL(t)
 		if alg, val, ok := strings.Cut(t.Digest, ":"); ok && alg == "sha256" {
 			c.Hashes = &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: val}}
 		}
@@ -160,32 +160,6 @@ func rootComponent(r *report.Report) cdx.Component {
 	return c
 }
 
-// imagePURL is the oci purl of an image with a digest, or "".
-func imagePURL(t report.Target) string {
-	if t.Digest == "" {
-		return ""
-	}
-	repo := t.Name
-	if i := strings.LastIndex(repo, "@"); i >= 0 {
-		repo = repo[:i]
-	}
-	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
-		repo = repo[:i]
-	}
-	name := repo
-	if i := strings.LastIndex(repo, "/"); i >= 0 {
-		name = repo[i+1:]
-	}
-	if name == "" {
-		return ""
-	}
-	q := map[string]string{"repository_url": repo}
-	if t.Architecture != "" {
-		q["arch"] = t.Architecture
-	}
-	return packageurl.NewPackageURL("oci", "", strings.ToLower(name), t.Digest, packageurl.QualifiersFromMap(q), "").ToString()
-}
-
 func osComponent(o *inventory.OS, ref string) cdx.Component {
 	var props []cdx.Property
 	prop(&props, PropOSCodename, o.Codename)
@@ -195,36 +169,6 @@ func osComponent(o *inventory.OS, ref string) cdx.Component {
 	}
 	return cdx.Component{BOMRef: ref, Type: cdx.ComponentTypeOS, Name: o.ID, Version: o.VersionID,
 		Description: o.PrettyName, Properties: propsOrNil(props)}
-}
-
-// bomRefs gives every package a unique bom-ref: its purl, with the path
-// appended when the same purl occurs more than once, and a counter when
-// even that repeats.
-func bomRefs(pkgs []inventory.Package) []string {
-	base := make([]string, len(pkgs))
-	count := map[string]int{}
-	for i, p := range pkgs {
-		b := p.PURL
-		if b == "" {
-			b = fmt.Sprintf("%s:%s@%s", p.Type, p.Name, p.Version)
-		}
-		base[i] = b
-		count[b]++
-	}
-	refs := make([]string, len(pkgs))
-	used := map[string]bool{}
-	for i, p := range pkgs {
-		ref := base[i]
-		if count[ref] > 1 && p.Path != "" {
-			ref += "#" + p.Path
-		}
-		for n := 2; used[ref]; n++ {
-			ref = fmt.Sprintf("%s#%d", strings.TrimSuffix(ref, fmt.Sprintf("#%d", n-1)), n)
-		}
-		used[ref] = true
-		refs[i] = ref
-	}
-	return refs
 }
 
 func packageComponent(p *inventory.Package, ref string) cdx.Component {
@@ -274,48 +218,13 @@ func licenses(ls []string) *cdx.Licenses {
 	return &out
 }
 
-var osTypes = map[string]bool{"deb": true, "apk": true, "rpm": true, "alpm": true}
-
 func dependencies(r *report.Report, rootRef, osRef string, refs []string) []cdx.Dependency {
-	// Index packages by ecosystem and name; a DependsOn name resolves only
-	// when it names exactly one package there, or exactly one found in the
-	// same file.
-	type key struct{ typ, name string }
-	byName := map[key][]int{}
-	for i, p := range r.Packages {
-		k := key{p.Type, p.Name}
-		byName[k] = append(byName[k], i)
-	}
-	edges := make([][]string, len(r.Packages))
-	incoming := make([]bool, len(r.Packages))
-	for i, p := range r.Packages {
-		seen := map[string]bool{}
-		for _, dn := range p.DependsOn {
-			cands := byName[key{p.Type, dn}]
-			if len(cands) > 1 {
-				var same []int
-				for _, c := range cands {
-					if r.Packages[c].Path == p.Path {
-						same = append(same, c)
-					}
-				}
-				cands = same
-			}
-			if len(cands) != 1 || cands[0] == i || seen[refs[cands[0]]] {
-				continue
-			}
-			seen[refs[cands[0]]] = true
-			edges[i] = append(edges[i], refs[cands[0]])
-			incoming[cands[0]] = true
-		}
-	}
+	g := sbomgraph.Resolve(r.Packages)
 	var top, osTop []string
-	for i, p := range r.Packages {
-		if p.Relationship == "direct" || (p.Relationship != "transitive" && !incoming[i]) {
-			top = append(top, refs[i])
-			if osTypes[p.Type] {
-				osTop = append(osTop, refs[i])
-			}
+	for _, i := range g.TopLevel {
+		top = append(top, refs[i])
+		if sbomgraph.OSTypes[r.Packages[i].Type] {
+			osTop = append(osTop, refs[i])
 		}
 	}
 	rootDeps := append([]string{}, top...)
@@ -327,7 +236,11 @@ func dependencies(r *report.Report, rootRef, osRef string, refs []string) []cdx.
 		deps = append(deps, cdx.Dependency{Ref: osRef, Dependencies: list(osTop)})
 	}
 	for i := range r.Packages {
-		deps = append(deps, cdx.Dependency{Ref: refs[i], Dependencies: list(edges[i])})
+		var on []string
+		for _, j := range g.Edges[i] {
+			on = append(on, refs[j])
+		}
+		deps = append(deps, cdx.Dependency{Ref: refs[i], Dependencies: list(on)})
 	}
 	return deps
 }

@@ -7,6 +7,7 @@ package formattest
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -169,5 +170,29 @@ func Filesystem() *report.Report {
 		{Name: "requests", Version: "2.31.0", Type: "pypi", Licenses: []string{"Apache-2.0"}, PURL: "pkg:pypi/requests@2.31.0", Path: "requirements.txt", Extractor: "python/requirements"},
 	}
 	r.Scanners = []report.ScannerStatus{{Name: "vulnerabilities", State: report.StateSkipped, Reason: "no database; run `bulkhead db update`"}}
+	return r
+}
+
+// Large returns a report with n packages and m vulnerability findings, for
+// benchmarks.
+func Large(n, m int) *report.Report {
+	r := Report()
+	r.Packages = make([]inventory.Package, n)
+	for i := range r.Packages {
+		name := fmt.Sprintf("pkg%05d", i)
+		r.Packages[i] = inventory.Package{Name: name, Version: "1.0." + fmt.Sprint(i%50), Type: []string{"deb", "npm", "pypi", "golang"}[i%4],
+			Licenses: []string{"MIT"}, Path: fmt.Sprintf("app/%d/package.json", i%100), Layer: Layer3}
+		r.Packages[i].PURL = "pkg:" + r.Packages[i].Type + "/" + name + "@" + r.Packages[i].Version
+		if i > 0 {
+			r.Packages[i].DependsOn = []string{fmt.Sprintf("pkg%05d", i-1)}
+		}
+	}
+	r.Findings = make([]finding.Finding, m)
+	for i := range r.Findings {
+		p := r.Packages[i%n]
+		r.Findings[i] = finding.Finding{Kind: finding.Vulnerability, ID: fmt.Sprintf("CVE-2024-%05d", i), Severity: finding.Severity(i % 6),
+			Title: "a vulnerability in " + p.Name, Location: finding.Location{Path: p.Path, Layer: p.Layer}, Fix: "2.0.0",
+			Package: &finding.PackageRef{Name: p.Name, Version: p.Version, Type: p.Type, PURL: p.PURL}, Source: "osv:npm"}
+	}
 	return r
 }
