@@ -1,0 +1,331 @@
+package vulndb
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Stats says what an Update or Import did.
+type Stats struct {
+	// Records is the number of records in the new database.
+	Records int `json:"records"`
+	// Ecosystems holds per source ecosystem what was done.
+	Ecosystems map[string]EcosystemStats `json:"ecosystems"`
+	// Withdrawn counts withdrawn records (kept, not matched).
+	Withdrawn int `json:"withdrawn"`
+	// Skipped counts malformed records; Problems names each (up to
+	// MaxProblems): the file, the record and the reason.
+	Skipped  int      `json:"skipped"`
+	Problems []string `json:"problems,omitempty"`
+	// Warnings are things that did not stop the update, such as an
+	// ecosystem the source does not have.
+	Warnings []string `json:"warnings,omitempty"`
+	// Downloaded is the number of bytes fetched over the network.
+	Downloaded int64         `json:"downloaded"`
+	Duration   time.Duration `json:"duration"`
+}
+
+// EcosystemStats is one ecosystem's part of Stats.
+type EcosystemStats struct {
+	// Mode is "full" (all.zip or a folder), "incremental" (changed records
+	// fetched one by one), "unchanged", "kept" (carried over from the old
+	// database) or "missing" (the source has no such ecosystem).
+	Mode    string `json:"mode"`
+	Records int    `json:"records"`
+	// Fetched is the number of records read from the source this time.
+	Fetched int `json:"fetched"`
+}
+
+// MaxProblems bounds how many malformed records Stats names one by one.
+const MaxProblems = 100
+
+func (s *Stats) problem(format string, args ...any) {
+	s.Skipped++
+	if len(s.Problems) < MaxProblems {
+		s.Problems = append(s.Problems, fmt.Sprintf(format, args...))
+	}
+}
+
+func (s *Stats) eco(name string) EcosystemStats {
+	if s.Ecosystems == nil {
+		s.Ecosystems = map[string]EcosystemStats{}
+	}
+	return s.Ecosystems[name]
+}
+
+// builder writes a new database into a temporary file beside the final
+// path; commit renames it into place, abort removes it.
+type builder struct {
+	final   string
+	tmp     string
+	db      *bolt.DB
+	index   map[string][]Entry
+	meta    Metadata
+	stats   *Stats
+	pending map[string][][2][]byte // source -> (id, raw)
+	npend   int
+	seen    map[string]map[string]bool // source -> ids
+}
+
+const batchRecords = 4000
+
+func newBuilder(final, source string, now time.Time, stats *Stats) (*builder, error) {
+	dir := filepath.Dir(final)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create database folder %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, filepath.Base(final)+".new-*")
+	if err != nil {
+		return nil, fmt.Errorf("create new database in %s: %w", dir, err)
+	}
+	tmp := f.Name()
+	f.Close()
+	db, err := bolt.Open(tmp, 0o644, &bolt.Options{Timeout: time.Second, NoSync: true, NoFreelistSync: true})
+	if err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("create new database %s: %w", tmp, err)
+	}
+	return &builder{
+		final: final, tmp: tmp, db: db,
+		index:   map[string][]Entry{},
+		meta:    Metadata{SchemaVersion: SchemaVersion, Built: now.UTC(), Source: source, Ecosystems: map[string]EcosystemMeta{}},
+		stats:   stats,
+		pending: map[string][][2][]byte{},
+		seen:    map[string]map[string]bool{},
+	}, nil
+}
+
+// has reports whether a record id was already added under source.
+func (b *builder) has(source, id string) bool { return b.seen[source][id] }
+
+// add stores one parsed record under its source ecosystem and indexes it.
+// A second record with the same id in the same source replaces nothing:
+// the first one wins (callers add the newest first).
+func (b *builder) add(source string, rec *Record, raw []byte) error {
+	if b.seen[source] == nil {
+		b.seen[source] = map[string]bool{}
+	}
+	if b.seen[source][rec.ID] {
+		return nil
+	}
+	b.seen[source][rec.ID] = true
+	m := b.meta.Ecosystems[source]
+	m.Records++
+	if rec.Modified.After(m.Newest) {
+		m.Newest = rec.Modified.UTC()
+	}
+	b.meta.Ecosystems[source] = m
+	b.pending[source] = append(b.pending[source], [2][]byte{[]byte(rec.ID), append([]byte(nil), raw...)})
+	b.npend++
+	if rec.Withdrawn != nil {
+		b.stats.Withdrawn++
+	} else {
+		for _, a := range rec.Affected {
+			if a.Package.Ecosystem == "" || a.Package.Name == "" {
+				continue
+			}
+			k := string(indexKey(a.Package.Ecosystem, a.Package.Name))
+			b.index[k] = append(b.index[k], Entry{
+				ID: rec.ID, Ecosystem: a.Package.Ecosystem, Name: a.Package.Name, PURL: a.Package.PURL,
+				Ranges: a.Ranges, Versions: a.Versions, Modified: rec.Modified.UTC(),
+			})
+		}
+	}
+	if b.npend >= batchRecords {
+		return b.flush()
+	}
+	return nil
+}
+
+// flush writes the pending records in one transaction.
+func (b *builder) flush() error {
+	if b.npend == 0 {
+		return nil
+	}
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		recs, err := tx.CreateBucketIfNotExists(bucketRecords)
+		if err != nil {
+			return err
+		}
+		ids, err := tx.CreateBucketIfNotExists(bucketIDs)
+		if err != nil {
+			return err
+		}
+		for src, list := range b.pending {
+			eb, err := recs.CreateBucketIfNotExists([]byte(src))
+			if err != nil {
+				return err
+			}
+			eb.FillPercent = 0.9
+			for _, kv := range list {
+				if err := eb.Put(kv[0], kv[1]); err != nil {
+					return err
+				}
+				if err := ids.Put(kv[0], []byte(src)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("write records to %s: %w", b.tmp, err)
+	}
+	b.pending = map[string][][2][]byte{}
+	b.npend = 0
+	return nil
+}
+
+// setEcosystemInfo records where an ecosystem came from and when.
+func (b *builder) setEcosystemInfo(source, from string, updated time.Time) {
+	m := b.meta.Ecosystems[source]
+	m.Source = from
+	m.Updated = updated.UTC()
+	b.meta.Ecosystems[source] = m
+}
+
+// commit writes the index and metadata, syncs the file and renames it over
+// the final path.
+func (b *builder) commit() error {
+	if err := b.flush(); err != nil {
+		b.abort()
+		return err
+	}
+	keys := make([]string, 0, len(b.index))
+	for k := range b.index {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		ib, err := tx.CreateBucketIfNotExists(bucketIndex)
+		if err != nil {
+			return err
+		}
+		ib.FillPercent = 1.0 // keys arrive sorted
+		for _, k := range keys {
+			entries := dedupe(b.index[k])
+			raw, err := json.Marshal(entries)
+			if err != nil {
+				return err
+			}
+			if err := ib.Put([]byte(k), raw); err != nil {
+				return err
+			}
+		}
+		for _, name := range [][]byte{bucketRecords, bucketIDs} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		mb, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		raw, err := json.Marshal(b.meta)
+		if err != nil {
+			return err
+		}
+		return mb.Put(keyMeta, raw)
+	})
+	if err != nil {
+		b.abort()
+		return fmt.Errorf("write index to %s: %w", b.tmp, err)
+	}
+	if err := b.db.Sync(); err != nil {
+		b.abort()
+		return fmt.Errorf("sync %s: %w", b.tmp, err)
+	}
+	if err := b.db.Close(); err != nil {
+		os.Remove(b.tmp)
+		return fmt.Errorf("close %s: %w", b.tmp, err)
+	}
+	if err := os.Chmod(b.tmp, 0o644); err != nil {
+		os.Remove(b.tmp)
+		return fmt.Errorf("chmod %s: %w", b.tmp, err)
+	}
+	// Readers that hold the old file keep their snapshot; new readers get
+	// the new file. No reader waits.
+	if err := os.Rename(b.tmp, b.final); err != nil {
+		os.Remove(b.tmp)
+		return fmt.Errorf("replace %s: %w", b.final, err)
+	}
+	if d, err := os.Open(filepath.Dir(b.final)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	total := 0
+	for src, m := range b.meta.Ecosystems {
+		total += m.Records
+		es := b.stats.eco(src)
+		es.Records = m.Records
+		b.stats.Ecosystems[src] = es
+	}
+	b.stats.Records = total
+	return nil
+}
+
+// abort closes and removes the temporary file.
+func (b *builder) abort() {
+	b.db.Close()
+	if err := os.Remove(b.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		_ = err // nothing more to do: the temporary name is unique
+	}
+}
+
+// dedupe drops repeated entries (the same record listed under two
+// sources, or one affected entry repeated).
+func dedupe(es []Entry) []Entry {
+	if len(es) < 2 {
+		return es
+	}
+	seen := make(map[string]bool, len(es))
+	out := es[:0]
+	for _, e := range es {
+		raw, _ := json.Marshal(e)
+		k := string(raw)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, e)
+	}
+	return out
+}
+
+// copyFrom carries the records of the given sources over from an old
+// database, except the ids in skip.
+func (b *builder) copyFrom(old *DB, sources map[string]bool, skip map[string]bool) error {
+	if old == nil {
+		return nil
+	}
+	return old.View(func(t *Tx) error {
+		for src := range sources {
+			err := t.ForEachIn(src, func(id string, raw []byte) error {
+				if skip[id] {
+					return nil
+				}
+				rec, err := ParseRecord(raw)
+				if err != nil {
+					b.stats.problem("%s: record %s in the old database: %v", old.path, id, err)
+					return nil
+				}
+				return b.add(src, rec, raw)
+			})
+			if err != nil {
+				return err
+			}
+			if m, ok := old.meta.Ecosystems[src]; ok {
+				b.setEcosystemInfo(src, m.Source, m.Updated)
+			}
+		}
+		return nil
+	})
+}

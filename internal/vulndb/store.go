@@ -1,0 +1,293 @@
+package vulndb
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ErrNoDatabase is returned by Open when there is no database yet.
+var ErrNoDatabase = errors.New("no vulnerability database: run `bulkhead db update` (or `bulkhead db import DIR` offline)")
+
+// ErrStale is wrapped by CheckStale's error.
+var ErrStale = errors.New("vulnerability database is stale")
+
+// SchemaVersion changes whenever the file layout changes; an older file is
+// rebuilt by the next update.
+const SchemaVersion = 1
+
+var (
+	bucketMeta    = []byte("meta")
+	bucketRecords = []byte("records") // nested: source ecosystem -> id -> raw JSON
+	bucketIDs     = []byte("ids")     // id -> source ecosystem
+	bucketIndex   = []byte("index")   // indexKey -> JSON []Entry
+	keyMeta       = []byte("metadata")
+)
+
+// Metadata describes how and when a database was built.
+type Metadata struct {
+	SchemaVersion int       `json:"schema_version"`
+	Built         time.Time `json:"built"`
+	// Source is the base URL, mirror or folder the data came from.
+	Source string `json:"source"`
+	// Ecosystems holds per source ecosystem (the export folder the records
+	// came from) the record count and the newest modified time.
+	Ecosystems map[string]EcosystemMeta `json:"ecosystems"`
+}
+
+// EcosystemMeta is one ecosystem's part of Metadata.
+type EcosystemMeta struct {
+	Records int       `json:"records"`
+	Newest  time.Time `json:"newest_modified"`
+	// Source is where this ecosystem's records came from.
+	Source string `json:"source,omitempty"`
+	// Updated is when this ecosystem was last fetched or imported.
+	Updated time.Time `json:"updated"`
+}
+
+// Entry is the index's compact view of one affected package of a record:
+// everything needed to decide whether a version is affected.
+type Entry struct {
+	ID string `json:"id"`
+	// Ecosystem is the record's full ecosystem, release included ("Debian:12").
+	Ecosystem string `json:"eco"`
+	// Name is the package name as the record writes it.
+	Name     string   `json:"name"`
+	PURL     string   `json:"purl,omitempty"`
+	Ranges   []Range  `json:"ranges,omitempty"`
+	Versions []string `json:"versions,omitempty"`
+	// Modified is the record's modified time.
+	Modified time.Time `json:"modified"`
+}
+
+// DB is an open, read-only database.
+type DB struct {
+	path string
+	bolt *bolt.DB
+	meta Metadata
+}
+
+// OpenTimeout bounds how long Open waits for bbolt's file lock. Readers
+// share the lock and writers never lock the live file, so the wait only
+// happens if something else holds the file exclusively.
+var OpenTimeout = 2 * time.Second
+
+// DefaultPath is where the database lives by default:
+// <user cache dir>/bulkhead/db/osv.db.
+func DefaultPath() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("find the user cache dir: %w", err)
+	}
+	return filepath.Join(dir, "bulkhead", "db", "osv.db"), nil
+}
+
+// Open opens the database at path read-only. It returns an error wrapping
+// ErrNoDatabase when there is none.
+func Open(path string) (*DB, error) {
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open %s: %w", path, ErrNoDatabase)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open vulnerability database %s: %w", path, err)
+	}
+	if st.Size() == 0 {
+		return nil, fmt.Errorf("open %s: empty file: %w", path, ErrNoDatabase)
+	}
+	b, err := bolt.Open(path, 0o644, &bolt.Options{ReadOnly: true, Timeout: OpenTimeout})
+	if err != nil {
+		return nil, fmt.Errorf("open vulnerability database %s: %w", path, err)
+	}
+	db := &DB{path: path, bolt: b}
+	if err := b.View(func(tx *bolt.Tx) error {
+		mb := tx.Bucket(bucketMeta)
+		if mb == nil {
+			return fmt.Errorf("no metadata bucket")
+		}
+		raw := mb.Get(keyMeta)
+		if raw == nil {
+			return fmt.Errorf("no metadata")
+		}
+		return json.Unmarshal(raw, &db.meta)
+	}); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("open vulnerability database %s: not a bulkhead database (%v): %w", path, err, ErrNoDatabase)
+	}
+	if db.meta.SchemaVersion != SchemaVersion {
+		b.Close()
+		return nil, fmt.Errorf("open vulnerability database %s: schema version %d, want %d: %w", path, db.meta.SchemaVersion, SchemaVersion, ErrNoDatabase)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// Path returns the file the database was opened from.
+func (db *DB) Path() string { return db.path }
+
+// Metadata returns the database's metadata.
+func (db *DB) Metadata() Metadata { return db.meta }
+
+// Tx is one read transaction: a consistent view for a whole scan.
+type Tx struct {
+	tx *bolt.Tx
+}
+
+// View runs fn in one read transaction.
+func (db *DB) View(fn func(*Tx) error) error {
+	return db.bolt.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+}
+
+// Lookup returns the index entries of a package: ecosystem may carry a
+// release suffix (it is stripped) and name is normalised.
+func (t *Tx) Lookup(ecosystem, name string) ([]Entry, error) {
+	b := t.tx.Bucket(bucketIndex)
+	if b == nil {
+		return nil, nil
+	}
+	raw := b.Get(indexKey(ecosystem, name))
+	if raw == nil {
+		return nil, nil
+	}
+	var out []Entry
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("read index of %s %q: %w", ecosystem, name, err)
+	}
+	return out, nil
+}
+
+// Record returns a record by id, or (nil, nil) when there is none.
+func (t *Tx) Record(id string) (*Record, error) {
+	raw, err := t.raw(id)
+	if raw == nil || err != nil {
+		return nil, err
+	}
+	r, err := ParseRecord(raw)
+	if err != nil {
+		return nil, fmt.Errorf("read record %q: %w", id, err)
+	}
+	return r, nil
+}
+
+func (t *Tx) raw(id string) ([]byte, error) {
+	ids := t.tx.Bucket(bucketIDs)
+	if ids == nil {
+		return nil, nil
+	}
+	src := ids.Get([]byte(id))
+	if src == nil {
+		return nil, nil
+	}
+	recs := t.tx.Bucket(bucketRecords)
+	if recs == nil {
+		return nil, nil
+	}
+	eb := recs.Bucket(src)
+	if eb == nil {
+		return nil, fmt.Errorf("record %q: source bucket %q missing", id, src)
+	}
+	return eb.Get([]byte(id)), nil
+}
+
+// ForEach calls fn with every record's source ecosystem, id and raw JSON,
+// in source then id order. The slice is only valid during the call.
+func (t *Tx) ForEach(fn func(source, id string, raw []byte) error) error {
+	recs := t.tx.Bucket(bucketRecords)
+	if recs == nil {
+		return nil
+	}
+	return recs.ForEachBucket(func(src []byte) error {
+		return recs.Bucket(src).ForEach(func(k, v []byte) error {
+			return fn(string(src), string(k), v)
+		})
+	})
+}
+
+// ForEachIn calls fn with every record of one source ecosystem.
+func (t *Tx) ForEachIn(source string, fn func(id string, raw []byte) error) error {
+	recs := t.tx.Bucket(bucketRecords)
+	if recs == nil {
+		return nil
+	}
+	eb := recs.Bucket([]byte(source))
+	if eb == nil {
+		return nil
+	}
+	return eb.ForEach(func(k, v []byte) error { return fn(string(k), v) })
+}
+
+// Get returns a record by id in its own transaction.
+func (db *DB) Get(id string) (*Record, error) {
+	var r *Record
+	err := db.View(func(t *Tx) error {
+		var err error
+		r, err = t.Record(id)
+		return err
+	})
+	return r, err
+}
+
+// Status describes a database for `db status`.
+type Status struct {
+	Path    string    `json:"path"`
+	Size    int64     `json:"size"`
+	Built   time.Time `json:"built"`
+	Source  string    `json:"source"`
+	Records int       `json:"records"`
+	// Newest is the newest modified time of any record.
+	Newest time.Time `json:"newest_modified"`
+	// Age is the time since Built.
+	Age        time.Duration     `json:"age"`
+	Ecosystems []EcosystemStatus `json:"ecosystems"`
+}
+
+// EcosystemStatus is one ecosystem's line of Status.
+type EcosystemStatus struct {
+	Name    string    `json:"name"`
+	Records int       `json:"records"`
+	Newest  time.Time `json:"newest_modified"`
+	Updated time.Time `json:"updated"`
+}
+
+// Status reports the database's path, build time, source, counts per
+// ecosystem, newest modified time and age.
+func (db *DB) Status() Status {
+	return db.statusAt(time.Now())
+}
+
+func (db *DB) statusAt(now time.Time) Status {
+	s := Status{Path: db.path, Built: db.meta.Built, Source: db.meta.Source, Age: now.Sub(db.meta.Built)}
+	if st, err := os.Stat(db.path); err == nil {
+		s.Size = st.Size()
+	}
+	for name, e := range db.meta.Ecosystems {
+		s.Ecosystems = append(s.Ecosystems, EcosystemStatus{Name: name, Records: e.Records, Newest: e.Newest, Updated: e.Updated})
+		s.Records += e.Records
+		if e.Newest.After(s.Newest) {
+			s.Newest = e.Newest
+		}
+	}
+	sort.Slice(s.Ecosystems, func(i, j int) bool { return s.Ecosystems[i].Name < s.Ecosystems[j].Name })
+	return s
+}
+
+// CheckStale returns an error wrapping ErrStale when the database was
+// built more than maxAge before now. The caller decides whether that is a
+// warning or a failure.
+func (db *DB) CheckStale(maxAge time.Duration, now time.Time) error {
+	age := now.Sub(db.meta.Built)
+	if maxAge > 0 && age > maxAge {
+		return fmt.Errorf("%w: built %s ago (%s), more than %s: run `bulkhead db update`",
+			ErrStale, age.Round(time.Hour), db.meta.Built.Format(time.RFC3339), maxAge)
+	}
+	return nil
+}
