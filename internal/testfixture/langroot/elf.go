@@ -63,9 +63,9 @@ func ELF(sections ...Section) []byte {
 	out := body.Bytes()
 	h := out[:ehsize]
 	copy(h, "\x7fELF")
-	h[4] = 2 // ELFCLASS64
-	h[5] = 1 // ELFDATA2LSB
-	h[6] = 1 // EV_CURRENT
+	h[4] = 2                 // ELFCLASS64
+	h[5] = 1                 // ELFDATA2LSB
+	h[6] = 1                 // EV_CURRENT
 	le.PutUint16(h[16:], 2)  // ET_EXEC
 	le.PutUint16(h[18:], 62) // EM_X86_64
 	le.PutUint32(h[20:], 1)

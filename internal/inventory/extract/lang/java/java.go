@@ -3,10 +3,12 @@
 //
 // Every META-INF/maven/GROUP/ARTIFACT/pom.properties in an archive is a
 // package named "group:artifact". An archive with none falls back to its
-// META-INF/MANIFEST.MF (Implementation-Vendor-Id, Implementation-Title or
-// Bundle-SymbolicName, Implementation-Version or Bundle-Version) and then to
-// its file name (artifact-1.2.3.jar); such packages carry no group unless
-// the manifest names one.
+// META-INF/MANIFEST.MF and its file name (artifact-1.2.3.jar): the version
+// is Implementation-Version, Bundle-Version or the file name's; the
+// artifact is Implementation-Title (unless it is a display name with
+// spaces), the file name's, or Bundle-SymbolicName; the group is
+// Implementation-Vendor-Id, and such packages carry no group when the
+// manifest names none.
 //
 // Archives nested inside archives (BOOT-INF/lib/*.jar in Spring Boot fat
 // jars, WEB-INF/lib/*.jar in wars, lib/*.jar and *.war in ears) are read
@@ -354,7 +356,7 @@ func fromManifest(mf map[string]string, file string) (inventory.Package, bool) {
 		title = "" // a display name, not an artifact id
 	}
 	symbolic, _, _ := strings.Cut(mf["Bundle-SymbolicName"], ";")
-	artifact := first(title, strings.TrimSpace(symbolic), fileArtifact)
+	artifact := first(title, fileArtifact, strings.TrimSpace(symbolic))
 	group := mf["Implementation-Vendor-Id"]
 	if artifact == "" || version == "" {
 		return inventory.Package{}, false
@@ -397,7 +399,7 @@ func pkg(group, artifact, version string) inventory.Package {
 		name = group + ":" + artifact
 	}
 	return inventory.Package{
-		Name: name, Version: version, Type: packageurl.TypeMaven,
+		Name: name, Version: version, Type: packageurl.TypeMaven, Extractor: Name,
 		PURL: packageurl.NewPackageURL(packageurl.TypeMaven, group, artifact, version, nil, "").ToString(),
 	}
 }

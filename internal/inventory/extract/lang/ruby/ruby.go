@@ -42,12 +42,13 @@ func (Extractor) Name() string { return Name }
 func (Extractor) Version() int { return 1 }
 
 // Required implements inventory.Extractor: *.gemspec directly inside a
-// folder named specifications.
+// folder named specifications, or in its default/ folder (the gems that
+// ship with Ruby).
 func (Extractor) Required(p string, mode fs.FileMode) bool {
 	if !mode.IsRegular() || !strings.HasSuffix(p, ".gemspec") {
 		return false
 	}
-	dir := path.Dir(p)
+	dir := strings.TrimSuffix(path.Dir(p), "/default")
 	return dir == "specifications" || strings.HasSuffix(dir, "/specifications")
 }
 
