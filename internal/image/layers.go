@@ -76,24 +76,25 @@ func (img *Image) layerName(i int) string {
 	return id
 }
 
-// LayerResult is what WalkLayers reports about one layer.
-type LayerResult struct {
-	Index int
-	Stats Stats
-	Err   error
+// LayerVisitor receives the entries of one layer walked by WalkLayers,
+// then its outcome.
+type LayerVisitor interface {
+	// Visit is called for each entry, like a WalkFunc.
+	Visit(e *Entry, r io.Reader) error
+	// Done is called once the layer ends, with the indexes it turned out to
+	// have (several when the image repeats a layer), its stats and the
+	// error that stopped it, if any.
+	Done(idx []int, st Stats, err error)
 }
 
 // WalkLayers walks the layers listed in want, each exactly once, up to
-// parallel at a time (default GOMAXPROCS). newFunc is called as a layer's
-// walk starts and returns the function that receives its entries; done is
-// called when it ends. For most sources the layer's index is known at the
-// start and passed to newFunc; the docker daemon's save stream reveals which
-// layer a stream is only at its end, so there newFunc gets -1 and done
-// learns the index (several, when the image repeats a layer). Calls to
-// newFunc and done may come from several goroutines at once. The error is
-// the first error that stopped the whole walk; per-layer errors go to done.
-func (img *Image) WalkLayers(ctx context.Context, want []int, limits Limits, parallel int,
-	newFunc func(i int) WalkFunc, done func(idx []int, fn WalkFunc, st Stats, err error)) error {
+// parallel at a time (0 means GOMAXPROCS). newVisitor is called as a
+// layer's walk starts. For most sources the layer's index is known then and
+// passed in; the docker daemon's save stream reveals which layer a stream
+// is only at its end, so there newVisitor gets -1 and only Done learns the
+// index. newVisitor and Done may be called from several goroutines at once.
+// The error is one that stopped the whole walk; per-layer errors go to Done.
+func (img *Image) WalkLayers(ctx context.Context, want []int, limits Limits, parallel int, newVisitor func(i int) LayerVisitor) error {
 	if len(want) == 0 {
 		return nil
 	}
@@ -107,8 +108,8 @@ func (img *Image) WalkLayers(ctx context.Context, want []int, limits Limits, par
 			return false
 		}
 		return src.stream(ctx, img, wanted, func(r io.Reader) func([]int) error {
-			fn := newFunc(-1)
-			st, err := walkStream(ctx, "in the save stream", r, limits, fn)
+			v := newVisitor(-1)
+			st, err := walkStream(ctx, "in the save stream", r, limits, v.Visit)
 			return func(idx []int) error {
 				var keep []int
 				for _, i := range idx {
@@ -120,7 +121,7 @@ func (img *Image) WalkLayers(ctx context.Context, want []int, limits Limits, par
 					if err != nil {
 						err = fmt.Errorf("%s: %w", img.layerName(keep[0]), err)
 					}
-					done(keep, fn, st, err)
+					v.Done(keep, st, err)
 				}
 				return ctx.Err()
 			}
@@ -140,9 +141,9 @@ func (img *Image) WalkLayers(ctx context.Context, want []int, limits Limits, par
 		wg.Add(1)
 		go func(i int) {
 			defer func() { <-sem; wg.Done() }()
-			fn := newFunc(i)
-			st, err := img.WalkLayer(ctx, i, limits, fn)
-			done([]int{i}, fn, st, err)
+			v := newVisitor(i)
+			st, err := img.WalkLayer(ctx, i, limits, v.Visit)
+			v.Done([]int{i}, st, err)
 		}(i)
 	}
 	wg.Wait()
