@@ -254,7 +254,7 @@ func unquote(v string) string {
 }
 
 // pairs returns the key/value pairs of an ENV, ARG or LABEL instruction.
-// The parser gives ENV and LABEL as alternating key, value nodes; ARG as
+// The parser gives ENV and LABEL as key, value, separator triples; ARG as
 // "key=value" or "key" words.
 func pairs(in *Instr) map[string]string {
 	out := map[string]string{}
@@ -270,7 +270,7 @@ func pairList(in *Instr) [][3]string {
 	var out [][3]string
 	switch in.Cmd {
 	case "env", "label":
-		for i := 0; i+1 < len(in.Args); i += 2 {
+		for i := 0; i+1 < len(in.Args); i += 3 {
 			out = append(out, [3]string{in.Args[i], unquote(in.Args[i+1]), "="})
 		}
 	case "arg":

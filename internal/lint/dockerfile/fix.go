@@ -1,0 +1,235 @@
+package dockerfile
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// edit replaces src[start:end] with text.
+type edit struct {
+	start, end int
+	text       string
+	note       string
+}
+
+// Fix applies the fixes that are certain to keep the build's meaning:
+// MAINTAINER becomes LABEL maintainer=; ADD of plain local files becomes
+// COPY; `apt-get install` gets -y and --no-install-recommends when missing;
+// `apk add` gets --no-cache. applied says what changed, one entry per fix
+// ("line 3: BH-DF-046 MAINTAINER replaced by LABEL maintainer"). The result
+// is parsed again before it is returned.
+func Fix(src []byte) (fixed []byte, applied []string, err error) {
+	f, err := Parse("Dockerfile", src)
+	if err != nil {
+		return nil, nil, err
+	}
+	text := string(src)
+	starts := lineStarts(text)
+	offset := func(line int) int {
+		if line-1 < len(starts) && line >= 1 {
+			return starts[line-1]
+		}
+		return len(text)
+	}
+	var edits []edit
+	for _, in := range f.Instrs {
+		if in.Line < 1 || in.EndLine < in.Line {
+			continue
+		}
+		lo, hi := offset(in.Line), offset(in.EndLine+1)
+		region := text[lo:hi]
+		switch {
+		case in.Cmd == "maintainer":
+			kw := keyword(region)
+			if kw < 0 {
+				continue
+			}
+			val := strings.Join(in.Args, " ")
+			repl := region[:kw] + "LABEL maintainer=" + strconv.Quote(val)
+			end := hi
+			if strings.HasSuffix(region, "\r\n") {
+				end -= 2
+			} else if strings.HasSuffix(region, "\n") {
+				end--
+			}
+			edits = append(edits, edit{lo, end, repl, fmt.Sprintf("line %d: BH-DF-046 MAINTAINER replaced by LABEL maintainer", in.Line)})
+		case addIsCopy(in):
+			kw := keyword(region)
+			if kw < 0 || !strings.EqualFold(region[kw:kw+3], "add") {
+				continue
+			}
+			repl := "COPY"
+			if region[kw:kw+3] == "add" {
+				repl = "copy"
+			}
+			edits = append(edits, edit{lo + kw, lo + kw + 3, repl, fmt.Sprintf("line %d: BH-DF-006 ADD replaced by COPY", in.Line)})
+		case in.Cmd == "run":
+			edits = append(edits, runFixes(in, text, lo, hi)...)
+		}
+	}
+	if len(edits) == 0 {
+		return append([]byte(nil), src...), nil, nil
+	}
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].start < edits[j].start })
+	var b strings.Builder
+	pos := 0
+	for _, e := range edits {
+		if e.start < pos {
+			continue // overlapping edit; the first one wins
+		}
+		b.WriteString(text[pos:e.start])
+		b.WriteString(e.text)
+		pos = e.end
+		applied = append(applied, e.note)
+	}
+	b.WriteString(text[pos:])
+	out := []byte(b.String())
+	if _, err := Parse("Dockerfile", out); err != nil {
+		return nil, nil, fmt.Errorf("fix dockerfile: result does not parse: %w", err)
+	}
+	return out, applied, nil
+}
+
+func lineStarts(s string) []int {
+	starts := []int{0}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// keyword returns the offset of the instruction keyword in region: the
+// first non-blank character of the first line that is not a comment.
+func keyword(region string) int {
+	for i := 0; i < len(region); i++ {
+		switch region[i] {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return i
+	}
+	return -1
+}
+
+var fixTarget = regexp.MustCompile(`(?:^|[^\w./-])(apt-get|apt|apk)[ \t\\]`)
+
+// runFixes finds apt-get install and apk add commands in a RUN's text and
+// inserts the missing flags after the subcommand.
+func runFixes(in *Instr, text string, lo, hi int) []edit {
+	need := map[string]bool{}
+	for _, c := range in.Commands {
+		if isApt(c) && c.Sub() == "install" {
+			need[c.Name] = true
+		}
+		if c.Name == "apk" && c.Sub() == "add" && !c.Has("--no-cache") {
+			need["apk"] = true
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	region := text[lo:hi]
+	var out []edit
+	for _, m := range fixTarget.FindAllStringSubmatchIndex(region, -1) {
+		name := region[m[2]:m[3]]
+		if !need[name] {
+			continue
+		}
+		toks := segmentTokens(region, m[3])
+		if len(toks) == 0 {
+			continue
+		}
+		args := make([]string, len(toks))
+		for i, t := range toks {
+			args[i] = t.text
+		}
+		c := &Command{Name: name, Args: args}
+		sub := -1
+		for i, t := range toks {
+			if !strings.HasPrefix(t.text, "-") {
+				sub = i
+				break
+			}
+		}
+		if sub < 0 {
+			continue
+		}
+		at := lo + toks[sub].end
+		line := in.Line + strings.Count(region[:toks[sub].end], "\n")
+		switch {
+		case (name == "apt-get" || name == "apt") && toks[sub].text == "install":
+			if !aptAssumesYes(c) {
+				out = append(out, edit{at, at, " -y", fmt.Sprintf("line %d: BH-DF-008 added -y to %s install", line, name)})
+			}
+			if !aptNoRecommends(c) {
+				out = append(out, edit{at, at, " --no-install-recommends", fmt.Sprintf("line %d: BH-DF-009 added --no-install-recommends to %s install", line, name)})
+			}
+		case name == "apk" && toks[sub].text == "add" && !c.Has("--no-cache"):
+			out = append(out, edit{at, at, " --no-cache", fmt.Sprintf("line %d: BH-DF-015 added --no-cache to apk add", line)})
+		}
+	}
+	return out
+}
+
+type token struct {
+	text       string
+	start, end int
+}
+
+// segmentTokens splits the shell words from offset i up to the end of the
+// simple command (an unquoted &&, ||, ;, |, ), backquote or a newline not
+// escaped by a backslash).
+func segmentTokens(s string, i int) []token {
+	var out []token
+	var cur strings.Builder
+	start := -1
+	var quote byte
+	flush := func(end int) {
+		if start >= 0 {
+			out = append(out, token{cur.String(), start, end})
+		}
+		cur.Reset()
+		start = -1
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		if quote != 0 {
+			if c == quote {
+				quote = 0
+			} else {
+				cur.WriteByte(c)
+			}
+			continue
+		}
+		switch {
+		case c == '\\' && i+1 < len(s) && s[i+1] == '\n':
+			flush(i)
+			i++
+		case c == '\\' && i+2 < len(s) && s[i+1] == '\r' && s[i+2] == '\n':
+			flush(i)
+			i += 2
+		case c == '\'' || c == '"':
+			if start < 0 {
+				start = i
+			}
+			quote = c
+		case c == ' ' || c == '\t' || c == '\r':
+			flush(i)
+		case c == '\n' || c == ';' || c == '|' || c == '&' || c == ')' || c == '`':
+			flush(i)
+			return out
+		default:
+			if start < 0 {
+				start = i
+			}
+			cur.WriteByte(c)
+		}
+	}
+	flush(len(s))
+	return out
+}

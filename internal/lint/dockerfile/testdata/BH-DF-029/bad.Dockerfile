@@ -1,0 +1,2 @@
+FROM python:3.12-slim
+RUN python -m pip install flask==3.0.3

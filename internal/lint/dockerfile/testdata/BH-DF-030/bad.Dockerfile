@@ -1,0 +1,2 @@
+FROM node:20-bookworm-slim
+RUN npm install -g typescript

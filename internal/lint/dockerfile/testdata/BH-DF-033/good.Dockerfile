@@ -1,0 +1,3 @@
+FROM golang:1.22-bookworm
+WORKDIR /src
+RUN go install golang.org/x/tools/gopls@v0.15.3 && go install ./...

@@ -1,0 +1,3 @@
+FROM debian:12
+USER root
+RUN apt-get install -y curl

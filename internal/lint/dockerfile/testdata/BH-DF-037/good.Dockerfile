@@ -1,0 +1,5 @@
+FROM debian:12 AS dev
+EXPOSE 22
+
+FROM debian:12
+EXPOSE 80 443/tcp 2200

@@ -1,0 +1,2 @@
+FROM alpine:3.20
+EXPOSE 80 8000-8010/udp ${PORT}

@@ -1,0 +1,4 @@
+FROM golang:1.22 AS build
+RUN true
+FROM golang:1.22 AS test
+RUN true

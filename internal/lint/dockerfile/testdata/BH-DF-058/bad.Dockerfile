@@ -1,0 +1,2 @@
+FROM alpine:3.20
+ENV APP_HOME=/app APP_BIN=$APP_HOME/bin

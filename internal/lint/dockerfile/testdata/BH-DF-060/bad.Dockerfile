@@ -1,0 +1,2 @@
+FROM debian:12
+RUN wget https://example.com/f.tgz

@@ -1,0 +1,4 @@
+FROM debian:12 AS build
+RUN true
+FROM scratch
+COPY --from=build / /

@@ -1,0 +1,2 @@
+LABEL x=y
+FROM alpine:3.20

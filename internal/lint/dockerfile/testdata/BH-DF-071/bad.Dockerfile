@@ -1,0 +1,4 @@
+FROM debian:12
+WORKDIR /app
+COPY src/ .
+RUN chown -R app:app /app

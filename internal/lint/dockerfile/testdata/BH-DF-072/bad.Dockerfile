@@ -1,0 +1,2 @@
+FROM --platform=$TARGETPLATFORM alpine:3.20
+RUN true
