@@ -1,0 +1,333 @@
+package secret
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// knownExamples are published example or well-known public test values that
+// are never real credentials.
+var knownExamples = map[string]bool{
+	"AKIAIOSFODNN7EXAMPLE":                     true, // AWS documentation
+	"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY": true, // AWS documentation
+	"AKIAI44QH8DHBEXAMPLE":                     true, // AWS documentation
+	"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY": true, // AWS documentation
+	// Azurite / storage emulator well-known key (public by design).
+	"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==": true,
+	// jwt.io's example token.
+	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c": true,
+	// Slack API documentation example bot token.
+	"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy": true,
+	// Mailgun documentation example key.
+	"key-3ax6xnjp29jd6fds4gc373sgvjxteol0": true,
+	// Google Maps documentation sample key.
+	"AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe": true,
+}
+
+// placeholderWords mark a value as an example when they appear anywhere in
+// it (case-insensitive).
+var placeholderWords = []string{
+	"example", "dummy", "placeholder", "changeme", "change_me", "change-me", "changeit",
+	"sample", "fake", "xxxx", "****", "redacted", "your_", "your-", "yourtoken", "yourkey",
+	"yoursecret", "yourpassword", "insert", "replace", "todo", "fixme", "mock", "test",
+	"0123456789", "1234567890", "abcdefghij", "...", "\u2026",
+}
+
+// placeholderMarks are template or variable syntax: the value is a reference
+// to a secret kept elsewhere, not the secret.
+var placeholderMarks = []string{"${", "$(", "{{", "}}", "<", ">", "%(", "%s", "#{", "@{"}
+
+// IsPlaceholder reports whether s is a documented example value, a
+// template or variable reference, or an obvious placeholder (all one
+// character, a run of x's, "changeme", "<your-token>", "${VAR}", ...).
+func IsPlaceholder(s string) bool {
+	if s == "" || knownExamples[s] {
+		return true
+	}
+	for _, m := range placeholderMarks {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	if len(s) <= 128 {
+		l := strings.ToLower(s)
+		for _, w := range placeholderWords {
+			if strings.Contains(l, w) {
+				return true
+			}
+		}
+	}
+	return repetitive(s)
+}
+
+// repetitive reports whether the part of s after a short prefix ("ghp_",
+// "AKIA", "sk_live_") uses at most two distinct bytes: "ghp_0000...",
+// "AKIAAAAAAAAAAAAAAAAA", "aaaaaaaa".
+func repetitive(s string) bool {
+	tail := s
+	head := tail[:min(len(tail), 20)]
+	if i := strings.LastIndexAny(head, "_-.$"); i >= 0 && i < len(tail)-1 {
+		tail = tail[i+1:]
+	}
+	if len(tail) >= 4 && distinct(tail) <= 2 {
+		return true
+	}
+	if len(s) >= 8 && len(s) > 4 && distinct(s[4:]) <= 1 {
+		return true
+	}
+	return false
+}
+
+func distinct(s string) int {
+	var seen [256]bool
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !seen[s[i]] {
+			seen[s[i]] = true
+			n++
+		}
+	}
+	return n
+}
+
+// Entropy returns the Shannon entropy of s in bits per byte.
+func Entropy(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	var counts [256]int
+	for i := 0; i < len(s); i++ {
+		counts[s[i]]++
+	}
+	n := float64(len(s))
+	var h float64
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}
+
+// charClasses counts which of lower, upper, digit and other bytes occur.
+func charClasses(s string) int {
+	var lo, up, di, ot int
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z':
+			lo = 1
+		case 'A' <= c && c <= 'Z':
+			up = 1
+		case '0' <= c && c <= '9':
+			di = 1
+		default:
+			ot = 1
+		}
+	}
+	return lo + up + di + ot
+}
+
+// validPEMBody wants at least 64 base64 bytes in a PEM body.
+func validPEMBody(_, secret string) bool {
+	n := 0
+	for i := 0; i < len(secret); i++ {
+		c := secret[i]
+		if c == '\\' && i+1 < len(secret) && (secret[i+1] == 'n' || secret[i+1] == 'r') {
+			i++
+			continue
+		}
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' {
+			n++
+		}
+	}
+	return n >= 64
+}
+
+// validJWT wants a header that is a JSON object with "alg", a payload that
+// is JSON, and a payload that is no public Supabase anon key.
+func validJWT(_, secret string) bool {
+	parts := strings.SplitN(secret, ".", 3)
+	if len(parts) != 3 {
+		return false
+	}
+	hdr, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[0], "="))
+	if err != nil {
+		return false
+	}
+	var h map[string]any
+	if json.Unmarshal(hdr, &h) != nil {
+		return false
+	}
+	if _, ok := h["alg"]; !ok {
+		return false
+	}
+	pl, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return false
+	}
+	var p map[string]any
+	if json.Unmarshal(pl, &p) != nil {
+		return false
+	}
+	if role, _ := p["role"].(string); role == "anon" {
+		return false
+	}
+	return true
+}
+
+// urlPassStop are passwords that only stand for a password, or the
+// well-known defaults of development containers.
+var urlPassStop = map[string]bool{
+	"password": true, "pass": true, "passwd": true, "pwd": true, "pw": true, "secret": true,
+	"root": true, "admin": true, "user": true, "guest": true, "postgres": true, "mysql": true,
+	"redis": true, "mongo": true, "rabbitmq": true, "token": true, "apikey": true, "foo": true,
+	"bar": true, "foobar": true, "none": true, "null": true, "empty": true, "private": true,
+	"yourpassword": true, "mypassword": true, "pa55word": true, "p@ssw0rd": true,
+}
+
+// validURLPassword rejects placeholder and default passwords in URLs and
+// credentials files.
+func validURLPassword(_, secret string) bool {
+	if urlPassStop[strings.ToLower(secret)] {
+		return false
+	}
+	switch secret[0] {
+	case '$', '%', '{', '*', '[':
+		return false
+	}
+	return true
+}
+
+// validDockerAuth wants base64 of "user:password" with a real password.
+func validDockerAuth(_, secret string) bool {
+	b, err := base64.StdEncoding.DecodeString(secret)
+	if err != nil {
+		b, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(secret, "="))
+		if err != nil {
+			return false
+		}
+	}
+	i := bytes.IndexByte(b, ':')
+	if i <= 0 || i == len(b)-1 {
+		return false
+	}
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	pass := string(b[i+1:])
+	return !IsPlaceholder(pass) && validURLPassword("", pass)
+}
+
+// genericKeyStop are key-name fragments that mark a setting about a secret
+// (its file, length, type, hash...) rather than the secret itself. Keys are
+// compared lower-cased with '-' and '.' turned into '_'.
+var genericKeyStop = []string{
+	"hash", "digest", "checksum", "sha1", "sha256", "sha512", "md5", "fingerprint",
+	"_file", "file_", "_path", "path_", "_dir", "_url", "_uri", "_env", "_name", "name_",
+	"_type", "_length", "_len", "_size", "min_", "_min", "max_", "_max", "num_", "_count",
+	"_limit", "_policy", "_prompt", "_label", "_field", "_header", "_param", "_id", "_endpoint",
+	"expir", "_ttl", "_timeout", "_regex", "_pattern", "_format", "_mode", "_hint", "_version",
+	"enabled", "enable_", "_required", "_reset", "_validation", "_placeholder", "_rotation",
+	"_ref", "_algorithm", "public", "_template", "_provider", "_store", "_backend",
+	"_manager", "_service", "_key_id", "_prefix", "_suffix", "_location", "_source", "_lifetime",
+	"_secret_name", "_strength", "_complexity", "_input", "_change", "_confirm", "forgot",
+	"_encoding", "_encrypted", "_salt_rounds", "_cost", "_retries", "_attempts", "_method",
+	"tokenizer", "_tokens", "tokens_",
+}
+
+// genericValueStop are value fragments that name a secret instead of
+// being one.
+var genericValueStop = []string{
+	"password", "passwd", "secret", "token", "apikey", "api_key", "credential", "undefined",
+	"required", "optional", "string", "process.env", "os.environ", "getenv", "vault:", "arn:aws",
+	"file:", "env:", "ref+", "sm://", "awssm", "keyvault", "secretsmanager",
+}
+
+var (
+	identifierRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(?:[.:\[\]\-][A-Za-z_][A-Za-z0-9_]*)*\]?$`)
+	upperNameRe  = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+)
+
+// validGenericValue gates the generic assignment rules.
+func validGenericValue(match, secret string) bool {
+	key := genericKey(match)
+	k := strings.NewReplacer("-", "_", ".", "_").Replace(strings.ToLower(key))
+	for _, w := range genericKeyStop {
+		if strings.Contains(k, w) {
+			return false
+		}
+	}
+	switch secret[0] {
+	case '$', '%', '@', '/', '~', '!', '&', '*', '#', '(', '[', '{', '=', '\\', '+', '|', '?':
+		return false
+	}
+	if strings.HasPrefix(secret, "./") || strings.Contains(secret, "://") ||
+		strings.ContainsAny(secret, "() \t") {
+		return false
+	}
+	if charClasses(secret) < 2 || upperNameRe.MatchString(secret) {
+		return false
+	}
+	if identifierRe.MatchString(secret) && !hasDigitAndLetter(secret) {
+		return false
+	}
+	l := strings.ToLower(secret)
+	for _, w := range genericValueStop {
+		if strings.Contains(l, w) {
+			return false
+		}
+	}
+	// A dotted reference such as config.db.password or a Helm value path.
+	if strings.Count(secret, ".") >= 2 && onlyIdentChars(secret) && !hasDigitAndLetter(strings.ReplaceAll(secret, ".", "")) {
+		return false
+	}
+	return true
+}
+
+// genericKey pulls the key name out of a generic rule's whole match.
+func genericKey(match string) string {
+	m := strings.TrimLeft(match, " \t\r\n\"'{(,;")
+	for _, p := range []string{"ENV ", "ARG ", "env ", "arg "} {
+		m = strings.TrimPrefix(m, p)
+	}
+	m = strings.TrimLeft(m, " \t")
+	end := strings.IndexAny(m, "=: \t\"'?")
+	if end < 0 {
+		return m
+	}
+	return m[:end]
+}
+
+func hasDigitAndLetter(s string) bool {
+	var d, l bool
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if '0' <= c && c <= '9' {
+			d = true
+		} else if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+			l = true
+		}
+	}
+	return d && l
+}
+
+func onlyIdentChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func itoa(n int) string     { return strconv.Itoa(n) }
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

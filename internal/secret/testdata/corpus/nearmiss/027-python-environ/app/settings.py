@@ -1,0 +1,2 @@
+DB_PASSWORD = os.environ["DB_PASSWORD"]
+SECRET_KEY = env("DJANGO_SECRET_KEY")

@@ -1,0 +1,3 @@
+if strings.HasPrefix(s, "-----BEGIN RSA PRIVATE KEY-----") {
+	return parseRSA(s)
+}

@@ -1,0 +1,2 @@
+read -s -p "Password: " password
+echo "password set"

@@ -1,0 +1,1 @@
+CREATE USER app WITH PASSWORD 'secret';

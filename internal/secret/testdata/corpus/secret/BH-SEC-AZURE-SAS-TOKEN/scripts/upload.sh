@@ -1,0 +1,1 @@
+curl -T backup.tar "https://acme.blob.core.windows.net/backups/backup.tar?sv=2022-11-02&ss=b&srt=co&sp=rwdlac&se=2027-01-01T00:00:00Z&st=2026-01-01T00:00:00Z&spr=https&sig=UfiSDFtwxtT4zdCHxOu5jHajpLCC84FvjL1pRyxdHIv%3D"

@@ -1,0 +1,2 @@
+const mapsKey = "AIzaW01RFMw5HEi2obVTqaRQ-KHhruhgh4xCceC";
+initMap(mapsKey);

@@ -1,0 +1,1 @@
+export GH_TOKEN=ghp_epZa94OSS6OdyMWnn865KrxEGOVmLXIZY3YA

@@ -1,0 +1,1 @@
+export HEROKU_API_KEY=f88333d1-9b1b-ec9b-0ec0-9514b7ae56f9

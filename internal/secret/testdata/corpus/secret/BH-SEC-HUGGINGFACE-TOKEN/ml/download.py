@@ -1,0 +1,1 @@
+snapshot_download("acme/model", token="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")

@@ -1,0 +1,1 @@
+NODE_AUTH_TOKEN=npm_F1lHY4ZwLclHf9R6wTZczqB2TWDSJkZvEBmM npm publish

@@ -1,0 +1,1 @@
+bot = Bot("3204353633:AAoxdN0FwbSGCR8eEEGQpFn9t_sMIj_BuRg")

@@ -1,0 +1,1 @@
+wget -m ftp://mirror:LLDgEf34hLvoXI@files.acme.io/pub/
