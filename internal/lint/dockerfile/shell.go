@@ -145,7 +145,7 @@ func runCommands(in *Instr, n *parser.Node, st *Stage) (string, []*Command, bool
 		}
 	}
 	if st != nil && !posixShell(st) {
-		return script, splitPlain(script), false
+		return script, splitPlain(script, 0), false
 	}
 	cmds, ok := parseShell(script, 0)
 	return script, cmds, ok
@@ -171,7 +171,7 @@ func parseShell(script string, depth int) ([]*Command, bool) {
 	p := syntax.NewParser(syntax.Variant(syntax.LangBash))
 	file, err := p.Parse(strings.NewReader(script), "")
 	if err != nil {
-		return splitPlain(script), false
+		return splitPlain(script, depth), false
 	}
 	w := &cmdWalker{depth: depth}
 	for _, s := range file.Stmts {
@@ -184,14 +184,14 @@ var plainSep = regexp.MustCompile(`&&|\|\||;|\||\n`)
 
 // splitPlain splits a script that is not shell (or not parseable) on the
 // usual separators and whitespace.
-func splitPlain(script string) []*Command {
+func splitPlain(script string, depth int) []*Command {
 	var out []*Command
 	for _, seg := range plainSep.Split(script, -1) {
 		f := strings.Fields(seg)
 		if len(f) == 0 {
 			continue
 		}
-		w := &cmdWalker{depth: maxShellDepth}
+		w := &cmdWalker{depth: depth, plain: true}
 		w.emit(f[0], f[1:], nil, 0, 0, false, 0)
 		out = append(out, w.out...)
 	}
@@ -202,6 +202,8 @@ type cmdWalker struct {
 	out   []*Command
 	pipes int
 	depth int
+	// plain is set for word-split scripts, which are not descended into.
+	plain bool
 }
 
 func (w *cmdWalker) stmts(ss []*syntax.Stmt, subst bool) {
@@ -320,7 +322,7 @@ func (w *cmdWalker) emit(name string, args []string, wraps []string, pipe, pos i
 	}
 	c := &Command{Name: base, Args: args, Wrappers: wraps, Pipe: pipe, PipePos: pos, InSubst: subst, Nested: w.depth > 0}
 	w.out = append(w.out, c)
-	if shells[base] && w.depth < maxShellDepth {
+	if shells[base] && w.depth < maxShellDepth && !w.plain {
 		for i, a := range args {
 			if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.Contains(a, "c") && i+1 < len(args) {
 				inner, _ := parseShell(args[i+1], w.depth+1)

@@ -1,0 +1,178 @@
+package dockerfile
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/google/go-cmp/cmp"
+)
+
+// idLines renders findings as "ID:line" for compact comparisons.
+func idLines(fs []finding.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.ID+":"+itoa(f.Location.Line))
+	}
+	return out
+}
+
+func itoa(n int) string {
+	const digits = "0123456789"
+	if n < 10 {
+		return digits[n : n+1]
+	}
+	return itoa(n/10) + digits[n%10:n%10+1]
+}
+
+const pragmaBase = `FROM alpine:3.20@sha256:0000000000000000000000000000000000000000000000000000000000000000
+HEALTHCHECK CMD true
+USER 1000
+`
+
+func TestPragmas(t *testing.T) {
+	tests := []struct {
+		name, src string
+		opts      Options
+		want      []string
+	}{
+		{
+			name: "no pragma",
+			src:  pragmaBase + "WORKDIR app\nMAINTAINER me\n",
+			want: []string{"BH-DF-005:1", "BH-DF-041:4", "BH-DF-046:5"},
+		},
+		{
+			name: "ignore next instruction by id and by alias",
+			src:  pragmaBase + "# bulkhead ignore=BH-DF-041\nWORKDIR app\n#bulkhead ignore = DL4000, BH-DF-999\nMAINTAINER me\nWORKDIR other\n",
+			want: []string{"BH-DF-005:1", "BH-DF-041:8"},
+		},
+		{
+			name: "ignore applies to the next instruction only, across blank lines and comments",
+			src:  pragmaBase + "# bulkhead ignore=BH-DF-041\n\n# why: legacy layout\nWORKDIR app\nWORKDIR again\n",
+			want: []string{"BH-DF-005:1", "BH-DF-041:8"},
+		},
+		{
+			name: "ignore-file anywhere",
+			src:  pragmaBase + "WORKDIR app\nWORKDIR again\n# bulkhead ignore-file=BH-DF-041,bh-df-005\n",
+			want: nil,
+		},
+		{
+			name: "hadolint pragmas are not ours",
+			src:  pragmaBase + "# hadolint ignore=DL3000\nWORKDIR app\n",
+			want: []string{"BH-DF-005:1", "BH-DF-041:5"},
+		},
+		{
+			name: "disabled by option, id or alias",
+			src:  pragmaBase + "WORKDIR app\nMAINTAINER me\n",
+			opts: Options{Disabled: []string{"dl3000", "BH-DF-005"}},
+			want: []string{"BH-DF-046:5"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Now = testNow
+			got, err := Lint("Dockerfile", []byte(tt.src), tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, idLines(got)); diff != "" {
+				t.Errorf("findings mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFindingFields(t *testing.T) {
+	src := "FROM alpine:3.20@sha256:0000000000000000000000000000000000000000000000000000000000000000\nUSER 1000\nHEALTHCHECK CMD true\nRUN apk add \\\n    curl\n"
+	got, err := Lint("app/Dockerfile", []byte(src), Options{Now: testNow, Disabled: []string{"BH-DF-005"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []finding.Finding{
+		{
+			Kind: finding.Misconfiguration, ID: "BH-DF-016", Aliases: []string{"DL3018"}, Severity: finding.Low,
+			Title:       "apk add without version pins",
+			Description: "Unpinned: curl. " + rule016.Meta.Description,
+			Location:    finding.Location{Path: "app/Dockerfile", Line: 4, EndLine: 5},
+			Evidence:    "RUN apk add     curl",
+			Fix:         rule016.Meta.Fix,
+			References:  []string{"docs/rules/dockerfile/BH-DF-016.md"},
+			Source:      Source,
+		},
+	}
+	var only []finding.Finding
+	for _, f := range got {
+		if f.ID == "BH-DF-016" {
+			only = append(only, f)
+		}
+	}
+	if diff := cmp.Diff(want, only); diff != "" {
+		t.Errorf("finding mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestSecretRedaction(t *testing.T) {
+	src := `FROM alpine:3.20
+ARG GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789
+ENV DB_PASSWORD=hunter2-is-long APP_ENV=prod
+ENV AWS_ACCESS_KEY_ID AKIAIOSFODNN7EXAMPLE
+ENV SHORT_SECRET=ab
+RUN echo hunter2-is-long > /tmp/p && curl -H "Authorization: token ghp_abcdefghijklmnopqrstuvwxyz0123456789" https://x
+`
+	got, err := Lint("Dockerfile", []byte(src), Options{Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{"ghp_abcdefghijklmnopqrstuvwxyz0123456789", "hunter2-is-long", "AKIAIOSFODNN7EXAMPLE", "SHORT_SECRET=ab"}
+	var ev []string
+	for _, f := range got {
+		for _, s := range secrets {
+			if strings.Contains(f.Evidence, s) || strings.Contains(f.Description, s) || strings.Contains(f.Title, s) {
+				t.Errorf("%s at line %d shows secret %q: %q / %q", f.ID, f.Location.Line, s, f.Evidence, f.Description)
+			}
+		}
+		if f.ID == "BH-DF-038" {
+			ev = append(ev, f.Evidence)
+		}
+	}
+	want := []string{
+		"ARG GITHUB_TOKEN=ghp_****",
+		"ENV DB_PASSWORD=hunt**** APP_ENV=prod",
+		"ENV AWS_ACCESS_KEY_ID=AKIA****",
+		"ENV SHORT_SECRET=****",
+	}
+	if diff := cmp.Diff(want, ev); diff != "" {
+		t.Errorf("secret evidence mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestSecretName(t *testing.T) {
+	tests := map[string]bool{
+		"DB_PASSWORD": true, "password": true, "GITHUB_TOKEN": true, "AWS_SECRET_ACCESS_KEY": true,
+		"API_KEY": true, "apikey": true, "STRIPE_KEY": true, "MYSQL_ROOT_PASS": true, "CLIENT_SECRET": true,
+		"GPG_KEY": false, "PYTHON_GPG_KEY": false, "DB_PASSWORD_FILE": false, "KEYBOARD_LAYOUT": false,
+		"PATH": false, "HOME": false, "TOKENIZER_MODEL": false, "PUBLIC_KEY": false, "SSH_KEY_PATH": false,
+	}
+	for name, want := range tests {
+		if got := SecretName(name); got != want {
+			t.Errorf("SecretName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{"": "****", "abc": "****", "abcd": "****", "abcde": "abcd****", "ghp_x123": "ghp_****"} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestEmptyAndCommentOnly(t *testing.T) {
+	for _, src := range []string{"", "# just a comment\n", "\n\n"} {
+		_, err := Lint("Dockerfile", []byte(src), Options{Now: testNow})
+		if err == nil || !strings.Contains(err.Error(), `"Dockerfile"`) {
+			t.Errorf("Lint(%q) error = %v, want an error naming the file", src, err)
+		}
+	}
+}
