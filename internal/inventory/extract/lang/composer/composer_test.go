@@ -1,0 +1,127 @@
+package composer_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lang/composer"
+)
+
+func TestRequired(t *testing.T) {
+	tests := []struct {
+		path string
+		mode fs.FileMode
+		want bool
+	}{
+		{"var/www/html/vendor/composer/installed.json", 0o644, true},
+		{"vendor/composer/installed.json", 0o644, true},
+		{"var/www/html/composer.json", 0o644, false},
+		{"var/www/html/composer.lock", 0o644, false},
+		{"var/www/html/myvendor/composer/installed.json", 0o644, false},
+		{"vendor/composer/installed.php", 0o644, false},
+	}
+	for _, tt := range tests {
+		if got := composer.New().Required(tt.path, tt.mode); got != tt.want {
+			t.Errorf("Required(%q, %v) = %v, want %v", tt.path, tt.mode, got, tt.want)
+		}
+	}
+}
+
+func TestExtract(t *testing.T) {
+	const path = "vendor/composer/installed.json"
+	monolog := inventory.Package{Name: "monolog/monolog", Version: "2.3.5", Type: "composer",
+		PURL: "pkg:composer/monolog/monolog@2.3.5", Licenses: []string{"MIT"},
+		DependsOn: []string{"psr/log", "symfony/polyfill-php80"}, Path: path, Extractor: composer.Name}
+	psr := inventory.Package{Name: "psr/log", Version: "1.1.4", Type: "composer",
+		PURL: "pkg:composer/psr/log@1.1.4", Licenses: []string{"MIT"}, Path: path, Extractor: composer.Name}
+	dev := inventory.Package{Name: "phpunit/phpunit", Version: "9.5.10", Type: "composer",
+		PURL: "pkg:composer/phpunit/phpunit@9.5.10", Licenses: []string{"BSD-3-Clause"}, Path: path,
+		Extractor: composer.Name, Metadata: map[string]string{"dev": "true"}}
+	const monologJSON = `{"name":"monolog/monolog","version":"2.3.5","license":["MIT"],
+		"require":{"php":">=7.2","ext-json":"*","psr/log":"^1.0.1","symfony/polyfill-php80":"^1"}}`
+	const psrJSON = `{"name":"psr/log","version":"v1.1.4","license":"MIT","require":{"php":">=5.3.0"}}`
+	tests := []struct {
+		name, json string
+		want       []inventory.Package
+	}{
+		{"composer 1 array", "[" + monologJSON + "," + psrJSON + "]", []inventory.Package{monolog, psr}},
+		{"composer 2 object", `{"packages":[` + monologJSON + "," + psrJSON +
+			`,{"name":"phpunit/phpunit","version":"9.5.10","license":["BSD-3-Clause"]}],"dev":true,"dev-package-names":["phpunit/phpunit"]}`,
+			[]inventory.Package{monolog, psr, dev}},
+		{"entries without version skipped", `[{"name":"a/b"},{"version":"1"}]`, nil},
+		{"empty", `{"packages":[]}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := composer.New().Extract(context.Background(), &inventory.Input{
+				Path: path, Size: int64(len(tt.json)), Reader: strings.NewReader(tt.json),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Extract (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestExtractErrors(t *testing.T) {
+	for _, data := range []string{`"x"`, `[1]`, `{"packages":`, ``} {
+		_, err := composer.New().Extract(context.Background(), &inventory.Input{
+			Path: "vendor/composer/installed.json", Size: int64(len(data)), Reader: strings.NewReader(data),
+		})
+		if err == nil || !strings.Contains(err.Error(), "vendor/composer/installed.json") {
+			t.Errorf("Extract(%q): err = %v, want an error naming the file", data, err)
+		}
+	}
+	_, err := composer.New().Extract(context.Background(), &inventory.Input{
+		Path: "vendor/composer/installed.json", Size: composer.MaxFileSize + 1, Reader: strings.NewReader("[]"),
+	})
+	if !errors.Is(err, inventory.ErrTooLarge) {
+		t.Errorf("over MaxFileSize: err = %v, want ErrTooLarge", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(`[{"name":"a/b","version":"v1","license":["MIT"],"require":{"c/d":"*","php":"*"}}]`))
+	f.Add([]byte(`{"packages":[{"name":"a/b","version":"1"}],"dev-package-names":["a/b"]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		pkgs, err := composer.Parse(data)
+		if err != nil {
+			return
+		}
+		for _, p := range pkgs {
+			if p.Name == "" || p.Version == "" || p.PURL == "" {
+				t.Errorf("bad package %+v", p)
+			}
+		}
+	})
+}
+
+func BenchmarkExtract(b *testing.B) {
+	var entries []string
+	for i := range 200 {
+		entries = append(entries, fmt.Sprintf(`{"name":"vendor%d/pkg%d","version":"v%d.2.3","license":["MIT"],`+
+			`"require":{"php":">=7.2","psr/log":"^1"},"description":"%s"}`, i, i, i, strings.Repeat("d", 200)))
+	}
+	data := []byte(`{"packages":[` + strings.Join(entries, ",") + `]}`)
+	b.SetBytes(int64(len(data)))
+	r := bytes.NewReader(nil)
+	for b.Loop() {
+		r.Reset(data)
+		if _, err := composer.New().Extract(context.Background(), &inventory.Input{
+			Path: "vendor/composer/installed.json", Size: int64(len(data)), Reader: r,
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
