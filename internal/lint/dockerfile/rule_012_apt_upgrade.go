@@ -12,7 +12,7 @@ var rule012 = &Rule{
 	},
 	Check: func(f *File, _ *Env) []Hit {
 		return eachCmd(f, nil, func(in *Instr, c *Command) (string, bool) {
-			return c.String(), isApt(c) && isSub(c, "upgrade", "dist-upgrade", "full-upgrade")
+			return "Runs `" + c.String() + "`.", isApt(c) && isSub(c, "upgrade", "dist-upgrade", "full-upgrade")
 		})
 	},
 }

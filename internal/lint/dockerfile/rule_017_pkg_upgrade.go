@@ -14,11 +14,11 @@ var rule017 = &Rule{
 		return eachCmd(f, nil, func(in *Instr, c *Command) (string, bool) {
 			switch c.Name {
 			case "apk":
-				return c.String(), c.Sub() == "upgrade" && len(c.Operands("upgrade", apkValued...)) == 0
+				return "Runs `" + c.String() + "`.", c.Sub() == "upgrade" && len(c.Operands("upgrade", apkValued...)) == 0
 			case "yum", "dnf", "microdnf":
 				for _, s := range []string{"update", "upgrade", "distro-sync"} {
 					if c.Sub() == s && len(c.Operands(s, rpmValued...)) == 0 {
-						return c.String(), true
+						return "Runs `" + c.String() + "`.", true
 					}
 				}
 			}
