@@ -1,0 +1,564 @@
+package vulndb
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultBaseURL is the osv.dev bulk export.
+const DefaultBaseURL = "https://osv-vulnerabilities.storage.googleapis.com"
+
+// DefaultEcosystems are the export folders a container scan needs.
+var DefaultEcosystems = []string{
+	"Alpine", "Debian", "Ubuntu", "Red Hat", "AlmaLinux", "Rocky Linux", "SUSE", "Wolfi", "Chainguard",
+	"Go", "npm", "PyPI", "Maven", "crates.io", "RubyGems", "Packagist", "NuGet",
+}
+
+// UpdateOptions configure Update. The zero value updates the default
+// ecosystems from osv.dev.
+type UpdateOptions struct {
+	// BaseURL is the export's root: http(s)://... or file:///path for a
+	// mirror on disk. Empty means DefaultBaseURL.
+	BaseURL string
+	// Ecosystems are the export folders to fetch; nil means
+	// DefaultEcosystems. Ecosystems of the old database that are not
+	// listed are kept as they are.
+	Ecosystems []string
+	// CacheDir holds partial downloads, so that a cut download resumes.
+	// Empty means a "download" folder beside the database.
+	CacheDir string
+	// Client does the HTTP requests; nil means a client with a 10-minute
+	// timeout.
+	Client *http.Client
+	// Progress, when set, receives one line per step.
+	Progress io.Writer
+	// MaxIncremental is the most changed records fetched one by one;
+	// beyond it the ecosystem's all.zip is downloaded. Zero means 500;
+	// a negative value always downloads all.zip.
+	MaxIncremental int
+	// Attempts is how many times a request is tried; zero means 4.
+	Attempts int
+	// RetryWait is the first wait between attempts, doubled each time;
+	// zero means one second.
+	RetryWait time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// MaxIndexBytes bounds a modified_id.csv.
+const MaxIndexBytes = 256 << 20
+
+// MaxZipBytes bounds one all.zip download.
+const MaxZipBytes = 8 << 30
+
+var errNotFound = errors.New("not found")
+
+// Update brings the database at dbPath up to date from the osv.dev export
+// layout (or a mirror of it). For each ecosystem it reads
+// modified_id.csv; when the old database already has the ecosystem and few
+// records changed, only those are fetched (<BASE>/<ECO>/<ID>.json),
+// otherwise all.zip is downloaded (resumably, into the cache dir). An
+// ecosystem the source does not have is a warning. The new database is
+// built in a temporary file and renamed over the old one only when
+// complete, so a failed or cut update leaves the old database working.
+func Update(ctx context.Context, dbPath string, opts UpdateOptions) (Stats, error) {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	start := now()
+	var stats Stats
+	f, err := newFetcher(dbPath, opts, &stats)
+	if err != nil {
+		return stats, err
+	}
+	ecos := opts.Ecosystems
+	if ecos == nil {
+		ecos = DefaultEcosystems
+	}
+	old, err := Open(dbPath)
+	if err != nil && !errors.Is(err, ErrNoDatabase) {
+		return stats, err
+	}
+	if old != nil {
+		defer old.Close()
+	}
+	b, err := newBuilder(dbPath, f.base, start, &stats)
+	if err != nil {
+		return stats, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			b.abort()
+		}
+	}()
+	requested := map[string]bool{}
+	var downloaded []string
+	for _, eco := range ecos {
+		if err := ctx.Err(); err != nil {
+			return stats, err
+		}
+		requested[eco] = true
+		zipPath, err := f.updateEcosystem(ctx, b, old, eco, start)
+		if err != nil {
+			return stats, err
+		}
+		if zipPath != "" {
+			downloaded = append(downloaded, zipPath)
+		}
+	}
+	if old != nil {
+		kept := map[string]bool{}
+		for eco := range old.meta.Ecosystems {
+			if !requested[eco] {
+				kept[eco] = true
+				stats.Ecosystems = setStats(stats.Ecosystems, eco, EcosystemStats{Mode: "kept"})
+			}
+		}
+		if err := b.copyFrom(old, kept, nil); err != nil {
+			return stats, fmt.Errorf("update %s: carry over old records: %w", dbPath, err)
+		}
+	}
+	if err := b.commit(); err != nil {
+		return stats, err
+	}
+	ok = true
+	for _, p := range downloaded {
+		os.Remove(p)
+	}
+	stats.Duration = now().Sub(start)
+	f.progress("done: %d records in %s", stats.Records, stats.Duration.Round(time.Millisecond))
+	return stats, nil
+}
+
+type fetcher struct {
+	base     string
+	localDir string // set for file:// mirrors
+	client   *http.Client
+	cacheDir string
+	opts     UpdateOptions
+	stats    *Stats
+}
+
+func newFetcher(dbPath string, opts UpdateOptions, stats *Stats) (*fetcher, error) {
+	base := strings.TrimRight(opts.BaseURL, "/")
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("update: mirror %q: %w", base, err)
+	}
+	f := &fetcher{base: base, client: opts.Client, opts: opts, stats: stats, cacheDir: opts.CacheDir}
+	switch u.Scheme {
+	case "file":
+		f.localDir = filepath.FromSlash(u.Path)
+		if st, err := os.Stat(f.localDir); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("update: mirror %q: not a folder (want file:///path/to/export)", base)
+		}
+	case "http", "https":
+	default:
+		return nil, fmt.Errorf("update: mirror %q: want an http://, https:// or file:// URL", base)
+	}
+	if f.client == nil {
+		f.client = &http.Client{Timeout: 10 * time.Minute}
+	}
+	if f.cacheDir == "" {
+		f.cacheDir = filepath.Join(filepath.Dir(dbPath), "download")
+	}
+	if f.opts.MaxIncremental == 0 {
+		f.opts.MaxIncremental = 500
+	}
+	if f.opts.Attempts <= 0 {
+		f.opts.Attempts = 4
+	}
+	if f.opts.RetryWait <= 0 {
+		f.opts.RetryWait = time.Second
+	}
+	return f, nil
+}
+
+func (f *fetcher) progress(format string, args ...any) {
+	if f.opts.Progress != nil {
+		fmt.Fprintf(f.opts.Progress, format+"\n", args...)
+	}
+}
+
+func (f *fetcher) warn(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	f.stats.Warnings = append(f.stats.Warnings, msg)
+	f.progress("warning: %s", msg)
+}
+
+// updateEcosystem adds one ecosystem's records to b. It returns the path
+// of a downloaded all.zip to remove once the database is committed.
+func (f *fetcher) updateEcosystem(ctx context.Context, b *builder, old *DB, eco string, now time.Time) (string, error) {
+	index, err := f.get(ctx, eco, "modified_id.csv", MaxIndexBytes)
+	if errors.Is(err, errNotFound) {
+		f.warn("%s: the source has no such ecosystem (%s): skipped", eco, f.url(eco, "modified_id.csv"))
+		if old != nil && old.meta.Ecosystems[eco].Records > 0 {
+			f.stats.Ecosystems = setStats(f.stats.Ecosystems, eco, EcosystemStats{Mode: "kept"})
+			return "", b.copyFrom(old, map[string]bool{eco: true}, nil)
+		}
+		f.stats.Ecosystems = setStats(f.stats.Ecosystems, eco, EcosystemStats{Mode: "missing"})
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("update %s: %w", eco, err)
+	}
+	lines, newestListed, err := parseModifiedIndex(index)
+	if err != nil {
+		return "", fmt.Errorf("update %s: %s: %w", eco, f.url(eco, "modified_id.csv"), err)
+	}
+	// Decide between an incremental and a full update.
+	var oldIDs map[string]bool
+	var since time.Time
+	if old != nil {
+		if m, ok := old.meta.Ecosystems[eco]; ok {
+			since = m.Newest
+			oldIDs = map[string]bool{}
+			if err := old.View(func(t *Tx) error {
+				return t.ForEachIn(eco, func(id string, _ []byte) error { oldIDs[id] = true; return nil })
+			}); err != nil {
+				return "", fmt.Errorf("update %s: read old database: %w", eco, err)
+			}
+		}
+	}
+	if oldIDs != nil {
+		listed := make(map[string]bool, len(lines))
+		var changed []string
+		for _, l := range lines {
+			listed[l.id] = true
+			if l.modified.After(since) || !oldIDs[l.id] {
+				changed = append(changed, l.id)
+			}
+		}
+		if len(changed) <= f.opts.MaxIncremental {
+			skip := map[string]bool{}
+			for id := range oldIDs {
+				if !listed[id] {
+					skip[id] = true // withdrawn from the export
+				}
+			}
+			for _, id := range changed {
+				skip[id] = true
+			}
+			mode := "incremental"
+			if len(changed) == 0 {
+				mode = "unchanged"
+			}
+			f.progress("%s: %d of %d records changed since %s", eco, len(changed), len(lines), since.Format(time.RFC3339))
+			fetched := 0
+			for _, id := range changed {
+				raw, err := f.get(ctx, eco, FileName(id), MaxRecordBytes)
+				if errors.Is(err, errNotFound) {
+					// Try the id as written, for mirrors that keep ':'.
+					raw, err = f.get(ctx, eco, id+".json", MaxRecordBytes)
+				}
+				if errors.Is(err, errNotFound) {
+					f.warn("%s: record %s is listed but not served: kept the old copy", eco, id)
+					delete(skip, id)
+					continue
+				}
+				if err != nil {
+					return "", fmt.Errorf("update %s: %w", eco, err)
+				}
+				rec, err := ParseRecord(raw)
+				if err != nil {
+					f.stats.problem("%s: %v", f.url(eco, FileName(id)), err)
+					delete(skip, id)
+					continue
+				}
+				if err := b.add(eco, rec, raw); err != nil {
+					return "", err
+				}
+				fetched++
+			}
+			if err := b.copyFrom(old, map[string]bool{eco: true}, skip); err != nil {
+				return "", fmt.Errorf("update %s: carry over old records: %w", eco, err)
+			}
+			f.finishEcosystem(b, eco, newestListed, now)
+			f.stats.Ecosystems = setStats(f.stats.Ecosystems, eco, EcosystemStats{Mode: mode, Fetched: fetched})
+			return "", nil
+		}
+		f.progress("%s: %d records changed, more than %d: downloading all.zip", eco, len(changed), f.opts.MaxIncremental)
+	}
+	zipPath, remove, err := f.download(ctx, eco)
+	if err != nil {
+		return "", fmt.Errorf("update %s: %w", eco, err)
+	}
+	n, err := readZipFile(ctx, zipPath, eco, f.stats, func(src string, rec *Record, raw []byte) error {
+		return b.add(eco, rec, raw)
+	})
+	if err != nil {
+		return "", fmt.Errorf("update %s: %w", eco, err)
+	}
+	f.progress("%s: %d records from all.zip", eco, n)
+	f.finishEcosystem(b, eco, newestListed, now)
+	f.stats.Ecosystems = setStats(f.stats.Ecosystems, eco, EcosystemStats{Mode: "full", Fetched: n})
+	if remove {
+		return zipPath, nil
+	}
+	return "", nil
+}
+
+// finishEcosystem records the source and the newest modified time, which
+// is the newest of the records and of the export's index (some exports
+// leave records' own modified times zero).
+func (f *fetcher) finishEcosystem(b *builder, eco string, newestListed, now time.Time) {
+	b.setEcosystemInfo(eco, f.base+"/"+eco, now)
+	m := b.meta.Ecosystems[eco]
+	if newestListed.After(m.Newest) {
+		m.Newest = newestListed.UTC()
+	}
+	b.meta.Ecosystems[eco] = m
+}
+
+type indexLine struct {
+	modified time.Time
+	id       string
+}
+
+// parseModifiedIndex reads modified_id.csv: "<RFC3339>,<id>" per line.
+func parseModifiedIndex(data []byte) ([]indexLine, time.Time, error) {
+	var out []indexLine
+	var newest time.Time
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		ts, id, ok := strings.Cut(line, ",")
+		if !ok || id == "" {
+			return nil, newest, fmt.Errorf("line %d: want <modified>,<id>, got %q", n, truncate(line, 80))
+		}
+		t, err := time.Parse(time.RFC3339Nano, ts)
+		if err != nil {
+			return nil, newest, fmt.Errorf("line %d: %w", n, err)
+		}
+		if t.After(newest) {
+			newest = t
+		}
+		out = append(out, indexLine{t, strings.TrimSpace(id)})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, newest, err
+	}
+	return out, newest, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+func (f *fetcher) url(eco, file string) string {
+	if f.localDir != "" {
+		return filepath.Join(f.localDir, eco, file)
+	}
+	return f.base + "/" + url.PathEscape(eco) + "/" + url.PathEscape(file)
+}
+
+// get fetches a small file, retrying transient failures.
+func (f *fetcher) get(ctx context.Context, eco, file string, limit int64) ([]byte, error) {
+	if f.localDir != "" {
+		p := filepath.Join(f.localDir, eco, file)
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w", p, errNotFound)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if st.Size() > limit {
+			return nil, fmt.Errorf("%s: %d bytes, over the %d limit", p, st.Size(), limit)
+		}
+		return os.ReadFile(p)
+	}
+	u := f.url(eco, file)
+	var lastErr error
+	for attempt := 0; attempt < f.opts.Attempts; attempt++ {
+		if attempt > 0 {
+			if err := f.wait(ctx, attempt); err != nil {
+				return nil, err
+			}
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := f.client.Do(req)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		switch {
+		case resp.StatusCode == http.StatusNotFound:
+			resp.Body.Close()
+			return nil, fmt.Errorf("GET %s: %w", u, errNotFound)
+		case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
+			resp.Body.Close()
+			lastErr = fmt.Errorf("GET %s: %s", u, resp.Status)
+			continue
+		case resp.StatusCode != http.StatusOK:
+			resp.Body.Close()
+			return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+		resp.Body.Close()
+		if err != nil {
+			lastErr = fmt.Errorf("GET %s: %w", u, err)
+			continue
+		}
+		if int64(len(data)) > limit {
+			return nil, fmt.Errorf("GET %s: over the %d-byte limit", u, limit)
+		}
+		f.stats.Downloaded += int64(len(data))
+		return data, nil
+	}
+	return nil, fmt.Errorf("GET %s: %d attempts failed: %w", u, f.opts.Attempts, lastErr)
+}
+
+func (f *fetcher) wait(ctx context.Context, attempt int) error {
+	d := f.opts.RetryWait << (attempt - 1)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// download fetches <eco>/all.zip into the cache dir, resuming a partial
+// download left by an earlier cut. It returns the local path and whether
+// it is a download to remove afterwards (a file:// mirror is read in place).
+func (f *fetcher) download(ctx context.Context, eco string) (string, bool, error) {
+	if f.localDir != "" {
+		p := filepath.Join(f.localDir, eco, "all.zip")
+		if _, err := os.Stat(p); err != nil {
+			return "", false, fmt.Errorf("read %s: %w", p, err)
+		}
+		f.progress("%s: reading %s", eco, p)
+		return p, false, nil
+	}
+	if err := os.MkdirAll(f.cacheDir, 0o755); err != nil {
+		return "", false, fmt.Errorf("create cache dir %s: %w", f.cacheDir, err)
+	}
+	safe := strings.NewReplacer("/", "_", "\\", "_", " ", "_", ":", "_").Replace(eco)
+	final := filepath.Join(f.cacheDir, safe+"-all.zip")
+	partial := final + ".partial"
+	u := f.url(eco, "all.zip")
+	var lastErr error
+	for attempt := 0; attempt < f.opts.Attempts; attempt++ {
+		if attempt > 0 {
+			if err := f.wait(ctx, attempt); err != nil {
+				return "", false, err
+			}
+		}
+		done, err := f.downloadOnce(ctx, u, partial)
+		if err != nil {
+			lastErr = err
+			if errors.Is(err, errNotFound) || errors.Is(err, context.Canceled) {
+				return "", false, err
+			}
+			f.progress("%s: download interrupted (%v); retrying", eco, err)
+			continue
+		}
+		if done {
+			if err := os.Rename(partial, final); err != nil {
+				return "", false, fmt.Errorf("keep download %s: %w", final, err)
+			}
+			return final, true, nil
+		}
+	}
+	return "", false, fmt.Errorf("download %s: %d attempts failed (the partial file %s resumes next time): %w", u, f.opts.Attempts, partial, lastErr)
+}
+
+// downloadOnce makes one request, appending to partial when the server
+// honours a range request.
+func (f *fetcher) downloadOnce(ctx context.Context, u, partial string) (bool, error) {
+	var have int64
+	if st, err := os.Stat(partial); err == nil {
+		have = st.Size()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return false, err
+	}
+	validator, _ := os.ReadFile(partial + ".etag")
+	if have > 0 && len(validator) > 0 {
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(have, 10)+"-")
+		req.Header.Set("If-Range", string(validator))
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	var out *os.File
+	switch resp.StatusCode {
+	case http.StatusPartialContent:
+		out, err = os.OpenFile(partial, os.O_WRONLY|os.O_APPEND, 0o644)
+	case http.StatusOK:
+		have = 0
+		out, err = os.Create(partial)
+		v := resp.Header.Get("ETag")
+		if v == "" {
+			v = resp.Header.Get("Last-Modified")
+		}
+		if v != "" {
+			os.WriteFile(partial+".etag", []byte(v), 0o644)
+		} else {
+			os.Remove(partial + ".etag")
+		}
+	case http.StatusRequestedRangeNotSatisfiable:
+		os.Remove(partial)
+		os.Remove(partial + ".etag")
+		return false, fmt.Errorf("GET %s: %s: restarting", u, resp.Status)
+	case http.StatusNotFound:
+		return false, fmt.Errorf("GET %s: %w", u, errNotFound)
+	default:
+		return false, fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	if err != nil {
+		return false, fmt.Errorf("write %s: %w", partial, err)
+	}
+	n, copyErr := io.Copy(out, io.LimitReader(resp.Body, MaxZipBytes-have+1))
+	f.stats.Downloaded += n
+	if err := out.Close(); err != nil && copyErr == nil {
+		copyErr = err
+	}
+	if copyErr != nil {
+		return false, fmt.Errorf("GET %s: after %d bytes: %w", u, have+n, copyErr)
+	}
+	if have+n > MaxZipBytes {
+		os.Remove(partial)
+		return false, fmt.Errorf("GET %s: over the %d-byte limit", u, int64(MaxZipBytes))
+	}
+	if resp.ContentLength >= 0 && n != resp.ContentLength {
+		return false, fmt.Errorf("GET %s: got %d of %d bytes", u, n, resp.ContentLength)
+	}
+	os.Remove(partial + ".etag")
+	return true, nil
+}
