@@ -3,9 +3,9 @@ package image
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -188,12 +188,12 @@ func openDockerArchive(_ context.Context, ref, file string, o *options) (*Image,
 	file, tag := splitSuffix(file)
 	st, err := openTarStore(file)
 	if err != nil {
-		return nil, &Error{Op: "open docker archive", Ref: ref, Kind: notFoundOr(err), Err: err}
+		return nil, &Error{Op: "open docker archive", Ref: ref, Kind: notFoundOr(err), Err: err, Hint: pathHint(err)}
 	}
 	img, err := readDockerArchive(st, tag)
 	if err != nil {
 		st.close()
-		return nil, &Error{Op: "read docker archive", Ref: ref, Kind: notFoundOr(err), Err: err}
+		return nil, &Error{Op: "read docker archive", Ref: ref, Kind: notFoundOr(err), Err: err, Hint: pathHint(err)}
 	}
 	img.Source = SourceDockerArchive
 	return img, nil
@@ -288,13 +288,13 @@ func openOCIDir(_ context.Context, ref, dir string, o *options) (*Image, error) 
 	dir, tag := splitSuffix(dir)
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, &Error{Op: "open OCI layout", Ref: ref, Kind: notFoundOr(err), Err: err}
+		return nil, &Error{Op: "open OCI layout", Ref: ref, Kind: notFoundOr(err), Err: err, Hint: pathHint(err)}
 	}
 	st := &dirStore{root: root}
 	img, err := readOCILayout(st, tag, o.platformOrDefault(), o.platform != nil)
 	if err != nil {
 		st.close()
-		return nil, &Error{Op: "read OCI layout", Ref: ref, Kind: notFoundOr(err), Err: err}
+		return nil, &Error{Op: "read OCI layout", Ref: ref, Kind: notFoundOr(err), Err: err, Hint: pathHint(err)}
 	}
 	img.Source = SourceOCI
 	return img, nil
@@ -304,12 +304,12 @@ func openOCIArchive(_ context.Context, ref, file string, o *options) (*Image, er
 	file, tag := splitSuffix(file)
 	st, err := openTarStore(file)
 	if err != nil {
-		return nil, &Error{Op: "open OCI archive", Ref: ref, Kind: notFoundOr(err), Err: err}
+		return nil, &Error{Op: "open OCI archive", Ref: ref, Kind: notFoundOr(err), Err: err, Hint: pathHint(err)}
 	}
 	img, err := readOCILayout(st, tag, o.platformOrDefault(), o.platform != nil)
 	if err != nil {
 		st.close()
-		return nil, &Error{Op: "read OCI archive", Ref: ref, Kind: notFoundOr(err), Err: err}
+		return nil, &Error{Op: "read OCI archive", Ref: ref, Kind: notFoundOr(err), Err: err, Hint: pathHint(err)}
 	}
 	img.Source = SourceOCIArchive
 	return img, nil
@@ -435,23 +435,31 @@ func readOCIManifest(st blobStore, digest v1.Hash, raw []byte) (*Image, error) {
 	return img, nil
 }
 
-// splitSuffix splits PATH:NAME (skopeo's form) when PATH alone exists and
-// the whole does not.
+// splitSuffix splits PATH:NAME (skopeo's form) at the first colon after
+// which PATH exists, when the whole does not exist.
 func splitSuffix(p string) (string, string) {
 	if _, err := os.Stat(p); err == nil {
 		return p, ""
 	}
-	i := strings.LastIndexByte(p, ':')
-	if i <= 0 {
-		return p, ""
+	for i := 0; i < len(p); i++ {
+		if p[i] != ':' || i == 0 {
+			continue
+		}
+		if _, err := os.Stat(p[:i]); err == nil {
+			return p[:i], p[i+1:]
+		}
 	}
-	if _, err := os.Stat(p[:i]); err != nil {
-		return p, ""
-	}
-	return p[:i], p[i+1:]
+	return p, ""
 }
 
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+func pathHint(err error) string {
+	if errors.Is(err, fs.ErrNotExist) {
+		return "check the path"
+	}
+	return ""
 }

@@ -26,14 +26,14 @@ func openDir(_ context.Context, ref, dir string, _ *options) (*Image, error) {
 		abs, err = filepath.EvalSymlinks(abs)
 	}
 	if err != nil {
-		return nil, &Error{Op: "open directory", Ref: ref, Kind: notFoundOr(err), Err: err}
+		return nil, &Error{Op: "open directory", Ref: ref, Kind: notFoundOr(err), Err: err, Hint: pathHint(err)}
 	}
 	fi, err := os.Stat(abs)
 	if err != nil {
-		return nil, &Error{Op: "open directory", Ref: ref, Kind: notFoundOr(err), Err: err}
+		return nil, &Error{Op: "open directory", Ref: ref, Kind: notFoundOr(err), Err: err, Hint: pathHint(err)}
 	}
 	if !fi.IsDir() {
-		return nil, &Error{Op: "open directory", Ref: ref, Kind: ErrBadRef, Err: fmt.Errorf("%s is not a directory", dir)}
+		return nil, &Error{Op: "open directory", Ref: ref, Kind: ErrBadRef, Err: fmt.Errorf("%s is not a directory", dir), Hint: "dir: takes an unpacked root filesystem; use docker-archive: or oci-archive: for a tar"}
 	}
 	return &Image{
 		Source: SourceDir,

@@ -33,6 +33,8 @@ type Error struct {
 	Ref  string
 	Kind error
 	Err  error
+	// Hint overrides the sentinel's hint when set.
+	Hint string
 }
 
 // Error renders one line, ending with a hint when Kind has one.
@@ -46,7 +48,11 @@ func (e *Error) Error() string {
 	case e.Err != nil:
 		msg += ": " + e.Err.Error()
 	}
-	if h := hints[e.Kind]; h != "" {
+	h := e.Hint
+	if h == "" {
+		h = hints[e.Kind]
+	}
+	if h != "" {
 		msg += " (hint: " + h + ")"
 	}
 	return msg

@@ -111,11 +111,11 @@ type source interface {
 type Option func(*options)
 
 type options struct {
-	platform  *v1.Platform
-	insecure  bool
-	configDir string
-	cacheDir  string
-	limits    Limits
+	platform   *v1.Platform
+	insecure   bool
+	configDir  string
+	cacheDir   string
+	limits     Limits
 	dockerHost string
 }
 
@@ -189,7 +189,8 @@ func Open(ctx context.Context, ref string, opts ...Option) (*Image, error) {
 	o.limits = o.limits.WithDefaults()
 	if o.platform != nil && strings.HasPrefix(o.platform.OS, "invalid:") {
 		return nil, &Error{Op: "open image", Ref: ref, Kind: ErrBadRef,
-			Err: fmt.Errorf("platform %q: want os/arch[/variant]", strings.TrimPrefix(o.platform.OS, "invalid:"))}
+			Err:  fmt.Errorf("platform %q: want os/arch[/variant]", strings.TrimPrefix(o.platform.OS, "invalid:")),
+			Hint: "use a platform such as linux/amd64 or linux/arm64/v8"}
 	}
 	kind, rest, err := ParseRef(ref)
 	if err != nil {

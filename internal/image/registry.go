@@ -101,7 +101,8 @@ func openRegistry(ctx context.Context, ref, s string, o *options) (*Image, error
 	}
 	if o.insecure && !isLoopback(r.Context().RegistryStr()) {
 		return nil, &Error{Op: "open image", Ref: ref, Kind: ErrBadRef,
-			Err: fmt.Errorf("insecure (plain http) access is allowed only for loopback registries, not %q", r.Context().RegistryStr())}
+			Err:  fmt.Errorf("insecure (plain http) access is allowed only for loopback registries, not %q", r.Context().RegistryStr()),
+			Hint: "drop the insecure option, or run the registry on 127.0.0.1"}
 	}
 	var kc authn.Keychain = authn.DefaultKeychain
 	if o.configDir != "" {
@@ -124,7 +125,7 @@ func openRegistry(ctx context.Context, ref, s string, o *options) (*Image, error
 		}
 		d, err := pickDescriptor(im.Manifests, o.platformOrDefault(), true)
 		if err != nil {
-			return nil, &Error{Op: "pick platform", Ref: ref, Kind: ErrNotFound, Err: err}
+			return nil, &Error{Op: "pick platform", Ref: ref, Kind: ErrNotFound, Err: err, Hint: "pick one of the listed platforms with --platform"}
 		}
 		rimg, err = idx.Image(d.Digest)
 		if err != nil {

@@ -272,8 +272,7 @@ func (c *countingReadSeeker) count() int64 { return c.off }
 var emptyReader = bytes.NewReader(nil)
 
 // walkTar reads a tar stream and calls fn per entry.
-func walkTar(ctx context.Context, name string, r io.Reader, limits Limits, fn WalkFunc) (Stats, error) {
-	var st Stats
+func walkTar(ctx context.Context, name string, r io.Reader, limits Limits, fn WalkFunc) (st Stats, _ error) {
 	counter, _ := r.(byteCounter)
 	defer func() {
 		if counter != nil {
@@ -378,6 +377,14 @@ func entryFromHeader(e *Entry, h *tar.Header, layer string, st *Stats, limits Li
 	e.Uid = h.Uid
 	e.Gid = h.Gid
 
+	if strings.Contains(p, whiteoutPrefix+whiteoutPrefix) && !strings.HasSuffix(p, "/"+opaqueMarker) {
+		// aufs metadata (.wh..wh.plnk/..., .wh..wh.aufs): not files.
+		for _, part := range strings.Split(p, "/") {
+			if strings.HasPrefix(part, whiteoutPrefix+whiteoutPrefix) && part != opaqueMarker {
+				return false
+			}
+		}
+	}
 	dir, base := path.Split(p)
 	if strings.HasPrefix(base, whiteoutPrefix) {
 		dir = strings.TrimSuffix(dir, "/")
@@ -389,9 +396,6 @@ func entryFromHeader(e *Entry, h *tar.Header, layer string, st *Stats, limits Li
 			}
 			e.Type = TypeOpaque
 			e.Path = dir
-		case strings.HasPrefix(base, whiteoutPrefix+whiteoutPrefix):
-			// aufs metadata (.wh..wh.plnk, .wh..wh.aufs): not a file.
-			return false
 		default:
 			e.Type = TypeWhiteout
 			e.Path = path.Join(dir, base[len(whiteoutPrefix):])
