@@ -1,0 +1,151 @@
+// Package cargo extracts packages from Cargo.lock, the lockfile of Rust's
+// Cargo (all versions: v1 with a [root] table, v3 and v4).
+//
+// Packages without a source are the crates of the workspace itself; they
+// are skipped, and the crates they depend on are "direct", every other one
+// "transitive". DependsOn lists the names from each package's
+// dependencies ("name", "name version" or "name version (source)").
+//
+// Skipped (see lockfile.Result): workspace crates, and crates from git or
+// a local path.
+package cargo
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile/internal/toml"
+)
+
+// Name is the extractor's name.
+const Name = "lockfile/cargo"
+
+// Extractor reads Cargo.lock.
+type Extractor struct{}
+
+var (
+	_ inventory.Extractor = Extractor{}
+	_ lockfile.Parser     = Extractor{}
+)
+
+// New returns the Cargo.lock extractor.
+func New() inventory.Extractor { return Extractor{} }
+
+// Name implements inventory.Extractor.
+func (Extractor) Name() string { return Name }
+
+// Version implements inventory.Extractor.
+func (Extractor) Version() int { return 1 }
+
+// Required implements inventory.Extractor.
+func (Extractor) Required(path string, mode fs.FileMode) bool {
+	return mode.IsRegular() && lockfile.Base(path) == "Cargo.lock"
+}
+
+// Extract implements inventory.Extractor.
+func (e Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
+	r, err := e.Parse(ctx, in)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	return r.Packages, nil
+}
+
+// Parse implements lockfile.Parser.
+func (Extractor) Parse(ctx context.Context, in *inventory.Input) (*lockfile.Result, error) {
+	data, err := lockfile.ReadAll(in)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("parse %q: %w", in.Path, err)
+	}
+	for i := range r.Packages {
+		r.Packages[i].Path = in.Path
+	}
+	return r, nil
+}
+
+// dep splits a dependencies entry: "name", "name version" or
+// "name version (source)".
+func dep(s string) (name, version string) {
+	f := strings.Fields(s)
+	switch len(f) {
+	case 0:
+		return "", ""
+	case 1:
+		return f[0], ""
+	}
+	return f[0], f[1]
+}
+
+// Parse parses the bytes of a Cargo.lock. The packages' Path is left
+// empty.
+func Parse(data []byte) (*lockfile.Result, error) {
+	doc, err := toml.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	pkgs := toml.Tables(doc, "package")
+	var roots []map[string]any
+	if root := toml.Table(doc, "root"); root != nil {
+		roots = append(roots, root)
+	}
+	for _, t := range pkgs {
+		if _, ok := t["source"]; !ok {
+			roots = append(roots, t)
+		}
+	}
+	direct := map[string]bool{} // "name" and "name version"
+	for _, t := range roots {
+		for _, d := range toml.Strings(t, "dependencies") {
+			n, v := dep(d)
+			direct[n+" "+v] = true
+		}
+	}
+	r := &lockfile.Result{}
+	for _, t := range pkgs {
+		name, version := toml.String(t, "name"), toml.String(t, "version")
+		src, hasSource := t["source"].(string)
+		reason := ""
+		switch {
+		case !hasSource:
+			reason = "workspace package"
+		case strings.HasPrefix(src, "git+"):
+			reason = "git dependency"
+		case strings.HasPrefix(src, "path+"):
+			reason = "local path"
+		case name == "" || version == "":
+			reason = "no name or version"
+		}
+		if reason != "" {
+			r.Skipped = append(r.Skipped, lockfile.Skip{Name: name, Spec: src, Reason: reason})
+			continue
+		}
+		p := inventory.Package{
+			Name:         name,
+			Version:      version,
+			Type:         "cargo",
+			PURL:         lockfile.PURL("cargo", "", name, version),
+			Relationship: "transitive",
+			Extractor:    Name,
+		}
+		if direct[name+" "] || direct[name+" "+version] {
+			p.Relationship = "direct"
+		}
+		var deps []string
+		for _, d := range toml.Strings(t, "dependencies") {
+			n, _ := dep(d)
+			deps = append(deps, n)
+		}
+		p.DependsOn = lockfile.SortedUnique(deps)
+		r.Packages = append(r.Packages, p)
+	}
+	r.Packages = lockfile.Dedup(r.Packages)
+	return r, nil
+}
