@@ -1,0 +1,208 @@
+package sbomread
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+
+	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/bulkhead-sec/bulkhead/internal/report"
+)
+
+// maxDepth bounds how deep nested components are followed.
+const maxDepth = 16
+
+func decodeCycloneDX(data []byte) (*report.Report, error) {
+	var bom cdx.BOM
+	if err := json.Unmarshal(data, &bom); err != nil {
+		return nil, fmt.Errorf("decode CycloneDX SBOM: %w", err)
+	}
+	if bom.SpecVersion != 0 && bom.SpecVersion < cdx.SpecVersion1_2 {
+		return nil, fmt.Errorf("decode CycloneDX SBOM: spec version %s is too old (want 1.4 to 1.6)", bom.SpecVersion)
+	}
+	var created, name string
+	var root *cdx.Component
+	if bom.Metadata != nil {
+		created = bom.Metadata.Timestamp
+		root = bom.Metadata.Component
+	}
+	if root != nil {
+		name = root.Name
+	}
+	r := newReport(name, created)
+	if root != nil {
+		target(r, root)
+	}
+
+	w := &warner{r: r, what: "components"}
+	refToName := map[string]string{}
+	refToIndex := map[string]int{}
+	var distro string
+	osFromComponent := false
+	var walk func(cs *[]cdx.Component, depth int)
+	walk = func(cs *[]cdx.Component, depth int) {
+		if cs == nil {
+			return
+		}
+		if depth > maxDepth {
+			w.warn("CycloneDX components nested deeper than %d levels skipped", maxDepth)
+			return
+		}
+		for i := range *cs {
+			c := &(*cs)[i]
+			switch c.Type {
+			case cdx.ComponentTypeOS:
+				if !osFromComponent {
+					// The OS component wins over a purl's distro qualifier.
+					r.Target.OS = osComponent(c)
+					osFromComponent = true
+				}
+				walk(c.Components, depth+1)
+				continue
+			case cdx.ComponentTypeFile, cdx.ComponentTypeContainer, cdx.ComponentTypePlatform, cdx.ComponentTypeDevice, cdx.ComponentTypeFirmware:
+				walk(c.Components, depth+1)
+				continue
+			}
+			p := parsePURL(c.PackageURL)
+			if p == nil && (c.Type == cdx.ComponentTypeApplication || c.Version == "") {
+				// Trivy's lockfile "applications", Syft's sources: containers of packages.
+				walk(c.Components, depth+1)
+				continue
+			}
+			if c.Name == "" && p == nil {
+				w.warn("CycloneDX component %q without name or purl skipped", c.BOMRef)
+				continue
+			}
+			var f facts
+			if c.Properties != nil {
+				for _, pr := range *c.Properties {
+					f.property(pr.Name, pr.Value)
+				}
+			}
+			if p != nil {
+				if d := f.purl(p, c.Name); d != "" && distro == "" {
+					distro = d
+					if r.Target.OS == nil && !osFromComponent {
+						r.Target.OS = osFromDistro(d, p.Namespace)
+					}
+				}
+			}
+			if len(f.licenses) == 0 {
+				f.licenses = licenses(c.Licenses)
+			}
+			pkg := f.pkg(packageName(c.Name, c.Group, p), c.Version, c.PackageURL, "sbom/cyclonedx")
+			if pkg.Version == "" && p != nil {
+				pkg.Version = p.Version
+			}
+			if c.BOMRef != "" {
+				refToName[c.BOMRef] = pkg.Name
+				refToIndex[c.BOMRef] = len(r.Packages)
+			}
+			r.Packages = append(r.Packages, pkg)
+			walk(c.Components, depth+1)
+		}
+	}
+	walk(bom.Components, 0)
+	w.done()
+
+	if bom.Dependencies != nil {
+		for _, d := range *bom.Dependencies {
+			i, ok := refToIndex[d.Ref]
+			if !ok || d.Dependencies == nil {
+				continue
+			}
+			seen := map[string]bool{}
+			for _, dep := range *d.Dependencies {
+				n, ok := refToName[dep]
+				if !ok || seen[n] {
+					continue
+				}
+				seen[n] = true
+				r.Packages[i].DependsOn = append(r.Packages[i].DependsOn, n)
+			}
+		}
+	}
+	return r, nil
+}
+
+func props(c *cdx.Component) map[string][]string {
+	m := map[string][]string{}
+	if c.Properties != nil {
+		for _, p := range *c.Properties {
+			m[p.Name] = append(m[p.Name], p.Value)
+		}
+	}
+	return m
+}
+
+func first(m map[string][]string, keys ...string) string {
+	for _, k := range keys {
+		if v := m[k]; len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+func target(r *report.Report, c *cdx.Component) {
+	pm := props(c)
+	t := &r.Target
+	t.Digest = first(pm, "bulkhead:image:digest", "aquasecurity:trivy:RepoDigest")
+	if i := strings.LastIndexByte(t.Digest, '@'); i >= 0 {
+		t.Digest = t.Digest[i+1:] // Trivy writes repo@digest
+	}
+	if t.Digest == "" && c.Type == cdx.ComponentTypeContainer && c.Hashes != nil {
+		for _, h := range *c.Hashes {
+			if h.Algorithm == cdx.HashAlgoSHA256 {
+				t.Digest = "sha256:" + h.Value
+			}
+		}
+	}
+	if t.Digest == "" {
+		if p := parsePURL(c.PackageURL); p != nil && p.Type == "oci" && strings.HasPrefix(p.Version, "sha256:") {
+			t.Digest = p.Version
+		}
+	}
+	t.ImageID = first(pm, "bulkhead:image:id", "aquasecurity:trivy:ImageID")
+	t.Architecture = first(pm, "bulkhead:image:architecture")
+	t.RepoTags = append(pm["bulkhead:image:tag"], pm["aquasecurity:trivy:RepoTag"]...)
+	for _, l := range pm["bulkhead:image:layer"] {
+		t.Layers = append(t.Layers, report.Layer{Digest: l})
+	}
+	if len(t.Layers) == 0 {
+		for _, l := range pm["aquasecurity:trivy:DiffID"] {
+			t.Layers = append(t.Layers, report.Layer{Digest: l, DiffID: l})
+		}
+	}
+}
+
+func osComponent(c *cdx.Component) *inventory.OS {
+	pm := props(c)
+	o := &inventory.OS{ID: strings.ToLower(c.Name), VersionID: c.Version,
+		Codename: first(pm, "bulkhead:os:codename"), PrettyName: first(pm, "bulkhead:os:pretty-name")}
+	if o.PrettyName == "" {
+		o.PrettyName = c.Description
+	}
+	o.Distroless = first(pm, "bulkhead:os:distroless") == "true"
+	return o
+}
+
+func licenses(ls *cdx.Licenses) []string {
+	if ls == nil {
+		return nil
+	}
+	var out []string
+	for _, l := range *ls {
+		switch {
+		case l.Expression != "":
+			out = append(out, l.Expression)
+		case l.License != nil && l.License.ID != "":
+			out = append(out, l.License.ID)
+		case l.License != nil && l.License.Name != "":
+			out = append(out, l.License.Name)
+		}
+	}
+	return out
+}
