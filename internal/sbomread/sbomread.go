@@ -110,8 +110,8 @@ func (w *warner) done() {
 // name and version; the first source to set a field wins.
 type facts struct {
 	typ, path, layer, diffID, srcName, srcVersion, extractor, arch, relationship string
-	licenses                                                             []string
-	metadata                                                             map[string]string
+	licenses                                                                     []string
+	metadata                                                                     map[string]string
 }
 
 func setOnce(dst *string, v string) {
