@@ -56,7 +56,7 @@ func TestPackages(t *testing.T) {
 		os:   debian11,
 		pkgs: []inventory.Package{
 			{Name: "libssl1.1", Version: "1.1.1n-0+deb11u3", Type: "deb", SourceName: "openssl"},
-			{Name: "openssl", Version: "1.1.1n-0+deb11u4", Type: "deb"},         // exactly the fixed version
+			{Name: "openssl", Version: "1.1.1n-0+deb11u4", Type: "deb"},               // exactly the fixed version
 			{Name: "libssl3", Version: "3.0.9-1", Type: "deb", SourceName: "openssl"}, // a bookworm version on bullseye: only Debian:11 applies
 		},
 		want: []hit{
