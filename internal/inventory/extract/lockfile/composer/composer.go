@@ -1,0 +1,153 @@
+// Package composer extracts packages from composer.lock, the lockfile of
+// PHP's Composer: the "packages" and "packages-dev" lists.
+//
+// A leading "v" is stripped from versions ("v6.4.8" becomes "6.4.8").
+// composer.lock does not say which dependencies are direct (composer.json
+// does), so Relationship is left empty. DependsOn lists the packages each
+// one requires (platform requirements such as php and ext-* left out).
+// Metadata "scope" is "dev" for packages-dev.
+//
+// Skipped (see lockfile.Result): branch versions ("dev-main", "2.x-dev")
+// and packages installed from a local path.
+package composer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
+)
+
+// Name is the extractor's name.
+const Name = "lockfile/composer"
+
+// Extractor reads composer.lock.
+type Extractor struct{}
+
+var (
+	_ inventory.Extractor = Extractor{}
+	_ lockfile.Parser     = Extractor{}
+)
+
+// New returns the composer.lock extractor.
+func New() inventory.Extractor { return Extractor{} }
+
+// Name implements inventory.Extractor.
+func (Extractor) Name() string { return Name }
+
+// Version implements inventory.Extractor.
+func (Extractor) Version() int { return 1 }
+
+// Required implements inventory.Extractor.
+func (Extractor) Required(path string, mode fs.FileMode) bool {
+	return mode.IsRegular() && lockfile.Base(path) == "composer.lock"
+}
+
+// Extract implements inventory.Extractor.
+func (e Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
+	r, err := e.Parse(ctx, in)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	return r.Packages, nil
+}
+
+// Parse implements lockfile.Parser.
+func (Extractor) Parse(ctx context.Context, in *inventory.Input) (*lockfile.Result, error) {
+	data, err := lockfile.ReadAll(in)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("parse %q: %w", in.Path, err)
+	}
+	for i := range r.Packages {
+		r.Packages[i].Path = in.Path
+	}
+	return r, nil
+}
+
+type source struct {
+	Type string `json:"type"`
+	URL  string `json:"url"`
+}
+
+type entry struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Dist    source `json:"dist"`
+	// Require is an object, or [] when empty (PHP's empty array).
+	Require json.RawMessage `json:"require"`
+}
+
+type lockFile struct {
+	Packages    []entry `json:"packages"`
+	PackagesDev []entry `json:"packages-dev"`
+}
+
+// Parse parses the bytes of a composer.lock. The packages' Path is left
+// empty.
+func Parse(data []byte) (*lockfile.Result, error) {
+	var lf lockFile
+	if err := json.Unmarshal(data, &lf); err != nil {
+		return nil, err
+	}
+	r := &lockfile.Result{}
+	for _, sec := range []struct {
+		list []entry
+		dev  bool
+	}{{lf.Packages, false}, {lf.PackagesDev, true}} {
+		for _, e := range sec.list {
+			version := strings.TrimPrefix(e.Version, "v")
+			reason, spec := "", e.Version
+			switch {
+			case e.Name == "":
+				reason = "no name"
+			case e.Dist.Type == "path":
+				reason, spec = "local path", e.Dist.URL
+			case strings.HasPrefix(version, "dev-"), strings.HasSuffix(version, "-dev"), version == "":
+				reason = "no concrete version"
+			}
+			if reason != "" {
+				r.Skipped = append(r.Skipped, lockfile.Skip{Name: e.Name, Spec: spec, Reason: reason})
+				continue
+			}
+			ns, name := "", e.Name
+			if i := strings.IndexByte(e.Name, '/'); i >= 0 {
+				ns, name = e.Name[:i], e.Name[i+1:]
+			}
+			p := inventory.Package{
+				Name:      e.Name,
+				Version:   version,
+				Type:      "composer",
+				PURL:      lockfile.PURL("composer", ns, name, version),
+				Extractor: Name,
+			}
+			var req map[string]string
+			if t := bytes.TrimSpace(e.Require); len(t) > 0 && t[0] == '{' {
+				if err := json.Unmarshal(t, &req); err != nil {
+					return nil, fmt.Errorf("package %q: require: %w", e.Name, err)
+				}
+			}
+			var deps []string
+			for d := range req {
+				if strings.Contains(d, "/") {
+					deps = append(deps, d)
+				}
+			}
+			p.DependsOn = lockfile.SortedUnique(deps)
+			if sec.dev {
+				p.Metadata = map[string]string{"scope": "dev"}
+			}
+			r.Packages = append(r.Packages, p)
+		}
+	}
+	r.Packages = lockfile.Dedup(r.Packages)
+	return r, nil
+}
