@@ -121,8 +121,8 @@ func buildBuiltins() []Rule {
 		},
 		{
 			ID: "BH-SEC-AWS-SESSION-TOKEN", Title: "AWS session token", Severity: finding.High, Category: CatCloud,
-			Keywords: []string{"session_token", "sessiontoken", "session-token"},
-			Regex:    rx(`(?i:aws[_.\-]?session[_.\-]?token|"sessiontoken")["']?[ \t]*(?:=|:)[ \t]*["']?(?P<secret>[A-Za-z0-9/+=]{100,})`),
+			Keywords:   []string{"session_token", "sessiontoken", "session-token"},
+			Regex:      rx(`(?i:aws[_.\-]?session[_.\-]?token|"sessiontoken")["']?[ \t]*(?:=|:)[ \t]*["']?(?P<secret>[A-Za-z0-9/+=]{100,})`),
 			MinEntropy: 4.0,
 		},
 		tok("BH-SEC-AWS-MWS-KEY", "Amazon MWS auth token", finding.High, CatCloud, []string{"amzn.mws."},
@@ -145,7 +145,7 @@ func buildBuiltins() []Rule {
 		{
 			ID: "BH-SEC-AZURE-STORAGE-ACCOUNT-KEY", Title: "Azure storage account key", Severity: finding.Critical, Category: CatCloud,
 			Keywords: []string{"accountkey", "storage"}, MinEntropy: 4.0,
-			Regex: rx(`(?i)(?:AccountKey[ \t]*=[ \t]*|azure[_.\-]?storage[_.\-]?(?:account[_.\-]?)?(?:access[_.\-]?)?key["']?[ \t]*(?:=|:)[ \t]*["']?)(?P<secret>[a-z0-9+/]{86}==)`),
+			Regex:       rx(`(?i)(?:AccountKey[ \t]*=[ \t]*|azure[_.\-]?storage[_.\-]?(?:account[_.\-]?)?(?:access[_.\-]?)?key["']?[ \t]*(?:=|:)[ \t]*["']?)(?P<secret>[a-z0-9+/]{86}==)`),
 			Description: "An 88-character base64 storage key after `AccountKey=` or assigned to an `AZURE_STORAGE_KEY`-like name.",
 		},
 		{

@@ -3,20 +3,22 @@ package secret
 import "unicode/utf8"
 
 // Redact hides a secret: it keeps the first 4 characters of a secret of 16
-// or more bytes, the first 2 of one of 8 to 15 bytes, and none of a shorter
+// or more characters, the first 2 of one of 8 to 15, and none of a shorter
 // one, followed by "****". The result never holds more than a quarter of
 // the secret.
 func Redact(s string) string {
+	n := utf8.RuneCountInString(s)
 	keep := 0
 	switch {
-	case len(s) >= 16:
+	case n >= 16:
 		keep = 4
-	case len(s) >= 8:
+	case n >= 8:
 		keep = 2
 	}
-	// Cut on a rune boundary.
-	for keep > 0 && !utf8.RuneStart(s[keep]) {
-		keep--
+	end := 0
+	for i := 0; i < keep; i++ {
+		_, size := utf8.DecodeRuneInString(s[end:])
+		end += size
 	}
-	return s[:keep] + "****"
+	return s[:end] + "****"
 }
