@@ -116,7 +116,7 @@ func matches(r *Rule, set map[string]bool) bool {
 func newFinding(r *Rule, f *File, in *Instr, detail string, secrets []string) finding.Finding {
 	desc := r.Meta.Description
 	if detail != "" {
-		desc = detail + " " + desc
+		desc = redactText(detail, secrets) + " " + desc
 	}
 	return finding.Finding{
 		Kind:        finding.Misconfiguration,
@@ -124,7 +124,7 @@ func newFinding(r *Rule, f *File, in *Instr, detail string, secrets []string) fi
 		Aliases:     append([]string(nil), r.Meta.Aliases...),
 		Severity:    r.Meta.Severity,
 		Title:       r.Meta.Title,
-		Description: redactText(desc, secrets),
+		Description: desc,
 		Location:    finding.Location{Path: f.Name, Line: in.Line, EndLine: in.EndLine},
 		Evidence:    evidence(in, secrets),
 		Fix:         r.Meta.Fix,

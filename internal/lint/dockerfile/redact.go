@@ -50,8 +50,21 @@ func SecretName(name string) bool {
 // tokenValue matches values with the prefix of a well-known credential.
 var tokenValue = regexp.MustCompile(`(?:\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bgh[pousr]_[0-9A-Za-z]{30,}|\bgithub_pat_[0-9A-Za-z_]{30,}|\bglpat-[0-9A-Za-z_\-]{20,}|\bxox[abpors]-[0-9A-Za-z\-]{10,}|\bsk_live_[0-9A-Za-z]{16,}|\brk_live_[0-9A-Za-z]{16,}|\bnpm_[0-9A-Za-z]{36}\b|\bAIza[0-9A-Za-z_\-]{35}|\bSG\.[0-9A-Za-z_\-]{16,}\.[0-9A-Za-z_\-]{16,}|\bsk-[0-9A-Za-z_\-]{32,}|\bhf_[0-9A-Za-z]{30,}|-----BEGIN [A-Z ]*PRIVATE KEY-----)`)
 
+// tokenKeywords are literal parts every tokenValue match contains; a string
+// without any of them is not searched with the regular expression.
+var tokenKeywords = []string{"AKIA", "ASIA", "gh", "github_pat_", "glpat-", "xox", "_live_", "npm_", "AIza", "SG.", "sk-", "hf_", "-----BEGIN"}
+
+func mayHaveToken(s string) bool {
+	for _, k := range tokenKeywords {
+		if strings.Contains(s, k) {
+			return true
+		}
+	}
+	return false
+}
+
 // TokenValue reports whether v contains a well-known credential.
-func TokenValue(v string) bool { return tokenValue.MatchString(v) }
+func TokenValue(v string) bool { return mayHaveToken(v) && tokenValue.MatchString(v) }
 
 // Redact keeps the first four characters of a secret and masks the rest.
 func Redact(v string) string {
@@ -101,6 +114,9 @@ func redactText(s string, secrets []string) string {
 		if len(v) >= 2 {
 			s = strings.ReplaceAll(s, v, Redact(v))
 		}
+	}
+	if !mayHaveToken(s) {
+		return s
 	}
 	return tokenValue.ReplaceAllStringFunc(s, Redact)
 }

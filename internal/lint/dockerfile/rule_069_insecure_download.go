@@ -9,25 +9,15 @@ import (
 // insecureFlag returns the option of c that turns off TLS or signature
 // verification, or "".
 func insecureFlag(c *Command) string {
-	checks := map[string][]string{
-		"curl":     {"-k", "--insecure"},
-		"wget":     {"--no-check-certificate"},
-		"pip":      {"--trusted-host"},
-		"pip3":     {"--trusted-host"},
-		"apk":      {"--allow-untrusted"},
-		"apt-get":  {"--allow-unauthenticated", "--allow-insecure-repositories", "--force-yes"},
-		"apt":      {"--allow-unauthenticated", "--allow-insecure-repositories"},
-		"yum":      {"--nogpgcheck"},
-		"dnf":      {"--nogpgcheck"},
-		"microdnf": {"--nogpgcheck"},
-		"zypper":   {"--no-gpg-checks", "--gpg-auto-import-keys"},
-		"rpm":      {"--nosignature", "--nodigest"},
-		"gem":      {"-P NoSecurity"},
-	}
-	for _, fl := range checks[c.Name] {
+	for _, fl := range insecureFlags[c.Name] {
 		if c.Has(fl) {
 			return fl
 		}
+	}
+	switch c.Name {
+	case "npm", "yarn", "git", "echo", "printf":
+	default:
+		return ""
 	}
 	joined := strings.ToLower(strings.Join(c.Args, " "))
 	switch {
@@ -45,6 +35,23 @@ func insecureFlag(c *Command) string {
 		}
 	}
 	return ""
+}
+
+// insecureFlags are, per command, the options that turn verification off.
+var insecureFlags = map[string][]string{
+	"curl":     {"-k", "--insecure"},
+	"wget":     {"--no-check-certificate"},
+	"pip":      {"--trusted-host"},
+	"pip3":     {"--trusted-host"},
+	"apk":      {"--allow-untrusted"},
+	"apt-get":  {"--allow-unauthenticated", "--allow-insecure-repositories", "--force-yes"},
+	"apt":      {"--allow-unauthenticated", "--allow-insecure-repositories"},
+	"yum":      {"--nogpgcheck"},
+	"dnf":      {"--nogpgcheck"},
+	"microdnf": {"--nogpgcheck"},
+	"zypper":   {"--no-gpg-checks", "--gpg-auto-import-keys"},
+	"rpm":      {"--nosignature", "--nodigest"},
+	"gem":      {"-P NoSecurity"},
 }
 
 var rule069 = &Rule{
