@@ -1,0 +1,126 @@
+package dockerfile
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulkhead-sec/bulkhead/internal/testenv"
+	"github.com/google/go-cmp/cmp"
+)
+
+// fixable are the rules Fix repairs.
+var fixable = map[string]bool{"BH-DF-006": true, "BH-DF-008": true, "BH-DF-009": true, "BH-DF-015": true, "BH-DF-046": true}
+
+// aliasSource names the catalogue an alias comes from.
+func aliasSource(a string) string {
+	switch {
+	case strings.HasPrefix(a, "DL"):
+		return a + " (hadolint)"
+	case strings.HasPrefix(a, "DS-"):
+		return a + " (Trivy)"
+	case strings.HasPrefix(a, "CIS-"):
+		return "CIS Docker Benchmark " + strings.TrimPrefix(a, "CIS-")
+	}
+	return a
+}
+
+// rulePage renders a rule's documentation page from its metadata and its
+// test cases, so that the examples on the page are the ones the tests run.
+func rulePage(m RuleMeta) (string, error) {
+	bad, err := os.ReadFile(filepath.Join("testdata", m.ID, "bad.Dockerfile"))
+	if err != nil {
+		return "", err
+	}
+	good, err := os.ReadFile(filepath.Join("testdata", m.ID, "good.Dockerfile"))
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s: %s\n\n", m.ID, m.Title)
+	fmt.Fprintf(&b, "| | |\n|---|---|\n| Name | `%s` |\n| Severity | %s |\n", m.Name, m.Severity)
+	var aka []string
+	for _, a := range m.Aliases {
+		aka = append(aka, aliasSource(a))
+	}
+	if len(aka) == 0 {
+		aka = []string{"none"}
+	}
+	fmt.Fprintf(&b, "| Also known as | %s |\n", strings.Join(aka, ", "))
+	auto := "no"
+	if fixable[m.ID] {
+		auto = "yes (`dockerfile.Fix`)"
+	}
+	fmt.Fprintf(&b, "| Automatic fix | %s |\n\n", auto)
+	fmt.Fprintf(&b, "## What it flags\n\n%s.\n\n", m.Title)
+	fmt.Fprintf(&b, "## Why it matters\n\n%s\n\n", m.Description)
+	fmt.Fprintf(&b, "## How to fix\n\n%s\n\n", m.Fix)
+	fmt.Fprintf(&b, "## Bad\n\n```dockerfile\n%s```\n\n", bad)
+	fmt.Fprintf(&b, "## Good\n\n```dockerfile\n%s```\n\n", good)
+	fmt.Fprintf(&b, "## Suppressing\n\nPut `# bulkhead ignore=%s` on the line before the instruction, or\n`# bulkhead ignore-file=%s` anywhere in the Dockerfile; or pass the id in\n`Options.Disabled`.\n", m.ID, m.ID)
+	return b.String(), nil
+}
+
+func indexPage(rules []RuleMeta) string {
+	var b strings.Builder
+	b.WriteString("# Dockerfile rules\n\n")
+	b.WriteString("bulkhead's Dockerfile linter (`internal/lint/dockerfile`) checks build practice and security.\n")
+	b.WriteString("Rules that judge what ships (USER, HEALTHCHECK, EXPOSE, end-of-life base, cache cleanup,\n")
+	b.WriteString("sshd) look only at the final stage and the stages it is built FROM.\n")
+	b.WriteString("Aliases name the same check in hadolint (DL), Trivy (DS) and the CIS Docker Benchmark section 4.\n\n")
+	b.WriteString("Suppress a rule on one instruction with `# bulkhead ignore=ID[,ID]` on the line before it,\n")
+	b.WriteString("or in the whole file with `# bulkhead ignore-file=ID`. Rules marked *fix* are repaired by\n")
+	b.WriteString("`dockerfile.Fix`.\n\n")
+	b.WriteString("| ID | Severity | Title | Also known as |\n|---|---|---|---|\n")
+	for _, m := range rules {
+		title := m.Title
+		if fixable[m.ID] {
+			title += " *(fix)*"
+		}
+		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s | %s |\n", m.ID, m.ID, m.Severity, strings.ReplaceAll(title, "|", "\\|"), strings.Join(m.Aliases, ", "))
+	}
+	return b.String()
+}
+
+// TestDocs keeps docs/rules/dockerfile in step with the rules: one page
+// per rule plus an index. Run with -update to regenerate.
+func TestDocs(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	dir := filepath.Join(root, "docs", "rules", "dockerfile")
+	files := map[string]string{"README.md": indexPage(Rules())}
+	for _, m := range Rules() {
+		page, err := rulePage(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[m.ID+".md"] = page
+	}
+	if *update {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, content := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for name, want := range files {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("%v (run go test -update)", err)
+			continue
+		}
+		if diff := cmp.Diff(want, string(got)); diff != "" {
+			t.Errorf("%s is out of date (run go test -update) (-want +got):\n%s", name, diff)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if _, ok := files[e.Name()]; !ok {
+			t.Errorf("%s: no rule has this page", e.Name())
+		}
+	}
+}
