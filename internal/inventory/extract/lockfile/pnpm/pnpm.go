@@ -62,6 +62,9 @@ func (e Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventor
 
 // Parse implements lockfile.Parser.
 func (Extractor) Parse(ctx context.Context, in *inventory.Input) (*lockfile.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	data, err := lockfile.ReadAll(in)
 	if err != nil {
 		return nil, err
