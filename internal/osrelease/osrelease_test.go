@@ -2,13 +2,16 @@ package osrelease
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/bulkhead-sec/bulkhead/internal/testenv"
 )
 
 // readDir serves testdata/<dir> as a root: "etc_os-release" is etc/os-release,
@@ -206,4 +209,53 @@ func FuzzDetect(f *testing.F) {
 		}
 		Detect(func(p string) ([]byte, bool) { return b, true })
 	})
+}
+
+// TestParseOSReleaseLikeShell checks ParseOSRelease against /bin/sh, which
+// os-release(5) says the file can be sourced by, on every os-release and
+// lsb-release file in testdata and on tricky quoting.
+func TestParseOSReleaseLikeShell(t *testing.T) {
+	sh := testenv.RequireCommand(t, "sh")
+	files, err := filepath.Glob("testdata/*/*os-release")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lsb, _ := filepath.Glob("testdata/*/etc_lsb-release")
+	files = append(files, lsb...)
+	tricky := filepath.Join(t.TempDir(), "tricky")
+	if err := os.WriteFile(tricky, []byte("A=\"x \\\"y\\\" \\\\ \\$ \\` z\"\nB='single \\ quoted'\nC=un\\ quoted\nD=ab\"c d\"'e'\nE=\"a\\nb\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, tricky)
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ParseOSRelease(b)
+		if len(got) == 0 {
+			continue
+		}
+		var keys []string
+		for k := range got {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		script := ". " + file
+		for _, k := range keys {
+			script += `; printf '%s\0' "$` + k + `"`
+		}
+		out, err := exec.Command(sh, "-c", script).Output()
+		if err != nil {
+			t.Errorf("sh %s: %v", file, err)
+			continue
+		}
+		want := map[string]string{}
+		for i, v := range strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00") {
+			want[keys[i]] = v
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("ParseOSRelease(%s) differs from sh (-sh +got):\n%s", file, diff)
+		}
+	}
 }
