@@ -259,3 +259,29 @@ func TestParseOSReleaseLikeShell(t *testing.T) {
 		}
 	}
 }
+
+// TestHostRoot detects the OS of this machine's own root filesystem and
+// compares it with what sh reads from its os-release.
+func TestHostRoot(t *testing.T) {
+	if _, err := os.Stat("/etc/os-release"); err != nil {
+		t.Skip("no /etc/os-release on this machine")
+	}
+	sh := testenv.RequireCommand(t, "sh")
+	out, err := exec.Command(sh, "-c", `. /etc/os-release; printf '%s\0%s\0%s\0%s' "$ID" "$VERSION_ID" "$VERSION_CODENAME" "$PRETTY_NAME"`).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Split(string(out), "\x00")
+	want := &inventory.OS{ID: strings.ToLower(f[0]), VersionID: f[1], Codename: f[2], PrettyName: f[3]}
+	got := Detect(func(p string) ([]byte, bool) {
+		if p == DpkgStatusDir {
+			ents, err := os.ReadDir("/" + p)
+			return nil, err == nil && len(ents) > 0
+		}
+		b, err := os.ReadFile("/" + p)
+		return b, err == nil
+	})
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Detect(/) mismatch (-want +got):\n%s", diff)
+	}
+}
