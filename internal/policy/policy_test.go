@@ -394,3 +394,24 @@ func FuzzParseIgnoreFile(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkApply(b *testing.B) {
+	ig, err := LoadIgnoreFile(filepath.Join("testdata", "bulkheadignore.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := LoadVEX(filepath.Join("testdata", "vex.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := formattest.Large(5000, 2000)
+	p := Policy{MinSeverity: finding.Low, IgnoreUnfixed: true, Ignore: ig, VEX: v, Now: now}
+	for b.Loop() {
+		b.StopTimer()
+		r := *base
+		r.Findings = append([]finding.Finding(nil), base.Findings...)
+		r.Suppressed = nil
+		b.StartTimer()
+		Apply(&r, p)
+	}
+}

@@ -237,3 +237,25 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecode(b *testing.B) {
+	r := formattest.Large(5000, 0)
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		"cyclonedx": func(buf *bytes.Buffer) error { return cyclonedx.Write(buf, r, cyclonedx.Options{}) },
+		"spdx":      func(buf *bytes.Buffer) error { return spdx.Write(buf, r, spdx.Options{}) },
+	} {
+		var buf bytes.Buffer
+		if err := write(&buf); err != nil {
+			b.Fatal(err)
+		}
+		data := buf.Bytes()
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := sbomread.Decode(bytes.NewReader(data)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

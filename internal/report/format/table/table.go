@@ -122,6 +122,12 @@ func (p *printer) packages(r *report.Report) {
 		}
 		parts[i] = fmt.Sprintf("%s %d", clean(name), byType[t])
 	}
+	switch r.Target.Kind {
+	case report.KindHost, report.KindRuntime, report.KindDockerfile:
+		if len(r.Packages) == 0 {
+			return // no package scan for these targets
+		}
+	}
 	s := fmt.Sprintf("Packages: %d", len(r.Packages))
 	if len(parts) > 0 {
 		s += " (" + strings.Join(parts, ", ") + ")"

@@ -94,3 +94,16 @@ func TestSummary(t *testing.T) {
 		}
 	}
 }
+
+func TestHostReportHasNoPackageLine(t *testing.T) {
+	r := formattest.Filesystem()
+	r.Target = report.Target{Kind: report.KindHost, Name: "build-01"}
+	r.Packages = nil
+	var buf bytes.Buffer
+	if err := table.Write(&buf, r, table.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "Packages:") {
+		t.Errorf("host report mentions packages:\n%s", buf.String())
+	}
+}
