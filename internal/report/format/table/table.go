@@ -467,37 +467,40 @@ func (p *printer) grid(t *grid, colorOf func(row []string) string) {
 		}
 		return s
 	}
-	// Shrink the flex column first, then the widest others one rune at a
-	// time, down to their floors; a table that still does not fit is
-	// printed as a list instead.
-	floors := make([]int, n)
-	for i := range widths {
-		switch i {
-		case 0:
-			floors[i] = widths[i]
-		case t.flex:
-			floors[i] = min(widths[i], 12)
-		default:
-			floors[i] = min(widths[i], 8)
+	// Shrink in stages, so that no column becomes unreadable before the
+	// others gave what they can: the flex column to 32 runes, the others
+	// (widest first) to 16, the flex column to 12, the others to 8. Cells
+	// wrap onto continuation lines rather than being cut. A table that still
+	// does not fit is printed as a list.
+	stages := []struct {
+		flex bool
+		to   int
+	}{{true, 32}, {false, 16}, {true, 12}, {false, 8}}
+	for _, st := range stages {
+		for total() > p.opts.Width {
+			over := total() - p.opts.Width
+			if st.flex {
+				if widths[t.flex] <= st.to {
+					break
+				}
+				widths[t.flex] = max(st.to, widths[t.flex]-over)
+				continue
+			}
+			widest := -1
+			for i, w := range widths {
+				if i != t.flex && i != 0 && w > st.to && (widest < 0 || w > widths[widest]) {
+					widest = i
+				}
+			}
+			if widest < 0 {
+				break
+			}
+			widths[widest]--
 		}
 	}
-	for total() > p.opts.Width {
-		over := total() - p.opts.Width
-		if widths[t.flex] > floors[t.flex] {
-			widths[t.flex] = max(floors[t.flex], widths[t.flex]-over)
-			continue
-		}
-		widest := -1
-		for i, w := range widths {
-			if i != t.flex && w > floors[i] && (widest < 0 || w > widths[widest]) {
-				widest = i
-			}
-		}
-		if widest < 0 {
-			p.list(t.header, rows, colorOf)
-			return
-		}
-		widths[widest]--
+	if total() > p.opts.Width {
+		p.list(t.header, rows, colorOf)
+		return
 	}
 	p.row(t.header, widths, "", true)
 	for _, row := range rows {
@@ -505,8 +508,78 @@ func (p *printer) grid(t *grid, colorOf func(row []string) string) {
 		if colorOf != nil {
 			sev = colorOf(row)
 		}
-		p.row(row, widths, sev, false)
+		// Cells wrap onto continuation lines instead of being cut.
+		cells := make([][]string, n)
+		height := 1
+		for i := range row {
+			cells[i] = wrap(row[i], widths[i], maxWrapLines)
+			height = max(height, len(cells[i]))
+		}
+		for l := 0; l < height; l++ {
+			line := make([]string, n)
+			for i := range cells {
+				if l < len(cells[i]) {
+					line[i] = cells[i][l]
+				}
+			}
+			if l == 0 {
+				p.row(line, widths, sev, false)
+			} else {
+				p.row(line, widths, "", false)
+			}
+		}
 	}
+}
+
+// maxWrapLines bounds how many lines a wrapped cell takes.
+const maxWrapLines = 3
+
+// wrap splits s into lines of at most w runes at spaces (cutting words
+// longer than w), at most max lines, the last one truncated with "…".
+func wrap(s string, w, max int) []string {
+	if utf8.RuneCountInString(s) <= w || w < 8 {
+		return []string{s}
+	}
+	var lines []string
+	var cur []rune
+	for _, word := range strings.Fields(s) {
+		wr := []rune(word)
+		for len(wr) > 0 {
+			space := 0
+			if len(cur) > 0 {
+				space = 1
+			}
+			if len(cur)+space+len(wr) <= w {
+				if space == 1 {
+					cur = append(cur, ' ')
+				}
+				cur = append(cur, wr...)
+				wr = nil
+				continue
+			}
+			if len(cur) > 0 {
+				lines = append(lines, string(cur))
+				cur = nil
+				continue
+			}
+			cur = append(cur, wr[:w]...)
+			wr = wr[w:]
+		}
+	}
+	if len(cur) > 0 {
+		lines = append(lines, string(cur))
+	}
+	if len(lines) == 0 {
+		return []string{""}
+	}
+	if len(lines) > max {
+		lines[max-1] = truncate(lines[max-1]+" "+lines[max], w)
+		if !strings.HasSuffix(lines[max-1], "…") {
+			lines[max-1] = truncate(lines[max-1]+"…", w)
+		}
+		lines = lines[:max]
+	}
+	return lines
 }
 
 // list prints rows one field a line, for terminals too narrow for columns.

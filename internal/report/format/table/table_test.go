@@ -107,3 +107,22 @@ func TestHostReportHasNoPackageLine(t *testing.T) {
 		t.Errorf("host report mentions packages:\n%s", buf.String())
 	}
 }
+
+func TestWrap(t *testing.T) {
+	var buf bytes.Buffer
+	r := formattest.Filesystem()
+	r.Findings = []finding.Finding{{Kind: finding.Misconfiguration, ID: "X", Severity: finding.Low,
+		Title: "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty",
+		Location: finding.Location{Path: "Dockerfile", Line: 3}}}
+	if err := table.Write(&buf, r, table.Options{Width: 50}); err != nil {
+		t.Fatal(err)
+	}
+	got := buf.String()
+	want := "SEVERITY  ID  LOCATION      TITLE\n" +
+		"LOW       X   Dockerfile:3  one two three four\n" +
+		"                            five six seven eight\n" +
+		"                            nine ten eleven twelv…\n"
+	if !strings.Contains(got, want) {
+		t.Errorf("wrapped table not found; got:\n%s\nwant it to contain:\n%s", got, want)
+	}
+}
