@@ -112,7 +112,7 @@ func TestWrap(t *testing.T) {
 	var buf bytes.Buffer
 	r := formattest.Filesystem()
 	r.Findings = []finding.Finding{{Kind: finding.Misconfiguration, ID: "X", Severity: finding.Low,
-		Title: "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty",
+		Title:    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty",
 		Location: finding.Location{Path: "Dockerfile", Line: 3}}}
 	if err := table.Write(&buf, r, table.Options{Width: 50}); err != nil {
 		t.Fatal(err)
