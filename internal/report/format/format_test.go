@@ -7,6 +7,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/bulkhead-sec/bulkhead/internal/report"
 	"github.com/bulkhead-sec/bulkhead/internal/report/format"
 	"github.com/bulkhead-sec/bulkhead/internal/report/format/formattest"
 )
@@ -79,5 +82,26 @@ func BenchmarkWrite(b *testing.B) {
 			}
 			b.SetBytes(int64(buf.Len()))
 		})
+	}
+}
+
+// Every writer copes with an empty report and with a report holding only
+// zero values, as a command that failed early may produce.
+func TestEmptyReports(t *testing.T) {
+	reports := map[string]*report.Report{
+		"zero": {},
+		"zero values": {Packages: []inventory.Package{{}}, Findings: []finding.Finding{{}, {Kind: finding.Vulnerability, Package: &finding.PackageRef{}}},
+			Suppressed: []report.Suppressed{{By: report.ByVEX, VEX: &report.VEXStatement{}}}, Scanners: []report.ScannerStatus{{State: report.StateFailed}},
+			Target: report.Target{Kind: report.KindImage, OS: &inventory.OS{}}},
+	}
+	for rname, r := range reports {
+		for _, name := range format.Names() {
+			if err := format.Write(&bytes.Buffer{}, name, r, format.Options{ShowPackages: true, ShowSuppressed: true, Color: true}); err != nil {
+				t.Errorf("%s report, %s: %v", rname, name, err)
+			}
+		}
+	}
+	if err := format.Write(&bytes.Buffer{}, "json", nil, format.Options{}); err == nil {
+		t.Error("nil report: no error")
 	}
 }
