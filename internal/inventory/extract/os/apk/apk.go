@@ -1,5 +1,7 @@
 // Package apk extracts the packages installed on Alpine, Wolfi and
-// Chainguard images from apk's database, lib/apk/db/installed.
+// Chainguard images from apk's database, lib/apk/db/installed (or
+// usr/lib/apk/db/installed, where lib is a link to usr/lib, as in merged-usr
+// Wolfi images).
 //
 // The database is a list of blank-line separated records of "X:value" lines.
 // The extractor reads P (name), V (version), A (architecture), o (origin:
@@ -30,7 +32,10 @@ import (
 // Name is the extractor's name.
 const Name = "os/apk"
 
-const installedPath = "lib/apk/db/installed"
+const (
+	installedPath    = "lib/apk/db/installed"
+	usrInstalledPath = "usr/lib/apk/db/installed"
+)
 
 // MaxLineBytes is the longest line kept; the rest of a longer line is dropped.
 const MaxLineBytes = 64 << 10
@@ -58,7 +63,7 @@ func (Extractor) Version() int { return 1 }
 
 // Required implements inventory.Extractor.
 func (Extractor) Required(path string, mode fs.FileMode) bool {
-	return mode.IsRegular() && path == installedPath
+	return mode.IsRegular() && (path == installedPath || path == usrInstalledPath)
 }
 
 // record is the part of one database record that the extractor uses.

@@ -24,7 +24,8 @@ func TestRequired(t *testing.T) {
 		{"lib/apk/db/installed", 0, true},
 		{"lib/apk/db/installed", fs.ModeSymlink, false},
 		{"lib/apk/db/installed.new", 0, false},
-		{"usr/lib/apk/db/installed", 0, false},
+		{"usr/lib/apk/db/installed", 0, true},
+		{"usr/local/lib/apk/db/installed", 0, false},
 		{"lib/apk/db/triggers", 0, false},
 	}
 	for _, tt := range tests {
