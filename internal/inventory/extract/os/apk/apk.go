@@ -1,7 +1,6 @@
 // Package apk extracts the packages installed on Alpine, Wolfi and
 // Chainguard images from apk's database, lib/apk/db/installed (or
-// usr/lib/apk/db/installed, where lib is a link to usr/lib, as in merged-usr
-// Wolfi images).
+// usr/lib/apk/db/installed in merged-usr images, where lib links to usr/lib).
 //
 // The database is a list of blank-line separated records of "X:value" lines.
 // The extractor reads P (name), V (version), A (architecture), o (origin:
