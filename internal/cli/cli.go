@@ -71,5 +71,20 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
+	root.AddCommand(newScanCmd(), newSBOMCmd(), newLintCmd(), newDBCmd(), newVersionCmd())
 	return root
+}
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print bulkhead's version",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(cmd.OutOrStdout(), "bulkhead %s\n", Version)
+			return nil
+		},
+	}
 }

@@ -66,7 +66,7 @@ func layer(rel string) int {
 	case rel == "internal/cli", strings.HasPrefix(rel, "cmd/"):
 		return 3 // commands
 	case strings.HasPrefix(rel, "internal/report/format"), rel == "internal/policy",
-		strings.HasPrefix(rel, "internal/sbomread"), strings.HasPrefix(rel, "internal/server"),
+		strings.HasPrefix(rel, "internal/server"),
 		strings.HasPrefix(rel, "internal/store"):
 		return 2 // what sits between the model and the user
 	default:

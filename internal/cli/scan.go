@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/bulkhead-sec/bulkhead/internal/image"
+	"github.com/bulkhead-sec/bulkhead/internal/pipeline"
+)
+
+// scanFlags are the flags of the commands that scan a target.
+type scanFlags struct {
+	out       outputFlags
+	platform  string
+	insecure  bool
+	cacheDir  string
+	noCache   bool
+	scanners  string
+	dbPath    string
+	staleFail bool
+}
+
+func (s *scanFlags) register(fs *pflag.FlagSet, defaultFormat string, withScanners bool) {
+	s.out.register(fs, defaultFormat)
+	fs.StringVar(&s.platform, "platform", "", "pick this platform from a multi-arch image (os/arch[/variant])")
+	fs.BoolVar(&s.insecure, "insecure", false, "allow plain-http registries (loopback hosts only)")
+	fs.StringVar(&s.cacheDir, "cache-dir", "", "cache directory (default: the user cache dir/bulkhead)")
+	fs.BoolVar(&s.noCache, "no-cache", false, "neither read nor write per-layer cached results")
+	if withScanners {
+		fs.StringVar(&s.scanners, "scanners", "", "scanners to run, comma separated: vuln, secret, misconfig (default all)")
+		fs.StringVar(&s.dbPath, "db", "", "vulnerability database file (default: the user cache dir/bulkhead/db/osv.db)")
+		fs.BoolVar(&s.staleFail, "stale-db-error", false, "fail instead of warning when the vulnerability database is stale")
+	}
+}
+
+func (s *scanFlags) config(cmd *cobra.Command) (pipeline.Config, error) {
+	if err := s.out.validate(); err != nil {
+		return pipeline.Config{}, err
+	}
+	scanners, err := pipeline.ParseScanners(s.scanners)
+	if err != nil {
+		return pipeline.Config{}, usageError{err}
+	}
+	cfg := pipeline.Config{
+		Scanners:    scanners,
+		CacheDir:    s.cacheDir,
+		NoCache:     s.noCache,
+		Progress:    s.out.progress(cmd),
+		ToolVersion: Version,
+	}
+	cfg.DB.Path = s.dbPath
+	cfg.DB.StaleIsError = s.staleFail
+	if s.platform != "" {
+		cfg.ImageOptions = append(cfg.ImageOptions, image.WithPlatform(s.platform))
+	}
+	if s.insecure {
+		cfg.ImageOptions = append(cfg.ImageOptions, image.WithInsecure())
+	}
+	return cfg, nil
+}
+
+func newScanCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "scan",
+		Short: "Scan an image, a source tree or an SBOM",
+		Long:  "Scan an image, a source tree or an SBOM for packages, vulnerabilities, secrets and misconfiguration.\n\n" + exitCodesHelp,
+	}
+	c.AddCommand(newScanImageCmd(), newScanFSCmd(), newScanSBOMCmd())
+	return c
+}
+
+func newScanImageCmd() *cobra.Command {
+	var f scanFlags
+	c := &cobra.Command{
+		Use:   "image REF",
+		Short: "Scan an image: packages, vulnerabilities, secrets in every layer, image checks",
+		Long: `Scan an image: packages, vulnerabilities, secrets in every layer, ENV and history, and image checks.
+
+REF is docker:NAME, registry:NAME, docker-archive:FILE, oci:DIR, oci-archive:FILE or dir:ROOTFS;
+a bare name tries the local daemon, then the registry.
+
+` + exitCodesHelp,
+		Example: "  bulkhead scan image docker-archive:app.tar\n  bulkhead scan image docker:app:1.0 --fail-on HIGH --format sarif -o app.sarif",
+		Args:    exactArgs(1, "REF"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := f.config(cmd)
+			if err != nil {
+				return err
+			}
+			r, err := pipeline.ScanImage(cmd.Context(), args[0], cfg)
+			if err != nil {
+				return err
+			}
+			return f.out.finish(cmd, r)
+		},
+	}
+	f.register(c.Flags(), "table", true)
+	return c
+}
+
+func newScanFSCmd() *cobra.Command {
+	var f scanFlags
+	c := &cobra.Command{
+		Use:   "fs PATH",
+		Short: "Scan a source tree or root filesystem: lockfiles, Dockerfiles, compose files, secrets",
+		Long: `Scan a source tree or root filesystem: packages from lockfiles and installed package databases,
+their vulnerabilities, every Dockerfile and compose file linted, and secrets.
+
+` + exitCodesHelp,
+		Example: "  bulkhead scan fs .\n  bulkhead scan fs ./service --scanners secret,misconfig --format json",
+		Args:    exactArgs(1, "PATH"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := f.config(cmd)
+			if err != nil {
+				return err
+			}
+			r, err := pipeline.ScanFS(cmd.Context(), args[0], cfg)
+			if err != nil {
+				return err
+			}
+			return f.out.finish(cmd, r)
+		},
+	}
+	f.register(c.Flags(), "table", true)
+	return c
+}
+
+func newScanSBOMCmd() *cobra.Command {
+	var f scanFlags
+	c := &cobra.Command{
+		Use:   "sbom FILE",
+		Short: "Scan the packages of a CycloneDX or SPDX JSON SBOM for vulnerabilities",
+		Long: `Scan the packages listed in a CycloneDX (1.4-1.6) or SPDX (2.2, 2.3) JSON SBOM, as bulkhead,
+Syft or Trivy write them, for known vulnerabilities.
+
+` + exitCodesHelp,
+		Example: "  bulkhead scan sbom sbom.cdx.json --fail-on CRITICAL",
+		Args:    exactArgs(1, "FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := f.config(cmd)
+			if err != nil {
+				return err
+			}
+			r, err := pipeline.ScanSBOM(cmd.Context(), args[0], cfg)
+			if err != nil {
+				return err
+			}
+			return f.out.finish(cmd, r)
+		},
+	}
+	f.register(c.Flags(), "table", true)
+	return c
+}
+
+func newSBOMCmd() *cobra.Command {
+	var f scanFlags
+	c := &cobra.Command{
+		Use:   "sbom REF",
+		Short: "Write the software bill of materials of an image or root filesystem",
+		Long: `Write the software bill of materials of an image or root filesystem: every OS and language
+package with its purl, licences, source package and the layer it came from.
+
+` + exitCodesHelp,
+		Example: "  bulkhead sbom docker:app:1.0 --format cyclonedx -o app.cdx.json\n  bulkhead sbom dir:./rootfs --format spdx",
+		Args:    exactArgs(1, "REF"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := f.config(cmd)
+			if err != nil {
+				return err
+			}
+			f.out.showPackages = true
+			r, err := pipeline.SBOM(cmd.Context(), args[0], cfg)
+			if err != nil {
+				return err
+			}
+			return f.out.finish(cmd, r)
+		},
+	}
+	f.register(c.Flags(), "cyclonedx", false)
+	return c
+}
+
+// exactArgs is cobra.ExactArgs with a usage error that names the argument.
+func exactArgs(n int, name string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError{errorf("%s takes %s (see '%s --help')", cmd.CommandPath(), name, cmd.CommandPath())}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,113 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/list"
+	"github.com/bulkhead-sec/bulkhead/internal/lint/dockerfile"
+	"github.com/bulkhead-sec/bulkhead/internal/report"
+	"github.com/bulkhead-sec/bulkhead/internal/scan"
+	"github.com/bulkhead-sec/bulkhead/internal/secret"
+)
+
+// maxLintBytes bounds a Dockerfile or compose file read for linting.
+const maxLintBytes = 1 << 20
+
+// ScanFS runs the filesystem job on a source tree or root filesystem:
+// packages from lockfiles and package databases, their vulnerabilities,
+// every Dockerfile and compose file linted, and secrets.
+func ScanFS(ctx context.Context, root string, cfg Config) (*report.Report, error) {
+	opts := cfg.scanOptions()
+	opts.Extractors = list.Extractors()
+	opts.NoCache = true // a source tree has no layer digest to key a cache on
+	var sec *secret.Scanner
+	if cfg.enabled(ScanSecret) {
+		var err error
+		if sec, err = secret.New(cfg.Secret); err != nil {
+			return nil, fmt.Errorf("secret rules: %w", err)
+		}
+		opts.FileAnalyzers = append(opts.FileAnalyzers, sec)
+	}
+	if cfg.enabled(ScanMisconfig) {
+		opts.FileAnalyzers = append(opts.FileAnalyzers, &lintAnalyzer{now: cfg.now()})
+	}
+	r, err := scan.Dir(ctx, root, opts)
+	if err != nil {
+		return nil, err
+	}
+	if sec != nil {
+		recordSecretScanner(sec, r)
+	}
+	if cfg.enabled(ScanMisconfig) {
+		r.SetScanner(report.ScannerStatus{Name: "misconfig", State: report.StateDone})
+	}
+	if cfg.enabled(ScanVuln) {
+		matchVulnerabilities(ctx, r, cfg)
+	}
+	return r, nil
+}
+
+// IsDockerfile reports whether a file name is a Dockerfile by convention:
+// Dockerfile, Containerfile, Dockerfile.<x>, <x>.Dockerfile or <x>.dockerfile.
+func IsDockerfile(name string) bool {
+	base := path.Base(name)
+	lower := strings.ToLower(base)
+	return lower == "dockerfile" || lower == "containerfile" ||
+		strings.HasPrefix(lower, "dockerfile.") || strings.HasSuffix(lower, ".dockerfile") ||
+		strings.HasPrefix(lower, "containerfile.")
+}
+
+// IsComposeFile reports whether a file name is a compose file by convention.
+func IsComposeFile(name string) bool {
+	lower := strings.ToLower(path.Base(name))
+	if !strings.HasSuffix(lower, ".yml") && !strings.HasSuffix(lower, ".yaml") {
+		return false
+	}
+	return strings.HasPrefix(lower, "docker-compose") || strings.HasPrefix(lower, "compose")
+}
+
+// lintAnalyzer lints Dockerfiles and compose files met by the walk.
+type lintAnalyzer struct {
+	now time.Time
+}
+
+func (*lintAnalyzer) Name() string { return "lint" }
+func (*lintAnalyzer) Version() int { return 1 }
+
+func (*lintAnalyzer) Required(p string, mode fs.FileMode, size int64) bool {
+	return mode.IsRegular() && size <= maxLintBytes && (IsDockerfile(p) || IsComposeFile(p))
+}
+
+func (a *lintAnalyzer) Analyze(ctx context.Context, in *inventory.Input) ([]finding.Finding, error) {
+	src, err := io.ReadAll(io.LimitReader(in.Reader, maxLintBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", in.Path, err)
+	}
+	if len(src) > maxLintBytes {
+		return nil, fmt.Errorf("lint %s: larger than %d bytes", in.Path, maxLintBytes)
+	}
+	return LintFile(in.Path, src, a.options())
+}
+
+func (a *lintAnalyzer) options() LintOptions {
+	return LintOptions{Dockerfile: dockerfile.Options{Now: a.now}}
+}
+
+// LintOptions configure LintFile.
+type LintOptions struct {
+	Dockerfile dockerfile.Options
+}
+
+// LintFile lints one Dockerfile or compose file, chosen by its name;
+// a name that is neither is linted as a Dockerfile.
+func LintFile(name string, src []byte, opts LintOptions) ([]finding.Finding, error) {
+	return dockerfile.Lint(name, src, opts.Dockerfile)
+}
