@@ -169,6 +169,13 @@ func walkStream(ctx context.Context, name string, r io.Reader, limits Limits, fn
 			return Stats{}, fmt.Errorf("layer %s: seek: %w", name, err)
 		}
 		if !bytes.HasPrefix(magic[:n], gzipMagic) && !bytes.HasPrefix(magic[:n], zstdMagic) {
+			if ra, ok := r.(io.ReaderAt); ok {
+				// Headers and small files come from one big read; large
+				// files nobody reads are skipped by seeking.
+				bs := &bufferedSeeker{ra: ra, buf: seekBufPool.Get().(*[]byte)}
+				defer seekBufPool.Put(bs.buf)
+				rs = bs
+			}
 			return walkTar(ctx, name, &countingReadSeeker{r: rs, max: limits.MaxLayerBytes}, limits, fn)
 		}
 	}
@@ -454,4 +461,64 @@ func linkEscapes(dir, target string) bool {
 	}
 	_, esc := cleanPath(dir + target)
 	return esc
+}
+
+var seekBufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// bufferedSeeker reads an io.ReaderAt through a buffer, and seeks by
+// moving its offset: skipping data costs nothing.
+type bufferedSeeker struct {
+	ra       io.ReaderAt
+	buf      *[]byte
+	off      int64 // logical offset
+	bufStart int64 // file offset of (*buf)[0]
+	bufLen   int
+	eof      bool
+}
+
+func (b *bufferedSeeker) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if b.off < b.bufStart || b.off >= b.bufStart+int64(b.bufLen) {
+		if b.eof && b.off >= b.bufStart+int64(b.bufLen) && b.off >= b.bufStart {
+			return 0, io.EOF
+		}
+		// Big reads go straight to the caller's buffer.
+		if len(p) >= len(*b.buf) {
+			n, err := b.ra.ReadAt(p, b.off)
+			b.off += int64(n)
+			if err == io.EOF && n > 0 {
+				err = nil
+			}
+			return n, err
+		}
+		n, err := b.ra.ReadAt(*b.buf, b.off)
+		b.bufStart, b.bufLen = b.off, n
+		b.eof = err == io.EOF
+		if err != nil && err != io.EOF {
+			return 0, err
+		}
+		if n == 0 {
+			return 0, io.EOF
+		}
+	}
+	n := copy(p, (*b.buf)[b.off-b.bufStart:b.bufLen])
+	b.off += int64(n)
+	return n, nil
+}
+
+func (b *bufferedSeeker) Seek(off int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		off += b.off
+	default:
+		return 0, errors.New("bufferedSeeker: SeekEnd is not supported")
+	}
+	if off < 0 {
+		return 0, errors.New("bufferedSeeker: negative offset")
+	}
+	b.off = off
+	return off, nil
 }

@@ -201,6 +201,9 @@ func TestWalkTruncated(t *testing.T) {
 				if err == nil {
 					t.Fatal("walk of a truncated layer succeeded")
 				}
+				if _, _, err := collect(t, bytes.NewReader(tc.blob[:cut]), Limits{}); err == nil {
+					t.Fatal("seekable walk of a truncated layer succeeded")
+				}
 				if !strings.Contains(err.Error(), "layer test") {
 					t.Errorf("error %q does not name the layer", err)
 				}

@@ -58,40 +58,49 @@ type cacheFile struct {
 
 var errCacheMiss = errors.New("cache miss")
 
-// layerCache stores layer results under dir, one file per key.
+// layerCache stores layer results under dir/layers and merged image
+// results under dir/images, one file per key.
 type layerCache struct{ dir string }
 
-func (c *layerCache) path(key string) string { return filepath.Join(c.dir, key[:2], key) }
+func (c *layerCache) path(kind, key string) string { return filepath.Join(c.dir, kind, key[:2], key) }
 
-// get loads a result. A missing entry is errCacheMiss; a corrupt one is
-// some other error (the caller then rescans and rewrites it).
-func (c *layerCache) get(key string) (*layerResult, error) {
-	p := c.path(key)
+// read loads and checks one cache file. A missing entry is errCacheMiss; a
+// corrupt one is some other error (the caller then rescans and rewrites it).
+func (c *layerCache) read(kind, key string, v any) error {
+	p := c.path(kind, key)
 	fi, err := os.Stat(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, errCacheMiss
+		return errCacheMiss
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if fi.Size() > maxCacheFile || fi.Size() < int64(len(cacheFormat)+sha256.Size) {
-		return nil, fmt.Errorf("cache entry %s: bad size %d", key, fi.Size())
+		return fmt.Errorf("cache entry %s: bad size %d", key, fi.Size())
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if !bytes.HasPrefix(b, []byte(cacheFormat)) {
-		return nil, fmt.Errorf("cache entry %s: bad header", key)
+	if !bytes.HasPrefix(b, []byte(cacheFormat)) || len(b) < len(cacheFormat)+sha256.Size {
+		return fmt.Errorf("cache entry %s: bad header", key)
 	}
 	payload := b[len(cacheFormat) : len(b)-sha256.Size]
 	sum := sha256.Sum256(payload)
 	if !bytes.Equal(sum[:], b[len(b)-sha256.Size:]) {
-		return nil, fmt.Errorf("cache entry %s: checksum mismatch", key)
+		return fmt.Errorf("cache entry %s: checksum mismatch", key)
 	}
+	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(v); err != nil {
+		return fmt.Errorf("cache entry %s: %w", key, err)
+	}
+	return nil
+}
+
+// get loads a layer result.
+func (c *layerCache) get(key string) (*layerResult, error) {
 	var cf cacheFile
-	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&cf); err != nil {
-		return nil, fmt.Errorf("cache entry %s: %w", key, err)
+	if err := c.read("layers", key, &cf); err != nil {
+		return nil, err
 	}
 	es, err := unpackEntries(cf.Entries)
 	if err != nil {
@@ -115,9 +124,7 @@ func (c *layerCache) get(key string) (*layerResult, error) {
 	return res, nil
 }
 
-// put writes a result atomically: a temporary file in the same directory,
-// renamed over the key. Concurrent writers of one key each rename a complete
-// file; the last one wins and readers never see a partial file.
+// put writes a layer result.
 func (c *layerCache) put(key string, res *layerResult) error {
 	cf := cacheFile{Entries: packEntries(res.Entries), Packages: res.Packages, PkgFiles: res.PkgFiles,
 		OSFiles: res.OSFiles, Bytes: res.Bytes, Warnings: res.Warnings, Truncated: res.Truncated, Counts: res.Counts}
@@ -128,15 +135,22 @@ func (c *layerCache) put(key string, res *layerResult) error {
 		}
 		cf.Findings = b
 	}
+	return c.write("layers", key, &cf)
+}
+
+// write stores v atomically: a temporary file in the same directory,
+// renamed over the key. Concurrent writers of one key each rename a
+// complete file; the last one wins and readers never see a partial file.
+func (c *layerCache) write(kind, key string, v any) error {
 	var buf bytes.Buffer
 	buf.WriteString(cacheFormat)
-	if err := gob.NewEncoder(&buf).Encode(&cf); err != nil {
-		return fmt.Errorf("encode layer result: %w", err)
+	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
+		return fmt.Errorf("encode cache entry: %w", err)
 	}
 	sum := sha256.Sum256(buf.Bytes()[len(cacheFormat):])
 	buf.Write(sum[:])
 
-	p := c.path(key)
+	p := c.path(kind, key)
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return fmt.Errorf("create cache dir: %w", err)
 	}
@@ -158,4 +172,72 @@ func (c *layerCache) put(key string, res *layerResult) error {
 		return fmt.Errorf("store cache file: %w", err)
 	}
 	return nil
+}
+
+// imageKey names the merged result of a list of layer keys; "" when a
+// layer has no key.
+func imageKey(layerKeys, ids []string, collectFiles bool) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%simage collect=%v\n", cacheFormat, collectFiles)
+	for i, k := range layerKeys {
+		if k == "" {
+			return ""
+		}
+		fmt.Fprintf(h, "%s %s\n", k, ids[i])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// assembledFile is the gob form of assembled: findings and the OS as JSON
+// (findings carry free-form Extra values).
+type assembledFile struct {
+	Packages   []inventory.Package
+	Findings   []byte
+	Warnings   []string
+	OS         []byte
+	Size       int64
+	Counts     map[string]int
+	Files      int
+	Truncated  bool
+	FinalFiles []File
+}
+
+func (c *layerCache) getAssembled(key string) (*assembled, error) {
+	var af assembledFile
+	if err := c.read("images", key, &af); err != nil {
+		return nil, err
+	}
+	a := &assembled{Packages: af.Packages, Warnings: af.Warnings, Size: af.Size, Counts: af.Counts, Files: af.Files,
+		Truncated: af.Truncated, FinalFiles: af.FinalFiles}
+	if len(af.Findings) > 0 {
+		if err := json.Unmarshal(af.Findings, &a.Findings); err != nil {
+			return nil, fmt.Errorf("cache entry %s: %w", key, err)
+		}
+	}
+	if len(af.OS) > 0 {
+		if err := json.Unmarshal(af.OS, &a.OS); err != nil {
+			return nil, fmt.Errorf("cache entry %s: %w", key, err)
+		}
+	}
+	if a.Counts == nil {
+		a.Counts = map[string]int{}
+	}
+	return a, nil
+}
+
+func (c *layerCache) putAssembled(key string, a *assembled) error {
+	af := assembledFile{Packages: a.Packages, Warnings: a.Warnings, Size: a.Size, Counts: a.Counts, Files: a.Files,
+		Truncated: a.Truncated, FinalFiles: a.FinalFiles}
+	var err error
+	if len(a.Findings) > 0 {
+		if af.Findings, err = json.Marshal(a.Findings); err != nil {
+			return fmt.Errorf("encode findings: %w", err)
+		}
+	}
+	if a.OS != nil {
+		if af.OS, err = json.Marshal(a.OS); err != nil {
+			return fmt.Errorf("encode os: %w", err)
+		}
+	}
+	return c.write("images", key, &af)
 }

@@ -33,10 +33,18 @@ const visible = -1
 // replacing a directory hides its subtree. It runs top-down so that each
 // entry is looked at once, with O(depth) map lookups.
 func merge(layers []*layerResult) *merged {
-	m := &merged{layers: layers, final: map[string]fileRef{}, removedIn: make([][]int, len(layers))}
-	exact := map[string]int{}   // any entry of a later layer at the path
-	subtree := map[string]int{} // a later whiteout or non-directory: hides below
-	opaque := map[string]int{}  // a later opaque marker: hides below
+	total := 0
+	for _, l := range layers {
+		total += len(l.Entries)
+	}
+	m := &merged{layers: layers, final: make(map[string]fileRef, total), removedIn: make([][]int, len(layers))}
+	// later holds, per path, the lowest later layer with an entry there
+	// (exact) and with a whiteout or non-directory there (subtree: it hides
+	// everything below). none marks "no such layer".
+	const none = int32(1 << 30)
+	type hider struct{ exact, subtree int32 }
+	later := make(map[string]hider, total)
+	opaque := map[string]int{} // a later opaque marker: hides below
 	for i := len(layers) - 1; i >= 0; i-- {
 		es := layers[i].Entries
 		rm := make([]int, len(es))
@@ -46,43 +54,51 @@ func merge(layers []*layerResult) *merged {
 				rm[k] = i
 				continue
 			}
-			j := visible
+			j := int32(none)
 			if e.flags&flagReplacedInLayer != 0 {
-				j = i
+				j = int32(i)
 			} else {
-				if v, ok := exact[e.path]; ok {
-					j = v
+				if h, ok := later[e.path]; ok {
+					j = h.exact
 				}
 				for n := 0; n < len(e.path); n++ {
 					if e.path[n] != '/' {
 						continue
 					}
 					a := e.path[:n]
-					if v, ok := subtree[a]; ok && (j == visible || v < j) {
-						j = v
+					if h, ok := later[a]; ok && h.subtree < j {
+						j = h.subtree
 					}
-					if v, ok := opaque[a]; ok && (j == visible || v < j) {
-						j = v
+					if len(opaque) > 0 {
+						if v, ok := opaque[a]; ok && int32(v) < j {
+							j = int32(v)
+						}
 					}
 				}
 			}
-			rm[k] = j
-			if j == visible {
+			if j == none {
+				rm[k] = visible
 				m.final[e.path] = fileRef{layer: i, idx: k}
+			} else {
+				rm[k] = int(j)
 			}
 		}
 		m.removedIn[i] = rm
 		for k := range es {
 			e := &es[k]
-			switch e.typ {
-			case image.TypeOpaque:
+			if e.typ == image.TypeOpaque {
 				opaque[e.path] = i
-			case image.TypeDir:
-				exact[e.path] = i
-			default: // whiteouts and every non-directory
-				exact[e.path] = i
-				subtree[e.path] = i
+				continue
 			}
+			h, ok := later[e.path]
+			if !ok {
+				h = hider{none, none}
+			}
+			h.exact = int32(i)
+			if e.typ != image.TypeDir {
+				h.subtree = int32(i)
+			}
+			later[e.path] = h
 		}
 	}
 	return m

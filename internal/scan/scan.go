@@ -167,7 +167,7 @@ func newScanner(opts *Options) (*scanner, error) {
 	}
 	s := &scanner{opts: opts, tmpDir: tmp}
 	if !opts.NoCache {
-		s.cache = &layerCache{dir: filepath.Join(opts.CacheDir, "layers")}
+		s.cache = &layerCache{dir: opts.CacheDir}
 	}
 	return s, nil
 }
@@ -191,11 +191,31 @@ func ScanImage(ctx context.Context, img *image.Image, opts Options) (*Result, er
 	n := len(img.Layers)
 	results := make([]*layerResult, n)
 	keys := make([]string, n)
-	var want []int
-	cached := 0
 	for i, l := range img.Layers {
 		if s.cache != nil && l.DiffID != "" {
 			keys[i] = cacheKey(l.DiffID, &opts)
+		}
+	}
+	target := imageTarget(img)
+	ids := make([]string, n)
+	for i, l := range img.Layers {
+		ids[i] = l.ID()
+	}
+	// The merged outcome of the same layers is cached as a whole too: a
+	// rescan of an unchanged image reads one small file.
+	imgKey := imageKey(keys, ids, opts.CollectFiles)
+	if s.cache != nil && imgKey != "" {
+		if a, err := s.cache.getAssembled(imgKey); err == nil {
+			s.progress("image %s: cached", img.Name)
+			return s.buildReport(target, a, n, n), nil
+		} else if !errors.Is(err, errCacheMiss) {
+			s.progress("image %s: ignoring the cache entry: %v", img.Name, err)
+		}
+	}
+	var want []int
+	cached := 0
+	for i, l := range img.Layers {
+		if keys[i] != "" {
 			r, err := s.cache.get(keys[i])
 			if err == nil {
 				results[i] = r
@@ -266,6 +286,17 @@ func ScanImage(ctx context.Context, img *image.Image, opts Options) (*Result, er
 		}
 	}
 
+	a := s.mergeLayers(results, ids)
+	if s.cache != nil && imgKey != "" {
+		if err := s.cache.putAssembled(imgKey, a); err != nil {
+			s.progress("image %s: not cached: %v", img.Name, err)
+		}
+	}
+	return s.buildReport(target, a, n, cached), nil
+}
+
+// imageTarget describes an opened image for the report.
+func imageTarget(img *image.Image) report.Target {
 	target := report.Target{
 		Kind:         report.KindImage,
 		Name:         img.Name,
@@ -288,14 +319,12 @@ func ScanImage(ctx context.Context, img *image.Image, opts Options) (*Result, er
 	if len(img.Config().Labels) > 0 {
 		target.Labels = img.Config().Labels
 	}
-	ids := make([]string, n)
-	for i, l := range img.Layers {
-		ids[i] = l.ID()
-		if img.Source != image.SourceDir {
+	if img.Source != image.SourceDir {
+		for _, l := range img.Layers {
 			target.Layers = append(target.Layers, report.Layer{Digest: l.Digest, DiffID: l.DiffID, Size: l.Size, CreatedBy: l.CreatedBy})
 		}
 	}
-	return s.assemble(target, results, ids, cached)
+	return target
 }
 
 // layerVisitor adapts a layerScanner to image.LayerVisitor.
@@ -321,20 +350,33 @@ func short(d string) string {
 	return d
 }
 
+// assembled is the merged outcome of all layers; the image cache stores it.
+type assembled struct {
+	Packages  []inventory.Package
+	Findings  []finding.Finding
+	Warnings  []string
+	OS        *inventory.OS
+	Size      int64
+	Counts    map[string]int
+	Files     int
+	Truncated bool
+	// FinalFiles is the final filesystem, with Options.CollectFiles.
+	FinalFiles []File
+}
+
 // assemble merges the layers and builds the report.
 func (s *scanner) assemble(target report.Target, results []*layerResult, ids []string, cached int) (*Result, error) {
+	return s.buildReport(target, s.mergeLayers(results, ids), len(results), cached), nil
+}
+
+func (s *scanner) mergeLayers(results []*layerResult, ids []string) *assembled {
 	m := merge(results)
-	var pkgs []inventory.Package
-	var findings []finding.Finding
-	var warnings []string
-	counts := map[string]int{}
-	files := 0
-	truncated := false
+	a := &assembled{Counts: map[string]int{}}
 	for i, r := range results {
-		target.Size += r.Bytes
-		truncated = truncated || r.Truncated
+		a.Size += r.Bytes
+		a.Truncated = a.Truncated || r.Truncated
 		for k, c := range r.Counts {
-			counts[k] += c
+			a.Counts[k] += c
 		}
 		for x := range r.Packages {
 			ref, ok := m.final[r.PkgFiles[x]]
@@ -343,7 +385,7 @@ func (s *scanner) assemble(target report.Target, results []*layerResult, ids []s
 			}
 			p := r.Packages[x]
 			p.Layer = ids[i]
-			pkgs = append(pkgs, p)
+			a.Packages = append(a.Packages, p)
 		}
 		var last map[string]int
 		for _, f := range r.Findings {
@@ -359,34 +401,46 @@ func (s *scanner) assemble(target report.Target, results []*layerResult, ids []s
 					}
 				}
 			}
-			findings = append(findings, f)
+			a.Findings = append(a.Findings, f)
 		}
 		for _, w := range r.Warnings {
 			if ids[i] != "" && !strings.HasPrefix(w, "layer ") {
 				w = "layer " + short(ids[i]) + ": " + w
 			}
-			warnings = append(warnings, w)
+			a.Warnings = append(a.Warnings, w)
 		}
 		for k := range r.Entries {
 			if r.Entries[k].typ == image.TypeRegular {
-				files++
+				a.Files++
 			}
 		}
 	}
-	osInfo := osrelease.Detect(m.readOS(osrelease.DpkgStatusDir))
-	inventory.Finalize(pkgs, osInfo)
-	target.OS = osInfo
+	a.OS = osrelease.Detect(m.readOS(osrelease.DpkgStatusDir))
+	inventory.Finalize(a.Packages, a.OS)
+	if s.opts.CollectFiles {
+		a.FinalFiles = make([]File, 0, len(m.final))
+		for p, ref := range m.final {
+			e := m.entry(ref)
+			a.FinalFiles = append(a.FinalFiles, File{Path: p, Type: e.typ, Mode: e.mode, Size: e.size, Uid: e.uid, Gid: e.gid, Linkname: e.link, Layer: ids[ref.layer]})
+		}
+		sort.Slice(a.FinalFiles, func(x, y int) bool { return a.FinalFiles[x].Path < a.FinalFiles[y].Path })
+	}
+	return a
+}
 
+func (s *scanner) buildReport(target report.Target, a *assembled, layers, cached int) *Result {
+	target.Size = a.Size
+	target.OS = a.OS
 	rep := report.New(target, s.opts.ToolVersion, time.Now())
-	rep.Packages = pkgs
-	rep.Findings = findings
-	for _, w := range warnings {
+	rep.Packages = a.Packages
+	rep.Findings = a.Findings
+	for _, w := range a.Warnings {
 		rep.Warn(w)
 	}
 	st := report.ScannerStatus{Name: "packages", State: report.StateDone, Counts: map[string]int{
-		"packages": len(pkgs), "layers": len(results), "layers_cached": cached, "files": files,
+		"packages": len(a.Packages), "layers": layers, "layers_cached": cached, "files": a.Files,
 	}}
-	if truncated {
+	if a.Truncated {
 		st.Reason = "partial: a limit stopped a layer walk (see warnings)"
 	}
 	if len(s.opts.Extractors) == 0 {
@@ -395,19 +449,9 @@ func (s *scanner) assemble(target report.Target, results []*layerResult, ids []s
 	rep.SetScanner(st)
 	for _, an := range s.opts.FileAnalyzers {
 		rep.SetScanner(report.ScannerStatus{Name: an.Name(), State: report.StateDone, Counts: map[string]int{
-			"files": counts[an.Name()+".files"], "errors": counts[an.Name()+".errors"],
+			"files": a.Counts[an.Name()+".files"], "errors": a.Counts[an.Name()+".errors"],
 		}})
 	}
 	rep.Sort()
-
-	res := &Result{Report: rep}
-	if s.opts.CollectFiles {
-		res.Files = make([]File, 0, len(m.final))
-		for p, ref := range m.final {
-			e := m.entry(ref)
-			res.Files = append(res.Files, File{Path: p, Type: e.typ, Mode: e.mode, Size: e.size, Uid: e.uid, Gid: e.gid, Linkname: e.link, Layer: ids[ref.layer]})
-		}
-		sort.Slice(res.Files, func(a, b int) bool { return res.Files[a].Path < res.Files[b].Path })
-	}
-	return res, nil
+	return &Result{Report: rep, Files: a.FinalFiles}
 }

@@ -254,15 +254,34 @@ func TestScanCache(t *testing.T) {
 		t.Errorf("layers_cached = %d, want 3", n)
 	}
 
-	// A corrupt entry is ignored, rescanned and rewritten.
+	// A corrupt image entry is ignored: the layer entries rebuild it.
+	imgs, _ := filepath.Glob(filepath.Join(cache, "images", "*", "*"))
+	if len(imgs) != 1 {
+		t.Fatalf("image cache holds %d files, want 1: %v", len(imgs), imgs)
+	}
+	os.WriteFile(imgs[0], []byte(cacheFormat+"garbage that is long enough to hold a checksum"), 0o600)
+	before := ex.calls.Load()
+	fromLayers, err := Image(context.Background(), img, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.calls.Load() != before {
+		t.Error("a corrupt image entry made layers rescan")
+	}
+	if diff := cmp.Diff(stable(cold), stable(fromLayers)); diff != "" {
+		t.Errorf("report from layer entries differs (-cold +got):\n%s", diff)
+	}
+
+	// A corrupt layer entry is ignored, rescanned and rewritten.
 	files, _ := filepath.Glob(filepath.Join(cache, "layers", "*", "*"))
 	if len(files) != 3 {
 		t.Fatalf("cache holds %d files, want 3: %v", len(files), files)
 	}
+	os.Remove(imgs[0])
 	for i, garbage := range [][]byte{[]byte("garbage"), nil, []byte(cacheFormat + strings.Repeat("x", 100))} {
 		os.WriteFile(files[i], garbage, 0o600)
 	}
-	before := ex.calls.Load()
+	before = ex.calls.Load()
 	again, err := Image(context.Background(), img, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -300,7 +319,7 @@ func TestScanCache(t *testing.T) {
 	if ex.calls.Load() == before {
 		t.Error("NoCache scan made no extractor calls")
 	}
-	if files, _ := filepath.Glob(filepath.Join(nc, "layers", "*", "*")); len(files) != 0 {
+	if files, _ := filepath.Glob(filepath.Join(nc, "*", "*", "*")); len(files) != 0 {
 		t.Errorf("NoCache wrote %v", files)
 	}
 	if ents, _ := os.ReadDir(filepath.Join(nc, "tmp")); len(ents) != 0 {
