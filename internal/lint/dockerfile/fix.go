@@ -135,15 +135,17 @@ func runFixes(in *Instr, text string, lo, hi int) []edit {
 	}
 	region := text[lo:hi]
 	var out []edit
+	done := 0 // end of the last command scanned; later matches inside it are arguments
 	for _, m := range fixTarget.FindAllStringSubmatchIndex(region, -1) {
 		name := region[m[2]:m[3]]
-		if !need[name] {
+		if !need[name] || m[2] < done {
 			continue
 		}
 		toks := segmentTokens(region, m[3])
 		if len(toks) == 0 {
 			continue
 		}
+		done = toks[len(toks)-1].end
 		args := make([]string, len(toks))
 		for i, t := range toks {
 			args[i] = t.text

@@ -54,18 +54,23 @@ func eachRun(f *File, only map[*Stage]bool, fn func(in *Instr) (string, bool)) [
 // the final stage and the stages it is built FROM.
 func shipped(f *File) map[*Stage]bool {
 	out := map[*Stage]bool{}
-	for st := f.Final(); st != nil && !out[st]; st = st.Parent {
+	for st := f.Final(); st != nil && !out[st] && len(out) < maxChain; st = st.Parent {
 		out[st] = true
 	}
 	return out
 }
 
-// chain returns the instructions of st and of the stages it builds on, in
-// build order.
+// maxChain bounds how many stages chain follows back through FROM
+// references, so that a hostile file of thousands of chained stages stays
+// linear.
+const maxChain = 64
+
+// chain returns the instructions of st and of the stages it builds on (up
+// to maxChain stages), in build order.
 func chain(st *Stage) []*Instr {
 	var stages []*Stage
 	seen := map[*Stage]bool{}
-	for s := st; s != nil && !seen[s]; s = s.Parent {
+	for s := st; s != nil && !seen[s] && len(stages) < maxChain; s = s.Parent {
 		seen[s] = true
 		stages = append([]*Stage{s}, stages...)
 	}

@@ -17,6 +17,8 @@ type File struct {
 	// MetaArgs are the ARG values declared before the first FROM.
 	MetaArgs map[string]string
 	lines    []string
+	// byName maps stage names to the first stage of that name.
+	byName map[string]*Stage
 }
 
 // Final returns the stage that ships: the last one.
@@ -50,7 +52,10 @@ type Instr struct {
 	// ShellParsed is false when the RUN script could not be parsed as POSIX
 	// shell and Commands come from a plain word split.
 	ShellParsed bool
-	node        *parser.Node
+	// Shell is the SHELL instruction in effect (nil: the default /bin/sh -c),
+	// inherited from the stage this one is built FROM.
+	Shell *Instr
+	node  *parser.Node
 }
 
 // Flag returns the value of --name=value (or "" and false).
@@ -85,6 +90,8 @@ type Stage struct {
 	// From is the FROM instruction; Instrs are the instructions after it.
 	From   *Instr
 	Instrs []*Instr
+	// shell is the SHELL in effect at the end of the stage so far.
+	shell *Instr
 }
 
 // ImageRef is a parsed image reference.
@@ -110,7 +117,7 @@ func parseImageRef(s string) ImageRef {
 
 // build turns the parser's AST into a File.
 func build(name string, src []byte, root *parser.Node) *File {
-	f := &File{Name: name, MetaArgs: map[string]string{}}
+	f := &File{Name: name, MetaArgs: map[string]string{}, byName: map[string]*Stage{}}
 	f.lines = strings.Split(string(src), "\n")
 	var cur *Stage
 	stageEnv := map[string]string{}
@@ -145,7 +152,14 @@ func build(name string, src []byte, root *parser.Node) *File {
 				stageEnv[k] = v
 			}
 		case "run":
+			if cur != nil {
+				in.Shell = cur.shell
+			}
 			in.Script, in.Commands, in.ShellParsed = runCommands(in, n, cur)
+		case "shell":
+			if cur != nil {
+				cur.shell = in
+			}
 		}
 		if cur != nil {
 			in.Stage = cur
@@ -167,16 +181,18 @@ func (f *File) newStage(in *Instr) *Stage {
 	st.Platform, _ = in.Flag("platform")
 	st.Base, st.Resolved = expand(st.BaseRaw, f.MetaArgs)
 	lb := strings.ToLower(st.Base)
-	for _, prev := range f.Stages {
-		if prev.Name != "" && prev.Name == lb {
-			st.Parent = prev
-		}
+	if prev, ok := f.byName[lb]; ok && lb != "" {
+		st.Parent = prev
+		st.shell = prev.shell
 	}
 	if st.Parent == nil && st.Resolved && lb != "scratch" && st.Base != "" {
 		r := parseImageRef(st.Base)
 		st.Image = &r
 	}
 	f.Stages = append(f.Stages, st)
+	if _, dup := f.byName[st.Name]; st.Name != "" && !dup {
+		f.byName[st.Name] = st
+	}
 	return st
 }
 

@@ -88,6 +88,11 @@ func isPlaceholder(v string) bool {
 	return false
 }
 
+// maxSecretValues bounds how many ENV/ARG secret values are masked in the
+// evidence of other instructions (ENV/ARG evidence itself is always masked,
+// and known tokens are masked everywhere).
+const maxSecretValues = 64
+
 // secretValues returns the values in the file that must never be shown:
 // values of secret-looking ENV/ARG names and any known token.
 func secretValues(f *File) []string {
@@ -100,7 +105,7 @@ func secretValues(f *File) []string {
 			if isPlaceholder(kv[1]) {
 				continue
 			}
-			if SecretName(kv[0]) || TokenValue(kv[1]) {
+			if (SecretName(kv[0]) || TokenValue(kv[1])) && len(out) < maxSecretValues {
 				out = append(out, kv[1])
 			}
 		}

@@ -6,6 +6,11 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 )
 
+// pipCacheOff reports whether a PIP_NO_CACHE_DIR value turns the cache off.
+func pipCacheOff(v string) bool {
+	return v != "" && v != "0" && !strings.EqualFold(v, "false") && !strings.EqualFold(v, "off") && !strings.EqualFold(v, "no")
+}
+
 var rule029 = &Rule{
 	Meta: RuleMeta{
 		ID: "BH-DF-029", Name: "pip-cache", Severity: finding.Low,
@@ -15,22 +20,28 @@ var rule029 = &Rule{
 		Fix:         "Use `pip install --no-cache-dir ...` (or set `ENV PIP_NO_CACHE_DIR=1`).",
 	},
 	Check: func(f *File, _ *Env) []Hit {
-		return eachCmd(f, shipped(f), func(in *Instr, c *Command) (string, bool) {
-			p := pipInstall(c)
-			if p == nil || p.Has("--no-cache-dir") || cacheMount(in, "/root/.cache", "/root/.cache/pip") {
-				return "", false
-			}
-			for _, prev := range chain(in.Stage) {
-				if prev == in {
-					break
-				}
-				if prev.Cmd == "env" || prev.Cmd == "arg" {
-					if v, ok := pairs(prev)["PIP_NO_CACHE_DIR"]; ok && v != "" && !strings.EqualFold(v, "0") && !strings.EqualFold(v, "false") {
-						return "", false
+		var out []Hit
+		for st := range shipped(f) {
+			off := false
+			for _, in := range chain(st) {
+				switch in.Cmd {
+				case "env", "arg":
+					if v, ok := pairs(in)["PIP_NO_CACHE_DIR"]; ok {
+						off = pipCacheOff(v)
+					}
+				case "run":
+					if in.Stage != st || off || cacheMount(in, "/root/.cache") {
+						continue
+					}
+					for _, c := range in.Commands {
+						if p := pipInstall(c); p != nil && !p.Has("--no-cache-dir") {
+							out = append(out, hit(in, ""))
+							break
+						}
 					}
 				}
 			}
-			return "", true
-		})
+		}
+		return out
 	},
 }

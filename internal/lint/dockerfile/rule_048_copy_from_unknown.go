@@ -34,13 +34,8 @@ var rule048 = &Rule{
 					out = append(out, hit(in, "Stage index "+from+" is not an earlier stage."))
 					continue
 				}
-				known := false
-				for _, prev := range f.Stages[:st.Index] {
-					if prev.Name == from {
-						known = true
-					}
-				}
-				if !known && from != st.Name {
+				prev, known := f.byName[from]
+				if (!known || prev.Index >= st.Index) && from != st.Name {
 					out = append(out, hit(in, "No earlier stage is named "+from+"."))
 				}
 			}

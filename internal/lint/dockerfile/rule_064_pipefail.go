@@ -7,18 +7,9 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 )
 
-// pipefailShell reports whether the SHELL in effect before in sets pipefail.
+// pipefailShell reports whether the SHELL in effect for in sets pipefail.
 func pipefailShell(in *Instr) bool {
-	var shell *Instr
-	for _, prev := range chain(in.Stage) {
-		if prev == in {
-			break
-		}
-		if prev.Cmd == "shell" {
-			shell = prev
-		}
-	}
-	return shell != nil && slices.Contains(shell.Args, "pipefail")
+	return in.Shell != nil && slices.Contains(in.Shell.Args, "pipefail")
 }
 
 var rule064 = &Rule{

@@ -51,7 +51,6 @@ var insecureFlags = map[string][]string{
 	"microdnf": {"--nogpgcheck"},
 	"zypper":   {"--no-gpg-checks", "--gpg-auto-import-keys"},
 	"rpm":      {"--nosignature", "--nodigest"},
-	"gem":      {"-P NoSecurity"},
 }
 
 var rule069 = &Rule{

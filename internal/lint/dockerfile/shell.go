@@ -144,23 +144,22 @@ func runCommands(in *Instr, n *parser.Node, st *Stage) (string, []*Command, bool
 			script = b.String()
 		}
 	}
-	if st != nil && !posixShell(st) {
+	if !posixShell(in.Shell) {
 		return script, splitPlain(script, 0), false
 	}
 	cmds, ok := parseShell(script, 0)
 	return script, cmds, ok
 }
 
-// posixShell reports whether the stage's SHELL (so far) is a POSIX shell.
-func posixShell(st *Stage) bool {
-	for i := len(st.Instrs) - 1; i >= 0; i-- {
-		if in := st.Instrs[i]; in.Cmd == "shell" && len(in.Args) > 0 {
-			name := strings.ToLower(path.Base(strings.ReplaceAll(in.Args[0], `\`, "/")))
-			name = strings.TrimSuffix(name, ".exe")
-			return shells[name]
-		}
+// posixShell reports whether a SHELL instruction (nil: the default) names a
+// POSIX shell.
+func posixShell(shell *Instr) bool {
+	if shell == nil || len(shell.Args) == 0 {
+		return true
 	}
-	return true
+	name := strings.ToLower(path.Base(strings.ReplaceAll(shell.Args[0], `\`, "/")))
+	name = strings.TrimSuffix(name, ".exe")
+	return shells[name]
 }
 
 // maxShellDepth bounds `sh -c` recursion.
@@ -201,6 +200,8 @@ func splitPlain(script string, depth int) []*Command {
 type cmdWalker struct {
 	out   []*Command
 	pipes int
+	// last is the highest position used in each pipeline.
+	last  map[int]int
 	depth int
 	// plain is set for word-split scripts, which are not descended into.
 	plain bool
@@ -273,13 +274,23 @@ func (w *cmdWalker) stmt(s *syntax.Stmt, pipe, pos int, subst bool) {
 }
 
 func (w *cmdWalker) lastPos(pipe int) int {
-	last := -1
-	for _, c := range w.out {
-		if c.Pipe == pipe && c.PipePos > last {
-			last = c.PipePos
+	if p, ok := w.last[pipe]; ok {
+		return p
+	}
+	return -1
+}
+
+// record appends c and notes its pipeline position.
+func (w *cmdWalker) record(c *Command) {
+	w.out = append(w.out, c)
+	if c.Pipe > 0 {
+		if w.last == nil {
+			w.last = map[int]int{}
+		}
+		if p, ok := w.last[c.Pipe]; !ok || c.PipePos > p {
+			w.last[c.Pipe] = c.PipePos
 		}
 	}
-	return last
 }
 
 // words finds command substitutions inside words.
@@ -314,14 +325,14 @@ func (w *cmdWalker) emit(name string, args []string, wraps []string, pipe, pos i
 			break
 		}
 		if len(rest) == 0 {
-			w.out = append(w.out, &Command{Name: base, Args: args, Wrappers: wraps[:len(wraps)-1], Pipe: pipe, PipePos: pos, InSubst: subst, Nested: w.depth > 0})
+			w.record(&Command{Name: base, Args: args, Wrappers: wraps[:len(wraps)-1], Pipe: pipe, PipePos: pos, InSubst: subst, Nested: w.depth > 0})
 			return
 		}
 		w.emit(rest[0], rest[1:], wraps, pipe, pos, subst, guard+1)
 		return
 	}
 	c := &Command{Name: base, Args: args, Wrappers: wraps, Pipe: pipe, PipePos: pos, InSubst: subst, Nested: w.depth > 0}
-	w.out = append(w.out, c)
+	w.record(c)
 	if shells[base] && w.depth < maxShellDepth && !w.plain {
 		for i, a := range args {
 			if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.Contains(a, "c") && i+1 < len(args) {
