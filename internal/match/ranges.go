@@ -89,6 +89,9 @@ const (
 // lowest fixed version above v; ok is false when a version in the range or
 // v itself cannot be compared.
 func inRange(cmp version.Comparator, v string, events []vulndb.Event) (affected bool, fixed string, ok bool) {
+	if a, f, ok, simple := simpleRange(cmp, v, events); simple {
+		return a, f, ok
+	}
 	evs := make([]event, 0, len(events))
 	for _, e := range events {
 		switch {
@@ -163,4 +166,55 @@ func inRange(cmp version.Comparator, v string, events []vulndb.Event) (affected 
 		return false, "", false
 	}
 	return affected, fixed, true
+}
+
+// simpleRange handles the common shapes without sorting: [introduced],
+// [introduced, fixed] and [introduced, last_affected]. simple is false for
+// any other shape.
+func simpleRange(cmp version.Comparator, v string, events []vulndb.Event) (affected bool, fixed string, ok, simple bool) {
+	if len(events) == 0 || len(events) > 2 || events[0].Introduced == "" {
+		return false, "", false, false
+	}
+	var closing vulndb.Event
+	if len(events) == 2 {
+		closing = events[1]
+		if closing.Fixed == "" && closing.LastAffected == "" {
+			return false, "", false, false
+		}
+	}
+	if intro := events[0].Introduced; intro != "0" {
+		c, err := cmp.Compare(v, intro)
+		if err != nil {
+			return false, "", false, true
+		}
+		if c < 0 {
+			// Below the range; a fixed version above v still counts as
+			// the lowest fix, as in the general walk.
+			if closing.Fixed != "" {
+				if c2, err := cmp.Compare(intro, closing.Fixed); err != nil || c2 >= 0 {
+					return false, "", false, false
+				}
+				return false, closing.Fixed, true, true
+			}
+			return false, "", true, true
+		}
+	}
+	switch {
+	case closing.Fixed != "":
+		c, err := cmp.Compare(v, closing.Fixed)
+		if err != nil {
+			return false, "", false, true
+		}
+		if c >= 0 {
+			return false, "", true, true
+		}
+		return true, closing.Fixed, true, true
+	case closing.LastAffected != "":
+		c, err := cmp.Compare(v, closing.LastAffected)
+		if err != nil {
+			return false, "", false, true
+		}
+		return c <= 0, "", true, true
+	}
+	return true, "", true, true
 }

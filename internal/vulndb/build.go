@@ -211,11 +211,7 @@ func (b *builder) commit() error {
 		}
 		ib.FillPercent = 1.0 // keys arrive sorted
 		for _, k := range keys {
-			entries := dedupe(b.index[k])
-			raw, err := json.Marshal(entries)
-			if err != nil {
-				return err
-			}
+			raw := encodeEntries(dedupe(b.index[k]))
 			if err := ib.Put([]byte(k), raw); err != nil {
 				return err
 			}
@@ -289,8 +285,7 @@ func dedupe(es []Entry) []Entry {
 	seen := make(map[string]bool, len(es))
 	out := es[:0]
 	for _, e := range es {
-		raw, _ := json.Marshal(e)
-		k := string(raw)
+		k := string(encodeEntries([]Entry{e}))
 		if seen[k] {
 			continue
 		}

@@ -21,7 +21,7 @@ var ErrStale = errors.New("vulnerability database is stale")
 
 // SchemaVersion changes whenever the file layout changes; an older file is
 // rebuilt by the next update.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 var (
 	bucketMeta    = []byte("meta")
@@ -158,8 +158,8 @@ func (t *Tx) Lookup(ecosystem, name string) ([]Entry, error) {
 	if raw == nil {
 		return nil, nil
 	}
-	var out []Entry
-	if err := json.Unmarshal(raw, &out); err != nil {
+	out, err := decodeEntries(raw)
+	if err != nil {
 		return nil, fmt.Errorf("read index of %s %q: %w", ecosystem, name, err)
 	}
 	return out, nil

@@ -229,3 +229,33 @@ func FuzzParseRecord(f *testing.F) {
 		}
 	})
 }
+
+func TestEntryCodec(t *testing.T) {
+	es := []Entry{
+		{ID: "A-1", Ecosystem: "Debian:12", Name: "openssl", PURL: "pkg:deb/debian/openssl", Modified: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC),
+			Ranges: []Range{{Type: RangeEcosystem, Events: []Event{{Introduced: "0"}, {Fixed: "1.0"}, {LastAffected: "0.9"}, {Limit: "2"}}},
+				{Type: RangeGit, Repo: "https://example.invalid/r", Events: []Event{{Introduced: "abc"}}}},
+			Versions: []string{"0.1", "0.2"}},
+		{ID: "B-2", Ecosystem: "npm", Name: "x", Modified: time.Unix(0, 0).UTC()},
+	}
+	got, err := decodeEntries(encodeEntries(es))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(es, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	enc := encodeEntries(es)
+	for i := 0; i < len(enc); i++ {
+		decodeEntries(enc[:i]) // must not panic on truncation
+	}
+}
+
+// FuzzDecodeEntries checks that a corrupt index value never panics.
+func FuzzDecodeEntries(f *testing.F) {
+	f.Add(encodeEntries([]Entry{{ID: "A", Ranges: []Range{{Type: "SEMVER", Events: []Event{{Introduced: "0"}}}}}}))
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		decodeEntries(b)
+	})
+}
