@@ -237,3 +237,35 @@ func TestParseError(t *testing.T) {
 		t.Errorf("error %q does not name the file", err)
 	}
 }
+
+func TestSubSkipsOptionValues(t *testing.T) {
+	tests := []struct {
+		c    Command
+		want string
+	}{
+		{Command{Name: "apt-get", Args: []string{"-o", "Acquire::Retries=3", "install", "-y", "x"}}, "install"},
+		{Command{Name: "apt-get", Args: []string{"-qq", "update"}}, "update"},
+		{Command{Name: "apk", Args: []string{"-X", "http://mirror", "add", "x"}}, "add"},
+		{Command{Name: "zypper", Args: []string{"--non-interactive", "in", "x"}}, "in"},
+		{Command{Name: "other", Args: []string{"-o", "value", "run"}}, "value"},
+		{Command{Name: "apt-get", Args: []string{"-o"}}, ""},
+	}
+	for _, tt := range tests {
+		if got := tt.c.Sub(); got != tt.want {
+			t.Errorf("%s.Sub() = %q, want %q", tt.c.String(), got, tt.want)
+		}
+	}
+}
+
+func TestSecretPath(t *testing.T) {
+	tests := map[string]bool{
+		"id_rsa": true, "./keys/id_ed25519": true, ".env": true, ".env.production": true, ".env.example": false,
+		"config/.npmrc": true, "server.key": true, "tls/private-key.pem": true, "certs/ca.pem": false,
+		".aws/credentials": true, "home/.ssh/": true, "src/": false, "package.json": false, ".": false,
+	}
+	for p, want := range tests {
+		if got := secretPath(p); got != want {
+			t.Errorf("secretPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

@@ -14,7 +14,7 @@ var secretFileNames = map[string]bool{
 	"service-account.json": true, "terraform.tfvars": true,
 }
 
-var secretFileSuffixes = []string{".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".kdbx"}
+var secretFileSuffixes = []string{".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".kdbx"}
 
 var secretDirs = []string{".ssh", ".aws", ".gnupg", ".docker", ".kube"}
 
@@ -23,6 +23,10 @@ func secretPath(p string) bool {
 	p = strings.TrimRight(unquote(p), "/")
 	base := strings.ToLower(path.Base(p))
 	if secretFileNames[base] || strings.HasPrefix(base, ".env.") && base != ".env.example" && base != ".env.sample" {
+		return true
+	}
+	// A .pem may be a public certificate; only a key-looking one counts.
+	if strings.HasSuffix(base, ".pem") && (strings.Contains(base, "key") || strings.Contains(base, "private")) {
 		return true
 	}
 	for _, s := range secretFileSuffixes {

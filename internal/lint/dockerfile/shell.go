@@ -28,12 +28,30 @@ type Command struct {
 	Nested bool
 }
 
-// Sub returns the first argument that is not a flag (a subcommand such as
-// "install"), or "".
+// subValued lists, per command, the options before the subcommand that
+// take a separate value (apt-get -o X install).
+var subValued = map[string][]string{
+	"apt-get": aptValued, "apt": aptValued, "apk": apkValued,
+	"yum": rpmValued, "dnf": rpmValued, "microdnf": rpmValued, "tdnf": rpmValued, "zypper": zypperValued,
+}
+
+// Sub returns the first argument that is not a flag or a flag's value (a
+// subcommand such as "install"), or "".
 func (c *Command) Sub() string {
+	valued := subValued[c.Name]
+	skip := false
 	for _, a := range c.Args {
+		if skip {
+			skip = false
+			continue
+		}
 		if !strings.HasPrefix(a, "-") {
 			return a
+		}
+		for _, v := range valued {
+			if a == v {
+				skip = true
+			}
 		}
 	}
 	return ""
