@@ -40,6 +40,9 @@ func hostileInputs() map[string]string {
 }
 
 func TestHostileInputsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large inputs; skipped with -short")
+	}
 	for name, src := range hostileInputs() {
 		t.Run(name, func(t *testing.T) {
 			if len(src) > MaxSize {

@@ -176,3 +176,29 @@ func TestEmptyAndCommentOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestIsDockerfile(t *testing.T) {
+	tests := map[string]bool{
+		"Dockerfile": true, "a/b/Dockerfile": true, "dockerfile": true, "Containerfile": true,
+		"Dockerfile.dev": true, "api.Dockerfile": true, `win\dir\Dockerfile`: true, "build.dockerfile": true,
+		"Dockerfile.dockerignore": false, ".dockerignore": false, "Dockerfiles/README.md": false, "docker-compose.yml": false,
+	}
+	for p, want := range tests {
+		if got := IsDockerfile(p); got != want {
+			t.Errorf("IsDockerfile(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+func TestLintFile(t *testing.T) {
+	got, err := LintFile("testdata/BH-DF-046/bad.Dockerfile", Options{Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if count(got, "BH-DF-046") != 1 || got[0].Location.Path != "testdata/BH-DF-046/bad.Dockerfile" {
+		t.Errorf("LintFile = %v", idLines(got))
+	}
+	if _, err := LintFile("testdata/missing.Dockerfile", Options{}); err == nil {
+		t.Error("LintFile of a missing file: nil error")
+	}
+}
