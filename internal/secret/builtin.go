@@ -2,6 +2,7 @@ package secret
 
 import (
 	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
@@ -55,10 +56,30 @@ func Builtins() []Rule {
 
 func rx(s string) *regexp.Regexp { return regexp.MustCompile(s) }
 
-// tok is a token-format rule with the default entropy floor.
+// tok is a token-format rule with the default entropy floor. When the
+// pattern starts with the token itself, the keyword sits at (or within a few
+// bytes of) the match start, so the window around a keyword hit is cut to
+// tokenBefore bytes before it and tokenAfter after it instead of the line.
 func tok(id, title string, sev finding.Severity, cat string, kws []string, re string) Rule {
-	return Rule{ID: id, Title: title, Severity: sev, Category: cat, Keywords: kws, Regex: rx(re), MinEntropy: tokenEntropy}
+	r := Rule{ID: id, Title: title, Severity: sev, Category: cat, Keywords: kws, MinEntropy: tokenEntropy}
+	if strings.HasPrefix(re, `\b(?P<secret>`) {
+		re = strings.TrimPrefix(re, `\b`)
+		r.leftBoundary = true
+	}
+	if strings.HasPrefix(re, `(?P<secret>`) {
+		r.Before, r.After = tokenBefore, tokenAfter
+	}
+	r.Regex = rx(re)
+	return r
 }
+
+// Windows of token rules: the keyword is at most tokenBefore bytes into the
+// token (Mailchimp's "-us" after 32 hex digits is the farthest), and no
+// token but the long JWT-like ones runs past tokenAfter bytes.
+const (
+	tokenBefore = 48
+	tokenAfter  = 512
+)
 
 func pem(id, title, label string, kws ...string) Rule {
 	return Rule{
@@ -72,11 +93,16 @@ func pem(id, title, label string, kws ...string) Rule {
 func urlRule(id, title, schemes string, kws ...string) Rule {
 	return Rule{
 		ID: id, Title: title, Severity: finding.High, Category: CatURL, Keywords: kws,
-		Regex:    rx(`(?i)\b(?:` + schemes + `)://` + urlUser + `:` + urlPass + `@[^\s/"'<>\\]+`),
-		Validate: validURLPassword,
+		Regex:    rx(`\A(?i:` + schemes + `)://` + urlUser + `:` + urlPass + `@[^\s/"'<>\\]+`),
+		Validate: validURLPassword, anchored: true, leftBoundary: true, After: 512,
 		Description: "A `" + schemes + "` URL whose user information carries a password " +
 			"(`scheme://user:password@host`); placeholders and well-known defaults are allowed.",
 	}
+}
+
+func withWindow(r Rule, before, after int) Rule {
+	r.Before, r.After = before, after
+	return r
 }
 
 func pathRx(ps ...string) []*regexp.Regexp {
@@ -90,20 +116,26 @@ func pathRx(ps ...string) []*regexp.Regexp {
 // generic builds a generic assignment rule for key names containing one of
 // names (a regex alternation).
 func generic(id, title, names string, minLen int, minEntropy float64, kws ...string) Rule {
-	key := `[a-z0-9_.\-]{0,40}(?:` + names + `)[a-z0-9_.\-]{0,40}`
-	re := `(?im)(?:^|[^a-z0-9_.\-])(?P<key>` + key + `)["']?[ \t]*(?:=|:=|=>|:|\?=)[ \t]*` +
-		`(?:["'](?P<secret>[^"'\r\n]{1,256})["']|(?P<secret>[^\s"'` + "`" + `,;)}\]]{1,256}))` +
-		`|^[ \t]*(?:ENV|ARG)[ \t]+(?P<key>` + key + `)[ \t]+["']?(?P<secret>[^\s"']{1,256})`
+	key := `(?i:` + names + `)[A-Za-z0-9_.\-]*`
+	re := `\A` + key + `["']?[ \t]*(?:=|:=|=>|:|\?=)[ \t]*` +
+		`(?:["'](?P<secret>[^"'\r\n]+)["']|(?P<secret>[^\s"'` + "`" + `,;)}\]]+))` +
+		`|\A` + key + `[ \t]+["']?(?P<secret>[^\s"']+)`
 	return Rule{
 		ID: id, Title: title, Severity: finding.Medium, Category: CatGeneric, Keywords: kws,
 		Regex: rx(re), MinLen: minLen, MinEntropy: minEntropy, Priority: PriorityGeneric,
-		Validate: validGenericValue,
-		Description: "An assignment (`=`, `:`, `:=`, `=>`, Dockerfile `ENV`/`ARG`) to a key whose name contains " +
-			"`" + names + "`, in env files, YAML, JSON, properties, shell and Dockerfiles. The value must be at least " +
-			itoa(minLen) + " bytes long, mix at least two character classes, reach " + ftoa(minEntropy) +
-			" bits of entropy per byte, and be no reference (`${VAR}`, `$(cmd)`, a path, a URL, an identifier).",
+		Validate: validGenericValue, anchored: true, generic: true, maxLen: maxGenericValue,
+		// A value is at most maxGenericValue bytes; a key name at most 64.
+		After: 384,
+		Description: "An assignment (`=`, `:`, `:=`, `=>`, `?=`, or Dockerfile `ENV`/`ARG` with a blank) to a key whose name contains " +
+			"`" + names + "`, in env files, YAML, JSON, properties, shell and Dockerfiles. The value must be " +
+			itoa(minLen) + " to " + itoa(maxGenericValue) + " bytes long, mix at least two character classes, reach " + ftoa(minEntropy) +
+			" bits of entropy per byte, and be no reference (`${VAR}`, `$(cmd)`, a path, a URL, an identifier); keys that name a " +
+			"setting about the secret (`*_FILE`, `*_LENGTH`, `*_HASH`, `token_type`, ...) are skipped.",
 	}
 }
+
+// maxGenericValue bounds the value of a generic assignment.
+const maxGenericValue = 256
 
 func buildBuiltins() []Rule {
 	rs := []Rule{
@@ -144,7 +176,7 @@ func buildBuiltins() []Rule {
 		},
 		{
 			ID: "BH-SEC-AZURE-STORAGE-ACCOUNT-KEY", Title: "Azure storage account key", Severity: finding.Critical, Category: CatCloud,
-			Keywords: []string{"accountkey", "storage"}, MinEntropy: 4.0,
+			Keywords: []string{"accountkey", "azure"}, MinEntropy: 4.0,
 			Regex:       rx(`(?i)(?:AccountKey[ \t]*=[ \t]*|azure[_.\-]?storage[_.\-]?(?:account[_.\-]?)?(?:access[_.\-]?)?key["']?[ \t]*(?:=|:)[ \t]*["']?)(?P<secret>[a-z0-9+/]{86}==)`),
 			Description: "An 88-character base64 storage key after `AccountKey=` or assigned to an `AZURE_STORAGE_KEY`-like name.",
 		},
@@ -153,7 +185,7 @@ func buildBuiltins() []Rule {
 			Keywords: []string{"sig="}, Before: 768, MinEntropy: 3.5,
 			Regex: rx(`(?:^|[?&"'\s])sv=\d{4}-\d{2}-\d{2}&[^\s"'<>]{0,512}?\bsig=(?P<secret>[A-Za-z0-9%+/=]{40,100})`),
 		},
-		tok("BH-SEC-AZURE-AD-CLIENT-SECRET", "Azure AD (Entra ID) client secret", finding.High, CatCloud, []string{"q~"},
+		tok("BH-SEC-AZURE-AD-CLIENT-SECRET", "Azure AD (Entra ID) client secret", finding.High, CatCloud, []string{"0q~", "1q~", "2q~", "3q~", "4q~", "5q~", "6q~", "7q~", "8q~", "9q~"},
 			`(?:^|[^A-Za-z0-9_~.\-])(?P<secret>[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.\-]{31,34})(?:[^A-Za-z0-9_~.\-]|$)`),
 		{
 			ID: "BH-SEC-AZURE-SHARED-ACCESS-KEY", Title: "Azure Service Bus / Event Hubs shared access key", Severity: finding.High, Category: CatCloud,
@@ -292,8 +324,8 @@ func buildBuiltins() []Rule {
 			`\b(?P<secret>rubygems_[a-f0-9]{48})\b`),
 		tok("BH-SEC-NUGET-API-KEY", "NuGet API key", finding.High, CatSaaS, []string{"oy2"},
 			`\b(?P<secret>oy2[a-z0-9]{43})\b`),
-		tok("BH-SEC-ONEPASSWORD-SERVICE-TOKEN", "1Password service account token", finding.Critical, CatSaaS, []string{"ops_eyj"},
-			`\b(?P<secret>ops_eyJ[A-Za-z0-9+/_\-]{250,}={0,3})`),
+		withWindow(tok("BH-SEC-ONEPASSWORD-SERVICE-TOKEN", "1Password service account token", finding.Critical, CatSaaS, []string{"ops_eyj"},
+			`\b(?P<secret>ops_eyJ[A-Za-z0-9+/_\-]{250,}={0,3})`), tokenBefore, 4096),
 		tok("BH-SEC-NOTION-TOKEN", "Notion integration token", finding.Medium, CatSaaS, []string{"ntn_"},
 			`\b(?P<secret>ntn_[A-Za-z0-9]{46})\b`),
 
@@ -327,7 +359,7 @@ func buildBuiltins() []Rule {
 		urlRule("BH-SEC-URL-MONGODB", "MongoDB URL with password", `mongodb(?:\+srv)?`, "mongodb"),
 		urlRule("BH-SEC-URL-REDIS", "Redis URL with password", `rediss?`, "redis"),
 		urlRule("BH-SEC-URL-AMQP", "AMQP (RabbitMQ) URL with password", `amqps?`, "amqp"),
-		urlRule("BH-SEC-URL-FTP", "FTP URL with password", `s?ftps?`, "ftp"),
+		urlRule("BH-SEC-URL-FTP", "FTP URL with password", `s?ftps?`, "ftp", "sftp"),
 		urlRule("BH-SEC-URL-HTTP-BASIC-AUTH", "HTTP URL with basic-auth password", `https?`, "http://", "https://"),
 		{
 			ID: "BH-SEC-URL-JDBC-PASSWORD", Title: "JDBC URL with password parameter", Severity: finding.High, Category: CatURL,

@@ -18,7 +18,7 @@ const (
 	maxRules         = 5000
 	maxRegexLen      = 4096
 	maxKeywords      = 64
-	minKeywordLen    = 2
+	minKeywordLen    = minKeyword
 	maxAllowPerRule  = 256
 	maxPathsPerRule  = 256
 	maxWindowSetting = 64 << 10

@@ -24,7 +24,14 @@ func RulesMarkdown(rules []Rule) string {
 		if r.Description != "" {
 			b.WriteString(r.Description + "\n\n")
 		}
-		b.WriteString("- Pattern (RE2):\n\n  ```\n  " + r.Regex.String() + "\n  ```\n\n")
+		pat := r.Regex.String()
+		if r.leftBoundary {
+			pat = `\b` + pat // checked in code, so that the literal prefix speeds the search
+		}
+		b.WriteString("- Pattern (RE2):\n\n  ```\n  " + pat + "\n  ```\n\n")
+		if r.anchored {
+			b.WriteString("- Tried at each keyword hit (`\\A` is the keyword's position), up to the end of its line.\n")
+		}
 		if len(r.Keywords) > 0 {
 			b.WriteString("- Keywords (case-insensitive prefilter): ")
 			for i, k := range r.Keywords {

@@ -1,27 +1,26 @@
 package secret
 
-// prefilter is a case-insensitive Aho-Corasick automaton over the rules'
-// keywords, compiled to a dense DFA over byte classes so that the hot loop is
-// one table load per input byte and no copy of the input is made.
+// prefilter finds every occurrence of the rules' keywords in one pass over
+// the input, case-insensitively and without copying it.
 //
-// Keywords are ASCII lower-case; input bytes are folded to lower case through
-// the byte-class table, so "AKIA" and "akia" both hit the keyword "akia".
+// Keywords are at least minKeyword (3) bytes long. Each input byte maps to a
+// 5-bit class (the 26 letters, either case, get their own; digits and
+// punctuation share a few), so the three bytes starting at a position form a
+// 15-bit code that indexes a 32 Ki-bit bitmap (4 KiB, it stays in L1 cache)
+// of the keywords' leading codes. Positions are independent of each other,
+// so the loop pipelines well (unlike an Aho-Corasick DFA, whose next state
+// depends on the last); only at the few positions whose code is set are the
+// keywords starting with it compared.
 type prefilter struct {
-	// class maps an input byte to its equivalence class (0 = a byte that
-	// appears in no keyword).
-	class [256]uint8
-	// stride is the number of classes; trans[s+class] is the next state,
-	// pre-multiplied by stride, with matchFlag set when that state has output.
-	stride int
-	trans  []int32
-	// out lists, per state (indexed by state/stride), the keyword indexes
-	// that end there, including those inherited through suffix links.
-	out [][]int32
-	// kwLen is the byte length of each keyword.
-	kwLen []int
+	bits    [1 << 9]uint64 // 32768 bits
+	headIdx [1 << 15]uint16
+	heads   [][]int32 // heads[headIdx[code]]; heads[0] is empty
+	kws     []string
+	kwLen   []int
 }
 
-const matchFlag = int32(1) << 30
+// minKeyword is the shortest keyword the prefilter accepts.
+const minKeyword = 3
 
 // hit is one keyword occurrence: the keyword index and the offset just past
 // its last byte.
@@ -30,131 +29,108 @@ type hit struct {
 	end int32
 }
 
-func lowerASCII(b byte) byte {
-	if 'A' <= b && b <= 'Z' {
-		return b + ('a' - 'A')
+// fold lower-cases ASCII letters.
+var fold = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+		if 'A' <= i && i <= 'Z' {
+			t[i] = byte(i + 'a' - 'A')
+		}
 	}
-	return b
+	return t
+}()
+
+// class5 maps a byte to its 5-bit class: letters 1..26 (case-folded), then
+// a few groups for the rest.
+var class5 = func() (t [256]byte) {
+	for i := range t {
+		c := byte(i)
+		switch {
+		case 'a' <= c && c <= 'z':
+			t[i] = c - 'a' + 1
+		case 'A' <= c && c <= 'Z':
+			t[i] = c - 'A' + 1
+		case '0' <= c && c <= '9':
+			t[i] = 27
+		case c == '_' || c == '-':
+			t[i] = 28
+		case c == '.' || c == ':' || c == '/':
+			t[i] = 29
+		case c == '$' || c == '{' || c == '"' || c == '~':
+			t[i] = 30
+		default:
+			t[i] = 31
+		}
+	}
+	return t
+}()
+
+func lowerASCII(b byte) byte { return fold[b] }
+
+func code3(a, b, c byte) uint32 {
+	return uint32(class5[a])<<10 | uint32(class5[b])<<5 | uint32(class5[c])
 }
 
-// newPrefilter builds the automaton. Empty keywords are ignored.
+// newPrefilter indexes keywords (lower-case, at least minKeyword bytes;
+// shorter ones are ignored, New never passes them).
 func newPrefilter(keywords []string) *prefilter {
-	p := &prefilter{kwLen: make([]int, len(keywords))}
-	// Byte classes: each distinct (lower-cased) keyword byte gets a class;
-	// upper-case letters share their lower-case letter's class.
-	nclass := 1
+	p := &prefilter{heads: [][]int32{nil}, kws: keywords, kwLen: make([]int, len(keywords))}
 	for i, kw := range keywords {
 		p.kwLen[i] = len(kw)
-		for j := 0; j < len(kw); j++ {
-			b := lowerASCII(kw[j])
-			if p.class[b] == 0 {
-				if nclass == 255 {
-					// Cannot happen with < 255 distinct bytes; fold the rest
-					// into one class, which only adds false prefilter hits.
-					p.class[b] = 254
-					continue
-				}
-				p.class[b] = uint8(nclass)
-				nclass++
-			}
-		}
-	}
-	for b := 'A'; b <= 'Z'; b++ {
-		p.class[b] = p.class[b+('a'-'A')]
-	}
-	p.stride = nclass
-
-	// Trie with goto function.
-	type node struct {
-		next []int32 // by class, -1 when absent
-		fail int32
-		out  []int32
-	}
-	newNode := func() node {
-		n := node{next: make([]int32, nclass)}
-		for i := range n.next {
-			n.next[i] = -1
-		}
-		return n
-	}
-	nodes := []node{newNode()}
-	for i, kw := range keywords {
-		if kw == "" {
+		if len(kw) < minKeyword {
 			continue
 		}
-		s := int32(0)
-		for j := 0; j < len(kw); j++ {
-			c := p.class[lowerASCII(kw[j])]
-			if nodes[s].next[c] < 0 {
-				nodes = append(nodes, newNode())
-				nodes[s].next[c] = int32(len(nodes) - 1)
-			}
-			s = nodes[s].next[c]
+		c := code3(kw[0], kw[1], kw[2])
+		p.bits[c>>6] |= 1 << (c & 63)
+		if p.headIdx[c] == 0 {
+			p.heads = append(p.heads, nil)
+			p.headIdx[c] = uint16(len(p.heads) - 1)
 		}
-		nodes[s].out = append(nodes[s].out, int32(i))
-	}
-	// Breadth-first: failure links, inherited outputs, full DFA transitions.
-	queue := make([]int32, 0, len(nodes))
-	for c := 0; c < nclass; c++ {
-		if t := nodes[0].next[c]; t >= 0 {
-			nodes[t].fail = 0
-			queue = append(queue, t)
-		} else {
-			nodes[0].next[c] = 0
-		}
-	}
-	// Class 0 never extends a keyword.
-	nodes[0].next[0] = 0
-	for len(queue) > 0 {
-		s := queue[0]
-		queue = queue[1:]
-		f := nodes[s].fail
-		nodes[s].out = append(nodes[s].out, nodes[f].out...)
-		for c := 0; c < nclass; c++ {
-			t := nodes[s].next[c]
-			if t >= 0 {
-				nodes[t].fail = nodes[f].next[c]
-				queue = append(queue, t)
-			} else {
-				nodes[s].next[c] = nodes[f].next[c]
-			}
-		}
-	}
-	p.trans = make([]int32, len(nodes)*nclass)
-	p.out = make([][]int32, len(nodes))
-	for s := range nodes {
-		p.out[s] = nodes[s].out
-		for c := 0; c < nclass; c++ {
-			t := nodes[s].next[c]
-			v := t * int32(nclass)
-			if len(nodes[t].out) > 0 {
-				v |= matchFlag
-			}
-			p.trans[s*nclass+c] = v
-		}
+		h := p.headIdx[c]
+		p.heads[h] = append(p.heads[h], int32(i))
 	}
 	return p
 }
 
-// scan appends every keyword occurrence in buf to hits, in order of end
+// scan appends every keyword occurrence in buf to hits, in order of start
 // offset, and returns the slice. At most limit hits are recorded (limit <= 0
 // means no limit); the bool reports whether the limit cut the list.
 func (p *prefilter) scan(buf []byte, hits []hit, limit int) ([]hit, bool) {
-	trans := p.trans
-	class := &p.class
-	stride := int32(p.stride)
-	s := int32(0)
-	for i := 0; i < len(buf); i++ {
-		s = trans[s+int32(class[buf[i]])]
-		if s&matchFlag != 0 {
-			s &^= matchFlag
-			for _, kw := range p.out[s/stride] {
-				if limit > 0 && len(hits) >= limit {
-					return hits, true
-				}
-				hits = append(hits, hit{kw: kw, end: int32(i + 1)})
+	if len(buf) < minKeyword {
+		return hits, false
+	}
+	bits := &p.bits
+	c := uint32(class5[buf[0]])<<5 | uint32(class5[buf[1]])
+	for i := 2; i < len(buf); i++ {
+		c = (c<<5 | uint32(class5[buf[i]])) & 0x7fff
+		if bits[c>>6]&(1<<(c&63)) == 0 {
+			continue
+		}
+		start := i - 2
+		for _, k := range p.heads[p.headIdx[c]] {
+			kw := p.kws[k]
+			end := start + len(kw)
+			if end > len(buf) || !equalFoldLower(buf[start:end], kw) {
+				continue
 			}
+			if limit > 0 && len(hits) >= limit {
+				return hits, true
+			}
+			hits = append(hits, hit{kw: k, end: int32(end)})
 		}
 	}
 	return hits, false
+}
+
+// equalFoldLower compares b, folded to lower case, with the lower-case s.
+func equalFoldLower(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if fold[b[i]] != s[i] {
+			return false
+		}
+	}
+	return true
 }

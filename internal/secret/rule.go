@@ -64,6 +64,18 @@ type Rule struct {
 	NoPlaceholderCheck bool
 
 	secretIdx []int // capture indexes that may hold the secret
+
+	// Built-in fast paths (not settable from rule files):
+	// leftBoundary: the byte before the match must not be a word byte when
+	// the match starts with one (a \b the regex does not spell, so that Go
+	// can use the pattern's literal prefix to skip ahead);
+	// anchored: the regex starts with \A and runs once per keyword hit, from
+	// the keyword to the end of its line (at most After bytes);
+	// generic: the match starts at a keyword inside a key name, which is
+	// found by scanning left; a value separated from its key by blanks only
+	// counts on a Dockerfile ENV or ARG line.
+	leftBoundary, anchored, generic bool
+	maxLen                          int
 }
 
 const (
@@ -85,8 +97,8 @@ func (r *Rule) prepare() error {
 		r.Title = r.ID
 	}
 	for i, k := range r.Keywords {
-		if k == "" {
-			return fmt.Errorf("rule %q: keyword %d is empty", r.ID, i)
+		if len(k) < minKeyword {
+			return fmt.Errorf("rule %q: keyword %q is shorter than %d bytes", r.ID, k, minKeyword)
 		}
 		r.Keywords[i] = strings.ToLower(k)
 	}

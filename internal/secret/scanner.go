@@ -537,6 +537,16 @@ func (s *Scanner) scan(ctx context.Context, st *scanState, buf []byte, p string,
 				continue
 			}
 			r := &s.rules[ri]
+			if r.anchored {
+				if len(st.cands) < maxCands {
+					we := min(len(buf), kwEnd+r.After)
+					if j := bytes.IndexByte(buf[kwStart:we], '\n'); j >= 0 {
+						we = kwStart + j
+					}
+					s.runRule(st, int(ri), buf, kwStart, we)
+				}
+				continue
+			}
 			w := &st.win[ri]
 			if w.active && kwStart >= w.start && kwEnd+r.After <= w.end {
 				continue // already covered
@@ -588,6 +598,10 @@ func keywordWindow(buf []byte, ks, ke int, r *Rule) (int, int) {
 func (s *Scanner) runRule(st *scanState, ri int, buf []byte, ws, we int) {
 	r := &s.rules[ri]
 	win := buf[ws:we]
+	// Most windows hold no match; Match needs no capture bookkeeping.
+	if !r.Regex.Match(win) {
+		return
+	}
 	for _, m := range r.Regex.FindAllSubmatchIndex(win, maxMatchesPerWindow) {
 		a, b := r.secretSpan(m)
 		if a < 0 {
@@ -605,6 +619,28 @@ func (s *Scanner) runRule(st *scanState, ri int, buf []byte, ws, we int) {
 		if b <= a {
 			continue
 		}
+		ms, me := ws+m[0], ws+m[1]
+		if r.leftBoundary && ms > 0 && isWordByte(buf[ms-1]) && isWordByte(buf[ms]) {
+			continue
+		}
+		if r.maxLen > 0 && b-a > r.maxLen {
+			continue
+		}
+		if r.generic {
+			// The key name runs left of the keyword.
+			k := ms
+			for k > 0 && ms-k < 64 && isKeyByte(buf[k-1]) {
+				k--
+			}
+			if k > 0 && ms-k >= 64 {
+				continue
+			}
+			// "KEY value" (no = or :) only on a Dockerfile ENV/ARG line.
+			if !bytes.ContainsAny(win[m[0]:a], "=:") && !envLinePrefix(buf[bytes.LastIndexByte(buf[:k], '\n')+1:k]) {
+				continue
+			}
+			ms = k
+		}
 		secret := string(win[a:b])
 		if len(secret) < r.MinLen || (r.MinEntropy > 0 && Entropy(secret) < r.MinEntropy) {
 			continue
@@ -615,11 +651,27 @@ func (s *Scanner) runRule(st *scanState, ri int, buf []byte, ws, we int) {
 		if allowed(r.Allow, secret) {
 			continue
 		}
-		if r.Validate != nil && !r.Validate(string(win[m[0]:m[1]]), secret) {
+		if r.Validate != nil && !r.Validate(string(buf[ms:me]), secret) {
 			continue
 		}
-		st.cands = append(st.cands, cand{rule: int32(ri), ms: ws + m[0], me: ws + m[1], ss: ws + a, se: ws + b})
+		st.cands = append(st.cands, cand{rule: int32(ri), ms: ms, me: me, ss: ws + a, se: ws + b})
 	}
+}
+
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
+}
+
+func isKeyByte(c byte) bool { return isWordByte(c) || c == '.' || c == '-' }
+
+// envLinePrefix reports whether p (a line up to a key) is "ENV " or "ARG "
+// with any blanks around.
+func envLinePrefix(p []byte) bool {
+	p = bytes.TrimLeft(p, " \t")
+	if len(p) < 4 || !(equalFoldLower(p[:3], "env") || equalFoldLower(p[:3], "arg")) {
+		return false
+	}
+	return len(bytes.TrimLeft(p[3:], " \t")) == 0 && (p[3] == ' ' || p[3] == '\t')
 }
 
 func allowed(res []*regexp.Regexp, s string) bool {

@@ -304,7 +304,7 @@ func randString(r *rand.Rand, n int) string {
 }
 
 func TestPrefilterMatchesNaiveSearch(t *testing.T) {
-	kws := []string{"he", "she", "his", "hers", "akia", "ghp_", "key", "key-", "a", "://", "-----begin"}
+	kws := []string{"hes", "she", "his", "hers", "akia", "ghp_", "key", "key-", "aaa", "://", "-----begin", "hershe"}
 	p := newPrefilter(kws)
 	r := rand.New(rand.NewPCG(7, 9))
 	const al = "hesrikaAKIGgp_yY-:/HEkb "

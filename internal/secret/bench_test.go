@@ -1,0 +1,154 @@
+package secret
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+)
+
+// benchFiles reads up to limit bytes of real files under GOROOT whose
+// extension is in exts, in a stable order.
+func benchFiles(b *testing.B, dirs []string, exts map[string]bool, limit int) map[string][]byte {
+	b.Helper()
+	root := runtime.GOROOT()
+	out := map[string][]byte{}
+	total := 0
+	var paths []string
+	for _, d := range dirs {
+		filepath.WalkDir(filepath.Join(root, d), func(p string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() || !exts[filepath.Ext(p)] || strings.Contains(p, "testdata") {
+				return nil
+			}
+			paths = append(paths, p)
+			return nil
+		})
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil || bytes.IndexByte(data, 0) >= 0 {
+			continue
+		}
+		out[p] = data
+		total += len(data)
+		if total >= limit {
+			break
+		}
+	}
+	if total < 1<<20 {
+		b.Skipf("only %d bytes of sample files under %s", total, root)
+	}
+	return out
+}
+
+func benchAnalyze(b *testing.B, files map[string][]byte) {
+	s, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var total int64
+	for _, d := range files {
+		total += int64(len(d))
+	}
+	b.SetBytes(total)
+	b.ReportAllocs()
+	ctx := context.Background()
+	b.ResetTimer()
+	start := cpuTime()
+	for i := 0; i < b.N; i++ {
+		for p, d := range files {
+			if _, err := s.Analyze(ctx, &inventory.Input{Path: p, Size: int64(len(d)), Reader: bytes.NewReader(d)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	reportCPU(b, start, total)
+}
+
+// BenchmarkAnalyzeSourceMix scans Go, assembly, C, shell, JSON, YAML,
+// HTML and Markdown files from GOROOT, file by file, with all rules.
+func BenchmarkAnalyzeSourceMix(b *testing.B) {
+	files := benchFiles(b, []string{"src", "misc", "lib", "doc"},
+		map[string]bool{".go": true, ".s": true, ".c": true, ".h": true, ".sh": true, ".json": true,
+			".yaml": true, ".yml": true, ".html": true, ".md": true, ".txt": true, ".bash": true, ".js": true}, 24<<20)
+	benchAnalyze(b, files)
+}
+
+// BenchmarkAnalyzeText scans GOROOT's API listings and docs: identifier
+// dense text full of "Key", "Token", "Secret" and "Password".
+func BenchmarkAnalyzeText(b *testing.B) {
+	files := benchFiles(b, []string{"api", "doc", "lib"}, map[string]bool{".txt": true, ".html": true, ".md": true, ".next": true}, 16<<20)
+	benchAnalyze(b, files)
+}
+
+// BenchmarkAnalyzeSourceMixParallel is the source mix on every core, as
+// the image walk runs it.
+func BenchmarkAnalyzeSourceMixParallel(b *testing.B) {
+	files := benchFiles(b, []string{"src"}, map[string]bool{".go": true, ".s": true, ".c": true, ".json": true, ".md": true}, 24<<20)
+	s, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var list [][]byte
+	var names []string
+	var total int64
+	for p, d := range files {
+		list = append(list, d)
+		names = append(names, p)
+		total += int64(len(d))
+	}
+	b.SetBytes(total)
+	b.ResetTimer()
+	start := cpuTime()
+	defer func() { reportCPU(b, start, total) }()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for pb.Next() {
+			for i, d := range list {
+				s.Analyze(ctx, &inventory.Input{Path: names[i], Size: int64(len(d)), Reader: bytes.NewReader(d)})
+			}
+		}
+	})
+}
+
+// BenchmarkPrefilter is the keyword pass alone.
+func BenchmarkPrefilter(b *testing.B) {
+	files := benchFiles(b, []string{"src"}, map[string]bool{".go": true}, 8<<20)
+	s, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf []byte
+	for _, d := range files {
+		buf = append(buf, d...)
+	}
+	b.SetBytes(int64(len(buf)))
+	var hits []hit
+	b.ResetTimer()
+	start := cpuTime()
+	for i := 0; i < b.N; i++ {
+		hits, _ = s.pf.scan(buf, hits[:0], 0)
+	}
+	reportCPU(b, start, int64(len(buf)))
+	b.ReportMetric(float64(len(hits))/float64(len(buf))*1e6, "hits/MB")
+}
+
+// BenchmarkScanTextEnv is one ScanText call on a typical ENV entry.
+func BenchmarkScanTextEnv(b *testing.B) {
+	s, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s.ScanText("config.Env[2]", "JAVA_OPTS=-Xmx512m -Dspring.profiles.active=prod -Dserver.port=8080")
+	}
+}
