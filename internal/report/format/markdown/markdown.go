@@ -147,7 +147,7 @@ func row(f *finding.Finding) string {
 		if f.Package != nil {
 			name, inst, fix = f.Package.Name, f.Package.Version, f.Package.FixedVersion
 		}
-		if f.Fix != "" {
+		if fix == "" {
 			fix = f.Fix
 		}
 		id := esc(f.ID)

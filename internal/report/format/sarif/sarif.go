@@ -269,9 +269,9 @@ func resultMessage(f *finding.Finding) string {
 	switch {
 	case f.Kind == finding.Vulnerability && f.Package != nil:
 		parts = append(parts, fmt.Sprintf("Package: %s\nInstalled version: %s", f.Package.Name, f.Package.Version))
-		fix := f.Fix
+		fix := f.Package.FixedVersion
 		if fix == "" {
-			fix = f.Package.FixedVersion
+			fix = f.Fix
 		}
 		if fix == "" {
 			fix = "none"

@@ -212,8 +212,8 @@ func (p *printer) kindTable(k finding.Kind, fs []finding.Finding) {
 			if f.Package != nil {
 				name, inst = f.Package.Name, f.Package.Version
 			}
-			fix := f.Fix
-			if fix == "" && f.Package != nil {
+			fix := f.Fix // the fixed version itself beats a sentence
+			if f.Package != nil && f.Package.FixedVersion != "" {
 				fix = f.Package.FixedVersion
 			}
 			if fix == "" {
