@@ -371,13 +371,13 @@ func buildBuiltins() []Rule {
 		{
 			ID: "BH-SEC-NPMRC-AUTH", Title: "npm registry credentials in .npmrc", Severity: finding.High, Category: CatCredentials,
 			Keywords: []string{"_auth", "_password"}, Priority: PrioritySpecific, MinLen: 8,
-			Paths: pathRx(`(?:^|/)\.?npmrc$`),
+			Paths: pathRx(`(?:^|/)\.?npmrc$`), pathHint: "npmrc",
 			Regex: rx(`(?m)(?:^|:)_(?:authToken|auth|password)[ \t]*=[ \t]*["']?(?P<secret>[^\s"']{8,})`),
 		},
 		{
 			ID: "BH-SEC-PYPIRC-PASSWORD", Title: "Package index password in .pypirc", Severity: finding.High, Category: CatCredentials,
 			Keywords: []string{"password"}, Priority: PrioritySpecific, MinLen: 6,
-			Paths: pathRx(`(?:^|/)\.pypirc$`),
+			Paths: pathRx(`(?:^|/)\.pypirc$`), pathHint: ".pypirc",
 			Regex: rx(`(?m)^[ \t]*password[ \t]*[:=][ \t]*(?P<secret>\S{6,})`),
 		},
 		{
@@ -389,25 +389,25 @@ func buildBuiltins() []Rule {
 		{
 			ID: "BH-SEC-GIT-CREDENTIALS", Title: "Password or token in .git-credentials", Severity: finding.High, Category: CatCredentials,
 			Keywords: []string{"://"}, Priority: PrioritySpecific, Validate: validURLPassword,
-			Paths: pathRx(`(?:^|/)\.git-credentials$`, `(?:^|/)git/credentials$`),
+			Paths: pathRx(`(?:^|/)\.git-credentials$`, `(?:^|/)git/credentials$`), pathHint: "credentials",
 			Regex: rx(`(?m)^[a-z][a-z0-9+.\-]*://[^\s:@/]+:(?P<secret>[^\s@]{3,})@`),
 		},
 		{
 			ID: "BH-SEC-HTPASSWD-HASH", Title: "Password hash in .htpasswd", Severity: finding.Medium, Category: CatCredentials,
 			Keywords: []string{"$apr1$", "$2y$", "$2a$", "$2b$", "{sha}", "$5$", "$6$"}, Priority: PrioritySpecific,
-			Paths: pathRx(`(?:^|/)\.?htpasswd[^/]*$`),
+			Paths: pathRx(`(?:^|/)\.?htpasswd[^/]*$`), pathHint: "htpasswd",
 			Regex: rx(`(?m)^[^:\s#]+:(?P<secret>\$apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}|\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}|\{SHA\}[A-Za-z0-9+/]{27}=|\$[56]\$[^\s:$]{1,16}\$[./A-Za-z0-9]{43,86})`),
 		},
 		{
 			ID: "BH-SEC-NETRC-PASSWORD", Title: "Password in .netrc", Severity: finding.High, Category: CatCredentials,
 			Keywords: []string{"password"}, Priority: PrioritySpecific, MinLen: 4, Validate: validURLPassword,
-			Paths: pathRx(`(?:^|/)[._]netrc$`),
+			Paths: pathRx(`(?:^|/)[._]netrc$`), pathHint: "netrc",
 			Regex: rx(`\bpassword[ \t]+(?P<secret>\S+)`),
 		},
 		{
 			ID: "BH-SEC-PGPASS-PASSWORD", Title: "Password in .pgpass", Severity: finding.High, Category: CatCredentials,
 			Priority: PrioritySpecific, Validate: validURLPassword,
-			Paths: pathRx(`(?:^|/)\.pgpass$`),
+			Paths: pathRx(`(?:^|/)\.pgpass$`), pathHint: ".pgpass",
 			Regex: rx(`(?m)^[^:#\r\n]*:[^:\r\n]*:[^:\r\n]*:[^:\r\n]*:(?P<secret>[^\r\n]{3,})$`),
 		},
 		{

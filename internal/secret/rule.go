@@ -76,6 +76,9 @@ type Rule struct {
 	// counts on a Dockerfile ENV or ARG line.
 	leftBoundary, anchored, generic bool
 	maxLen                          int
+	// pathHint, when set, must be a substring of the path for Paths to be
+	// tried at all (a cheap test before the path regexes).
+	pathHint string
 }
 
 const (
@@ -147,7 +150,7 @@ func (r *Rule) secretSpan(m []int) (int, int) {
 
 func (r *Rule) appliesTo(path string, text bool) bool {
 	if len(r.Paths) > 0 {
-		if text {
+		if text || r.pathHint != "" && !strings.Contains(path, r.pathHint) {
 			return false
 		}
 		ok := false

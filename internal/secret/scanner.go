@@ -664,14 +664,19 @@ func isWordByte(c byte) bool {
 
 func isKeyByte(c byte) bool { return isWordByte(c) || c == '.' || c == '-' }
 
-// envLinePrefix reports whether p (a line up to a key) is "ENV " or "ARG "
-// with any blanks around.
+// envLinePrefix reports whether p (a line up to a key) ends with an ENV
+// or ARG instruction word and blanks: "ENV ", "  arg\t", or a history line's
+// "/bin/sh -c #(nop)  ENV ".
 func envLinePrefix(p []byte) bool {
-	p = bytes.TrimLeft(p, " \t")
-	if len(p) < 4 || !(equalFoldLower(p[:3], "env") || equalFoldLower(p[:3], "arg")) {
+	t := bytes.TrimRight(p, " \t")
+	if len(t) == len(p) || len(t) < 3 {
 		return false
 	}
-	return len(bytes.TrimLeft(p[3:], " \t")) == 0 && (p[3] == ' ' || p[3] == '\t')
+	w := t[len(t)-3:]
+	if !equalFoldLower(w, "env") && !equalFoldLower(w, "arg") {
+		return false
+	}
+	return len(t) == 3 || t[len(t)-4] == ' ' || t[len(t)-4] == '\t'
 }
 
 func allowed(res []*regexp.Regexp, s string) bool {

@@ -152,6 +152,13 @@ func TestScanTextEnv(t *testing.T) {
 		{"config.Env[2]", "DB_PASSWORD=Xk9#mQ2vLp7z",
 			[]gotFinding{g("BH-SEC-GENERIC-PASSWORD", "config.Env[2]", "DB_PASSWORD=Xk****", finding.Medium, CatGeneric)}},
 		{"config.Env[3]", "DB_PASSWORD=${DB_PASSWORD}", nil},
+		{"history[0]", "/bin/sh -c #(nop)  ENV DB_PASSWORD Xk9#mQ2vLp7z",
+			[]gotFinding{g("BH-SEC-GENERIC-PASSWORD", "history[0]", "/bin/sh -c #(nop)  ENV DB_PASSWORD Xk****", finding.Medium, CatGeneric)}},
+		{"history[1]", "ARG\tREGISTRY_TOKEN\t'Q3k9Zb7Lm2Vd8Nc4Xw6Ry1Ts'",
+			[]gotFinding{g("BH-SEC-GENERIC-SECRET", "history[1]", "ARG REGISTRY_TOKEN 'Q3k9****'", finding.Medium, CatGeneric)}},
+		// Blank-separated "key value" outside ENV/ARG is prose, not an assignment.
+		{"config.Labels[note]", "the password Xk9#mQ2vLp7z is rotated daily", nil},
+		{"config.Labels[fn]", "token_hash = 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", nil},
 		{"config.Env[4]", "DATABASE_URL=postgres://app:Nd8sKq2Lzw@db:5432/app",
 			[]gotFinding{g("BH-SEC-URL-POSTGRES", "config.Env[4]", "DATABASE_URL=postgres://app:Nd****@db:5432/app", finding.High, CatURL)}},
 		{"config.Env[5]", "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", nil},
