@@ -209,9 +209,10 @@ func FuzzExtract(f *testing.F) {
 	f.Add(langroot.ELF(langroot.Section{Name: ".go.buildinfo", Data: []byte("\xff Go buildinf:\x08\x02")}))
 	f.Add([]byte("MZ\x90\x00"))
 	f.Add([]byte("\xcf\xfa\xed\xfe"))
+	tmp := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		pkgs, err := gobinary.New().Extract(context.Background(), &inventory.Input{
-			Path: "bin/x", Mode: 0o755, Size: int64(len(data)), Reader: bytes.NewReader(data), TempDir: t.TempDir(),
+			Path: "bin/x", Mode: 0o755, Size: int64(len(data)), Reader: bytes.NewReader(data), TempDir: tmp,
 		})
 		if err != nil && pkgs != nil {
 			t.Errorf("packages %v returned with error %v", pkgs, err)

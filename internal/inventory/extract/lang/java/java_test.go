@@ -366,8 +366,11 @@ func FuzzExtract(f *testing.F) {
 	f.Add(langroot.FatJar(f))
 	f.Add(langroot.Zip(f, manifest("Implementation-Title: x", "Implementation-Version: 1")))
 	f.Add(nest(f, 2))
+	tmp := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		pkgs, _ := extract(t, "a-1.0.jar", data)
+		pkgs, _ := java.New().Extract(context.Background(), &inventory.Input{
+			Path: "a-1.0.jar", Size: int64(len(data)), Reader: bytes.NewReader(data), TempDir: tmp,
+		})
 		for _, p := range pkgs {
 			if p.Name == "" || p.Version == "" || p.PURL == "" {
 				t.Errorf("bad package %+v", p)

@@ -145,7 +145,9 @@ func FuzzExtract(f *testing.F) {
 	f.Add(langroot.ELF(langroot.Section{Name: ".dep-v0", Data: langroot.Zlib([]byte(langroot.RustAuditJSON))}))
 	f.Add([]byte("\x7fELF\x02\x01\x01"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		pkgs, err := extract(t, data)
+		pkgs, err := rustaudit.New().Extract(context.Background(), &inventory.Input{
+			Path: path, Mode: 0o755, Size: int64(len(data)), Reader: bytes.NewReader(data),
+		})
 		if err != nil && pkgs != nil {
 			t.Errorf("packages with an error: %v", err)
 		}
