@@ -62,3 +62,21 @@ func BenchmarkFix(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLintParallel lints the 30-line Dockerfile on every core.
+func BenchmarkLintParallel(b *testing.B) {
+	src, err := os.ReadFile("testdata/bench/30-lines.Dockerfile")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := Lint("Dockerfile", src, Options{Now: testNow}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "dockerfiles/s")
+}

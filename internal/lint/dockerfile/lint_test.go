@@ -1,7 +1,9 @@
 package dockerfile
 
 import (
+	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
@@ -200,5 +202,38 @@ func TestLintFile(t *testing.T) {
 	}
 	if _, err := LintFile("testdata/missing.Dockerfile", Options{}); err == nil {
 		t.Error("LintFile of a missing file: nil error")
+	}
+}
+
+// TestConcurrentLint runs Lint from many goroutines; run with -race.
+func TestConcurrentLint(t *testing.T) {
+	src, err := os.ReadFile("testdata/golden/legacy-centos.Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Lint("Dockerfile", src, Options{Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := Lint("Dockerfile", src, Options{Now: testNow})
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				errs <- diff
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
