@@ -89,6 +89,19 @@ func TestPackages(t *testing.T) {
 		},
 		want: []hit{{"git-lfs@3.2.0-1.el9", "RHSA-9113:1", "fixed", "0:3.2.0-2.el9_2", finding.High}},
 	}, {
+		name: "suse service pack",
+		os:   &inventory.OS{ID: "sles", VersionID: "15.5"},
+		pkgs: []inventory.Package{{Name: "libxml2-2", Version: "2.10.3-150500.5.11.1", Type: "rpm"}},
+		want: []hit{{"libxml2-2@2.10.3-150500.5.11.1", "SUSE-SU-9116:1", "fixed", "2.10.3-150500.5.17.1", finding.Unknown}},
+	}, {
+		name: "almalinux major release",
+		os:   &inventory.OS{ID: "almalinux", VersionID: "8.9"},
+		pkgs: []inventory.Package{
+			{Name: "avahi-libs", Version: "0.7-20.el8", Type: "rpm"},
+			{Name: "avahi-libs", Version: "0.7-21.el8", Type: "rpm"},
+		},
+		want: []hit{{"avahi-libs@0.7-20.el8", "ALSA-9117:1", "fixed", "0.7-21.el8", finding.Unknown}},
+	}, {
 		name: "language packages",
 		pkgs: []inventory.Package{
 			{Name: "golang.org/x/text", Version: "v0.3.7", Type: "golang"},
