@@ -152,3 +152,27 @@ func BenchmarkScanTextEnv(b *testing.B) {
 		s.ScanText("config.Env[2]", "JAVA_OPTS=-Xmx512m -Dspring.profiles.active=prod -Dserver.port=8080")
 	}
 }
+
+// BenchmarkBaselineByteLoop is a bare table lookup per byte over the same
+// Go sources as BenchmarkPrefilter: the ceiling a byte-at-a-time pass can
+// reach on this machine, to read the other figures against.
+func BenchmarkBaselineByteLoop(b *testing.B) {
+	files := benchFiles(b, []string{"src"}, map[string]bool{".go": true}, 8<<20)
+	var buf []byte
+	for _, d := range files {
+		buf = append(buf, d...)
+	}
+	b.SetBytes(int64(len(buf)))
+	var sum uint32
+	b.ResetTimer()
+	start := cpuTime()
+	for i := 0; i < b.N; i++ {
+		for _, c := range buf {
+			sum += uint32(class5[c])
+		}
+	}
+	reportCPU(b, start, int64(len(buf)))
+	if sum == 1 {
+		b.Log(sum)
+	}
+}

@@ -100,10 +100,12 @@ func (p *prefilter) scan(buf []byte, hits []hit, limit int) ([]hit, bool) {
 		return hits, false
 	}
 	bits := &p.bits
-	c := uint32(class5[buf[0]])<<5 | uint32(class5[buf[1]])
+	// Each code is built from three loads rather than rolled from the last
+	// one: no value is carried from one iteration to the next, so the CPU
+	// overlaps iterations.
 	for i := 2; i < len(buf); i++ {
-		c = (c<<5 | uint32(class5[buf[i]])) & 0x7fff
-		if bits[c>>6]&(1<<(c&63)) == 0 {
+		c := uint32(class5[buf[i-2]])<<10 | uint32(class5[buf[i-1]])<<5 | uint32(class5[buf[i]])
+		if bits[(c>>6)&511]&(1<<(c&63)) == 0 {
 			continue
 		}
 		start := i - 2
