@@ -79,8 +79,12 @@ func TestMain(m *testing.M) {
 
 func extract(t testing.TB, path string, r io.Reader, size int64) ([]inventory.Package, error) {
 	t.Helper()
+	return extractIn(t.TempDir(), path, r, size)
+}
+
+func extractIn(tmp, path string, r io.Reader, size int64) ([]inventory.Package, error) {
 	return gobinary.New().Extract(context.Background(), &inventory.Input{
-		Path: path, Mode: 0o755, Size: size, Reader: r, TempDir: t.TempDir(),
+		Path: path, Mode: 0o755, Size: size, Reader: r, TempDir: tmp,
 	})
 }
 
@@ -227,12 +231,13 @@ func BenchmarkExtract(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.SetBytes(fi.Size())
+	tmp := b.TempDir()
 	for b.Loop() {
 		f, err := os.Open(bin)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := extract(b, "bin/app", f, fi.Size()); err != nil {
+		if _, err := extractIn(tmp, "bin/app", f, fi.Size()); err != nil {
 			b.Fatal(err)
 		}
 		f.Close()
@@ -244,8 +249,9 @@ func BenchmarkExtract(b *testing.B) {
 func BenchmarkExtractNotGo(b *testing.B) {
 	script := bytes.Repeat([]byte("#!/bin/sh\necho hello\n"), 100)
 	b.SetBytes(int64(len(script)))
+	tmp := b.TempDir()
 	for b.Loop() {
-		if _, err := extract(b, "bin/x", bytes.NewReader(script), int64(len(script))); err != nil {
+		if _, err := extractIn(tmp, "bin/x", bytes.NewReader(script), int64(len(script))); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -385,7 +385,9 @@ func BenchmarkExtractFatJar(b *testing.B) {
 	data := langroot.FatJar(b)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := extract(b, "app.jar", data); err != nil {
+		if _, err := java.New().Extract(context.Background(), &inventory.Input{
+			Path: "app.jar", Size: int64(len(data)), Reader: bytes.NewReader(data),
+		}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -400,13 +402,14 @@ func BenchmarkExtractLargeFatJar(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.SetBytes(fi.Size())
+	tmp := b.TempDir()
 	for b.Loop() {
 		f, err := os.Open(path)
 		if err != nil {
 			b.Fatal(err)
 		}
 		if _, err := java.New().Extract(context.Background(), &inventory.Input{
-			Path: "fat.jar", Size: fi.Size(), Reader: f, TempDir: b.TempDir(),
+			Path: "fat.jar", Size: fi.Size(), Reader: f, TempDir: tmp,
 		}); err != nil {
 			b.Fatal(err)
 		}

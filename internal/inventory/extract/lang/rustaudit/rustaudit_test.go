@@ -180,7 +180,9 @@ func BenchmarkExtract(b *testing.B) {
 		langroot.Section{Name: ".dep-v0", Data: langroot.Zlib([]byte(js))})
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := extract(b, data); err != nil {
+		if _, err := rustaudit.New().Extract(context.Background(), &inventory.Input{
+			Path: path, Mode: 0o755, Size: int64(len(data)), Reader: bytes.NewReader(data),
+		}); err != nil {
 			b.Fatal(err)
 		}
 	}
