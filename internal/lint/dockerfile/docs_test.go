@@ -11,9 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// fixable are the rules Fix repairs.
-var fixable = map[string]bool{"BH-DF-006": true, "BH-DF-008": true, "BH-DF-009": true, "BH-DF-015": true, "BH-DF-046": true}
-
 // aliasSource names the catalogue an alias comes from.
 func aliasSource(a string) string {
 	switch {
@@ -50,7 +47,7 @@ func rulePage(m RuleMeta) (string, error) {
 	}
 	fmt.Fprintf(&b, "| Also known as | %s |\n", strings.Join(aka, ", "))
 	auto := "no"
-	if fixable[m.ID] {
+	if m.Fixable {
 		auto = "yes (`dockerfile.Fix`)"
 	}
 	fmt.Fprintf(&b, "| Automatic fix | %s |\n\n", auto)
@@ -76,7 +73,7 @@ func indexPage(rules []RuleMeta) string {
 	b.WriteString("| ID | Severity | Title | Also known as |\n|---|---|---|---|\n")
 	for _, m := range rules {
 		title := m.Title
-		if fixable[m.ID] {
+		if m.Fixable {
 			title += " *(fix)*"
 		}
 		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s | %s |\n", m.ID, m.ID, m.Severity, strings.ReplaceAll(title, "|", "\\|"), strings.Join(m.Aliases, ", "))

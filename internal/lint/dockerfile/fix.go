@@ -8,6 +8,9 @@ import (
 	"strings"
 )
 
+// fixedRules are the rules whose findings Fix repairs.
+var fixedRules = map[string]bool{"BH-DF-006": true, "BH-DF-008": true, "BH-DF-009": true, "BH-DF-015": true, "BH-DF-046": true}
+
 // edit replaces src[start:end] with text.
 type edit struct {
 	start, end int

@@ -102,7 +102,7 @@ func TestFixRemovesFindings(t *testing.T) {
 		}
 		want := map[string]int{}
 		for _, f := range before {
-			if !fixable[f.ID] {
+			if !fixedRules[f.ID] {
 				want[f.ID]++
 			}
 		}

@@ -23,6 +23,8 @@ type RuleMeta struct {
 	Fix string `json:"fix"`
 	// Doc is the documentation page, relative to the repository root.
 	Doc string `json:"doc"`
+	// Fixable is true when Fix repairs what the rule flags.
+	Fixable bool `json:"fixable,omitempty"`
 }
 
 // Rule is a check over a parsed Dockerfile.
@@ -61,6 +63,7 @@ func Rules() []RuleMeta {
 func (r *Rule) meta() RuleMeta {
 	m := r.Meta
 	m.Doc = docPath(m.ID)
+	m.Fixable = fixedRules[m.ID]
 	m.Aliases = append([]string(nil), m.Aliases...)
 	return m
 }
