@@ -23,6 +23,7 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile/internal/yamlnode"
 	"gopkg.in/yaml.v3"
 )
 
@@ -80,53 +81,134 @@ func (Extractor) Parse(ctx context.Context, in *inventory.Input) (*lockfile.Resu
 }
 
 type importer struct {
-	Dependencies         map[string]yaml.Node `yaml:"dependencies"`
-	DevDependencies      map[string]yaml.Node `yaml:"devDependencies"`
-	OptionalDependencies map[string]yaml.Node `yaml:"optionalDependencies"`
+	Dependencies         map[string]string
+	DevDependencies      map[string]string
+	OptionalDependencies map[string]string
 }
 
 type entry struct {
-	Name                 string            `yaml:"name"`
-	Version              string            `yaml:"version"`
-	Resolution           map[string]string `yaml:"resolution"`
-	Dev                  *bool             `yaml:"dev"`
-	Optional             bool              `yaml:"optional"`
-	Dependencies         map[string]string `yaml:"dependencies"`
-	OptionalDependencies map[string]string `yaml:"optionalDependencies"`
+	Name                 string
+	Version              string
+	Resolution           map[string]string
+	Dev                  *bool
+	Optional             bool
+	Dependencies         map[string]string
+	OptionalDependencies map[string]string
 }
 
 type lockFile struct {
-	LockfileVersion yaml.Node            `yaml:"lockfileVersion"`
-	Importers       map[string]*importer `yaml:"importers"`
-	importer        `yaml:",inline"`
-	Packages        map[string]*entry `yaml:"packages"`
-	Snapshots       map[string]*entry `yaml:"snapshots"`
+	Importers map[string]*importer
+	importer
+	Packages  map[string]*entry
+	Snapshots map[string]*entry
+}
+
+// The file is walked as a node tree (see package yamlnode): decoding its
+// large mappings with yaml.v3 is quadratic in their size.
+
+// depVersions reads a mapping of dependency name to version, where a
+// version is a scalar (5.x, packages) or a mapping with a version key
+// (6.x and 9.x importers).
+func depVersions(n *yaml.Node) map[string]string {
+	if !yamlnode.IsMapping(n) {
+		return nil
+	}
+	out := make(map[string]string, len(n.Content)/2)
+	for k, v := range yamlnode.Pairs(n) {
+		if v.Kind == yaml.MappingNode {
+			out[k] = yamlnode.Scalar(yamlnode.Get(v, "version"))
+		} else {
+			out[k] = yamlnode.Scalar(v)
+		}
+	}
+	return out
+}
+
+func readImporter(n *yaml.Node) importer {
+	return importer{
+		Dependencies:         depVersions(yamlnode.Get(n, "dependencies")),
+		DevDependencies:      depVersions(yamlnode.Get(n, "devDependencies")),
+		OptionalDependencies: depVersions(yamlnode.Get(n, "optionalDependencies")),
+	}
+}
+
+func readEntries(n *yaml.Node, what string) (map[string]*entry, error) {
+	if n == nil || n.Kind == yaml.ScalarNode && (n.Tag == "!!null" || n.Value == "") {
+		return nil, nil
+	}
+	if !yamlnode.IsMapping(n) {
+		return nil, fmt.Errorf("%s: not a mapping", what)
+	}
+	out := make(map[string]*entry, len(n.Content)/2)
+	for k, v := range yamlnode.Pairs(n) {
+		if _, dup := out[k]; dup {
+			return nil, fmt.Errorf("%s: duplicate key %q", what, k)
+		}
+		e := &entry{}
+		for f, fv := range yamlnode.Pairs(v) {
+			switch f {
+			case "name":
+				e.Name = yamlnode.Scalar(fv)
+			case "version":
+				e.Version = yamlnode.Scalar(fv)
+			case "resolution":
+				e.Resolution = map[string]string{}
+				for rk, rv := range yamlnode.Pairs(fv) {
+					e.Resolution[rk] = yamlnode.Scalar(rv)
+				}
+			case "dev":
+				b := yamlnode.Scalar(fv) == "true"
+				e.Dev = &b
+			case "optional":
+				e.Optional = yamlnode.Scalar(fv) == "true"
+			case "dependencies":
+				e.Dependencies = depVersions(fv)
+			case "optionalDependencies":
+				e.OptionalDependencies = depVersions(fv)
+			}
+		}
+		out[k] = e
+	}
+	return out, nil
 }
 
 // Parse parses the bytes of a pnpm-lock.yaml. The packages' Path is left
 // empty.
-func Parse(data []byte) (res *lockfile.Result, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			res, err = nil, fmt.Errorf("yaml: %v", v)
-		}
-	}()
-	var lf lockFile
-	if err := yaml.Unmarshal(data, &lf); err != nil {
+func Parse(data []byte) (*lockfile.Result, error) {
+	root, err := yamlnode.Parse(data)
+	if err != nil {
 		return nil, err
 	}
-	if lf.LockfileVersion.Kind != yaml.ScalarNode {
-		if len(data) == 0 {
-			return &lockfile.Result{}, nil
-		}
+	if root == nil {
+		return &lockfile.Result{}, nil
+	}
+	if !yamlnode.IsMapping(root) {
+		return nil, fmt.Errorf("want a mapping at the top level")
+	}
+	lv := yamlnode.Get(root, "lockfileVersion")
+	if lv == nil || lv.Kind != yaml.ScalarNode {
 		return nil, fmt.Errorf("no lockfileVersion")
 	}
-	major, err := strconv.Atoi(strings.SplitN(lf.LockfileVersion.Value, ".", 2)[0])
+	major, err := strconv.Atoi(strings.SplitN(lv.Value, ".", 2)[0])
 	if err != nil || major < 5 {
-		return nil, fmt.Errorf("unsupported lockfileVersion %q", lf.LockfileVersion.Value)
+		return nil, fmt.Errorf("unsupported lockfileVersion %q", lv.Value)
+	}
+	lf := &lockFile{importer: readImporter(root)}
+	if imps := yamlnode.Get(root, "importers"); imps != nil {
+		lf.Importers = map[string]*importer{}
+		for k, v := range yamlnode.Pairs(imps) {
+			imp := readImporter(v)
+			lf.Importers[k] = &imp
+		}
+	}
+	if lf.Packages, err = readEntries(yamlnode.Get(root, "packages"), "packages"); err != nil {
+		return nil, err
+	}
+	if lf.Snapshots, err = readEntries(yamlnode.Get(root, "snapshots"), "snapshots"); err != nil {
+		return nil, err
 	}
 	p := &parser{major: major, r: &lockfile.Result{}}
-	return p.parse(&lf)
+	return p.parse(lf)
 }
 
 type parser struct {
@@ -191,20 +273,6 @@ func (p *parser) depKey(name, version string) string {
 	return name + "@" + version
 }
 
-func nodeVersion(n yaml.Node) string {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		return n.Value
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == "version" {
-				return n.Content[i+1].Value
-			}
-		}
-	}
-	return ""
-}
-
 func reason(version string, res map[string]string) string {
 	switch {
 	case strings.HasPrefix(version, "link:"), strings.HasPrefix(version, "file:"):
@@ -238,10 +306,10 @@ func (p *parser) parse(lf *lockFile) (*lockfile.Result, error) {
 		if imp == nil {
 			continue
 		}
-		for i, m := range []map[string]yaml.Node{imp.Dependencies, imp.OptionalDependencies, imp.DevDependencies} {
-			for name, node := range m {
+		for i, m := range []map[string]string{imp.Dependencies, imp.OptionalDependencies, imp.DevDependencies} {
+			for name, version := range m {
 				haveImporters = true
-				k := p.depKey(name, nodeVersion(node))
+				k := p.depKey(name, version)
 				direct[k] = true
 				if i == 2 {
 					devRoots = append(devRoots, k)

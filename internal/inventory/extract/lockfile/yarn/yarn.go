@@ -24,6 +24,7 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile/internal/yamlnode"
 	"gopkg.in/yaml.v3"
 )
 
@@ -265,41 +266,69 @@ func descriptor(name, rng string) string {
 }
 
 type berryEntry struct {
-	Version              string            `yaml:"version"`
-	Resolution           string            `yaml:"resolution"`
-	Dependencies         map[string]string `yaml:"dependencies"`
-	OptionalDependencies map[string]string `yaml:"optionalDependencies"`
-	PeerDependencies     map[string]string `yaml:"peerDependencies"`
+	Version      string
+	Resolution   string
+	Dependencies []string // names, from dependencies and optionalDependencies
+	declared     []string // descriptors a workspace depends on
 }
 
-func parseBerry(data []byte) (res *lockfile.Result, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			res, err = nil, fmt.Errorf("yaml: %v", v)
+// readBerryEntry reads one entry; the large top-level mapping is walked by
+// hand (see package yamlnode).
+func readBerryEntry(key string, n *yaml.Node) (*berryEntry, error) {
+	if !yamlnode.IsMapping(n) {
+		return nil, fmt.Errorf("entry %q: not a mapping", key)
+	}
+	e := &berryEntry{}
+	for k, v := range yamlnode.Pairs(n) {
+		switch k {
+		case "version", "resolution":
+			if v.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("entry %q: %s is not a scalar", key, k)
+			}
+			if k == "version" {
+				e.Version = v.Value
+			} else {
+				e.Resolution = v.Value
+			}
+		case "dependencies", "optionalDependencies", "peerDependencies":
+			for name, rng := range yamlnode.Pairs(v) {
+				if k != "peerDependencies" {
+					e.Dependencies = append(e.Dependencies, name)
+				}
+				e.declared = append(e.declared, descriptor(name, yamlnode.Scalar(rng)))
+			}
 		}
-	}()
-	var doc map[string]yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	}
+	return e, nil
+}
+
+func parseBerry(data []byte) (*lockfile.Result, error) {
+	root, err := yamlnode.Parse(data)
+	if err != nil {
 		return nil, err
 	}
-	keys := make([]string, 0, len(doc))
-	entries := make(map[string]*berryEntry, len(doc))
+	if root != nil && !yamlnode.IsMapping(root) {
+		return nil, fmt.Errorf("want a mapping at the top level")
+	}
+	var keys []string
+	entries := map[string]*berryEntry{}
 	direct := map[string]bool{}
-	for k, node := range doc {
+	for k, node := range yamlnode.Pairs(root) {
 		if k == "__metadata" {
 			continue
 		}
-		var e berryEntry
-		if err := node.Decode(&e); err != nil {
-			return nil, fmt.Errorf("entry %q: %w", k, err)
+		if _, dup := entries[k]; dup {
+			return nil, fmt.Errorf("duplicate entry %q", k)
 		}
-		entries[k] = &e
+		e, err := readBerryEntry(k, node)
+		if err != nil {
+			return nil, err
+		}
+		entries[k] = e
 		keys = append(keys, k)
 		if strings.Contains(e.Resolution, "@workspace:") {
-			for _, m := range []map[string]string{e.Dependencies, e.OptionalDependencies, e.PeerDependencies} {
-				for n, rng := range m {
-					direct[descriptor(n, rng)] = true
-				}
+			for _, d := range e.declared {
+				direct[d] = true
 			}
 		}
 	}
@@ -343,13 +372,7 @@ func parseBerry(data []byte) (res *lockfile.Result, err error) {
 				p.Relationship = "direct"
 			}
 		}
-		var deps []string
-		for _, m := range []map[string]string{e.Dependencies, e.OptionalDependencies} {
-			for n := range m {
-				deps = append(deps, n)
-			}
-		}
-		p.DependsOn = lockfile.SortedUnique(deps)
+		p.DependsOn = lockfile.SortedUnique(e.Dependencies)
 		r.Packages = append(r.Packages, p)
 	}
 	r.Packages = lockfile.Dedup(r.Packages)
