@@ -19,9 +19,11 @@
 // MaxNestedBytes. Nested packages have paths such as
 // "app.jar!/BOOT-INF/lib/inner.jar".
 //
-// Extract may return packages together with an error: the error then lists
-// the nested archives that were skipped (too deep, too large, corrupt), and
-// the packages are everything else that was found.
+// Extract may return packages together with an error: the error then wraps
+// ErrSkipped and lists the nested archives that were skipped (too deep,
+// over a budget, unreadable), and the packages are everything else that was
+// found; a caller should keep both. A nested entry named like an archive
+// that is not a zip at all is ignored without an error.
 package java
 
 import (
@@ -202,6 +204,11 @@ func (w *walker) archive(ra io.ReaderAt, size int64, p string, depth int) error 
 			continue
 		}
 		if err := w.nested(f, np, depth+1, ra); err != nil {
+			if errors.Is(err, zip.ErrFormat) {
+				// Named like an archive but not a zip (test
+				// fixtures, placeholders): not a package.
+				continue
+			}
 			w.skipped = append(w.skipped, fmt.Errorf("%s: %w: %w", np, ErrSkipped, err))
 		}
 	}

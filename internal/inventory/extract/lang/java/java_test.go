@@ -148,9 +148,12 @@ func TestExtractSkips(t *testing.T) {
 		want     []string // name@version
 		wantSkip string
 	}{
-		{"corrupt nested jar", corrupt, []string{"g:ok@1", "g:good@2"}, "app.jar!/lib/broken.jar: nested archive skipped"},
+		{"nested entry that is not a zip", corrupt, []string{"g:ok@1", "g:good@2"}, ""},
+		{"nested jar with a bad entry", langroot.Zip(t, pomEntry("g", "ok", "1"), entry{Name: "lib/bad.jar", Data: badEntry(t)}),
+			[]string{"g:ok@1"}, "app.jar!/lib/bad.jar!/lib/inner.jar: nested archive skipped: read"},
 		{"at the depth limit", nest(t, java.MaxDepth), []string{"g:leaf@1"}, ""},
-		{"past the depth limit", nest(t, java.MaxDepth+1), nil, "nested deeper than 4 archives"},
+		{"past the depth limit", langroot.Zip(t, pomEntry("g", "top", "1"), entry{Name: "lib/deep.jar", Data: nest(t, java.MaxDepth)}),
+			[]string{"g:top@1"}, "nested deeper than 4 archives"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,6 +173,27 @@ func TestExtractSkips(t *testing.T) {
 			}
 		})
 	}
+}
+
+// badEntry returns a valid zip holding lib/inner.jar whose compressed
+// data is corrupt: the entry opens, but reading it fails.
+func badEntry(t testing.TB) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "lib/inner.jar", Method: zip.Deflate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(langroot.Zip(t, pomEntry("g", "inner", "1")))
+	zw.Close()
+	b := buf.Bytes()
+	// Corrupt the compressed data of the first entry (after its 30-byte
+	// local header and 13-byte name).
+	for i := 43; i < 60 && i < len(b); i++ {
+		b[i] ^= 0xff
+	}
+	return b
 }
 
 func TestExtractNotZip(t *testing.T) {
