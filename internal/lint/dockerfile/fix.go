@@ -59,7 +59,7 @@ func Fix(src []byte) (fixed []byte, applied []string, err error) {
 				end--
 			}
 			edits = append(edits, edit{lo, end, repl, fmt.Sprintf("line %d: BH-DF-046 MAINTAINER replaced by LABEL maintainer", in.Line)})
-		case addIsCopy(in):
+		case addIsCopy(in) && copyFlagsOnly(in):
 			kw := keyword(region)
 			if kw < 0 || !strings.EqualFold(region[kw:kw+3], "add") {
 				continue
@@ -69,7 +69,7 @@ func Fix(src []byte) (fixed []byte, applied []string, err error) {
 				repl = "copy"
 			}
 			edits = append(edits, edit{lo + kw, lo + kw + 3, repl, fmt.Sprintf("line %d: BH-DF-006 ADD replaced by COPY", in.Line)})
-		case in.Cmd == "run":
+		case in.Cmd == "run" && f.Escape == '\\':
 			edits = append(edits, runFixes(in, text, lo, hi)...)
 		}
 	}
@@ -94,6 +94,20 @@ func Fix(src []byte) (fixed []byte, applied []string, err error) {
 		return nil, nil, fmt.Errorf("fix dockerfile: result does not parse: %w", err)
 	}
 	return out, applied, nil
+}
+
+// copyFlagsOnly reports whether every flag of an ADD is one COPY accepts
+// with the same meaning.
+func copyFlagsOnly(in *Instr) bool {
+	for _, fl := range in.Flags {
+		k, _, _ := strings.Cut(strings.TrimPrefix(fl, "--"), "=")
+		switch strings.ToLower(k) {
+		case "chown", "chmod", "link", "exclude":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func lineStarts(s string) []int {
@@ -141,7 +155,7 @@ func runFixes(in *Instr, text string, lo, hi int) []edit {
 	done := 0 // end of the last command scanned; later matches inside it are arguments
 	for _, m := range fixTarget.FindAllStringSubmatchIndex(region, -1) {
 		name := region[m[2]:m[3]]
-		if !need[name] || m[2] < done {
+		if !need[name] || m[2] < done || !atCommandStart(region, m[2]) {
 			continue
 		}
 		toks := segmentTokens(region, m[3])
@@ -179,6 +193,57 @@ func runFixes(in *Instr, text string, lo, hi int) []edit {
 		}
 	}
 	return out
+}
+
+// startWords may come right before a command name.
+var startWords = map[string]bool{"run": true, "sudo": true, "env": true, "exec": true, "then": true, "do": true,
+	"else": true, "nohup": true, "time": true, "command": true, "!": true}
+
+// atCommandStart reports whether the word at offset i of a RUN's text is
+// in command position: after the RUN keyword and its flags, a separator, a
+// wrapper such as sudo, a variable assignment, or the quote of `sh -c "`.
+func atCommandStart(s string, i int) bool {
+	j := i
+	for j > 0 {
+		c := s[j-1]
+		if c == ' ' || c == '\t' || c == '\r' {
+			j--
+			continue
+		}
+		if c == '\n' && j >= 2 && s[j-2] == '\\' {
+			j -= 2
+			continue
+		}
+		if c == '\n' && j >= 3 && s[j-2] == '\r' && s[j-3] == '\\' {
+			j -= 3
+			continue
+		}
+		break
+	}
+	if j == 0 {
+		return true
+	}
+	switch c := s[j-1]; c {
+	case '&', '|', ';', '(', '{', '\n':
+		return true
+	case '"', '\'':
+		w := prevWord(s, j-1)
+		return strings.HasPrefix(w, "-") && !strings.HasPrefix(w, "--") && strings.HasSuffix(w, "c")
+	}
+	w := prevWord(s, j)
+	return startWords[strings.ToLower(w)] || strings.HasPrefix(w, "--") || (strings.Contains(w, "=") && !strings.HasPrefix(w, "-"))
+}
+
+// prevWord returns the blank-separated word that ends at offset j.
+func prevWord(s string, j int) string {
+	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
+		j--
+	}
+	k := j
+	for k > 0 && !strings.ContainsRune(" \t\n", rune(s[k-1])) {
+		k--
+	}
+	return s[k:j]
 }
 
 type token struct {

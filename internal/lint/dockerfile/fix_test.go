@@ -247,3 +247,42 @@ func TestDiffMatchesPatch(t *testing.T) {
 		t.Errorf("patched file mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestFixLeavesUncertainCases(t *testing.T) {
+	for _, src := range []string{
+		"FROM alpine:3.20\nADD --unpack=true app.bin /app\n",
+		"FROM alpine:3.20\nADD --keep-git-dir=true repo /src\n",
+		"# escape=`\nFROM alpine:3.20\nRUN apk add `\n    curl\n",
+		"FROM alpine:3.20\nRUN echo apk add curl\n",
+		"FROM alpine:3.20\nRUN apk add --no-cache curl\n",
+		"FROM debian:12\nRUN apt-get install -y --no-install-recommends curl\n",
+	} {
+		fixed, applied, err := Fix([]byte(src))
+		if err != nil {
+			t.Errorf("Fix(%q): %v", src, err)
+			continue
+		}
+		if string(fixed) != src || len(applied) != 0 {
+			t.Errorf("Fix(%q) changed it: %q %v", src, fixed, applied)
+		}
+	}
+}
+
+func TestFixOnlyCommands(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"FROM alpine:3.20\nRUN apk add curl && echo \"apk add x\"\n", "FROM alpine:3.20\nRUN apk add --no-cache curl && echo \"apk add x\"\n"},
+		{"FROM alpine:3.20\nRUN --mount=type=cache,target=/x sh -c \"apk add curl\"\n", "FROM alpine:3.20\nRUN --mount=type=cache,target=/x sh -c \"apk add --no-cache curl\"\n"},
+		{"FROM debian:12\nRUN DEBIAN_FRONTEND=noninteractive sudo apt-get install curl\n", "FROM debian:12\nRUN DEBIAN_FRONTEND=noninteractive sudo apt-get install -y --no-install-recommends curl\n"},
+		{"FROM debian:12\nRUN if true; then apt-get install -y curl; fi\n", "FROM debian:12\nRUN if true; then apt-get install --no-install-recommends -y curl; fi\n"},
+		{"FROM alpine:3.20\nRUN set -e \\\n  && apk add curl\n", "FROM alpine:3.20\nRUN set -e \\\n  && apk add --no-cache curl\n"},
+	}
+	for _, tt := range tests {
+		got, _, err := Fix([]byte(tt.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+			t.Errorf("Fix(%q) mismatch (-want +got):\n%s", tt.src, diff)
+		}
+	}
+}

@@ -42,7 +42,9 @@ func Parse(name string, src []byte) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse dockerfile %q: %w", name, err)
 	}
-	return build(name, src, res.AST), nil
+	f := build(name, src, res.AST)
+	f.Escape = res.EscapeToken
+	return f, nil
 }
 
 // Lint parses src (named name in findings) and runs every enabled rule.

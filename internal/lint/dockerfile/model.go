@@ -14,6 +14,9 @@ type File struct {
 	Instrs []*Instr
 	// Stages are the build stages in order; the last one is final.
 	Stages []*Stage
+	// Escape is the escape character (`\` unless a `# escape=` directive
+	// changes it).
+	Escape rune
 	// MetaArgs are the ARG values declared before the first FROM.
 	MetaArgs map[string]string
 	lines    []string
