@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/package-url/packageurl-go"
 )
 
 func TestFinalize(t *testing.T) {
@@ -115,4 +116,41 @@ func BenchmarkFinalize(b *testing.B) {
 		copy(pkgs, src)
 		Finalize(pkgs, os)
 	}
+}
+
+// FuzzPURL checks that every purl Finalize makes parses back, with the
+// package's name and version.
+func FuzzPURL(f *testing.F) {
+	f.Add("deb", "libssl3", "3.0.11-1~deb12u2", "amd64", "openssl", "debian", "12")
+	f.Add("rpm", "openssl-libs", "1:3.0.7-24.el9", "x86_64", "openssl", "rhel", "9.3")
+	f.Add("npm", "@babel/core", "7.23.0", "", "", "", "")
+	f.Add("maven", "org.apache:commons-text", "1.10.0", "", "", "", "")
+	f.Add("golang", "github.com/a/b/v2", "v2.0.0+incompatible", "", "", "", "")
+	f.Add("pypi", "Zope.Interface", "6.0", "", "", "", "")
+	f.Add("composer", "symfony/console", "v6.4.0", "", "", "", "")
+	f.Fuzz(func(t *testing.T, typ, name, version, arch, src, osID, osVersion string) {
+		var os *OS
+		if osID != "" {
+			os = &OS{ID: osID, VersionID: osVersion}
+		}
+		p := Package{Type: typ, Name: name, Version: version, Arch: arch, SourceName: src}
+		s := PURL(&p, os)
+		if s == "" {
+			return
+		}
+		u, err := packageurl.FromString(s)
+		if err != nil {
+			t.Fatalf("PURL(%+v) = %q, which does not parse: %v", p, s, err)
+		}
+		wantVersion := version
+		if typ == "rpm" {
+			_, wantVersion = splitEpoch(version)
+		}
+		if u.Version != wantVersion {
+			t.Errorf("PURL(%+v) = %q: version %q, want %q", p, s, u.Version, wantVersion)
+		}
+		if u.Type != typ {
+			t.Errorf("PURL(%+v) = %q: type %q, want %q", p, s, u.Type, typ)
+		}
+	})
 }
