@@ -70,7 +70,8 @@ const (
 	MaxMetaBytes = 64 << 20
 )
 
-// ErrSkipped wraps every reason a nested archive was not read.
+// ErrSkipped wraps every reason a nested archive or a metadata file in an
+// archive was not read.
 var ErrSkipped = errors.New("nested archive skipped")
 
 // Extractor reads Java archives.
@@ -117,7 +118,22 @@ func (e Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventor
 	if err := w.archive(ra, size, in.Path, 0); err != nil {
 		return nil, fmt.Errorf("read Java archive %q: %w", in.Path, err)
 	}
+	if w.moreSkipped > 0 {
+		w.skipped = append(w.skipped, fmt.Errorf("%w: %d more", ErrSkipped, w.moreSkipped))
+	}
 	return w.pkgs, errors.Join(w.skipped...)
+}
+
+// maxSkipReasons bounds the skip reasons kept for the error; the rest are
+// counted.
+const maxSkipReasons = 20
+
+func (w *walker) skip(err error) {
+	if len(w.skipped) >= maxSkipReasons {
+		w.moreSkipped++
+		return
+	}
+	w.skipped = append(w.skipped, err)
 }
 
 type walker struct {
@@ -125,12 +141,13 @@ type walker struct {
 	tempDir string
 	// Remaining budgets: bytes of nested archives, archives to open,
 	// bytes of metadata files.
-	budget   int64
-	archives int
-	meta     int64
-	pkgs     []inventory.Package
-	skipped  []error
-	seen     map[string]bool
+	budget      int64
+	archives    int
+	meta        int64
+	pkgs        []inventory.Package
+	skipped     []error
+	moreSkipped int
+	seen        map[string]bool
 }
 
 func (w *walker) add(p inventory.Package) {
@@ -166,7 +183,7 @@ func (w *walker) archive(ra io.ReaderAt, size int64, p string, depth int) error 
 		case strings.HasPrefix(name, "META-INF/maven/") && strings.HasSuffix(name, "/pom.properties"):
 			props, err := w.readSmall(f)
 			if err != nil {
-				w.skipped = append(w.skipped, fmt.Errorf("%s!/%s: %w", p, name, err))
+				w.skip(fmt.Errorf("%s!/%s: %w: %w", p, name, ErrSkipped, err))
 				continue
 			}
 			if pkg, ok := fromPom(parseProperties(props), name); ok {
@@ -186,7 +203,7 @@ func (w *walker) archive(ra io.ReaderAt, size int64, p string, depth int) error 
 			if b, err := w.readSmall(manifest); err == nil {
 				mf = parseManifest(b)
 			} else {
-				w.skipped = append(w.skipped, fmt.Errorf("%s!/%s: %w", p, manifest.Name, err))
+				w.skip(fmt.Errorf("%s!/%s: %w: %w", p, manifest.Name, ErrSkipped, err))
 			}
 		}
 		if pkg, ok := fromManifest(mf, path.Base(p)); ok {
@@ -200,7 +217,7 @@ func (w *walker) archive(ra io.ReaderAt, size int64, p string, depth int) error 
 		}
 		np := p + "!/" + f.Name
 		if depth+1 > MaxDepth {
-			w.skipped = append(w.skipped, fmt.Errorf("%s: %w: nested deeper than %d archives", np, ErrSkipped, MaxDepth))
+			w.skip(fmt.Errorf("%s: %w: nested deeper than %d archives", np, ErrSkipped, MaxDepth))
 			continue
 		}
 		if err := w.nested(f, np, depth+1, ra); err != nil {
@@ -209,7 +226,7 @@ func (w *walker) archive(ra io.ReaderAt, size int64, p string, depth int) error 
 				// fixtures, placeholders): not a package.
 				continue
 			}
-			w.skipped = append(w.skipped, fmt.Errorf("%s: %w: %w", np, ErrSkipped, err))
+			w.skip(fmt.Errorf("%s: %w: %w", np, ErrSkipped, err))
 		}
 	}
 	return nil

@@ -440,3 +440,23 @@ func BenchmarkExtractLargeFatJar(b *testing.B) {
 		f.Close()
 	}
 }
+
+// TestExtractManySkips checks that the error stays short when many nested
+// archives are skipped.
+func TestExtractManySkips(t *testing.T) {
+	deep := nest(t, java.MaxDepth)
+	entries := []entry{pomEntry("g", "top", "1")}
+	for i := range 100 {
+		entries = append(entries, entry{Name: fmt.Sprintf("lib/deep%d.jar", i), Data: deep})
+	}
+	pkgs, err := extract(t, "app.jar", langroot.Zip(t, entries...))
+	if len(pkgs) != 1 {
+		t.Errorf("got %d packages, want 1", len(pkgs))
+	}
+	if !errors.Is(err, java.ErrSkipped) || !strings.Contains(err.Error(), "80 more") {
+		t.Errorf("err = %v, want ErrSkipped ending with 80 more", err)
+	}
+	if n := strings.Count(err.Error(), "\n"); n != 20 {
+		t.Errorf("error has %d lines, want 21", n+1)
+	}
+}
