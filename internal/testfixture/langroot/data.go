@@ -81,8 +81,8 @@ type textFile struct {
 }
 
 var pythonFiles = []textFile{
-	// Debian's python3-yaml installs an egg-info file.
-	{path: "usr/lib/python3/dist-packages/PyYAML-5.3.1.egg-info", text: `Metadata-Version: 1.2
+	// pip installs a dist-info folder.
+	{path: "usr/local/lib/python3.11/site-packages/PyYAML-5.3.1.dist-info/METADATA", text: `Metadata-Version: 2.1
 Name: PyYAML
 Version: 5.3.1
 Summary: YAML parser and emitter for Python
@@ -91,15 +91,31 @@ Author: Kirill Simonov
 Author-email: xi@resolvent.net
 License: MIT
 Download-URL: https://pypi.org/project/PyYAML/
-Description: YAML is a data serialization format designed for human readability
-        and interaction with scripting languages.  PyYAML is a YAML parser
-        and emitter for Python.
 Platform: Any
 Classifier: Development Status :: 5 - Production/Stable
 Classifier: License :: OSI Approved :: MIT License
 Classifier: Programming Language :: Python :: 3.8
 Requires-Python: >=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*
+
+YAML is a data serialization format designed for human readability
+and interaction with scripting languages.  PyYAML is a YAML parser
+and emitter for Python.
 `, name: "pyyaml", version: "5.3.1"},
+	{path: "usr/local/lib/python3.11/site-packages/PyYAML-5.3.1.dist-info/RECORD", text: "yaml/__init__.py,sha256=abc,12311\n"},
+	// Debian's python3-six installs an egg-info file.
+	{path: "usr/lib/python3/dist-packages/six-1.16.0.egg-info", text: `Metadata-Version: 2.1
+Name: six
+Version: 1.16.0
+Summary: Python 2 and 3 compatibility utilities
+Home-page: https://github.com/benjaminp/six
+Author: Benjamin Peterson
+License: MIT
+Platform: UNKNOWN
+Classifier: License :: OSI Approved :: MIT License
+Requires-Python: >=2.7, !=3.0.*, !=3.1.*, !=3.2.*
+
+.. image:: https://img.shields.io/pypi/v/six.svg
+`, name: "six", version: "1.16.0"},
 	{path: "usr/local/lib/python3.11/site-packages/requests-2.25.1.dist-info/METADATA", text: `Metadata-Version: 2.1
 Name: requests
 Version: 2.25.1
