@@ -237,3 +237,10 @@ func TestConcurrentLint(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+func TestUnknownRules(t *testing.T) {
+	got := UnknownRules([]string{"BH-DF-001", "bh-df-046", "DL3008", "ds-0002", "all", "BH-DF-999", "DL9999"})
+	if diff := cmp.Diff([]string{"BH-DF-999", "DL9999"}, got); diff != "" {
+		t.Errorf("UnknownRules mismatch (-want +got):\n%s", diff)
+	}
+}
