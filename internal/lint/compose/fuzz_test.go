@@ -1,0 +1,43 @@
+package compose
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzLint loads and lints arbitrary input: no panic, bounded errors, and
+// findings that point inside the file.
+func FuzzLint(f *testing.F) {
+	paths, _ := filepath.Glob("testdata/*/*.yaml")
+	for _, p := range paths {
+		if src, err := os.ReadFile(p); err == nil {
+			f.Add(src)
+		}
+	}
+	f.Add([]byte("a: &a [*a, *a]\nservices:\n  x: {image: y, <<: *a}\n"))
+	f.Add([]byte("services:\n  x:\n    ports: ['${P:-80}:80', '1-65535:1-65535']\n    environment: [A=${B:?x}]\n"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		fs, err := Lint("compose.yaml", src, Options{})
+		if err != nil {
+			if len(src) > MaxSize && !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("oversized input: %v", err)
+			}
+			return
+		}
+		lines := strings.Count(string(src), "\n") + 1
+		for _, fd := range fs {
+			if fd.Location.Line < 0 || fd.Location.Line > lines {
+				t.Fatalf("%s: line %d outside %d lines", fd.ID, fd.Location.Line, lines)
+			}
+			if !strings.HasPrefix(fd.Location.Object, "service ") {
+				t.Fatalf("%s: object %q", fd.ID, fd.Location.Object)
+			}
+			if len([]rune(fd.Evidence)) > maxEvidence+1 {
+				t.Fatalf("%s: evidence of %d runes", fd.ID, len(fd.Evidence))
+			}
+		}
+	})
+}
