@@ -31,6 +31,7 @@ func TestOSDatabases(t *testing.T) {
 		"var/lib/dpkg/status":               "os/dpkg",
 		"var/lib/dpkg/status.d/libc6":       "os/dpkg",
 		"lib/apk/db/installed":              "os/apk",
+		"usr/lib/apk/db/installed":          "os/apk",
 		"var/lib/rpm/Packages":              "os/rpm",
 		"var/lib/rpm/Packages.db":           "os/rpm",
 		"var/lib/rpm/rpmdb.sqlite":          "os/rpm",
