@@ -200,6 +200,13 @@ func SortedUnique(s []string) []string {
 	return out
 }
 
+// InNodeModules reports whether path lies inside a node_modules directory,
+// where lockfiles shipped inside installed packages describe what their
+// authors installed, not what the project installs.
+func InNodeModules(path string) bool {
+	return strings.HasPrefix(path, "node_modules/") || strings.Contains(path, "/node_modules/")
+}
+
 // Base returns the last element of a slash-separated path, cheaply.
 func Base(p string) string {
 	if i := strings.LastIndexByte(p, '/'); i >= 0 {

@@ -2,6 +2,9 @@
 // (lockfileVersion 1, 2 and 3) and npm-shrinkwrap.json, which has the same
 // format.
 //
+// Lockfiles inside node_modules (shipped in an installed package) are not
+// wanted: they describe the package author's install, not the project's.
+//
 // Version 2 and 3 files are read from their "packages" map, keyed by install
 // path ("node_modules/a/node_modules/b"); version 1 files from the nested
 // "dependencies" tree. In v2/v3 a package installed directly under the root
@@ -56,7 +59,7 @@ func (Extractor) Required(path string, mode fs.FileMode) bool {
 		return false
 	}
 	b := lockfile.Base(path)
-	return b == "package-lock.json" || b == "npm-shrinkwrap.json"
+	return (b == "package-lock.json" || b == "npm-shrinkwrap.json") && !lockfile.InNodeModules(path)
 }
 
 // Extract implements inventory.Extractor.

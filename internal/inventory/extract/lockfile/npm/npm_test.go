@@ -118,7 +118,7 @@ func TestExtractor(t *testing.T) {
 	}
 	lockfiletest.CheckExtractor(t, New(),
 		[]string{"package-lock.json", "app/package-lock.json", "a/b/npm-shrinkwrap.json"},
-		[]string{"package.json", "yarn.lock", "node_modules/.package-lock.json", "package-lock.json.bak", "xpackage-lock.json"},
+		[]string{"package.json", "yarn.lock", "node_modules/.package-lock.json", "package-lock.json.bak", "xpackage-lock.json", "node_modules/left-pad/package-lock.json", "app/node_modules/x/npm-shrinkwrap.json"},
 		sample)
 }
 

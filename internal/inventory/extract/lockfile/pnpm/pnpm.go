@@ -49,7 +49,7 @@ func (Extractor) Version() int { return 1 }
 
 // Required implements inventory.Extractor.
 func (Extractor) Required(path string, mode fs.FileMode) bool {
-	return mode.IsRegular() && lockfile.Base(path) == "pnpm-lock.yaml"
+	return mode.IsRegular() && lockfile.Base(path) == "pnpm-lock.yaml" && !lockfile.InNodeModules(path)
 }
 
 // Extract implements inventory.Extractor.

@@ -111,7 +111,7 @@ func TestExtractor(t *testing.T) {
 	}
 	lockfiletest.CheckExtractor(t, New(),
 		[]string{"pnpm-lock.yaml", "apps/web/pnpm-lock.yaml"},
-		[]string{"pnpm-workspace.yaml", "pnpm-lock.yml", "yarn.lock"},
+		[]string{"pnpm-workspace.yaml", "pnpm-lock.yml", "yarn.lock", "web/node_modules/.pnpm/x/pnpm-lock.yaml"},
 		sample)
 }
 

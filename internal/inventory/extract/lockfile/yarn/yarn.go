@@ -50,7 +50,7 @@ func (Extractor) Version() int { return 1 }
 
 // Required implements inventory.Extractor.
 func (Extractor) Required(path string, mode fs.FileMode) bool {
-	return mode.IsRegular() && lockfile.Base(path) == "yarn.lock"
+	return mode.IsRegular() && lockfile.Base(path) == "yarn.lock" && !lockfile.InNodeModules(path)
 }
 
 // Extract implements inventory.Extractor.

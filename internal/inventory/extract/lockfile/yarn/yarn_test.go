@@ -106,7 +106,7 @@ func TestExtractor(t *testing.T) {
 	}
 	lockfiletest.CheckExtractor(t, New(),
 		[]string{"yarn.lock", "web/yarn.lock"},
-		[]string{"package.json", "yarn.lock.orig", ".yarnrc.yml", "pnpm-lock.yaml"},
+		[]string{"package.json", "yarn.lock.orig", ".yarnrc.yml", "pnpm-lock.yaml", "node_modules/x/yarn.lock"},
 		sample)
 }
 
