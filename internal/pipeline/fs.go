@@ -55,16 +55,6 @@ func ScanFS(ctx context.Context, root string, cfg Config) (*report.Report, error
 	return r, nil
 }
 
-// IsDockerfile reports whether a file name is a Dockerfile by convention:
-// Dockerfile, Containerfile, Dockerfile.<x>, <x>.Dockerfile or <x>.dockerfile.
-func IsDockerfile(name string) bool {
-	base := path.Base(name)
-	lower := strings.ToLower(base)
-	return lower == "dockerfile" || lower == "containerfile" ||
-		strings.HasPrefix(lower, "dockerfile.") || strings.HasSuffix(lower, ".dockerfile") ||
-		strings.HasPrefix(lower, "containerfile.")
-}
-
 // IsComposeFile reports whether a file name is a compose file by convention.
 func IsComposeFile(name string) bool {
 	lower := strings.ToLower(path.Base(name))
@@ -83,7 +73,7 @@ func (*lintAnalyzer) Name() string { return "lint" }
 func (*lintAnalyzer) Version() int { return 1 }
 
 func (*lintAnalyzer) Required(p string, mode fs.FileMode, size int64) bool {
-	return mode.IsRegular() && size <= maxLintBytes && (IsDockerfile(p) || IsComposeFile(p))
+	return mode.IsRegular() && size <= maxLintBytes && (dockerfile.IsDockerfile(p) || IsComposeFile(p))
 }
 
 func (a *lintAnalyzer) Analyze(ctx context.Context, in *inventory.Input) ([]finding.Finding, error) {
