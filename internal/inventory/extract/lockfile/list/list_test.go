@@ -2,6 +2,9 @@ package list
 
 import (
 	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
@@ -75,5 +78,58 @@ func TestCancelled(t *testing.T) {
 		if _, err := e.Extract(ctx, in); err == nil {
 			t.Errorf("%s: Extract(cancelled) = nil error, want context.Canceled", e.Name())
 		}
+	}
+}
+
+// TestMonorepo walks a source tree the way `bulkhead scan fs` does: each
+// file is offered to every extractor, and the one that wants it extracts.
+func TestMonorepo(t *testing.T) {
+	root := "testdata/monorepo"
+	got := map[string]int{} // "path extractor" -> packages
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		for _, e := range Extractors() {
+			if !e.Required(rel, info.Mode()) {
+				continue
+			}
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			pkgs, err := e.Extract(context.Background(), &inventory.Input{Path: rel, Mode: info.Mode(), Size: info.Size(), Reader: f})
+			f.Close()
+			if err != nil {
+				return err
+			}
+			for _, pkg := range pkgs {
+				if pkg.Path != rel || pkg.Extractor != e.Name() || pkg.PURL == "" {
+					t.Errorf("%s: package %+v lacks its path, extractor or PURL", rel, pkg)
+				}
+			}
+			got[rel+" "+e.Name()] = len(pkgs)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{
+		"web/package-lock.json lockfile/npm":         7,
+		"web/yarn.lock lockfile/yarn":                5,
+		"api/requirements.txt lockfile/requirements": 8,
+		"api/uv.lock lockfile/uv":                    9,
+		"svc/go.mod lockfile/gomod":                  10,
+		"tools/rust/Cargo.lock lockfile/cargo":       7,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("packages per file mismatch (-want +got):\n%s", diff)
 	}
 }
