@@ -29,7 +29,9 @@ func Import(ctx context.Context, dbPath, src string) (Stats, error) {
 	}
 	old, err := Open(dbPath)
 	if err != nil && !errors.Is(err, ErrNoDatabase) {
-		return stats, err
+		// An unreadable old file is rebuilt from scratch, not a dead end.
+		stats.Warnings = append(stats.Warnings, fmt.Sprintf("the old database is unreadable (%v): building a new one", err))
+		old = nil
 	}
 	if old != nil {
 		defer old.Close()

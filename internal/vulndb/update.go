@@ -90,7 +90,9 @@ func Update(ctx context.Context, dbPath string, opts UpdateOptions) (Stats, erro
 	}
 	old, err := Open(dbPath)
 	if err != nil && !errors.Is(err, ErrNoDatabase) {
-		return stats, err
+		// An unreadable old file is rebuilt from scratch, not a dead end.
+		stats.Warnings = append(stats.Warnings, fmt.Sprintf("the old database is unreadable (%v): building a new one", err))
+		old = nil
 	}
 	if old != nil {
 		defer old.Close()
@@ -105,6 +107,11 @@ func Update(ctx context.Context, dbPath string, opts UpdateOptions) (Stats, erro
 			b.abort()
 		}
 	}()
+	for _, eco := range ecos {
+		if !validEcosystemName(eco) {
+			return stats, fmt.Errorf("update: ecosystem %q: not an export folder name", eco)
+		}
+	}
 	requested := map[string]bool{}
 	var downloaded []string
 	for _, eco := range ecos {
@@ -561,4 +568,13 @@ func (f *fetcher) downloadOnce(ctx context.Context, u, partial string) (bool, er
 	}
 	os.Remove(partial + ".etag")
 	return true, nil
+}
+
+// validEcosystemName accepts export folder names ("Red Hat", "crates.io")
+// and rejects anything that could leave the mirror or cache folder.
+func validEcosystemName(eco string) bool {
+	if eco == "" || eco == "." || eco == ".." || len(eco) > 100 {
+		return false
+	}
+	return !strings.ContainsAny(eco, "/\\\x00")
 }

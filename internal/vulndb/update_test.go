@@ -498,3 +498,28 @@ func TestParseModifiedIndex(t *testing.T) {
 		}
 	}
 }
+
+func TestUpdateRejectsBadEcosystem(t *testing.T) {
+	mirror := makeMirror(t, "testdata/osv")
+	for _, eco := range []string{"../etc", "..", "", `a\b`} {
+		_, err := Update(context.Background(), filepath.Join(t.TempDir(), "osv.db"), UpdateOptions{BaseURL: "file://" + filepath.ToSlash(mirror), Ecosystems: []string{eco}})
+		if err == nil {
+			t.Errorf("Update(ecosystem %q) succeeded", eco)
+		}
+	}
+}
+
+func TestUpdateRebuildsUnreadableDatabase(t *testing.T) {
+	mirror := makeMirror(t, "testdata/osv")
+	dbPath := filepath.Join(t.TempDir(), "osv.db")
+	if err := os.WriteFile(dbPath, bytes.Repeat([]byte("garbage!"), 1024), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stats, err := Update(context.Background(), dbPath, UpdateOptions{BaseURL: "file://" + filepath.ToSlash(mirror), Ecosystems: []string{"npm"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Records != 1 || len(stats.Warnings) != 1 {
+		t.Errorf("stats = %+v, want 1 record and a warning about the old file", stats)
+	}
+}
