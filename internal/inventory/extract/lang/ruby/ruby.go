@@ -81,6 +81,28 @@ var (
 	stubRe    = regexp.MustCompile(`^#\s*stub:\s*(\S+)\s+(\S+)`)
 )
 
+// attr returns the name after the receiver in a line such as
+// `s.name = "x"` or `spec.add_dependency(...)`: "name", "add_dependency".
+func attr(line string) string {
+	i := 0
+	for i < len(line) && isWord(line[i]) {
+		i++
+	}
+	if i == 0 || i >= len(line) || line[i] != '.' {
+		return ""
+	}
+	line = line[i+1:]
+	i = 0
+	for i < len(line) && isWord(line[i]) {
+		i++
+	}
+	return line[:i]
+}
+
+func isWord(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
 // literal returns the content of the first string literal in a match.
 func literal(m []string) string {
 	for _, s := range m[1:] {
@@ -99,32 +121,45 @@ func Parse(b []byte, base string) *inventory.Package {
 	var lic, deps []string
 	seen := map[string]bool{}
 	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 64<<10), MaxFileSize)
+	sc.Buffer(make([]byte, 0, 4<<10), MaxFileSize)
 	for sc.Scan() {
 		line := sc.Text()
-		if m := stubRe.FindStringSubmatch(line); m != nil && stubName == "" {
-			stubName, stubVersion = m[1], m[2]
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "#") {
+			if m := stubRe.FindStringSubmatch(line); m != nil && stubName == "" {
+				stubName, stubVersion = m[1], m[2]
+			}
 			continue
 		}
-		if strings.HasPrefix(strings.TrimSpace(line), "#") {
-			continue
-		}
-		if m := nameRe.FindStringSubmatch(line); m != nil && name == "" {
-			name = literal(m)
-		} else if m := versionRe.FindStringSubmatch(line); m != nil && version == "" {
-			version = literal(m)
-		} else if m := licenseRe.FindStringSubmatch(line); m != nil && lic == nil {
-			for _, l := range strRe.FindAllStringSubmatch(m[1], -1) {
-				if s := strings.TrimSpace(literal(l)); s != "" {
-					lic = append(lic, s)
+		// The attribute or method after "s." picks the one expression
+		// worth running.
+		switch attr(trimmed) {
+		case "add_dependency", "add_runtime_dependency":
+			if m := depRe.FindStringSubmatch(line); m != nil {
+				if d := literal(m); d != "" && !seen[d] {
+					seen[d] = true
+					deps = append(deps, d)
 				}
 			}
-		} else if m := platRe.FindStringSubmatch(line); m != nil && platform == "" {
-			platform = literal(m)
-		} else if m := depRe.FindStringSubmatch(line); m != nil {
-			if d := literal(m); d != "" && !seen[d] {
-				seen[d] = true
-				deps = append(deps, d)
+		case "name":
+			if m := nameRe.FindStringSubmatch(line); m != nil && name == "" {
+				name = literal(m)
+			}
+		case "version":
+			if m := versionRe.FindStringSubmatch(line); m != nil && version == "" {
+				version = literal(m)
+			}
+		case "license", "licenses":
+			if m := licenseRe.FindStringSubmatch(line); m != nil && lic == nil {
+				for _, l := range strRe.FindAllStringSubmatch(m[1], -1) {
+					if s := strings.TrimSpace(literal(l)); s != "" {
+						lic = append(lic, s)
+					}
+				}
+			}
+		case "platform":
+			if m := platRe.FindStringSubmatch(line); m != nil && platform == "" {
+				platform = literal(m)
 			}
 		}
 	}
