@@ -1,0 +1,109 @@
+package imagecheck
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulkhead-sec/bulkhead/internal/testenv"
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the rule pages")
+
+// inspects says what each check looks at, for its page.
+var inspects = map[string]string{
+	"BH-IMG-001": "the image config's `User`",
+	"BH-IMG-002": "the image config's `Healthcheck`",
+	"BH-IMG-003": "the mode bits of every regular file of the final filesystem",
+	"BH-IMG-004": "the mode bits of every regular file and directory of the final filesystem",
+	"BH-IMG-005": "programs in `bin` and `sbin` directories named sh, bash, dash, ash, zsh, ksh, mksh, csh, tcsh, fish, busybox, rbash",
+	"BH-IMG-006": "programs in `bin` and `sbin` directories named apt, apt-get, aptitude, dpkg, apk, yum, dnf, microdnf, rpm, zypper, pip, pip3, pip3.N, npm, npx, yarn, gem",
+	"BH-IMG-007": "programs in `bin` and `sbin` directories named gcc, cc, c++, g++ (also versioned and target-prefixed), clang, go, rustc, javac, tcc, gfortran",
+	"BH-IMG-008": "programs in `bin` and `sbin` directories named curl, wget, nc, ncat, netcat, telnet, ssh, scp, sftp, socat, ftp, tftp",
+	"BH-IMG-009": "the OS release (os-release ID and VERSION_ID, or the codename) against bulkhead's end-of-life table (`internal/eol`)",
+	"BH-IMG-010": "the image reference the user gave",
+	"BH-IMG-011": "the image history (`created_by` of every layer)",
+	"BH-IMG-012": "`sudo` in the final filesystem and `sudo` commands in the image history",
+	"BH-IMG-013": "the image config's `ExposedPorts`",
+	"BH-IMG-014": "the image config's `Env`: names that look like secrets, or values that are well-known tokens",
+	"BH-IMG-015": "files under var/lib/apt/lists, var/cache/apt, var/cache/apk, var/cache/yum, var/cache/dnf, root/.cache/pip, root/.npm/_cacache",
+	"BH-IMG-016": "the number of layers (more than 50)",
+	"BH-IMG-017": "the image config's `Volumes`",
+}
+
+func rulePage(m RuleMeta) (string, error) {
+	in, ok := inspects[m.ID]
+	if !ok {
+		return "", fmt.Errorf("%s: no entry in inspects", m.ID)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s: %s\n\n", m.ID, m.Title)
+	fmt.Fprintf(&b, "| | |\n|---|---|\n| Name | `%s` |\n| Severity | %s |\n", m.Name, m.Severity)
+	aka := "none"
+	if len(m.Aliases) > 0 {
+		aka = strings.Join(m.Aliases, ", ") + " (Dockle)"
+	}
+	fmt.Fprintf(&b, "| Also known as | %s |\n\n", aka)
+	fmt.Fprintf(&b, "## What it flags\n\n%s.\n\nIt inspects %s.\n\n", m.Title, in)
+	fmt.Fprintf(&b, "## Why it matters\n\n%s\n\n", m.Description)
+	fmt.Fprintf(&b, "## How to fix\n\n%s\n", m.Fix)
+	return b.String(), nil
+}
+
+func indexPage(rules []RuleMeta) string {
+	var b strings.Builder
+	b.WriteString("# Image checks\n\n")
+	b.WriteString("bulkhead's image checks (`internal/imagecheck`) judge a built image from its config, its history\n")
+	b.WriteString("and its final filesystem (after whiteouts). The slimness checks (BH-IMG-005 to 008) give one\n")
+	b.WriteString("finding per category listing each program with its size and the layer that added it; their\n")
+	b.WriteString("`extra` holds the file list, the total size and the size per layer. Aliases are Dockle's ids.\n\n")
+	b.WriteString("| ID | Severity | Title | Also known as |\n|---|---|---|---|\n")
+	for _, m := range rules {
+		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s | %s |\n", m.ID, m.ID, m.Severity, m.Title, strings.Join(m.Aliases, ", "))
+	}
+	return b.String()
+}
+
+// TestDocs keeps docs/rules/image in step with the checks. Run with
+// -update to regenerate.
+func TestDocs(t *testing.T) {
+	dir := filepath.Join(testenv.RepoRoot(t), "docs", "rules", "image")
+	files := map[string]string{"README.md": indexPage(Rules())}
+	for _, m := range Rules() {
+		page, err := rulePage(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[m.ID+".md"] = page
+	}
+	if *update {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, content := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for name, want := range files {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("%v (run go test -update)", err)
+			continue
+		}
+		if diff := cmp.Diff(want, string(got)); diff != "" {
+			t.Errorf("%s is out of date (run go test -update) (-want +got):\n%s", name, diff)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if _, ok := files[e.Name()]; !ok {
+			t.Errorf("%s: no check has this page", e.Name())
+		}
+	}
+}
