@@ -163,8 +163,12 @@ const NoUID = ^uint32(0)
 // Field use by type:
 //   - Execve/Execveat: ExePath, Args (argv, argv[0] included), Cwd; Ret.
 //   - Open/Openat/Openat2/Creat: Path (absolute), Flags (O_*), Mode, FD = Ret.
-//   - Connect/Accept/Bind/Listen/Socket: Family, Proto, SAddr:SPort (local for
-//     connect/bind, the server side for accept), DAddr:DPort (remote), Path for unix sockets.
+//   - Connect/Accept/Bind/Listen/Socket/Sendto/Dup*: Family, Proto, FD, FDType;
+//     SAddr:SPort is always the LOCAL end of the socket and DAddr:DPort the
+//     REMOTE end (for connect the local end is the client, for accept and
+//     listen it is the server); Path holds a unix socket's path.
+//   - Dup/Dup2/Dup3: FD = the old descriptor, Ret = the new one, FDType and
+//     the address fields describe what the descriptor refers to.
 //   - Setuid/Setgid/Setresuid/Setresgid: NewUID / NewGID.
 //   - Ptrace/Kill: TargetPID, Request (ptrace request or signal number).
 //   - InitModule/FinitModule/DeleteModule: Path (module name or file when known).
@@ -196,7 +200,8 @@ type Event struct {
 	Ret int64
 
 	// Call arguments (see the type table above).
-	Path    string
+	Path    string // absolute, resolved against Cwd / the dirfd
+	PathRaw string // as the program passed it (fd.nameraw); empty means same as Path
 	Path2   string
 	FSType  string
 	Flags   uint32
