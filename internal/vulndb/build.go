@@ -319,6 +319,13 @@ func (b *builder) copyFrom(old *DB, sources map[string]bool, skip map[string]boo
 			}
 			if m, ok := old.meta.Ecosystems[src]; ok {
 				b.setEcosystemInfo(src, m.Source, m.Updated)
+				// Keep the newest time the old database knew (it may come
+				// from the export's index rather than the records).
+				cur := b.meta.Ecosystems[src]
+				if m.Newest.After(cur.Newest) {
+					cur.Newest = m.Newest
+					b.meta.Ecosystems[src] = cur
+				}
 			}
 		}
 		return nil

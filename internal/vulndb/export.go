@@ -65,9 +65,6 @@ func Import(ctx context.Context, dbPath, src string) (Stats, error) {
 			b.abort()
 			return stats, fmt.Errorf("import %s: carry over old records: %w", src, err)
 		}
-		if len(kept) > 0 {
-			b.meta.Source = old.meta.Source + "; " + abs
-		}
 	}
 	if err := b.commit(); err != nil {
 		return stats, err
