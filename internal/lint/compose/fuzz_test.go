@@ -27,7 +27,8 @@ func FuzzLint(f *testing.F) {
 			}
 			return
 		}
-		lines := strings.Count(string(src), "\n") + 1
+		// YAML breaks lines at \n, \r\n and a lone \r.
+		lines := strings.Count(strings.ReplaceAll(string(src), "\r\n", "\n"), "\n") + strings.Count(string(src), "\r") - strings.Count(string(src), "\r\n") + 1
 		for _, fd := range fs {
 			if fd.Location.Line < 0 || fd.Location.Line > lines {
 				t.Fatalf("%s: line %d outside %d lines", fd.ID, fd.Location.Line, lines)
