@@ -16,6 +16,9 @@
 //     every extractor (see Parser) returns. Extract drops Skipped.
 //   - Relationship is "direct" or "transitive" only where the file itself
 //     says so; otherwise it is empty.
+//   - Python package names are PEP 503 normalised ("Flask_Cors" becomes
+//     "flask-cors"), as the installed-package extractors write them; so are
+//     the names in their DependsOn.
 //   - Metadata["scope"] is "dev" for development-only packages (npm dev,
 //     Pipfile develop, composer packages-dev, ...) and the declared scope
 //     for Maven ("test", "provided", ...). Format-specific keys are
@@ -32,7 +35,6 @@ import (
 	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
-	"github.com/package-url/packageurl-go"
 )
 
 // MaxFileBytes is the largest lockfile or manifest read (64 MiB).
@@ -87,22 +89,18 @@ func ReadAll(in *inventory.Input) ([]byte, error) {
 	return b, nil
 }
 
-// PURL returns the package URL string for the given parts.
-func PURL(typ, namespace, name, version string) string {
-	return packageurl.NewPackageURL(typ, namespace, name, version, nil, "").ToString()
+// PURL returns the package URL of a package of type typ (npm, pypi,
+// golang, gem, cargo, composer, nuget, maven). It is made by inventory.PURL,
+// so that lockfile packages and installed packages agree: npm "@scope/name"
+// and maven "group:artifact" names become namespace and name, Go module
+// paths split at their last '/', PyPI names are PEP 503 normalised, npm and
+// composer names lower-cased.
+func PURL(typ, name, version string) string {
+	return inventory.PURL(&inventory.Package{Type: typ, Name: name, Version: version}, nil)
 }
 
-// NPMPURL splits an npm name ("@scope/name" or "name") into namespace and
-// name and returns its package URL.
-func NPMPURL(name, version string) string {
-	ns, n := "", name
-	if strings.HasPrefix(name, "@") {
-		if i := strings.IndexByte(name, '/'); i > 0 {
-			ns, n = name[:i], name[i+1:]
-		}
-	}
-	return PURL(packageurl.TypeNPM, ns, n, version)
-}
+// NPMPURL returns the package URL of an npm package.
+func NPMPURL(name, version string) string { return PURL("npm", name, version) }
 
 // NormalizePyPI returns the PEP 503 normalised form of a Python project
 // name: lower case, with every run of '-', '_' and '.' replaced by one '-'.
@@ -128,10 +126,8 @@ func NormalizePyPI(name string) string {
 	return b.String()
 }
 
-// PyPIPURL returns the package URL of a Python project, name normalised.
-func PyPIPURL(name, version string) string {
-	return PURL(packageurl.TypePyPi, "", NormalizePyPI(name), version)
-}
+// PyPIPURL returns the package URL of a Python project.
+func PyPIPURL(name, version string) string { return PURL("pypi", name, version) }
 
 // IsNPMVersion reports whether v looks like a concrete semver version as npm
 // records it (1.2.3, 1.2.3-beta.1, 1.2.3+build), not a range, tag, URL or

@@ -134,7 +134,7 @@ func Parse(data []byte) (*lockfile.Result, error) {
 			Name:         name,
 			Version:      version,
 			Type:         "cargo",
-			PURL:         lockfile.PURL("cargo", "", name, version),
+			PURL:         lockfile.PURL("cargo", name, version),
 			Relationship: "transitive",
 			Extractor:    Name,
 		}

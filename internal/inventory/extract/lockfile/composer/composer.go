@@ -121,15 +121,11 @@ func Parse(data []byte) (*lockfile.Result, error) {
 				r.Skipped = append(r.Skipped, lockfile.Skip{Name: e.Name, Spec: spec, Reason: reason})
 				continue
 			}
-			ns, name := "", e.Name
-			if i := strings.IndexByte(e.Name, '/'); i >= 0 {
-				ns, name = e.Name[:i], e.Name[i+1:]
-			}
 			p := inventory.Package{
 				Name:      e.Name,
 				Version:   version,
 				Type:      "composer",
-				PURL:      lockfile.PURL("composer", ns, name, version),
+				PURL:      lockfile.PURL("composer", e.Name, version),
 				Extractor: Name,
 			}
 			var req map[string]string

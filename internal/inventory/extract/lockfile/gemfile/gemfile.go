@@ -160,7 +160,7 @@ func Parse(data []byte) (*lockfile.Result, error) {
 				Name:      name,
 				Version:   v,
 				Type:      "gem",
-				PURL:      lockfile.PURL("gem", "", name, v),
+				PURL:      lockfile.PURL("gem", name, v),
 				Extractor: Name,
 			}
 			// One gem may be locked for several platforms: one package,

@@ -14,7 +14,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
@@ -74,15 +73,6 @@ func (Extractor) Parse(ctx context.Context, in *inventory.Input) (*lockfile.Resu
 	return r, nil
 }
 
-// PURL returns the package URL of a Go module.
-func PURL(path, version string) string {
-	ns, name := "", path
-	if i := strings.LastIndexByte(path, '/'); i >= 0 {
-		ns, name = path[:i], path[i+1:]
-	}
-	return lockfile.PURL("golang", ns, name, version)
-}
-
 // Parse parses the bytes of a go.mod file; file names it in errors. The
 // packages' Path is left empty.
 func Parse(file string, data []byte) (*lockfile.Result, error) {
@@ -125,7 +115,7 @@ func Parse(file string, data []byte) (*lockfile.Result, error) {
 			Name:         path,
 			Version:      version,
 			Type:         "golang",
-			PURL:         PURL(path, version),
+			PURL:         lockfile.PURL("golang", path, version),
 			Relationship: "direct",
 			Extractor:    Name,
 			Metadata:     meta,

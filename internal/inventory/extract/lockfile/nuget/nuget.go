@@ -140,7 +140,7 @@ func Parse(data []byte) (*lockfile.Result, error) {
 					Name:         name,
 					Version:      e.Resolved,
 					Type:         "nuget",
-					PURL:         lockfile.PURL("nuget", "", name, e.Resolved),
+					PURL:         lockfile.PURL("nuget", name, e.Resolved),
 					Relationship: "transitive",
 					Extractor:    Name,
 				})

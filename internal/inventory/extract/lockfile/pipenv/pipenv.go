@@ -133,7 +133,7 @@ func Parse(data []byte) (*lockfile.Result, error) {
 				continue
 			}
 			p := inventory.Package{
-				Name:      n,
+				Name:      lockfile.NormalizePyPI(n),
 				Version:   version,
 				Type:      "pypi",
 				PURL:      lockfile.PyPIPURL(n, version),

@@ -17,7 +17,7 @@ func pkg(name, version, purl string, meta map[string]string) inventory.Package {
 
 func TestParse(t *testing.T) {
 	want := []inventory.Package{
-		pkg("Flask_Cors", "4.0.1", "pkg:pypi/flask-cors@4.0.1", nil),
+		pkg("flask-cors", "4.0.1", "pkg:pypi/flask-cors@4.0.1", nil),
 		pkg("certifi", "2024.7.4", "pkg:pypi/certifi@2024.7.4", nil),
 		pkg("django", "5.0.7", "pkg:pypi/django@5.0.7", nil),
 		pkg("sqlparse", "0.5.1", "pkg:pypi/sqlparse@0.5.1", nil),

@@ -110,7 +110,7 @@ func Parse(data []byte) (*lockfile.Result, error) {
 			continue
 		}
 		p := inventory.Package{
-			Name:      name,
+			Name:      lockfile.NormalizePyPI(name),
 			Version:   version,
 			Type:      "pypi",
 			PURL:      lockfile.PyPIPURL(name, version),
@@ -118,7 +118,7 @@ func Parse(data []byte) (*lockfile.Result, error) {
 		}
 		var deps []string
 		for d := range toml.Table(t, "dependencies") {
-			deps = append(deps, d)
+			deps = append(deps, lockfile.NormalizePyPI(d))
 		}
 		p.DependsOn = lockfile.SortedUnique(deps)
 		groups := toml.Strings(t, "groups")

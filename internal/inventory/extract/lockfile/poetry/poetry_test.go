@@ -33,7 +33,7 @@ func TestParse(t *testing.T) {
 				pkg(p2, "colorama", "0.4.6", "pkg:pypi/colorama@0.4.6", map[string]string{"scope": "dev", "groups": "dev"}),
 				pkg(p2, "pytest", "8.3.2", "pkg:pypi/pytest@8.3.2", map[string]string{"scope": "dev", "groups": "dev"}, "colorama", "iniconfig", "packaging", "pluggy"),
 				pkg(p2, "requests", "2.32.3", "pkg:pypi/requests@2.32.3", map[string]string{"groups": "main,dev"}, "certifi", "charset-normalizer", "idna", "urllib3"),
-				pkg(p2, "Zope.Interface", "6.4.post2", "pkg:pypi/zope-interface@6.4.post2", map[string]string{"groups": "main"}, "setuptools"),
+				pkg(p2, "zope-interface", "6.4.post2", "pkg:pypi/zope-interface@6.4.post2", map[string]string{"groups": "main"}, "setuptools"),
 			},
 			wantSkipped: []lockfile.Skip{
 				{Name: "shared-utils", Spec: "../shared-utils", Reason: "local path"},

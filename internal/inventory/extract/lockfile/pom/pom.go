@@ -175,7 +175,7 @@ func Parse(data []byte) (*lockfile.Result, error) {
 			Name:         name,
 			Version:      version,
 			Type:         "maven",
-			PURL:         lockfile.PURL("maven", group, artifact, version),
+			PURL:         lockfile.PURL("maven", name, version),
 			Relationship: "direct",
 			Extractor:    Name,
 		}

@@ -323,7 +323,7 @@ func requirement(code string, line int) (inventory.Package, *lockfile.Skip) {
 		return skip(name, "not pinned")
 	}
 	return inventory.Package{
-		Name:      name,
+		Name:      lockfile.NormalizePyPI(name),
 		Version:   v,
 		Type:      "pypi",
 		PURL:      lockfile.PyPIPURL(name, v),

@@ -43,9 +43,9 @@ func TestParse(t *testing.T) {
 			file: "testdata/requirements-dev.txt", path: d,
 			want: []inventory.Package{
 				pkg(d, "pytest", "8.2.2", "pkg:pypi/pytest@8.2.2", ""),
-				pkg(d, "Black", "24.4.2", "pkg:pypi/black@24.4.2", ""),
+				pkg(d, "black", "24.4.2", "pkg:pypi/black@24.4.2", ""),
 				pkg(d, "ruff", "0.5.0", "pkg:pypi/ruff@0.5.0", ""),
-				pkg(d, "types_requests", "2.32.0.20240622", "pkg:pypi/types-requests@2.32.0.20240622", ""),
+				pkg(d, "types-requests", "2.32.0.20240622", "pkg:pypi/types-requests@2.32.0.20240622", ""),
 				pkg(d, "requests", "2.32.3", "pkg:pypi/requests@2.32.3", ""),
 			},
 			wantSkipped: []lockfile.Skip{
@@ -81,7 +81,7 @@ func TestRequirementLines(t *testing.T) {
 	}{
 		{line: "a==1.0", name: "a", version: "1.0"},
 		{line: "a == 1.0", name: "a", version: "1.0"},
-		{line: "A.B_c[x,y]==2.0.post1 ; sys_platform == 'linux'", name: "A.B_c", version: "2.0.post1"},
+		{line: "A.B_c[x,y]==2.0.post1 ; sys_platform == 'linux'", name: "a-b-c", version: "2.0.post1"},
 		{line: "a===1.0+local", name: "a", version: "1.0+local"},
 		{line: "a==1.0 --hash=sha256:00", name: "a", version: "1.0"},
 		{line: "a~=1.0", name: "a", reason: "not pinned"},

@@ -149,7 +149,7 @@ func Parse(data []byte) (*lockfile.Result, error) {
 		}
 		norm := lockfile.NormalizePyPI(name)
 		p := inventory.Package{
-			Name:         name,
+			Name:         norm,
 			Version:      version,
 			Type:         "pypi",
 			PURL:         lockfile.PyPIPURL(name, version),
