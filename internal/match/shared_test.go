@@ -48,6 +48,9 @@ func sharedDB(t testing.TB) *vulndb.DB {
 // TestSharedData checks real advisories: those whose fix is above the
 // installed version are reported, and none whose fix is at or below it.
 func TestSharedData(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 18k records; skipped with -short")
+	}
 	db := sharedDB(t)
 	tests := []struct {
 		name string

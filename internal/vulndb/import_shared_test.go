@@ -10,6 +10,9 @@ import (
 
 // TestImportShared imports the whole shared OSV data set.
 func TestImportShared(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 18k records; skipped with -short")
+	}
 	src := testenv.SharedDir(t, "vulndata/osv")
 	dbPath := filepath.Join(t.TempDir(), "osv.db")
 	stats, err := Import(context.Background(), dbPath, src)

@@ -230,6 +230,17 @@ func (f *fetcher) updateEcosystem(ctx context.Context, b *builder, old *DB, eco 
 	if err != nil {
 		return "", fmt.Errorf("update %s: %s: %w", eco, f.url(eco, "modified_id.csv"), err)
 	}
+	// An id becomes part of a URL or file name: drop ids that could leave
+	// the ecosystem's folder.
+	kept := lines[:0]
+	for _, l := range lines {
+		if !validRecordID(l.id) {
+			f.stats.problem("%s: id %q: not a valid record id", f.url(eco, "modified_id.csv"), truncate(l.id, 80))
+			continue
+		}
+		kept = append(kept, l)
+	}
+	lines = kept
 	// Decide between an incremental and a full update.
 	var oldIDs map[string]bool
 	var since time.Time
@@ -577,4 +588,13 @@ func validEcosystemName(eco string) bool {
 		return false
 	}
 	return !strings.ContainsAny(eco, "/\\\x00")
+}
+
+// validRecordID accepts OSV ids ("DSA-5343-1", "RHSA-2024:4546") and
+// rejects path separators and dot-only names.
+func validRecordID(id string) bool {
+	if id == "" || len(id) > 256 || strings.Trim(id, ".") == "" {
+		return false
+	}
+	return !strings.ContainsAny(id, "/\\\x00")
 }

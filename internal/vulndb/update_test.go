@@ -143,6 +143,9 @@ func quickOptions(base string) UpdateOptions {
 // TestUpdateFromServer updates from an httptest server serving the shared
 // data, then updates again after one record changed.
 func TestUpdateFromServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fetches 18k records twice; skipped with -short")
+	}
 	root := testenv.SharedDir(t, "vulndata/osv")
 	s, srv := newExportServer(t, root)
 	dbPath := filepath.Join(t.TempDir(), "osv.db")
@@ -521,5 +524,24 @@ func TestUpdateRebuildsUnreadableDatabase(t *testing.T) {
 	}
 	if stats.Records != 1 || len(stats.Warnings) != 1 {
 		t.Errorf("stats = %+v, want 1 record and a warning about the old file", stats)
+	}
+}
+
+func TestUpdateSkipsUnsafeIDs(t *testing.T) {
+	mirror := makeMirror(t, "testdata/osv")
+	dbPath := filepath.Join(t.TempDir(), "osv.db")
+	opts := UpdateOptions{BaseURL: "file://" + filepath.ToSlash(mirror), Ecosystems: []string{"npm"}}
+	if _, err := Update(context.Background(), dbPath, opts); err != nil {
+		t.Fatal(err)
+	}
+	csv := filepath.Join(mirror, "npm", "modified_id.csv")
+	old, _ := os.ReadFile(csv)
+	os.WriteFile(csv, append([]byte("2030-01-01T00:00:00Z,../../Debian/DSA-9001-1\n"), old...), 0o644)
+	stats, err := Update(context.Background(), dbPath, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Skipped != 1 || stats.Records != 1 || stats.Ecosystems["npm"].Fetched != 0 {
+		t.Errorf("stats = %+v, want the unsafe id skipped and nothing fetched", stats)
 	}
 }
