@@ -71,6 +71,9 @@ func benchAnalyze(b *testing.B, files map[string][]byte) {
 		}
 	}
 	reportCPU(b, start, total)
+	if n := s.Stats().OverBudget; n > 0 {
+		b.Errorf("%d ordinary files went over the regex budget", n)
+	}
 }
 
 // BenchmarkAnalyzeSourceMix scans Go, assembly, C, shell, JSON, YAML,

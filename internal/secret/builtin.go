@@ -117,9 +117,11 @@ func pathRx(ps ...string) []*regexp.Regexp {
 // names (a regex alternation).
 func generic(id, title, names string, minLen int, minEntropy float64, kws ...string) Rule {
 	key := `(?i:` + names + `)[A-Za-z0-9_.\-]*`
-	re := `\A` + key + `["']?[ \t]*(?:=|:=|=>|:|\?=)[ \t]*` +
+	// \A stays outside the alternation: Go only treats a regex as anchored
+	// (one attempt at the window start) when \A comes first.
+	re := `\A` + key + `(?:["']?[ \t]*(?:=|:=|=>|:|\?=)[ \t]*` +
 		`(?:["'](?P<secret>[^"'\r\n]+)["']|(?P<secret>[^\s"'` + "`" + `,;)}\]]+))` +
-		`|\A` + key + `[ \t]+["']?(?P<secret>[^\s"']+)`
+		`|[ \t]+["']?(?P<secret>[^\s"']+))`
 	return Rule{
 		ID: id, Title: title, Severity: finding.Medium, Category: CatGeneric, Keywords: kws,
 		Regex: rx(re), MinLen: minLen, MinEntropy: minEntropy, Priority: PriorityGeneric,

@@ -107,6 +107,9 @@ func TestCorpusSecrets(t *testing.T) {
 			}
 		})
 	}
+	if st := s.Stats(); st.OverBudget != 0 || st.Truncated != 0 {
+		t.Errorf("stats %+v: corpus files went over a limit", st)
+	}
 	for _, r := range s.Rules() {
 		if !covered[r.ID] {
 			t.Errorf("rule %s has no case in testdata/corpus/secret", r.ID)

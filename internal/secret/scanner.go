@@ -99,6 +99,9 @@ type Stats struct {
 	// findings hit MaxFindingsPerFile.
 	Findings  int64 `json:"findings"`
 	Truncated int64 `json:"truncated"`
+	// OverBudget counts inputs so dense in keywords that some rule windows
+	// were not scanned (see regexBudgetFactor).
+	OverBudget int64 `json:"over_budget"`
 }
 
 // Counts returns the stats as report.ScannerStatus counts.
@@ -112,6 +115,7 @@ func (st Stats) Counts() map[string]int {
 		"texts":           int(st.Texts),
 		"findings":        int(st.Findings),
 		"truncated":       int(st.Truncated),
+		"over_budget":     int(st.OverBudget),
 	}
 }
 
@@ -131,7 +135,7 @@ type Scanner struct {
 	pool sync.Pool
 
 	filesScanned, bytes, skippedBinary, skippedSize, skippedAllowed atomic.Int64
-	texts, findings, truncated                                      atomic.Int64
+	texts, findings, truncated, overBudget                          atomic.Int64
 }
 
 // New builds a scanner. It fails on an unreadable custom rule file, an
@@ -332,6 +336,7 @@ func (s *Scanner) Stats() Stats {
 		Texts:          s.texts.Load(),
 		Findings:       s.findings.Load(),
 		Truncated:      s.truncated.Load(),
+		OverBudget:     s.overBudget.Load(),
 	}
 }
 
@@ -433,6 +438,9 @@ func (s *Scanner) ScanText(where string, text string) []finding.Finding {
 
 var errTooLarge = errors.New("too large")
 
+// maxKeyName bounds the key name of a generic assignment.
+const maxKeyName = 64
+
 // readLimited reads r into buf, failing with errTooLarge past limit bytes.
 func readLimited(r io.Reader, buf []byte, limit int64) ([]byte, error) {
 	if r == nil {
@@ -467,14 +475,27 @@ func readLimited(r io.Reader, buf []byte, limit int64) ([]byte, error) {
 
 // scanState is the per-call scratch space, pooled.
 type scanState struct {
-	buf    []byte
-	hits   []hit
-	win    []window
-	app    []int8 // per rule: 0 unknown, 1 applies to this file, -1 not
-	cands  []cand
-	spans  []span
-	closed bool
+	buf   []byte
+	hits  []hit
+	win   []window
+	app   []int8 // per rule: 0 unknown, 1 applies to this file, -1 not
+	cands []cand
+	spans []span
+	// budget is the regex work (window bytes, at least minWindowCost a run)
+	// left for this input; overBudget records that some was refused.
+	budget     int
+	overBudget bool
 }
+
+// The regex work on one input is bounded by regexBudgetFactor times its size
+// plus regexBudgetBase. Ordinary files use a few percent of it; only inputs
+// made of keywords (hostile or degenerate) reach it, and are then counted in
+// Stats.OverBudget instead of taking time proportional to size times rules.
+const (
+	regexBudgetFactor = 8
+	regexBudgetBase   = 1 << 20
+	minWindowCost     = 64
+)
 
 type window struct {
 	start, end int
@@ -516,6 +537,7 @@ func (s *Scanner) scan(ctx context.Context, st *scanState, buf []byte, p string,
 		st.app[i] = 0
 	}
 	st.cands = st.cands[:0]
+	st.budget, st.overBudget = regexBudgetFactor*len(buf)+regexBudgetBase, false
 	maxCands := s.maxFindings * 8
 	st.hits, _ = s.pf.scan(buf, st.hits[:0], 0)
 	for hi, h := range st.hits {
@@ -538,12 +560,29 @@ func (s *Scanner) scan(ctx context.Context, st *scanState, buf []byte, p string,
 			}
 			r := &s.rules[ri]
 			if r.anchored {
+				// A keyword inside the key-name run that an earlier attempt
+				// of this rule started in gives the same match: skip it.
+				w := &st.win[ri]
+				if w.active && kwStart < w.end {
+					continue
+				}
+				we := min(len(buf), kwEnd+r.After)
+				if j := bytes.IndexByte(buf[kwStart:we], '\n'); j >= 0 {
+					we = kwStart + j
+				}
+				run := kwEnd
+				for run < we && isKeyByte(buf[run]) {
+					run++
+				}
+				*w = window{start: kwStart, end: run, active: true}
+				// No key name is longer than maxKeyName bytes.
+				if r.generic && run-kwStart > maxKeyName {
+					continue
+				}
 				if len(st.cands) < maxCands {
-					we := min(len(buf), kwEnd+r.After)
-					if j := bytes.IndexByte(buf[kwStart:we], '\n'); j >= 0 {
-						we = kwStart + j
-					}
-					s.runRule(st, int(ri), buf, kwStart, we)
+					// Keywords inside this match (a value that repeats the
+					// key) are not tried again.
+					w.end = max(w.end, s.runRule(st, int(ri), buf, kwStart, we))
 				}
 				continue
 			}
@@ -563,7 +602,7 @@ func (s *Scanner) scan(ctx context.Context, st *scanState, buf []byte, p string,
 		}
 	}
 	for ri := range st.win {
-		if w := st.win[ri]; w.active && len(st.cands) < maxCands {
+		if w := st.win[ri]; w.active && !s.rules[ri].anchored && len(st.cands) < maxCands {
 			s.runRule(st, ri, buf, w.start, w.end)
 		}
 	}
@@ -574,6 +613,9 @@ func (s *Scanner) scan(ctx context.Context, st *scanState, buf []byte, p string,
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if st.overBudget {
+		s.overBudget.Add(1)
 	}
 	return s.findingsOf(st, buf, p), nil
 }
@@ -595,14 +637,24 @@ func keywordWindow(buf []byte, ks, ke int, r *Rule) (int, int) {
 	return lo, hi
 }
 
-func (s *Scanner) runRule(st *scanState, ri int, buf []byte, ws, we int) {
+// runRule runs rule ri's regex over buf[ws:we] and records candidates. It
+// returns the end of the last match (or ws), and does nothing once the
+// file's regex budget is spent.
+func (s *Scanner) runRule(st *scanState, ri int, buf []byte, ws, we int) int {
+	st.budget -= max(we-ws, minWindowCost)
+	if st.budget < 0 {
+		st.overBudget = true
+		return ws
+	}
 	r := &s.rules[ri]
 	win := buf[ws:we]
 	// Most windows hold no match; Match needs no capture bookkeeping.
 	if !r.Regex.Match(win) {
-		return
+		return ws
 	}
+	last := ws
 	for _, m := range r.Regex.FindAllSubmatchIndex(win, maxMatchesPerWindow) {
+		last = ws + m[1]
 		a, b := r.secretSpan(m)
 		if a < 0 {
 			if len(m) < 2 || m[1] <= m[0] {
@@ -629,10 +681,10 @@ func (s *Scanner) runRule(st *scanState, ri int, buf []byte, ws, we int) {
 		if r.generic {
 			// The key name runs left of the keyword.
 			k := ms
-			for k > 0 && ms-k < 64 && isKeyByte(buf[k-1]) {
+			for k > 0 && ms-k <= maxKeyName && isKeyByte(buf[k-1]) {
 				k--
 			}
-			if k > 0 && ms-k >= 64 {
+			if ms-k > maxKeyName {
 				continue
 			}
 			// "KEY value" (no = or :) only on a Dockerfile ENV/ARG line.
@@ -656,6 +708,7 @@ func (s *Scanner) runRule(st *scanState, ri int, buf []byte, ws, we int) {
 		}
 		st.cands = append(st.cands, cand{rule: int32(ri), ms: ms, me: me, ss: ws + a, se: ws + b})
 	}
+	return last
 }
 
 func isWordByte(c byte) bool {
