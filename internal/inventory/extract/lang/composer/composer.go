@@ -72,7 +72,7 @@ type entry struct {
 // or version are skipped.
 func Parse(b []byte) ([]inventory.Package, error) {
 	b = bytes.TrimSpace(b)
-	var entries []json.RawMessage
+	var entries []entry
 	dev := map[string]bool{}
 	switch {
 	case len(b) > 0 && b[0] == '[':
@@ -81,8 +81,8 @@ func Parse(b []byte) ([]inventory.Package, error) {
 		}
 	case len(b) > 0 && b[0] == '{':
 		var v2 struct {
-			Packages []json.RawMessage `json:"packages"`
-			Dev      []string          `json:"dev-package-names"`
+			Packages []entry  `json:"packages"`
+			Dev      []string `json:"dev-package-names"`
 		}
 		if err := json.Unmarshal(b, &v2); err != nil {
 			return nil, err
@@ -95,11 +95,7 @@ func Parse(b []byte) ([]inventory.Package, error) {
 		return nil, fmt.Errorf("want a JSON array or object")
 	}
 	var out []inventory.Package
-	for i, raw := range entries {
-		var e entry
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, fmt.Errorf("package %d: %w", i, err)
-		}
+	for _, e := range entries {
 		name := strings.TrimSpace(e.Name)
 		version := strings.TrimPrefix(strings.TrimSpace(e.Version), "v")
 		if name == "" || version == "" {

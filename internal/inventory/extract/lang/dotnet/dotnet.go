@@ -60,8 +60,16 @@ func (e Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventor
 }
 
 type depsFile struct {
-	Targets   map[string]map[string]json.RawMessage `json:"targets"`
-	Libraries map[string]json.RawMessage            `json:"libraries"`
+	Targets   map[string]map[string]targetLib `json:"targets"`
+	Libraries map[string]library              `json:"libraries"`
+}
+
+type targetLib struct {
+	Dependencies map[string]json.RawMessage `json:"dependencies"`
+}
+
+type library struct {
+	Type string `json:"type"`
 }
 
 // Parse reads a deps.json document. Packages come out sorted by name and
@@ -74,13 +82,7 @@ func Parse(b []byte) ([]inventory.Package, error) {
 	// Dependencies of each "Name/Version", merged over all targets.
 	deps := map[string]map[string]bool{}
 	for _, libs := range d.Targets {
-		for key, raw := range libs {
-			var t struct {
-				Dependencies map[string]json.RawMessage `json:"dependencies"`
-			}
-			if json.Unmarshal(raw, &t) != nil {
-				continue
-			}
+		for key, t := range libs {
 			for n := range t.Dependencies {
 				if deps[key] == nil {
 					deps[key] = map[string]bool{}
@@ -90,11 +92,8 @@ func Parse(b []byte) ([]inventory.Package, error) {
 		}
 	}
 	var out []inventory.Package
-	for key, raw := range d.Libraries {
-		var lib struct {
-			Type string `json:"type"`
-		}
-		if json.Unmarshal(raw, &lib) != nil || !strings.EqualFold(lib.Type, "package") {
+	for key, lib := range d.Libraries {
+		if !strings.EqualFold(lib.Type, "package") {
 			continue
 		}
 		name, version, ok := strings.Cut(key, "/")

@@ -50,8 +50,7 @@ const deps = `{
     "Serilog/2.10.0": {"type": "package", "serviceable": true, "sha512": "sha512-x"},
     "Newtonsoft.Json/13.0.1": {"type": "package"},
     "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/6.0.0": {"type": "runtimepack"},
-    "Broken": {"type": "package"},
-    "Weird/1.0": 5
+    "Broken": {"type": "package"}
   }
 }`
 
@@ -75,7 +74,7 @@ func TestExtract(t *testing.T) {
 }
 
 func TestExtractErrors(t *testing.T) {
-	for _, data := range []string{`[`, `[]`, `{"libraries": []}`} {
+	for _, data := range []string{`[`, `[]`, `{"libraries": []}`, `{"libraries": {"A/1": 5}}`} {
 		_, err := dotnet.New().Extract(context.Background(), &inventory.Input{
 			Path: "app/x.deps.json", Size: int64(len(data)), Reader: strings.NewReader(data),
 		})
