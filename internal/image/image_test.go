@@ -22,7 +22,7 @@ import (
 
 // testImage is a three-layer image: gzip, zstd and gzip layers with a
 // whiteout and an opaque marker.
-func testImage(t *testing.T) (layers [][]imagetest.Ent, createdBy []string) {
+func testImage(_ *testing.T) (layers [][]imagetest.Ent, createdBy []string) {
 	return [][]imagetest.Ent{
 		{imagetest.Dir("etc"), imagetest.File("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n"), imagetest.File("etc/secret", "s3cr3t"),
 			imagetest.Dir("opt"), imagetest.File("opt/a", "a")},
