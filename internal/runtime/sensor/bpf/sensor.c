@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+//
+// bulkhead runtime sensor: CO-RE programs on tp_btf/sys_enter, sys_exit and
+// the sched process tracepoints. Arguments of interesting syscalls are saved
+// at entry in a per-task LRU hash and the event is sent at exit with the
+// return value; exec, fork and exit come from the sched tracepoints. Events
+// go to one ring buffer; every failed reservation is counted in a per-CPU
+// array so that user space can report it.
+//
+// The record layout (struct event) is decoded by decode.go; keep both in step.
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define PATH_LEN 256
+#define ARGV_LEN 512
+#define ADDR_LEN 32
+#define CGNAME_LEN 72
+#define TASK_COMM 16
+
+// Event kinds. Keep in step with decode.go.
+#define KIND_EXEC 1
+#define KIND_FORK 2
+#define KIND_EXIT 3
+#define KIND_SYSCALL 4
+
+// Filter modes. Keep in step with sensor_linux.go.
+#define FILTER_ALL 0
+#define FILTER_CONTAINERS 1 // pid namespace differs from the host's
+#define FILTER_CGROUPS 2    // cgroup (v1 leaf kernfs id or v2 id) in cgroup_filter
+
+// Counter slots in the stats per-CPU array.
+#define STAT_LOST 0      // ring buffer reservation failed: event lost
+#define STAT_ARGS_FULL 1 // argument map update failed: event lost
+#define STAT_SENT 2      // events submitted
+#define STAT_MAX 4
+
+// Configuration, rewritten at load time.
+volatile const __u32 filter_mode = FILTER_ALL;
+volatile const __u32 host_pidns = 0;
+volatile const __u32 self_tgid = 0;
+
+struct event {
+	__u64 ts_ns;
+	__u64 cgroup_id;    // bpf_get_current_cgroup_id (cgroup v2 id)
+	__u64 cgroup_v1_id; // kernfs id of the task's cpu cgroup (v1 or v2)
+	__s64 ret;
+	__u64 args[4];
+	__u32 kind;
+	__u32 syscall;
+	__u32 pid;  // tgid, host namespace
+	__u32 tid;
+	__u32 ppid;
+	__u32 vpid; // tgid inside the task's own pid namespace
+	__u32 uid;
+	__u32 gid;
+	__u32 euid;
+	__u32 egid;
+	__u32 mntns;
+	__u32 pidns;
+	__u32 netns;
+	__u32 exit_code;
+	__u16 path_len;
+	__u16 path2_len;
+	__u16 argv_len;
+	__u16 addr_len;
+	char comm[TASK_COMM];
+	char cgroup_name[CGNAME_LEN];
+	char path[PATH_LEN];
+	char path2[PATH_LEN];
+	char argv[ARGV_LEN];
+	__u8 addr[ADDR_LEN];
+};
+
+// Force BTF for the event type so bpf2go emits a Go struct for it.
+const struct event *unused_event __attribute__((unused));
+
+struct saved_args {
+	__u64 id;
+	__u64 a[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u64);
+	__type(value, struct saved_args);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} cgroup_filter SEC(".maps");
+
+static __always_inline void count(__u32 slot)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &slot);
+	if (v)
+		*v += 1;
+}
+
+static __always_inline __u32 task_pidns(struct task_struct *t)
+{
+	struct pid *p = BPF_CORE_READ(t, thread_pid);
+	unsigned int level = BPF_CORE_READ(p, level);
+	struct upid up = {};
+	bpf_probe_read_kernel(&up, sizeof(up), &p->numbers[level & 31]);
+	return BPF_CORE_READ(up.ns, ns.inum);
+}
+
+static __always_inline __u32 task_vpid(struct task_struct *t)
+{
+	// the vpid of the thread group leader
+	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+	struct pid *p = BPF_CORE_READ(leader, thread_pid);
+	unsigned int level = BPF_CORE_READ(p, level);
+	struct upid up = {};
+	bpf_probe_read_kernel(&up, sizeof(up), &p->numbers[level & 31]);
+	return up.nr;
+}
+
+static __always_inline __u64 task_cgroup_kn_id(struct task_struct *t)
+{
+	int idx = bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id);
+	return BPF_CORE_READ(t, cgroups, subsys[idx & 15], cgroup, kn, id);
+}
+
+// wanted applies the in-kernel filter to a task.
+static __always_inline bool wanted(struct task_struct *t)
+{
+	__u32 tgid = BPF_CORE_READ(t, tgid);
+	if (self_tgid && tgid == self_tgid)
+		return false;
+	if (filter_mode == FILTER_CONTAINERS)
+		return task_pidns(t) != host_pidns;
+	if (filter_mode == FILTER_CGROUPS) {
+		__u64 id = task_cgroup_kn_id(t);
+		if (bpf_map_lookup_elem(&cgroup_filter, &id))
+			return true;
+		id = bpf_get_current_cgroup_id();
+		return bpf_map_lookup_elem(&cgroup_filter, &id) != NULL;
+	}
+	return true;
+}
+
+static __always_inline void fill_task(struct event *e, struct task_struct *t)
+{
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = BPF_CORE_READ(t, tgid);
+	e->tid = BPF_CORE_READ(t, pid);
+	e->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	e->vpid = task_vpid(t);
+	e->uid = BPF_CORE_READ(t, cred, uid.val);
+	e->gid = BPF_CORE_READ(t, cred, gid.val);
+	e->euid = BPF_CORE_READ(t, cred, euid.val);
+	e->egid = BPF_CORE_READ(t, cred, egid.val);
+	e->mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+	e->netns = BPF_CORE_READ(t, nsproxy, net_ns, ns.inum);
+	e->pidns = task_pidns(t);
+	BPF_CORE_READ_STR_INTO(&e->comm, t, comm);
+	int idx = bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id);
+	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, subsys[idx & 15], cgroup, kn);
+	e->cgroup_v1_id = BPF_CORE_READ(kn, id);
+	const char *name = BPF_CORE_READ(kn, name);
+	bpf_probe_read_kernel_str(&e->cgroup_name, sizeof(e->cgroup_name), name);
+	e->path_len = 0;
+	e->path2_len = 0;
+	e->argv_len = 0;
+	e->addr_len = 0;
+	e->exit_code = 0;
+	e->path[0] = 0;
+	e->path2[0] = 0;
+}
+
+static __always_inline struct event *reserve(void)
+{
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(STAT_LOST);
+		return NULL;
+	}
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->ret = 0;
+	e->syscall = 0;
+	e->args[0] = e->args[1] = e->args[2] = e->args[3] = 0;
+	return e;
+}
+
+static __always_inline void submit(struct event *e)
+{
+	bpf_ringbuf_submit(e, 0);
+	count(STAT_SENT);
+}
+
+// x86_64 syscall numbers of the calls the sensor follows.
+#define NR_open 2
+#define NR_connect 42
+#define NR_accept 43
+#define NR_bind 49
+#define NR_listen 50
+#define NR_rename 82
+#define NR_unlink 87
+#define NR_chmod 90
+#define NR_fchmod 91
+#define NR_chown 92
+#define NR_fchown 93
+#define NR_lchown 94
+#define NR_ptrace 101
+#define NR_setuid 105
+#define NR_setgid 106
+#define NR_setreuid 113
+#define NR_setregid 114
+#define NR_setresuid 117
+#define NR_setresgid 119
+#define NR_setfsuid 122
+#define NR_setfsgid 123
+#define NR_mount 165
+#define NR_umount2 166
+#define NR_init_module 175
+#define NR_openat 257
+#define NR_fchownat 260
+#define NR_unlinkat 263
+#define NR_renameat 264
+#define NR_fchmodat 268
+#define NR_unshare 272
+#define NR_accept4 288
+#define NR_setns 308
+#define NR_finit_module 313
+#define NR_renameat2 316
+#define NR_memfd_create 319
+#define NR_openat2 437
+#define NR_fchmodat2 452
+
+static __always_inline bool followed(long id)
+{
+	switch (id) {
+	case NR_open: case NR_connect: case NR_accept: case NR_bind: case NR_listen:
+	case NR_rename: case NR_unlink: case NR_chmod: case NR_fchmod: case NR_chown:
+	case NR_fchown: case NR_lchown: case NR_ptrace: case NR_setuid: case NR_setgid:
+	case NR_setreuid: case NR_setregid: case NR_setresuid: case NR_setresgid:
+	case NR_setfsuid: case NR_setfsgid: case NR_mount: case NR_umount2:
+	case NR_init_module: case NR_openat: case NR_fchownat: case NR_unlinkat:
+	case NR_renameat: case NR_fchmodat: case NR_unshare: case NR_accept4:
+	case NR_setns: case NR_finit_module: case NR_renameat2: case NR_memfd_create:
+	case NR_openat2: case NR_fchmodat2:
+		return true;
+	}
+	return false;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	if (!followed(id))
+		return 0;
+	struct task_struct *t = bpf_get_current_task_btf();
+	if (!wanted(t))
+		return 0;
+	struct saved_args a = {};
+	a.id = id;
+	a.a[0] = BPF_CORE_READ(regs, di);
+	a.a[1] = BPF_CORE_READ(regs, si);
+	a.a[2] = BPF_CORE_READ(regs, dx);
+	a.a[3] = BPF_CORE_READ(regs, r10);
+	a.a[4] = BPF_CORE_READ(regs, r8);
+	a.a[5] = BPF_CORE_READ(regs, r9);
+	__u64 key = bpf_get_current_pid_tgid();
+	if (bpf_map_update_elem(&inflight, &key, &a, BPF_ANY))
+		count(STAT_ARGS_FULL);
+	return 0;
+}
+
+static __always_inline void read_path(struct event *e, __u64 uptr)
+{
+	long n = bpf_probe_read_user_str(&e->path, sizeof(e->path), (const void *)uptr);
+	e->path_len = n > 0 ? n - 1 : 0;
+}
+
+static __always_inline void read_path2(struct event *e, __u64 uptr)
+{
+	long n = bpf_probe_read_user_str(&e->path2, sizeof(e->path2), (const void *)uptr);
+	e->path2_len = n > 0 ? n - 1 : 0;
+}
+
+static __always_inline void read_addr(struct event *e, __u64 uptr, __u32 len)
+{
+	if (!uptr)
+		return;
+	// a sockaddr is at most 28 bytes; the mask proves the bound to the verifier
+	if (len > ADDR_LEN - 1)
+		len = ADDR_LEN - 1;
+	barrier_var(len);
+	len &= ADDR_LEN - 1;
+	if (len == 0)
+		return;
+	if (bpf_probe_read_user(&e->addr, len, (const void *)uptr) == 0)
+		e->addr_len = len;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 key = bpf_get_current_pid_tgid();
+	struct saved_args *a = bpf_map_lookup_elem(&inflight, &key);
+	if (!a)
+		return 0;
+	struct saved_args s = *a;
+	bpf_map_delete_elem(&inflight, &key);
+
+	struct event *e = reserve();
+	if (!e)
+		return 0;
+	struct task_struct *t = bpf_get_current_task_btf();
+	fill_task(e, t);
+	e->kind = KIND_SYSCALL;
+	e->syscall = s.id;
+	e->ret = ret;
+	e->args[0] = s.a[0];
+	e->args[1] = s.a[1];
+	e->args[2] = s.a[2];
+	e->args[3] = s.a[3];
+
+	switch (s.id) {
+	case NR_open: case NR_unlink: case NR_chmod: case NR_chown: case NR_lchown:
+	case NR_umount2: case NR_memfd_create:
+		read_path(e, s.a[0]);
+		break;
+	case NR_openat: case NR_openat2: case NR_unlinkat: case NR_fchmodat:
+	case NR_fchownat: case NR_fchmodat2:
+		read_path(e, s.a[1]);
+		if (s.id == NR_openat2) {
+			// struct open_how { u64 flags; u64 mode; u64 resolve; }
+			__u64 how[2] = {};
+			bpf_probe_read_user(&how, sizeof(how), (const void *)s.a[2]);
+			e->args[2] = how[0];
+			e->args[3] = how[1];
+		}
+		break;
+	case NR_rename:
+		read_path(e, s.a[0]);
+		read_path2(e, s.a[1]);
+		break;
+	case NR_renameat: case NR_renameat2:
+		read_path(e, s.a[1]);
+		read_path2(e, s.a[3]);
+		break;
+	case NR_mount:
+		// source, target; the file system type goes into argv
+		read_path(e, s.a[0]);
+		read_path2(e, s.a[1]);
+		{
+			long n = bpf_probe_read_user_str(&e->argv, 64, (const void *)s.a[2]);
+			e->argv_len = n > 0 ? n - 1 : 0;
+		}
+		break;
+	case NR_connect: case NR_bind:
+		read_addr(e, s.a[1], (__u32)s.a[2]);
+		break;
+	case NR_accept: case NR_accept4:
+		if (s.a[1] && s.a[2]) {
+			__u32 l = 0;
+			bpf_probe_read_user(&l, sizeof(l), (const void *)s.a[2]);
+			read_addr(e, s.a[1], l);
+		}
+		break;
+	}
+	submit(e);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (!wanted(p))
+		return 0;
+	struct event *e = reserve();
+	if (!e)
+		return 0;
+	fill_task(e, p);
+	e->kind = KIND_EXEC;
+	const char *fn = BPF_CORE_READ(bprm, filename);
+	long n = bpf_probe_read_kernel_str(&e->path, sizeof(e->path), fn);
+	e->path_len = n > 0 ? n - 1 : 0;
+	// interpreter (the file actually run), differs for scripts
+	const char *in = BPF_CORE_READ(bprm, interp);
+	n = bpf_probe_read_kernel_str(&e->path2, sizeof(e->path2), in);
+	e->path2_len = n > 0 ? n - 1 : 0;
+
+	struct mm_struct *mm = BPF_CORE_READ(p, mm);
+	unsigned long start = BPF_CORE_READ(mm, arg_start);
+	unsigned long end = BPF_CORE_READ(mm, arg_end);
+	__u64 len = end > start ? end - start : 0;
+	if (len > ARGV_LEN - 1)
+		len = ARGV_LEN - 1;
+	barrier_var(len);
+	len &= ARGV_LEN - 1;
+	if (len > 0 && bpf_probe_read_user(&e->argv, len, (const void *)start) == 0)
+		e->argv_len = len;
+	e->args[0] = old_pid;
+	submit(e);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	// threads are not processes
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0;
+	if (!wanted(child))
+		return 0;
+	struct event *e = reserve();
+	if (!e)
+		return 0;
+	fill_task(e, child);
+	e->kind = KIND_FORK;
+	e->ppid = BPF_CORE_READ(parent, tgid);
+	submit(e);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *p)
+{
+	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
+		return 0;
+	if (!wanted(p))
+		return 0;
+	struct event *e = reserve();
+	if (!e)
+		return 0;
+	fill_task(e, p);
+	e->kind = KIND_EXIT;
+	e->exit_code = BPF_CORE_READ(p, exit_code);
+	submit(e);
+	return 0;
+}

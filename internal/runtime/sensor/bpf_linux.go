@@ -1,0 +1,176 @@
+package sensor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"github.com/cilium/ebpf/rlimit"
+	"golang.org/x/sys/unix"
+
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
+)
+
+type bpfBackend struct {
+	objs  bpfSensorObjects
+	links []link.Link
+	rd    *ringbuf.Reader
+	dec   Decoder
+}
+
+// hostPidNS returns the inode of the pid namespace of process 1, or of the
+// sensor's own when process 1 cannot be inspected.
+func hostPidNS() (uint32, error) {
+	var st unix.Stat_t
+	err := unix.Stat("/proc/1/ns/pid", &st)
+	if err != nil {
+		if err2 := unix.Stat("/proc/self/ns/pid", &st); err2 != nil {
+			return 0, fmt.Errorf("stat %q: %w", "/proc/self/ns/pid", err2)
+		}
+	}
+	return uint32(st.Ino), nil
+}
+
+// bootTime is the wall-clock time of CLOCK_MONOTONIC zero (what
+// bpf_ktime_get_ns counts from).
+func bootTime() time.Time {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return time.Time{}
+	}
+	return time.Now().Add(-time.Duration(ts.Nano()))
+}
+
+func openBPF(opts Options) (*Sensor, error) {
+	if os.Geteuid() != 0 {
+		return nil, errors.New("load eBPF sensor: needs root")
+	}
+	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+		return nil, fmt.Errorf("load eBPF sensor: the kernel exposes no BTF: %w", err)
+	}
+	if err := rlimit.RemoveMemlock(); err != nil {
+		return nil, fmt.Errorf("load eBPF sensor: remove memlock limit: %w", err)
+	}
+	spec, err := loadBpfSensor()
+	if err != nil {
+		return nil, fmt.Errorf("load eBPF sensor: %w", err)
+	}
+	hostNS, err := hostPidNS()
+	if err != nil {
+		return nil, fmt.Errorf("load eBPF sensor: %w", err)
+	}
+	set := map[string]uint32{
+		bpfSensorVarFilterMode: uint32(opts.Filter),
+		bpfSensorVarHostPidns:  hostNS,
+		bpfSensorVarSelfTgid:   uint32(os.Getpid()),
+	}
+	for name, v := range set {
+		vs, ok := spec.Variables[name]
+		if !ok {
+			return nil, fmt.Errorf("load eBPF sensor: variable %q missing from the object", name)
+		}
+		if err := vs.Set(v); err != nil {
+			return nil, fmt.Errorf("load eBPF sensor: set %q: %w", name, err)
+		}
+	}
+	b := &bpfBackend{dec: Decoder{Boot: bootTime()}}
+	if err := spec.LoadAndAssign(&b.objs, nil); err != nil {
+		var ve *ebpf.VerifierError
+		if errors.As(err, &ve) {
+			return nil, fmt.Errorf("load eBPF sensor: verifier: %+v", ve)
+		}
+		return nil, fmt.Errorf("load eBPF sensor: %w", err)
+	}
+	for _, id := range opts.Cgroups {
+		if err := b.objs.CgroupFilter.Put(id, uint8(1)); err != nil {
+			b.close()
+			return nil, fmt.Errorf("load eBPF sensor: add cgroup %d to the filter: %w", id, err)
+		}
+	}
+	progs := []struct {
+		name string
+		p    *ebpf.Program
+	}{
+		{"sys_enter", b.objs.SysEnter}, {"sys_exit", b.objs.SysExit},
+		{"sched_process_exec", b.objs.SchedProcessExec}, {"sched_process_fork", b.objs.SchedProcessFork},
+		{"sched_process_exit", b.objs.SchedProcessExit},
+	}
+	for _, p := range progs {
+		l, err := link.AttachTracing(link.TracingOptions{Program: p.p, AttachType: ebpf.AttachTraceRawTp})
+		if err != nil {
+			b.close()
+			return nil, fmt.Errorf("attach eBPF program %q: %w", p.name, err)
+		}
+		b.links = append(b.links, l)
+	}
+	b.rd, err = ringbuf.NewReader(b.objs.Events)
+	if err != nil {
+		b.close()
+		return nil, fmt.Errorf("open eBPF ring buffer: %w", err)
+	}
+	return &Sensor{kind: ModeBPF, coverage: coverageBPF, be: b}, nil
+}
+
+func (b *bpfBackend) run(ctx context.Context, c *counters, out chan<- *event.Event) error {
+	stop := context.AfterFunc(ctx, func() { b.rd.SetDeadline(time.Now()) })
+	defer stop()
+	var rec ringbuf.Record
+	for {
+		if err := b.rd.ReadInto(&rec); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				continue
+			}
+			if errors.Is(err, ringbuf.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("read eBPF ring buffer: %w", err)
+		}
+		e, err := b.dec.Decode(rec.RawSample)
+		if err != nil {
+			c.decodeErrors.Add(1)
+			continue
+		}
+		select {
+		case out <- e:
+			c.events.Add(1)
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// lost sums the per-CPU counters of failed reservations and failed argument
+// saves.
+func (b *bpfBackend) lost() uint64 {
+	var total uint64
+	for _, slot := range []uint32{0, 1} {
+		var per []uint64
+		if err := b.objs.Stats.Lookup(slot, &per); err != nil {
+			continue
+		}
+		for _, v := range per {
+			total += v
+		}
+	}
+	return total
+}
+
+func (b *bpfBackend) close() error {
+	var errs []error
+	if b.rd != nil {
+		errs = append(errs, b.rd.Close())
+	}
+	for _, l := range b.links {
+		errs = append(errs, l.Close())
+	}
+	errs = append(errs, b.objs.Close())
+	return errors.Join(errs...)
+}

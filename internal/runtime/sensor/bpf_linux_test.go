@@ -1,0 +1,114 @@
+package sensor
+
+import (
+	"context"
+	"os/exec"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
+	"github.com/bulkhead-sec/bulkhead/internal/testenv"
+)
+
+// TestLayout checks the decoder's offsets against the struct bpf2go
+// generated from bpf/sensor.c.
+func TestLayout(t *testing.T) {
+	var e bpfSensorEvent
+	got := []uintptr{unsafe.Offsetof(e.TsNs), unsafe.Offsetof(e.CgroupId), unsafe.Offsetof(e.CgroupV1Id),
+		unsafe.Offsetof(e.Ret), unsafe.Offsetof(e.Args), unsafe.Offsetof(e.Kind), unsafe.Offsetof(e.Syscall),
+		unsafe.Offsetof(e.Pid), unsafe.Offsetof(e.Tid), unsafe.Offsetof(e.Ppid), unsafe.Offsetof(e.Vpid),
+		unsafe.Offsetof(e.Uid), unsafe.Offsetof(e.Gid), unsafe.Offsetof(e.Euid), unsafe.Offsetof(e.Egid),
+		unsafe.Offsetof(e.Mntns), unsafe.Offsetof(e.Pidns), unsafe.Offsetof(e.Netns), unsafe.Offsetof(e.ExitCode),
+		unsafe.Offsetof(e.PathLen), unsafe.Offsetof(e.Path2Len), unsafe.Offsetof(e.ArgvLen), unsafe.Offsetof(e.AddrLen),
+		unsafe.Offsetof(e.Comm), unsafe.Offsetof(e.CgroupName), unsafe.Offsetof(e.Path), unsafe.Offsetof(e.Path2),
+		unsafe.Offsetof(e.Argv), unsafe.Offsetof(e.Addr), unsafe.Sizeof(e)}
+	want := []uintptr{offTS, offCgroupID, offCgroupV1ID, offRet, offArgs, offKind, offSyscall, offPID, offTID,
+		offPPID, offVPID, offUID, offGID, offEUID, offEGID, offMntNS, offPidNS, offNetNS, offExitCode,
+		offPathLen, offPath2Len, offArgvLen, offAddrLen, offComm, offCgroupName, offPath, offPath2, offArgv,
+		offAddr, RecordSize}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("record layout (-want +got):\n%s", diff)
+	}
+	if len(e.Path) != lenPath || len(e.Argv) != lenArgv || len(e.Addr) != lenAddr || len(e.CgroupName) != lenCgroupName {
+		t.Errorf("buffer sizes differ from the decoder's")
+	}
+}
+
+// collect runs the sensor until stop returns true for an event or the
+// deadline passes.
+func collect(t *testing.T, s *Sensor, d time.Duration, stop func(*event.Event) bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	ch := make(chan *event.Event, 4096)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, ch) }()
+	for {
+		select {
+		case e := <-ch:
+			if stop(e) {
+				cancel()
+				<-done
+				return
+			}
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			return
+		}
+	}
+}
+
+func TestBPFSeesExecOpenExit(t *testing.T) {
+	testenv.RequireBPF(t)
+	s, err := Open(Options{Mode: ModeBPF})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	cmd := exec.Command("/bin/cat", "/etc/hostname", "/nonexistent-bulkhead")
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		cmd.Run()
+	}()
+	type seen struct{ Exec, Args, Open, OpenFail, Exit bool }
+	var got seen
+	var pid uint32
+	collect(t, s, 10*time.Second, func(e *event.Event) bool {
+		if cmd.Process == nil {
+			return false
+		}
+		pid = uint32(cmd.Process.Pid)
+		if e.PID != pid {
+			return false
+		}
+		switch e.Type {
+		case event.Execve:
+			got.Exec = e.ExePath == "/bin/cat"
+			got.Args = cmp.Equal(e.Args, []string{"/bin/cat", "/etc/hostname", "/nonexistent-bulkhead"})
+		case event.Openat, event.Open:
+			if e.Path == "/etc/hostname" && e.Ret >= 0 && e.FD == int32(e.Ret) {
+				got.Open = true
+			}
+			if e.Path == "/nonexistent-bulkhead" && e.Ret == -2 {
+				got.OpenFail = true
+			}
+		case event.Procexit:
+			got.Exit = e.Ret == 256 // exit status 1 << 8
+			return true
+		}
+		return false
+	})
+	if diff := cmp.Diff(seen{true, true, true, true, true}, got); diff != "" {
+		t.Errorf("events of pid %d (-want +got):\n%s", pid, diff)
+	}
+	st := s.Stats()
+	if st.Events == 0 || st.DecodeErrors != 0 {
+		t.Errorf("stats = %+v", st)
+	}
+	t.Logf("stats %+v", st)
+}

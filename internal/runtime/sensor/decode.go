@@ -1,0 +1,312 @@
+package sensor
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
+)
+
+// Layout of struct event in bpf/sensor.c (little endian, x86_64). A test on
+// Linux compares these offsets with the struct bpf2go generated.
+const (
+	offTS         = 0
+	offCgroupID   = 8
+	offCgroupV1ID = 16
+	offRet        = 24
+	offArgs       = 32
+	offKind       = 64
+	offSyscall    = 68
+	offPID        = 72
+	offTID        = 76
+	offPPID       = 80
+	offVPID       = 84
+	offUID        = 88
+	offGID        = 92
+	offEUID       = 96
+	offEGID       = 100
+	offMntNS      = 104
+	offPidNS      = 108
+	offNetNS      = 112
+	offExitCode   = 116
+	offPathLen    = 120
+	offPath2Len   = 122
+	offArgvLen    = 124
+	offAddrLen    = 126
+	offComm       = 128
+	offCgroupName = 144
+	offPath       = 216
+	offPath2      = 472
+	offArgv       = 728
+	offAddr       = 1240
+
+	lenComm       = 16
+	lenCgroupName = 72
+	lenPath       = 256
+	lenArgv       = 512
+	lenAddr       = 32
+
+	// RecordSize is the size of one ring-buffer record.
+	RecordSize = 1272
+)
+
+// Record kinds (KIND_* in bpf/sensor.c).
+const (
+	kindExec    = 1
+	kindFork    = 2
+	kindExit    = 3
+	kindSyscall = 4
+)
+
+// ErrMalformed is wrapped by every Decode error: the record does not have the
+// layout the sensor writes.
+var ErrMalformed = errors.New("malformed sensor record")
+
+// syscallTypes maps the x86_64 syscall numbers the BPF program follows to
+// event types.
+var syscallTypes = map[uint32]event.Type{
+	2: event.Open, 42: event.Connect, 43: event.Accept, 49: event.Bind, 50: event.Listen,
+	82: event.Rename, 87: event.Unlink, 90: event.Chmod, 91: event.Fchmod, 92: event.Chown,
+	93: event.Fchown, 94: event.Lchown, 101: event.Ptrace, 105: event.Setuid, 106: event.Setgid,
+	113: event.Setreuid, 114: event.Setregid, 117: event.Setresuid, 119: event.Setresgid,
+	122: event.Setuid, 123: event.Setgid, // setfsuid/setfsgid: reported as setuid/setgid
+	165: event.Mount, 166: event.Umount2, 175: event.InitModule, 257: event.Openat,
+	260: event.Fchownat, 263: event.Unlinkat, 264: event.Renameat, 268: event.Fchmodat,
+	272: event.Unshare, 288: event.Accept4, 308: event.Setns, 313: event.FinitModule,
+	316: event.Renameat2, 319: event.MemfdCreate, 437: event.Openat2, 452: event.Fchmodat,
+}
+
+// Decoder turns ring-buffer records into events. The zero value is usable;
+// Boot converts the kernel's monotonic timestamps to wall-clock time.
+type Decoder struct {
+	// Boot is the wall-clock time of monotonic zero (time.Now() minus
+	// CLOCK_MONOTONIC). When zero, events get time.Now().
+	Boot time.Time
+}
+
+func cstr(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// Decode parses one record. Malformed records give an error wrapping
+// ErrMalformed; Decode never panics on any input.
+func (d Decoder) Decode(b []byte) (*event.Event, error) {
+	if len(b) < RecordSize {
+		return nil, fmt.Errorf("decode record of %d bytes (want %d): %w", len(b), RecordSize, ErrMalformed)
+	}
+	le := binary.LittleEndian
+	u32 := func(off int) uint32 { return le.Uint32(b[off:]) }
+	u16 := func(off int) int { return int(le.Uint16(b[off:])) }
+	arg := func(i int) uint64 { return le.Uint64(b[offArgs+8*i:]) }
+
+	pathLen, path2Len, argvLen, addrLen := u16(offPathLen), u16(offPath2Len), u16(offArgvLen), u16(offAddrLen)
+	if pathLen >= lenPath || path2Len >= lenPath || argvLen > lenArgv || addrLen > lenAddr {
+		return nil, fmt.Errorf("decode record lengths path=%d path2=%d argv=%d addr=%d: %w",
+			pathLen, path2Len, argvLen, addrLen, ErrMalformed)
+	}
+
+	e := &event.Event{
+		PID: u32(offPID), TID: u32(offTID), PPID: u32(offPPID), VPID: u32(offVPID),
+		UID: u32(offUID), GID: u32(offGID), EUID: u32(offEUID),
+		LoginUID: event.NoUID,
+		Comm:     cstr(b[offComm : offComm+lenComm]),
+		MntNS:    u32(offMntNS), PidNS: u32(offPidNS), NetNS: u32(offNetNS),
+		Ret:      int64(le.Uint64(b[offRet:])),
+		FD:       -1,
+		NewUID:   event.NoUID,
+		NewGID:   event.NoUID,
+	}
+	e.CgroupID = le.Uint64(b[offCgroupV1ID:])
+	if e.CgroupID == 0 {
+		e.CgroupID = le.Uint64(b[offCgroupID:])
+	}
+	if ts := le.Uint64(b[offTS:]); !d.Boot.IsZero() && ts < 1<<62 {
+		e.Time = d.Boot.Add(time.Duration(ts))
+	} else {
+		e.Time = time.Now()
+	}
+	if id := ContainerIDFromCgroupName(cstr(b[offCgroupName : offCgroupName+lenCgroupName])); id != "" {
+		e.Container = &event.Container{ID: id}
+	}
+	path := string(b[offPath : offPath+pathLen])
+	path2 := string(b[offPath2 : offPath2+path2Len])
+
+	switch kind := u32(offKind); kind {
+	case kindExec:
+		e.Type = event.Execve
+		e.ExePath = path
+		e.Path = path
+		if path2 != "" && path2 != path {
+			e.Path2 = path2 // interpreter
+		}
+		e.Args = splitArgv(b[offArgv : offArgv+argvLen])
+	case kindFork:
+		e.Type = event.Clone
+	case kindExit:
+		e.Type = event.Procexit
+		e.Ret = int64(u32(offExitCode))
+	case kindSyscall:
+		nr := u32(offSyscall)
+		ty, ok := syscallTypes[nr]
+		if !ok {
+			return nil, fmt.Errorf("decode record: unknown syscall %d: %w", nr, ErrMalformed)
+		}
+		e.Type = ty
+		e.Path, e.Path2 = path, path2
+		fillSyscall(e, nr, arg, b[offAddr:offAddr+addrLen], cstr(b[offArgv:offArgv+argvLen]))
+	default:
+		return nil, fmt.Errorf("decode record: unknown kind %d: %w", kind, ErrMalformed)
+	}
+	return e, nil
+}
+
+func fillSyscall(e *event.Event, nr uint32, arg func(int) uint64, addr []byte, fstype string) {
+	switch e.Type {
+	case event.Open:
+		e.Flags, e.Mode = uint32(arg(1)), uint32(arg(2))
+	case event.Openat, event.Openat2:
+		e.Flags, e.Mode = uint32(arg(2)), uint32(arg(3))
+	case event.Connect, event.Bind, event.Accept, event.Accept4, event.Listen:
+		e.FD = int32(arg(0))
+		family, ip, port := parseSockaddr(addr)
+		e.Family = family
+		switch e.Type {
+		case event.Connect:
+			e.DAddr, e.DPort = ip, port
+		case event.Bind:
+			e.SAddr, e.SPort = ip, port
+		case event.Accept, event.Accept4:
+			e.SAddr, e.SPort = ip, port // the peer (client)
+			if e.Ret >= 0 {
+				e.FD = int32(e.Ret)
+			}
+		}
+		switch family {
+		case event.AFInet:
+			e.FDType = event.FDIPv4
+		case event.AFInet6:
+			e.FDType = event.FDIPv6
+		case event.AFUnix:
+			e.FDType = event.FDUnix
+		}
+	case event.Setuid:
+		if nr == 122 || nr == 105 {
+			e.NewUID = uint32(arg(0))
+		}
+	case event.Setgid:
+		e.NewGID = uint32(arg(0))
+	case event.Setreuid, event.Setresuid:
+		e.NewUID = uint32(arg(1)) // the effective uid
+	case event.Setregid, event.Setresgid:
+		e.NewGID = uint32(arg(1))
+	case event.Ptrace:
+		e.Request, e.TargetPID = uint32(arg(0)), uint32(arg(1))
+	case event.Mount:
+		// the BPF program reads source into path and target into path2;
+		// the event carries the target in Path and the source in Path2
+		e.Path, e.Path2 = e.Path2, e.Path
+		e.FSType = fstype
+		e.Flags = uint32(arg(3))
+	case event.Umount2:
+		e.Flags = uint32(arg(1))
+	case event.Unshare:
+		e.Flags = uint32(arg(0))
+	case event.Setns:
+		e.FD, e.Flags = int32(arg(0)), uint32(arg(1))
+	case event.Chmod:
+		e.Mode = uint32(arg(1))
+	case event.Fchmod:
+		e.FD, e.Mode = int32(arg(0)), uint32(arg(1))
+	case event.Fchmodat:
+		e.FD, e.Mode = int32(arg(0)), uint32(arg(2))
+	case event.Chown, event.Lchown:
+		e.NewUID, e.NewGID = uint32(arg(1)), uint32(arg(2))
+	case event.Fchown:
+		e.FD, e.NewUID, e.NewGID = int32(arg(0)), uint32(arg(1)), uint32(arg(2))
+	case event.Fchownat:
+		e.FD, e.NewUID, e.NewGID = int32(arg(0)), uint32(arg(2)), uint32(arg(3))
+	case event.MemfdCreate:
+		e.Flags = uint32(arg(1))
+	case event.Unlinkat:
+		e.FD, e.Flags = int32(arg(0)), uint32(arg(2))
+	case event.Renameat, event.Renameat2:
+		e.FD = int32(arg(0))
+	case event.FinitModule:
+		e.FD = int32(arg(0))
+	}
+	switch e.Type {
+	case event.Open, event.Openat, event.Openat2:
+		e.FDType = event.FDFile
+		if e.Flags&event.ODirectory != 0 {
+			e.FDType = event.FDDirectory
+		}
+		if e.Ret >= 0 {
+			e.FD = int32(e.Ret)
+		}
+	case event.MemfdCreate:
+		e.FDType = event.FDMemfd
+		if e.Ret >= 0 {
+			e.FD = int32(e.Ret)
+		}
+	}
+}
+
+// parseSockaddr reads a raw struct sockaddr (AF_INET, AF_INET6 or AF_UNIX).
+func parseSockaddr(b []byte) (family uint16, ip netip.Addr, port uint16) {
+	if len(b) < 2 {
+		return 0, netip.Addr{}, 0
+	}
+	family = binary.LittleEndian.Uint16(b)
+	switch family {
+	case event.AFInet:
+		if len(b) >= 8 {
+			port = binary.BigEndian.Uint16(b[2:])
+			ip = netip.AddrFrom4([4]byte(b[4:8]))
+		}
+	case event.AFInet6:
+		if len(b) >= 24 {
+			port = binary.BigEndian.Uint16(b[2:])
+			ip = netip.AddrFrom16([16]byte(b[8:24]))
+		}
+	}
+	return family, ip, port
+}
+
+// splitArgv splits the NUL-separated argument area of a process. The last
+// argument may be cut by the record's limit.
+func splitArgv(b []byte) []string {
+	b = bytes.TrimRight(b, "\x00")
+	if len(b) == 0 {
+		return nil
+	}
+	return strings.Split(string(b), "\x00")
+}
+
+// ContainerIDFromCgroupName returns the container id in the last element of
+// a cgroup path ("<64 hex>" as Docker's cgroupfs driver names it, or
+// "docker-<64 hex>.scope" under systemd), or "".
+func ContainerIDFromCgroupName(name string) string {
+	name = strings.TrimPrefix(name, "docker-")
+	name = strings.TrimPrefix(name, "cri-containerd-")
+	name = strings.TrimPrefix(name, "crio-")
+	name = strings.TrimPrefix(name, "libpod-")
+	name = strings.TrimSuffix(name, ".scope")
+	if len(name) != 64 {
+		return ""
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return ""
+		}
+	}
+	return name
+}

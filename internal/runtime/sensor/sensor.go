@@ -1,0 +1,118 @@
+package sensor
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync/atomic"
+
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
+)
+
+// Mode selects the back end.
+type Mode string
+
+// Back ends.
+const (
+	ModeAuto     Mode = "auto"     // BPF when it loads, the fallback otherwise
+	ModeBPF      Mode = "bpf"      // BPF or an error
+	ModeFallback Mode = "fallback" // proc connector + fanotify
+)
+
+// ParseMode reads a --sensor flag value ("" means auto).
+func ParseMode(s string) (Mode, error) {
+	switch Mode(s) {
+	case "", ModeAuto:
+		return ModeAuto, nil
+	case ModeBPF, ModeFallback:
+		return Mode(s), nil
+	}
+	return "", fmt.Errorf("parse sensor mode %q: want auto, bpf or fallback", s)
+}
+
+// Filter selects which tasks produce events; the BPF back end applies it in
+// the kernel.
+type Filter int
+
+// Filters.
+const (
+	FilterAll        Filter = iota // every task on the host
+	FilterContainers               // tasks whose pid namespace is not the host's
+	FilterCgroups                  // tasks in one of Options.Cgroups
+)
+
+// Options configure Open. The zero value follows every task with the best
+// available back end.
+type Options struct {
+	Mode   Mode
+	Filter Filter
+	// Cgroups are cgroup ids (the kernfs inode of the cgroup folder, as
+	// Event.CgroupID reports it) followed under FilterCgroups.
+	Cgroups []uint64
+	// FanotifyPaths are the mounts the fallback watches for opens and
+	// execs; default "/". Container root file systems are added as the
+	// fallback sees processes in new mount namespaces.
+	FanotifyPaths []string
+	// Log receives one line per notable condition (back end chosen, why
+	// BPF was not used, what the fallback does not cover). Nil: silent.
+	Log io.Writer
+}
+
+// Stats count what a sensor saw.
+type Stats struct {
+	Events       uint64 // events delivered to the channel
+	Lost         uint64 // events the kernel could not queue (ring buffer full, argument map full)
+	DecodeErrors uint64 // records that did not decode (malformed)
+}
+
+type counters struct {
+	events, decodeErrors atomic.Uint64
+}
+
+// backend is one way of capturing events.
+type backend interface {
+	run(ctx context.Context, c *counters, out chan<- *event.Event) error
+	lost() uint64
+	close() error
+}
+
+// Sensor is an open event source.
+type Sensor struct {
+	kind     Mode
+	coverage string
+	be       backend
+	c        counters
+}
+
+// Kind is the back end in use: ModeBPF or ModeFallback.
+func (s *Sensor) Kind() Mode { return s.kind }
+
+// Coverage is one line saying what the back end sees and does not see.
+func (s *Sensor) Coverage() string { return s.coverage }
+
+// Run sends events to out until ctx ends or the source fails; it returns nil
+// when ctx ended. Sends block: a slow reader makes the kernel side count
+// lost events rather than hiding them.
+func (s *Sensor) Run(ctx context.Context, out chan<- *event.Event) error {
+	return s.be.run(ctx, &s.c, out)
+}
+
+// Stats returns the counters so far.
+func (s *Sensor) Stats() Stats {
+	return Stats{Events: s.c.events.Load(), Lost: s.be.lost(), DecodeErrors: s.c.decodeErrors.Load()}
+}
+
+// Close detaches the programs and frees the kernel resources.
+func (s *Sensor) Close() error { return s.be.close() }
+
+// coverage lines.
+const (
+	coverageBPF      = "eBPF sensor: exec, fork, exit, open/openat/openat2, connect/accept/bind/listen, setuid family, ptrace, module loads, mount/umount, unshare/setns, chmod/chown family, memfd_create, unlink/rename family"
+	coverageFallback = "fallback sensor (proc connector + fanotify): exec, fork, exit and file opens only; NOT covered: connect/accept/bind/listen, setuid family, ptrace, module loads, mount/umount, unshare/setns, chmod/chown, memfd_create, unlink/rename, syscall results"
+)
+
+func logf(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format+"\n", args...)
+	}
+}
