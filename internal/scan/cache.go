@@ -30,10 +30,10 @@ const maxCacheFile = 1 << 30
 func cacheKey(diffID string, opts *Options) string {
 	var parts []string
 	for _, ex := range opts.Extractors {
-		parts = append(parts, fmt.Sprintf("x:%s@%d", ex.Name(), ex.Version()))
+		parts = append(parts, fmt.Sprintf("x:%s@%d%s", ex.Name(), ex.Version(), extraKey(ex)))
 	}
 	for _, an := range opts.FileAnalyzers {
-		parts = append(parts, fmt.Sprintf("a:%s@%d", an.Name(), an.Version()))
+		parts = append(parts, fmt.Sprintf("a:%s@%d%s", an.Name(), an.Version(), extraKey(an)))
 	}
 	sort.Strings(parts)
 	l := opts.Limits.WithDefaults()
@@ -41,6 +41,21 @@ func cacheKey(diffID string, opts *Options) string {
 	fmt.Fprintf(h, "%s%s\n%s\n%d %d %d %d\n", cacheFormat, diffID, strings.Join(parts, ","),
 		l.MaxLayerBytes, l.MaxFileBytes, l.MaxEntries, l.MaxWarnings)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// CacheKeyer is implemented by extractors and analyzers whose output
+// depends on more than their name and version (a user's rules file, an
+// option): CacheKey returns a digest of that configuration, and it becomes
+// part of the cache key.
+type CacheKeyer interface {
+	CacheKey() string
+}
+
+func extraKey(v any) string {
+	if k, ok := v.(CacheKeyer); ok {
+		return "+" + k.CacheKey()
+	}
+	return ""
 }
 
 // cacheFile is the gob form of a layerResult.

@@ -163,9 +163,11 @@ func (s *layerScanner) visit(e *image.Entry, r io.Reader) error {
 			if ctxErr := s.ctx.Err(); ctxErr != nil {
 				return ctxErr
 			}
+			// An extractor may return what it found together with an error
+			// about what it had to skip (a corrupt jar nested in a fat jar):
+			// keep the packages, and warn.
 			s.res.Counts[ex.Name()+".errors"]++
 			s.warn("extractor %s: %s: %v", ex.Name(), e.Path, err)
-			continue
 		}
 		for _, p := range pkgs {
 			if p.Path == "" {

@@ -57,6 +57,10 @@ type Options struct {
 	CollectFiles bool
 	// ToolVersion stamps the report.
 	ToolVersion string
+	// Skip, for directory scans, leaves out a path (and, for a directory,
+	// all below it); rel is slash separated and relative to the root. The
+	// .git directory is always left out.
+	Skip func(rel string, isDir bool) bool
 }
 
 // File is one entry of the final filesystem.
@@ -122,7 +126,11 @@ func ScanDir(ctx context.Context, root string, opts Options) (*Result, error) {
 	defer s.cleanup()
 	ls := newLayerScanner(ctx, &opts, s.tmpDir)
 	ls.tolerateReadErrors = true
-	st, werr := image.WalkDir(ctx, abs, image.DirOptions{Limits: opts.Limits, Skip: skipVCS}, ls.visit)
+	skip := skipVCS
+	if opts.Skip != nil {
+		skip = func(p string, isDir bool) bool { return skipVCS(p, isDir) || opts.Skip(p, isDir) }
+	}
+	st, werr := image.WalkDir(ctx, abs, image.DirOptions{Limits: opts.Limits, Skip: skip}, ls.visit)
 	lr, err := ls.finish(st, werr)
 	if err != nil {
 		return nil, fmt.Errorf("scan %q: %w", root, err)

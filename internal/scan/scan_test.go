@@ -310,6 +310,16 @@ func TestScanCache(t *testing.T) {
 		t.Error("a new extractor version reused the old cache entries")
 	}
 
+	// So is a different configuration, for consumers that say so.
+	opts.Extractors = []inventory.Extractor{keyed{ex, "rules-a"}}
+	before = ex.calls.Load()
+	if _, err := Image(context.Background(), img, opts); err != nil {
+		t.Fatal(err)
+	}
+	if ex.calls.Load() == before {
+		t.Error("an extractor's new CacheKey reused the old cache entries")
+	}
+
 	// NoCache neither reads nor writes.
 	nc := t.TempDir()
 	before = ex.calls.Load()
@@ -333,6 +343,13 @@ type versioned struct {
 }
 
 func (v versioned) Version() int { return v.v }
+
+type keyed struct {
+	*lineExtractor
+	key string
+}
+
+func (k keyed) CacheKey() string { return k.key }
 
 func TestScanCacheConcurrent(t *testing.T) {
 	img := layeredImage(t)
