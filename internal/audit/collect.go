@@ -1,0 +1,789 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// CollectOptions say where Collect looks. The zero value audits the local
+// host through DOCKER_HOST or /var/run/docker.sock.
+type CollectOptions struct {
+	// Host is the daemon endpoint: "unix:///path", "tcp://host:port" or a
+	// socket path. Empty means $DOCKER_HOST, else /var/run/docker.sock.
+	Host string
+	// DaemonPID is the dockerd process to read the command line of; zero
+	// finds the dockerd that serves Host.
+	DaemonPID int
+	// DaemonConfig is the daemon.json path; empty means the process's
+	// --config-file, else /etc/docker/daemon.json.
+	DaemonConfig string
+	// Root prefixes every host file read (systemd units, /etc, /proc); empty
+	// means "/". Tests point it at a fixture tree.
+	Root string
+	// Env replaces the process environment for environment checks
+	// (DOCKER_CONTENT_TRUST); nil means os.Getenv.
+	Env map[string]string
+	// SkipAuditctl reads the audit rule files instead of running auditctl.
+	SkipAuditctl bool
+	// MaxObjects bounds how many containers, images and networks are
+	// inspected (0 means 5000 each); the rest are noted in Daemon.Partial.
+	MaxObjects int
+}
+
+// DefaultSocket is the daemon socket used when nothing else is named.
+const DefaultSocket = "/var/run/docker.sock"
+
+const maxAPIBody = 64 << 20
+
+// needsRoot is the reason recorded when a read fails for lack of privilege.
+const needsRoot = "needs root"
+
+// Collect gathers the host facts. It fails only when ctx ends; every other
+// problem is recorded in the Facts next to the piece it concerns.
+func Collect(ctx context.Context, opts CollectOptions) (*Facts, error) {
+	c := &collector{opts: opts, root: opts.Root}
+	if c.root == "" {
+		c.root = "/"
+	}
+	if opts.MaxObjects <= 0 {
+		c.opts.MaxObjects = 5000
+	}
+	f := &Facts{CollectedAt: time.Now().UTC(), Files: map[string]FileFact{}}
+	c.host(f)
+	c.daemonAPI(ctx, f)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("collect host facts: %w", err)
+	}
+	c.process(f)
+	c.config(f)
+	c.files(f)
+	c.tls(f)
+	c.auditRules(ctx, f)
+	c.group(f)
+	c.dataRoot(f)
+	c.env(f)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("collect host facts: %w", err)
+	}
+	return f, nil
+}
+
+type collector struct {
+	opts     CollectOptions
+	root     string
+	endpoint string
+	sockPath string
+	http     *http.Client
+	base     string
+	users    map[int]string
+	groups   map[int]string
+}
+
+func (c *collector) hostPath(p string) string {
+	if c.root == "/" {
+		return p
+	}
+	return filepath.Join(c.root, filepath.FromSlash(p))
+}
+
+func (c *collector) readHostFile(p string, limit int64) ([]byte, error) {
+	fh, err := os.Open(c.hostPath(p))
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("read %q: larger than %d bytes", p, limit)
+	}
+	return b, nil
+}
+
+func reason(err error) string {
+	if errors.Is(err, fs.ErrPermission) {
+		return needsRoot + " (" + err.Error() + ")"
+	}
+	return err.Error()
+}
+
+func (c *collector) host(f *Facts) {
+	f.Host.EUID = os.Geteuid()
+	f.Host.Root = f.Host.EUID == 0
+	f.Host.Hostname, _ = os.Hostname()
+	if b, err := c.readHostFile("/proc/sys/kernel/osrelease", 4096); err == nil {
+		f.Host.Kernel = strings.TrimSpace(string(b))
+	}
+	if _, err := os.Stat(c.hostPath("/sys/fs/cgroup/cgroup.controllers")); err == nil {
+		f.Host.CgroupVersion = 2
+	} else if _, err := os.Stat(c.hostPath("/sys/fs/cgroup")); err == nil {
+		f.Host.CgroupVersion = 1
+	}
+}
+
+// --- daemon API -----------------------------------------------------------
+
+func (c *collector) setupHTTP() error {
+	h := c.opts.Host
+	if h == "" {
+		h = os.Getenv("DOCKER_HOST")
+	}
+	if h == "" {
+		h = "unix://" + DefaultSocket
+	}
+	if strings.HasPrefix(h, "/") {
+		h = "unix://" + h
+	}
+	c.endpoint = h
+	u, err := url.Parse(h)
+	if err != nil {
+		return fmt.Errorf("parse daemon host %q: %w", h, err)
+	}
+	switch u.Scheme {
+	case "unix":
+		c.sockPath = u.Path
+		sock := u.Path
+		tr := &http.Transport{
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				var d net.Dialer
+				return d.DialContext(ctx, "unix", sock)
+			},
+			MaxIdleConnsPerHost: 8,
+		}
+		c.http = &http.Client{Transport: tr, Timeout: 30 * time.Second}
+		c.base = "http://docker"
+	case "tcp", "http":
+		c.http = &http.Client{Timeout: 30 * time.Second}
+		c.base = "http://" + u.Host
+	default:
+		return fmt.Errorf("daemon host %q: scheme %q is not supported (use unix:// or tcp://)", h, u.Scheme)
+	}
+	return nil
+}
+
+// apiVersion is the API version asked for: Docker 20.10 speaks 1.41 and
+// every later daemon still serves it.
+const apiVersion = "v1.41"
+
+func (c *collector) get(ctx context.Context, p string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/"+apiVersion+p, nil)
+	if err != nil {
+		return fmt.Errorf("daemon GET %s: %w", p, err)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("daemon GET %s: %w", p, err)
+	}
+	defer resp.Body.Close()
+	body := io.LimitReader(resp.Body, maxAPIBody)
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(body, 4096))
+		return fmt.Errorf("daemon GET %s: %s: %s", p, resp.Status, strings.TrimSpace(string(msg)))
+	}
+	if err := json.NewDecoder(body).Decode(v); err != nil {
+		return fmt.Errorf("daemon GET %s: decode: %w", p, err)
+	}
+	return nil
+}
+
+func (c *collector) daemonAPI(ctx context.Context, f *Facts) {
+	if err := c.setupHTTP(); err != nil {
+		f.Daemon.Error = err.Error()
+		return
+	}
+	f.Daemon.Endpoint = c.endpoint
+	var info Info
+	if err := c.get(ctx, "/info", &info); err != nil {
+		f.Daemon.Error = reason(err)
+		return
+	}
+	f.Daemon.Info = &info
+	var ver Version
+	if err := c.get(ctx, "/version", &ver); err != nil {
+		f.Daemon.Partial = append(f.Daemon.Partial, err.Error())
+	} else {
+		f.Daemon.Version = &ver
+	}
+	var mu sync.Mutex
+	partial := func(err error) {
+		mu.Lock()
+		f.Daemon.Partial = append(f.Daemon.Partial, err.Error())
+		mu.Unlock()
+	}
+
+	var list []struct {
+		ID string `json:"Id"`
+	}
+	if err := c.get(ctx, "/containers/json", &list); err != nil {
+		partial(err)
+	}
+	if len(list) > c.opts.MaxObjects {
+		partial(fmt.Errorf("containers: %d running, only %d inspected", len(list), c.opts.MaxObjects))
+		list = list[:c.opts.MaxObjects]
+	}
+	cs := make([]*Container, len(list))
+	parallel(len(list), func(i int) {
+		var ct Container
+		if err := c.get(ctx, "/containers/"+url.PathEscape(list[i].ID)+"/json", &ct); err != nil {
+			partial(err)
+			return
+		}
+		cs[i] = &ct
+	})
+	for _, ct := range cs {
+		if ct != nil {
+			f.Containers = append(f.Containers, *ct)
+		}
+	}
+	sort.Slice(f.Containers, func(i, j int) bool { return f.Containers[i].Name < f.Containers[j].Name })
+
+	if err := c.get(ctx, "/images/json", &f.Images); err != nil {
+		partial(err)
+	}
+	if len(f.Images) > c.opts.MaxObjects {
+		partial(fmt.Errorf("images: %d present, only %d inspected", len(f.Images), c.opts.MaxObjects))
+		f.Images = f.Images[:c.opts.MaxObjects]
+	}
+	parallel(len(f.Images), func(i int) {
+		im := &f.Images[i]
+		var inspect struct {
+			Config *struct {
+				User        string       `json:"User"`
+				Healthcheck *Healthcheck `json:"Healthcheck"`
+			} `json:"Config"`
+		}
+		if err := c.get(ctx, "/images/"+url.PathEscape(im.ID)+"/json", &inspect); err != nil {
+			im.Error = err.Error()
+			return
+		}
+		if inspect.Config != nil {
+			im.User, im.Healthcheck = inspect.Config.User, inspect.Config.Healthcheck
+		}
+		var hist []struct {
+			CreatedBy string `json:"CreatedBy"`
+		}
+		if err := c.get(ctx, "/images/"+url.PathEscape(im.ID)+"/history", &hist); err != nil {
+			im.Error = err.Error()
+			return
+		}
+		for _, h := range hist {
+			im.History = append(im.History, h.CreatedBy)
+		}
+	})
+	sort.Slice(f.Images, func(i, j int) bool { return f.Images[i].ID < f.Images[j].ID })
+
+	var nets []Network
+	if err := c.get(ctx, "/networks", &nets); err != nil {
+		partial(err)
+	}
+	if len(nets) > c.opts.MaxObjects {
+		partial(fmt.Errorf("networks: %d present, only %d inspected", len(nets), c.opts.MaxObjects))
+		nets = nets[:c.opts.MaxObjects]
+	}
+	parallel(len(nets), func(i int) {
+		var n Network
+		if err := c.get(ctx, "/networks/"+url.PathEscape(nets[i].ID), &n); err != nil {
+			partial(err)
+			return
+		}
+		nets[i] = n
+	})
+	sort.Slice(nets, func(i, j int) bool { return nets[i].Name < nets[j].Name })
+	f.Networks = nets
+	sort.Strings(f.Daemon.Partial)
+}
+
+// parallel runs fn(0..n-1) on a few goroutines.
+func parallel(n int, fn func(int)) {
+	const workers = 8
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < min(workers, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// --- dockerd process ------------------------------------------------------
+
+func (c *collector) process(f *Facts) {
+	if c.opts.DaemonPID > 0 {
+		args, err := c.cmdline(c.opts.DaemonPID)
+		if err != nil {
+			f.Process.Error = reason(err)
+			return
+		}
+		f.Process.PID, f.Process.Args = c.opts.DaemonPID, args
+		f.Process.Flags = ParseDockerdFlags(args[1:])
+		return
+	}
+	entries, err := os.ReadDir(c.hostPath("/proc"))
+	if err != nil {
+		f.Process.Error = reason(err)
+		return
+	}
+	type cand struct {
+		pid  int
+		args []string
+	}
+	var cands []cand
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := c.readHostFile(path.Join("/proc", e.Name(), "comm"), 256)
+		if err != nil || strings.TrimSpace(string(comm)) != "dockerd" {
+			continue
+		}
+		args, err := c.cmdline(pid)
+		if err != nil {
+			continue
+		}
+		cands = append(cands, cand{pid, args})
+	}
+	if len(cands) == 0 {
+		f.Process.Error = "no dockerd process found in /proc"
+		if os.Geteuid() != 0 {
+			f.Process.Error += " (" + needsRoot + " to see other users' processes)"
+		}
+		return
+	}
+	pick := cands[0]
+	if len(cands) > 1 {
+		for _, cd := range cands {
+			hosts := ParseDockerdFlags(cd.args[1:])["host"]
+			if servesSocket(hosts, c.sockPath) {
+				pick = cd
+				break
+			}
+		}
+	}
+	f.Process.PID, f.Process.Args = pick.pid, pick.args
+	f.Process.Flags = ParseDockerdFlags(pick.args[1:])
+}
+
+// servesSocket says whether a dockerd with these -H values listens on sock.
+func servesSocket(hosts []string, sock string) bool {
+	if sock == "" {
+		return false
+	}
+	if len(hosts) == 0 {
+		return sock == DefaultSocket || sock == "/run/docker.sock"
+	}
+	for _, h := range hosts {
+		if strings.TrimPrefix(h, "unix://") == sock || (h == "fd://" && (sock == DefaultSocket || sock == "/run/docker.sock")) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *collector) cmdline(pid int) ([]string, error) {
+	b, err := c.readHostFile(fmt.Sprintf("/proc/%d/cmdline", pid), 1<<20)
+	if err != nil {
+		return nil, err
+	}
+	b = bytes.TrimRight(b, "\x00")
+	if len(b) == 0 {
+		return nil, fmt.Errorf("read command line of pid %d: empty", pid)
+	}
+	return strings.Split(string(b), "\x00"), nil
+}
+
+// --- daemon.json ------------------------------------------------------------
+
+func (c *collector) config(f *Facts) {
+	p := c.opts.DaemonConfig
+	if p == "" {
+		if v := f.Process.Flags["config-file"]; len(v) > 0 {
+			p = v[len(v)-1]
+		}
+	}
+	if p == "" {
+		p = "/etc/docker/daemon.json"
+	}
+	f.Config.Path = p
+	b, err := c.readHostFile(p, 1<<20)
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if err != nil {
+		f.Config.Error = reason(err)
+		return
+	}
+	f.Config.Present = true
+	vals, err := ParseDaemonConfig(b)
+	if err != nil {
+		f.Config.Error = fmt.Sprintf("parse %q: %v", p, err)
+		return
+	}
+	f.Config.Values = vals
+}
+
+// ParseDaemonConfig reads a daemon.json document. It must be one JSON
+// object; an empty file is an empty configuration.
+func ParseDaemonConfig(b []byte) (map[string]any, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return map[string]any{}, nil
+	}
+	var vals map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&vals); err != nil {
+		return nil, fmt.Errorf("daemon configuration: %w", err)
+	}
+	if vals == nil {
+		return nil, errors.New("daemon configuration: not a JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("daemon configuration: data after the JSON object")
+	}
+	return vals, nil
+}
+
+// --- files ------------------------------------------------------------------
+
+var unitDirs = []string{"/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"}
+
+func (c *collector) stat(p string) FileFact {
+	ff := FileFact{Path: p}
+	fi, err := os.Stat(c.hostPath(p))
+	if errors.Is(err, fs.ErrNotExist) {
+		return ff
+	}
+	if err != nil {
+		ff.Error = reason(err)
+		return ff
+	}
+	ff.Exists = true
+	ff.Mode = uint32(fi.Mode().Perm())
+	if fi.Mode()&fs.ModeSetuid != 0 {
+		ff.Mode |= 0o4000
+	}
+	if fi.Mode()&fs.ModeSetgid != 0 {
+		ff.Mode |= 0o2000
+	}
+	if fi.Mode()&fs.ModeSticky != 0 {
+		ff.Mode |= 0o1000
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		ff.UID, ff.GID = int(st.Uid), int(st.Gid)
+	}
+	c.loadNames()
+	ff.Owner, ff.Group = c.users[ff.UID], c.groups[ff.GID]
+	return ff
+}
+
+func (c *collector) loadNames() {
+	if c.users != nil {
+		return
+	}
+	c.users, c.groups = map[int]string{}, map[int]string{}
+	read := func(p string, into map[int]string) {
+		b, err := c.readHostFile(p, 8<<20)
+		if err != nil {
+			return
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			fs := strings.Split(line, ":")
+			if len(fs) < 3 {
+				continue
+			}
+			if id, err := strconv.Atoi(fs[2]); err == nil {
+				if _, dup := into[id]; !dup {
+					into[id] = fs[0]
+				}
+			}
+		}
+	}
+	read("/etc/passwd", c.users)
+	read("/etc/group", c.groups)
+}
+
+func (c *collector) unit(name string) FileFact {
+	for _, d := range unitDirs {
+		ff := c.stat(path.Join(d, name))
+		if ff.Exists || ff.Error != "" {
+			return ff
+		}
+	}
+	return FileFact{Path: path.Join(unitDirs[1], name)}
+}
+
+func (c *collector) files(f *Facts) {
+	f.Files[FileDockerService] = c.unit("docker.service")
+	f.Files[FileDockerSocket] = c.unit("docker.socket")
+	f.Files[FileEtcDocker] = c.stat("/etc/docker")
+	sock := c.sockPath
+	if sock == "" {
+		sock = DefaultSocket
+	}
+	f.Files[FileDockerSock] = c.stat(sock)
+	f.Files[FileDaemonJSON] = c.stat(f.Config.Path)
+	f.Files[FileDefaultDocker] = c.stat(FileDefaultDocker)
+	f.Files[FileSysconfigDocker] = c.stat(FileSysconfigDocker)
+	cs := "/run/containerd/containerd.sock"
+	if v := f.Process.Flags["containerd"]; len(v) > 0 {
+		cs = v[len(v)-1]
+	}
+	f.Files[FileContainerdSock] = c.stat(cs)
+
+	dir := "/etc/docker/certs.d"
+	regs, err := os.ReadDir(c.hostPath(dir))
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			f.RegistryCertsError = reason(err)
+		}
+		return
+	}
+	for _, r := range regs {
+		if !r.IsDir() {
+			continue
+		}
+		files, err := os.ReadDir(c.hostPath(path.Join(dir, r.Name())))
+		if err != nil {
+			f.RegistryCertsError = reason(err)
+			continue
+		}
+		for _, e := range files {
+			if strings.HasSuffix(e.Name(), ".crt") || strings.HasSuffix(e.Name(), ".cert") || strings.HasSuffix(e.Name(), ".key") {
+				f.RegistryCerts = append(f.RegistryCerts, c.stat(path.Join(dir, r.Name(), e.Name())))
+			}
+		}
+		if len(f.RegistryCerts) > 10000 {
+			f.RegistryCertsError = "more than 10000 files under certs.d; the rest were not read"
+			return
+		}
+	}
+}
+
+func (c *collector) tls(f *Facts) {
+	for _, name := range []string{"tlscacert", "tlscert", "tlskey"} {
+		s := f.Setting(name)
+		if !s.Set() || s.Last() == "" {
+			continue
+		}
+		t := TLSFact{Setting: name, File: c.stat(s.Last())}
+		if t.File.Exists && name != "tlskey" {
+			b, err := c.readHostFile(s.Last(), 1<<20)
+			if err != nil {
+				t.Error = reason(err)
+			} else if blk, _ := pem.Decode(b); blk == nil {
+				t.Error = fmt.Sprintf("%q holds no PEM block", s.Last())
+			} else if cert, err := x509.ParseCertificate(blk.Bytes); err != nil {
+				t.Error = fmt.Sprintf("parse certificate %q: %v", s.Last(), err)
+			} else {
+				t.NotAfter, t.Subject = cert.NotAfter.UTC(), cert.Subject.String()
+			}
+		}
+		f.TLS = append(f.TLS, t)
+	}
+}
+
+// --- audit rules, group, mounts, env ----------------------------------------
+
+func (c *collector) auditRules(ctx context.Context, f *Facts) {
+	if !c.opts.SkipAuditctl && c.root == "/" && os.Geteuid() == 0 {
+		if bin, err := exec.LookPath("auditctl"); err == nil {
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			out, err := exec.CommandContext(cctx, bin, "-l").Output()
+			cancel()
+			if err == nil {
+				f.AuditRules.Source = "auditctl -l"
+				f.AuditRules.Rules = ParseAuditRules(out)
+				return
+			}
+		}
+	}
+	var files []string
+	if m, err := filepath.Glob(c.hostPath("/etc/audit/rules.d/*.rules")); err == nil {
+		sort.Strings(m)
+		files = append(files, m...)
+	}
+	files = append(files, c.hostPath("/etc/audit/audit.rules"))
+	var read []string
+	var firstErr error
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		rel := p
+		if c.root != "/" {
+			if r, err := filepath.Rel(c.root, p); err == nil {
+				rel = "/" + filepath.ToSlash(r)
+			}
+		}
+		read = append(read, rel)
+		f.AuditRules.Rules = append(f.AuditRules.Rules, ParseAuditRules(b)...)
+	}
+	if firstErr != nil && len(read) == 0 {
+		f.AuditRules.Error = reason(firstErr)
+		return
+	}
+	if len(read) == 0 {
+		f.AuditRules.Source = "no auditctl and no rule files under /etc/audit"
+		return
+	}
+	f.AuditRules.Source = strings.Join(read, ", ")
+}
+
+// ParseAuditRules returns the rule lines of an audit rules file or of
+// `auditctl -l` output, without comments and blank lines.
+func ParseAuditRules(b []byte) []string {
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		l := strings.TrimSpace(sc.Text())
+		if l == "" || strings.HasPrefix(l, "#") || l == "No rules" {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func (c *collector) group(f *Facts) {
+	b, err := c.readHostFile("/etc/group", 8<<20)
+	if err != nil {
+		f.DockerGroup.Error = reason(err)
+		return
+	}
+	g := ParseGroup(b, "docker")
+	f.DockerGroup = g
+}
+
+// ParseGroup finds a group in an /etc/group document.
+func ParseGroup(b []byte, name string) GroupFacts {
+	for _, line := range strings.Split(string(b), "\n") {
+		fs := strings.Split(strings.TrimSpace(line), ":")
+		if len(fs) < 4 || fs[0] != name {
+			continue
+		}
+		g := GroupFacts{Found: true}
+		g.GID, _ = strconv.Atoi(fs[2])
+		for _, m := range strings.Split(fs[3], ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				g.Members = append(g.Members, m)
+			}
+		}
+		return g
+	}
+	return GroupFacts{}
+}
+
+func (c *collector) dataRoot(f *Facts) {
+	p := "/var/lib/docker"
+	if f.Daemon.Info != nil && f.Daemon.Info.DockerRootDir != "" {
+		p = f.Daemon.Info.DockerRootDir
+	} else if s := f.Setting("data-root"); s.Set() {
+		p = s.Last()
+	}
+	f.DataRoot.Path = p
+	b, err := c.readHostFile("/proc/self/mountinfo", 16<<20)
+	if err != nil {
+		f.DataRoot.Error = reason(err)
+		return
+	}
+	resolved := p
+	if c.root == "/" {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			resolved = r
+		}
+	}
+	mp, fstype := MountPointOf(b, resolved)
+	f.DataRoot.MountPoint, f.DataRoot.FSType = mp, fstype
+	f.DataRoot.Separate = mp == resolved && mp != "/"
+}
+
+// MountPointOf returns the mount point holding p and its file system type,
+// reading /proc/self/mountinfo.
+func MountPointOf(mountinfo []byte, p string) (string, string) {
+	best, bestType := "", ""
+	for _, line := range strings.Split(string(mountinfo), "\n") {
+		fs := strings.Fields(line)
+		if len(fs) < 10 {
+			continue
+		}
+		mp := unescapeMount(fs[4])
+		fstype := ""
+		for i := 6; i < len(fs)-1; i++ {
+			if fs[i] == "-" {
+				fstype = fs[i+1]
+				break
+			}
+		}
+		if mp == p || mp == "/" || strings.HasPrefix(p, mp+"/") {
+			if len(mp) >= len(best) {
+				best, bestType = mp, fstype
+			}
+		}
+	}
+	return best, bestType
+}
+
+func unescapeMount(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func (c *collector) env(f *Facts) {
+	get := os.Getenv
+	if c.opts.Env != nil {
+		get = func(k string) string { return c.opts.Env[k] }
+	}
+	f.Env = map[string]string{"DOCKER_CONTENT_TRUST": get("DOCKER_CONTENT_TRUST")}
+}
