@@ -1,0 +1,338 @@
+// Package enrich attaches process and container context to runtime events.
+//
+// An Enricher keeps a process table (seeded from /proc, updated by exec, fork
+// and exit events) from which each event gets an event.Process with its
+// parent chain (proc.pname, proc.aname[N]), and maps processes to containers:
+// the container id comes from the sensor's cgroup name or from
+// /proc/PID/cgroup (Docker cgroupfs, systemd scopes, cgroup v2), cached by
+// cgroup id; name, image, labels and privileged come from the Docker API
+// (GET /containers/{id}/json), kept while the container lives and evicted on
+// its destroy event from GET /events. On exec it also works out whether the
+// executable lives in the container's overlay upper directory (a file added
+// after the container started: drift) and what stdin and stdout are.
+package enrich
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
+)
+
+// Options configure New.
+type Options struct {
+	// ProcRoot is where procfs is mounted; default "/proc".
+	ProcRoot string
+	// DockerSocket is the daemon's socket; default DefaultDockerSocket. When
+	// NoDocker is set, containers carry their id only.
+	DockerSocket string
+	NoDocker     bool
+	// Log receives one line per notable condition. Nil: silent.
+	Log io.Writer
+}
+
+// Stats count enrichment work.
+type Stats struct {
+	Processes     int    // entries in the process table
+	Containers    int    // containers known
+	ProcReads     uint64 // /proc lookups for processes not seen before
+	InspectErrors uint64 // Docker inspect calls that failed
+}
+
+// node is one process table entry.
+type node struct {
+	pid, ppid   uint32
+	info        event.Process // without Parent
+	containerID string
+	built       *event.Process // cached Process with Parent chain; nil after a change
+	builtParent *event.Process
+}
+
+// Enricher attaches context to events. Enrich must be called from one
+// goroutine; Run (the Docker event follower) may run beside it.
+type Enricher struct {
+	procRoot string
+	docker   *Docker
+	log      io.Writer
+
+	procs map[uint32]*node
+	// cgroup id -> container id ("" for host cgroups)
+	byCgroup map[uint64]string
+
+	nprocs    atomic.Int64
+	procReads atomic.Uint64
+
+	mu         sync.Mutex
+	containers map[string]*ContainerInfo
+	failed     map[string]time.Time // inspect failures, retried after a while
+	stats      Stats
+}
+
+// New builds an Enricher and seeds its process table from /proc.
+func New(opts Options) (*Enricher, error) {
+	e := &Enricher{
+		procRoot:   opts.ProcRoot,
+		log:        opts.Log,
+		procs:      map[uint32]*node{},
+		byCgroup:   map[uint64]string{},
+		containers: map[string]*ContainerInfo{},
+		failed:     map[string]time.Time{},
+	}
+	if e.procRoot == "" {
+		e.procRoot = "/proc"
+	}
+	if !opts.NoDocker {
+		sock := opts.DockerSocket
+		if sock == "" {
+			sock = DefaultDockerSocket
+		}
+		e.docker = NewDocker(sock)
+	}
+	ents, err := os.ReadDir(e.procRoot)
+	if err != nil {
+		return nil, fmt.Errorf("seed process table from %q: %w", e.procRoot, err)
+	}
+	for _, ent := range ents {
+		pid, err := strconv.ParseUint(ent.Name(), 10, 32)
+		if err != nil {
+			continue
+		}
+		if p, err := readProc(e.procRoot, uint32(pid)); err == nil {
+			e.put(p)
+		}
+	}
+	e.nprocs.Store(int64(len(e.procs)))
+	return e, nil
+}
+
+func (e *Enricher) logf(format string, args ...any) {
+	if e.log != nil {
+		fmt.Fprintf(e.log, format+"\n", args...)
+	}
+}
+
+func (e *Enricher) put(p *procInfo) *node {
+	n := &node{pid: p.PID, ppid: p.PPID, containerID: p.ContainerID}
+	n.info = event.Process{
+		PID: p.PID, PPID: p.PPID, Name: p.Name, ExePath: p.Exe, Args: p.Args, Cwd: p.Cwd,
+		UID: p.UID, EUID: p.EUID, GID: p.GID, LoginUID: p.LoginUID,
+	}
+	e.procs[p.PID] = n
+	return n
+}
+
+// lookup returns the node of pid, reading /proc when it is not known.
+func (e *Enricher) lookup(pid uint32) *node {
+	if n, ok := e.procs[pid]; ok {
+		return n
+	}
+	if pid == 0 {
+		return nil
+	}
+	e.procReads.Add(1)
+	p, err := readProc(e.procRoot, pid)
+	if err != nil {
+		return nil
+	}
+	return e.put(p)
+}
+
+// process returns the Process of n with its parent chain.
+func (e *Enricher) process(n *node, depth int) *event.Process {
+	var parent *event.Process
+	if depth < maxAncestors && n.ppid != 0 && n.ppid != n.pid {
+		if pn, ok := e.procs[n.ppid]; ok {
+			parent = e.process(pn, depth+1)
+		}
+	}
+	if n.built != nil && n.builtParent == parent {
+		return n.built
+	}
+	p := n.info
+	p.Parent = parent
+	n.built, n.builtParent = &p, parent
+	return n.built
+}
+
+// Enrich attaches Process and Container to ev and updates the process table
+// from exec, fork and exit events.
+func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
+	var n *node
+	switch ev.Type {
+	case event.Execve, event.Execveat:
+		n = e.procs[ev.PID]
+		if n == nil {
+			n = &node{pid: ev.PID, ppid: ev.PPID}
+			e.procs[ev.PID] = n
+			if pn, ok := e.procs[ev.PPID]; ok {
+				n.containerID = pn.containerID
+			}
+		}
+		n.ppid = ev.PPID
+		n.info = event.Process{
+			PID: ev.PID, PPID: ev.PPID, VPID: ev.VPID, Name: ev.Comm, ExePath: ev.ExePath,
+			Args: ev.Args, Cwd: n.info.Cwd, UID: ev.UID, EUID: ev.EUID, GID: ev.GID,
+			LoginUID: ev.LoginUID, StartTime: ev.Time,
+			ExeFromMemfd: strings.HasPrefix(ev.ExePath, "/memfd:"),
+		}
+		if n.info.Args == nil {
+			n.info.Args = []string{ev.ExePath}
+		}
+		n.info.StdinType = fdType(e.procRoot, ev.PID, 0)
+		n.info.StdoutType = fdType(e.procRoot, ev.PID, 1)
+		n.built = nil
+	case event.Clone, event.Fork, event.Vfork, event.Clone3:
+		if ev.Ret != 0 || ev.PID == 0 {
+			break // the parent's side of the call
+		}
+		pn := e.lookup(ev.PPID)
+		n = &node{pid: ev.PID, ppid: ev.PPID}
+		if pn != nil {
+			n.info = pn.info
+			n.containerID = pn.containerID
+		} else {
+			n.info = event.Process{Name: ev.Comm}
+		}
+		n.info.PID, n.info.PPID, n.info.VPID = ev.PID, ev.PPID, ev.VPID
+		n.info.StartTime = ev.Time
+		e.procs[ev.PID] = n
+	default:
+		n = e.lookup(ev.PID)
+	}
+	if n != nil {
+		if n.info.VPID == 0 && ev.VPID != 0 {
+			n.info.VPID = ev.VPID
+			n.built = nil
+		}
+		ev.Process = e.process(n, 0)
+	}
+
+	// container
+	id := ""
+	if ev.Container != nil {
+		id = ev.Container.ID
+	} else if cid, ok := e.byCgroup[ev.CgroupID]; ok && ev.CgroupID != 0 {
+		id = cid
+	} else if n != nil {
+		id = n.containerID
+		if id == "" && ev.Type != event.Procexit {
+			// the process may have moved into a container cgroup since
+			// it was read (runc joins the cgroup before exec)
+			if b, err := readLimited(filepath.Join(e.procRoot, strconv.FormatUint(uint64(ev.PID), 10), "cgroup"), maxCgroup); err == nil {
+				id = ContainerIDFromCgroup(b)
+			}
+		}
+		if ev.CgroupID != 0 {
+			if len(e.byCgroup) >= maxCgroups {
+				clear(e.byCgroup)
+			}
+			e.byCgroup[ev.CgroupID] = id
+		}
+	}
+	if n != nil && id != "" && n.containerID != id {
+		n.containerID = id
+	}
+	if id != "" {
+		ci := e.container(ctx, id)
+		ev.Container = &ci.Container
+		if (ev.Type == event.Execve || ev.Type == event.Execveat) && n != nil && ci.UpperDir != "" && ev.ExePath != "" {
+			if fi, err := os.Lstat(filepath.Join(ci.UpperDir, filepath.Clean("/"+ev.ExePath))); err == nil && fi.Mode().IsRegular() {
+				n.info.ExeUpperLayer = true
+				n.built = nil
+				ev.Process = e.process(n, 0)
+			}
+		}
+	}
+	if ev.Type == event.Procexit {
+		delete(e.procs, ev.PID)
+	}
+	e.nprocs.Store(int64(len(e.procs)))
+}
+
+// maxCgroups bounds the cgroup cache; it is cleared when full.
+const maxCgroups = 1 << 16
+
+// inspectRetry is how long a failed inspect is remembered.
+const inspectRetry = 5 * time.Second
+
+// container returns what is known about id, asking the daemon once.
+func (e *Enricher) container(ctx context.Context, id string) *ContainerInfo {
+	e.mu.Lock()
+	ci, ok := e.containers[id]
+	failedAt, failed := e.failed[id]
+	e.mu.Unlock()
+	if ok {
+		return ci
+	}
+	if e.docker == nil || failed && time.Since(failedAt) < inspectRetry {
+		return &ContainerInfo{Container: event.Container{ID: id}}
+	}
+	ictx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	got, err := e.docker.Inspect(ictx, id)
+	cancel()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err != nil {
+		e.stats.InspectErrors++
+		e.failed[id] = time.Now()
+		e.logf("enrich: %v", err)
+		return &ContainerInfo{Container: event.Container{ID: id}}
+	}
+	delete(e.failed, id)
+	e.containers[id] = got
+	return got
+}
+
+// Run follows the Docker event stream until ctx ends: started containers are
+// inspected ahead of their first event, destroyed ones are forgotten. It
+// reconnects after a broken stream and returns nil when ctx ends.
+func (e *Enricher) Run(ctx context.Context) error {
+	if e.docker == nil {
+		<-ctx.Done()
+		return nil
+	}
+	for ctx.Err() == nil {
+		err := e.docker.Events(ctx, func(ce ContainerEvent) {
+			switch ce.Action {
+			case "start":
+				e.mu.Lock()
+				delete(e.containers, ce.ID) // a restart may change the upper dir
+				delete(e.failed, ce.ID)
+				e.mu.Unlock()
+				e.container(ctx, ce.ID)
+			case "destroy":
+				e.mu.Lock()
+				delete(e.containers, ce.ID)
+				delete(e.failed, ce.ID)
+				e.mu.Unlock()
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			e.logf("enrich: %v; retrying in 2s", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
+	}
+	return nil
+}
+
+// Stats returns the current counts.
+func (e *Enricher) Stats() Stats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.stats
+	s.Containers = len(e.containers)
+	s.Processes = int(e.nprocs.Load())
+	s.ProcReads = e.procReads.Load()
+	return s
+}

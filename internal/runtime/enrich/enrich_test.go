@@ -1,0 +1,296 @@
+package enrich
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
+)
+
+const cid = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+func TestContainerIDFromCgroup(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"docker cgroupfs v1", "12:cpu,cpuacct:/docker/" + cid + "\n0::/\n", cid},
+		{"systemd scope", "0::/system.slice/docker-" + cid + ".scope\n", cid},
+		{"nested", "4:memory:/docker/" + cid + "/sub\n", cid},
+		{"containerd", "0::/kubepods.slice/x/cri-containerd-" + cid + ".scope\n", cid},
+		{"host", "9:name=systemd:/\n1:cpu:/\n0::/user.slice\n", ""},
+		{"short hex", "1:cpu:/docker/abc\n", ""},
+		{"upper hex", "1:cpu:/docker/" + strings.ToUpper(cid) + "\n", ""},
+		{"garbage", "no colons here\n::\n", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, ContainerIDFromCgroup([]byte(tc.in))); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSplitImage(t *testing.T) {
+	tests := []struct{ in, repo, tag, digest string }{
+		{"nginx", "nginx", "latest", ""},
+		{"nginx:1.25", "nginx", "1.25", ""},
+		{"registry:5000/team/app", "registry:5000/team/app", "latest", ""},
+		{"registry:5000/team/app:2@sha256:ab", "registry:5000/team/app", "2", "sha256:ab"},
+		{"app@sha256:ab", "app", "", "sha256:ab"},
+		{"sha256:ab", "", "", "sha256:ab"},
+	}
+	for _, tc := range tests {
+		r, tg, d := SplitImage(tc.in)
+		if diff := cmp.Diff([]string{tc.repo, tc.tag, tc.digest}, []string{r, tg, d}); diff != "" {
+			t.Errorf("SplitImage(%q) (-want +got):\n%s", tc.in, diff)
+		}
+	}
+}
+
+func TestParseInspect(t *testing.T) {
+	b, err := os.ReadFile("testdata/inspect.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseInspect(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &ContainerInfo{
+		Container: event.Container{
+			ID: cid, Name: "web", Image: "registry.example.com:5000/team/app:1.2",
+			ImageRepository: "registry.example.com:5000/team/app", ImageTag: "1.2", Privileged: true,
+			StartTime: time.Date(2026, 11, 26, 22, 0, 1, 500000000, time.UTC), Labels: map[string]string{"app": "web"},
+		},
+		UpperDir: "UPPER", Pid: 4242,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"", "{", "{}", `{"Id":1}`} {
+		if _, err := ParseInspect([]byte(bad)); err == nil {
+			t.Errorf("ParseInspect(%q) gave no error", bad)
+		}
+	}
+}
+
+// fakeProc writes a /proc tree: pid -> status fields, cmdline, cgroup.
+type fakeProcess struct {
+	pid, ppid uint32
+	name      string
+	argv      []string
+	cgroup    string
+}
+
+func writeProc(t *testing.T, root string, ps []fakeProcess) {
+	t.Helper()
+	for _, p := range ps {
+		dir := filepath.Join(root, itoa(p.pid))
+		if err := os.MkdirAll(filepath.Join(dir, "fd"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		status := "Name:\t" + p.name + "\nPPid:\t" + itoa(p.ppid) + "\nUid:\t1000\t0\t0\t0\nGid:\t10\t10\t10\t10\n"
+		files := map[string]string{
+			"status": status, "cmdline": strings.Join(p.argv, "\x00") + "\x00", "cgroup": p.cgroup,
+		}
+		for name, body := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		os.Symlink("/usr/bin/"+p.name, filepath.Join(dir, "exe"))
+		os.Symlink("pipe:[77]", filepath.Join(dir, "fd", "0"))
+		os.Symlink("/dev/pts/0", filepath.Join(dir, "fd", "1"))
+	}
+}
+
+func itoa(v uint32) string { return strconvU(v) }
+
+// fakeDocker serves inspect and an events stream on a unix socket.
+func fakeDocker(t *testing.T, inspect []byte, events string) string {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "docker.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /containers/{id}/json", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("id") != cid {
+			http.Error(w, `{"message":"no such container"}`, http.StatusNotFound)
+			return
+		}
+		w.Write(inspect)
+	})
+	mux.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(events))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return sock
+}
+
+func TestEnrichProcessTreeAndContainer(t *testing.T) {
+	root := t.TempDir()
+	procRoot := filepath.Join(root, "proc")
+	upper := filepath.Join(root, "upper")
+	os.MkdirAll(filepath.Join(upper, "tmp"), 0o755)
+	os.WriteFile(filepath.Join(upper, "tmp", "dropped"), []byte("x"), 0o755)
+	inspect, _ := os.ReadFile("testdata/inspect.json")
+	inspect = []byte(strings.ReplaceAll(string(inspect), "UPPER", upper))
+
+	writeProc(t, procRoot, []fakeProcess{
+		{1, 0, "init", []string{"/sbin/init"}, "1:cpu:/\n"},
+		{100, 1, "containerd-shim", []string{"containerd-shim", "-id", "x"}, "1:cpu:/\n"},
+		{200, 100, "bash", []string{"bash"}, "1:cpu:/docker/" + cid + "\n"},
+	})
+	en, err := New(Options{ProcRoot: procRoot, DockerSocket: fakeDocker(t, inspect, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	// bash (200) forks 300, which execs /tmp/dropped (in the upper dir)
+	fork := &event.Event{Type: event.Clone, PID: 300, PPID: 200, Comm: "bash", CgroupID: 9}
+	en.Enrich(ctx, fork)
+	exec := &event.Event{Type: event.Execve, PID: 300, PPID: 200, Comm: "dropped", ExePath: "/tmp/dropped",
+		Args: []string{"/tmp/dropped", "-x"}, CgroupID: 9}
+	en.Enrich(ctx, exec)
+	open := &event.Event{Type: event.Openat, PID: 300, Path: "/etc/shadow", CgroupID: 9}
+	en.Enrich(ctx, open)
+
+	type view struct {
+		Name, Cmdline, PName, AName2, Container, ContainerName, Image string
+		Upper, Privileged                                          bool
+		Stdin, Stdout                                              event.FDType
+	}
+	look := func(e *event.Event) view {
+		v := view{Name: e.Process.Name, Cmdline: e.Process.Cmdline()}
+		if p := e.Process.Parent; p != nil {
+			v.PName = p.Name
+			if p.Parent != nil {
+				v.AName2 = p.Parent.Name
+			}
+		}
+		if e.Container != nil {
+			v.Container, v.ContainerName, v.Image, v.Privileged = e.Container.ID, e.Container.Name, e.Container.Image, e.Container.Privileged
+		}
+		v.Upper, v.Stdin, v.Stdout = e.Process.ExeUpperLayer, e.Process.StdinType, e.Process.StdoutType
+		return v
+	}
+	want := view{Name: "dropped", Cmdline: "dropped -x", PName: "bash", AName2: "containerd-shim",
+		Container: cid, ContainerName: "web", Image: "registry.example.com:5000/team/app:1.2",
+		Upper: true, Privileged: true, Stdin: event.FDUnknown, Stdout: event.FDUnknown}
+	if diff := cmp.Diff(want, look(open)); diff != "" {
+		t.Errorf("open event (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, look(exec)); diff != "" {
+		t.Errorf("exec event (-want +got):\n%s", diff)
+	}
+	// the fork event carries the parent's image
+	if got := fork.Process.Name; got != "bash" {
+		t.Errorf("fork Process.Name = %q, want bash", got)
+	}
+
+	// a host process: no container
+	host := &event.Event{Type: event.Openat, PID: 100, CgroupID: 1}
+	en.Enrich(ctx, host)
+	if host.Container != nil {
+		t.Errorf("host process got container %+v", host.Container)
+	}
+	en.Enrich(ctx, &event.Event{Type: event.Procexit, PID: 300, CgroupID: 9})
+	if _, ok := en.procs[300]; ok {
+		t.Error("exited process still in the table")
+	}
+	st := en.Stats()
+	if diff := cmp.Diff(Stats{Processes: 3, Containers: 1}, st, cmpopts.IgnoreFields(Stats{}, "ProcReads")); diff != "" {
+		t.Errorf("stats (-want +got):\n%s", diff)
+	}
+}
+
+func TestRunFollowsDockerEvents(t *testing.T) {
+	inspect, _ := os.ReadFile("testdata/inspect.json")
+	events := `{"Type":"container","Action":"start","Actor":{"ID":"` + cid + `"}}` + "\n" +
+		`not json` + "\n" +
+		`{"Type":"container","Action":"destroy","Actor":{"ID":"` + cid + `"}}` + "\n"
+	procRoot := t.TempDir()
+	en, err := New(Options{ProcRoot: procRoot, DockerSocket: fakeDocker(t, inspect, events)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// warm the cache; the start event re-inspects, destroy evicts
+	en.container(context.Background(), cid)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- en.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for en.Stats().Containers != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := en.Stats().Containers; n != 0 {
+		t.Errorf("containers after destroy = %d, want 0", n)
+	}
+}
+
+func TestUnknownContainerKeepsID(t *testing.T) {
+	other := strings.Repeat("ab", 32)
+	en, err := New(Options{ProcRoot: t.TempDir(), DockerSocket: fakeDocker(t, []byte("{}"), "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &event.Event{Type: event.Openat, PID: 5, Container: &event.Container{ID: other}}
+	en.Enrich(context.Background(), ev)
+	if ev.Container == nil || ev.Container.ID != other || ev.Container.Name != "" {
+		t.Errorf("container = %+v", ev.Container)
+	}
+	if st := en.Stats(); st.InspectErrors != 1 {
+		t.Errorf("InspectErrors = %d, want 1", st.InspectErrors)
+	}
+}
+
+func TestParseStatus(t *testing.T) {
+	got := parseStatus([]byte("Name:\tsh\nPPid:\t7\nUid:\t0\t1000\t0\t0\nGid:\t5\t5\t5\t5\nbogus\nUid: x\n"))
+	want := &procInfo{Name: "sh", PPID: 7, UID: 0, EUID: 1000, GID: 5, LoginUID: event.NoUID}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(procInfo{})); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestFDType(t *testing.T) {
+	procRoot := t.TempDir()
+	writeProc(t, procRoot, []fakeProcess{{7, 1, "sh", []string{"sh"}, ""}})
+	dir := filepath.Join(procRoot, "7")
+	os.MkdirAll(filepath.Join(dir, "net"), 0o755)
+	os.WriteFile(filepath.Join(dir, "net", "tcp"), []byte(
+		"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"+
+			"   0: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "net", "unix"), []byte(
+		"Num       RefCount Protocol Flags    Type St Inode Path\n0000: 00000002 00000000 00010000 0001 01 5555 /run/x\n"), 0o644)
+	os.Symlink("socket:[4242]", filepath.Join(dir, "fd", "2"))
+	os.Symlink("socket:[5555]", filepath.Join(dir, "fd", "3"))
+	os.Symlink("socket:[9999]", filepath.Join(dir, "fd", "4"))
+	os.Symlink("anon_inode:[eventpoll]", filepath.Join(dir, "fd", "5"))
+	var got []event.FDType
+	for fd := 0; fd <= 6; fd++ {
+		got = append(got, fdType(procRoot, 7, fd))
+	}
+	want := []event.FDType{event.FDPipe, event.FDFile, event.FDIPv4, event.FDUnix, event.FDUnknown, event.FDEventPoll, event.FDUnknown}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
