@@ -172,8 +172,8 @@ func TestEnrichProcessTreeAndContainer(t *testing.T) {
 
 	type view struct {
 		Name, Cmdline, PName, AName2, Container, ContainerName, Image string
-		Upper, Privileged                                          bool
-		Stdin, Stdout                                              event.FDType
+		Upper, Privileged                                             bool
+		Stdin, Stdout                                                 event.FDType
 	}
 	look := func(e *event.Event) view {
 		v := view{Name: e.Process.Name, Cmdline: e.Process.Cmdline()}

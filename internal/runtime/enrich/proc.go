@@ -166,7 +166,6 @@ func containerIDFromName(name string) string {
 	return name
 }
 
-
 var errNotSocket = errors.New("not a socket")
 
 // fdType classifies /proc/PID/fd/N.
