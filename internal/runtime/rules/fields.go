@@ -186,10 +186,8 @@ func fdName(e *event.Event) string {
 	return e.Path
 }
 
-func hasPath(e *event.Event) bool {
-	t := fdType(e)
-	return (t == event.FDFile || t == event.FDDirectory || t == event.FDUnix || t == event.FDMemfd) && e.Path != ""
-}
+// hasPath reports whether the event names a file (fd.directory, fd.filename).
+func hasPath(e *event.Event) bool { return e.Path != "" && !isNet(e) }
 
 func ipOK(a netip.Addr) (netip.Addr, bool) { return a, a.IsValid() }
 
@@ -642,6 +640,21 @@ func fieldList() []*getter {
 			}
 			if c.e.LoginUID == 0 {
 				return "root", true
+			}
+			return "", false
+		}),
+		// bulkhead extensions (not in Falco): the effective uid, and what a
+		// process's stdin and stdout are (reverse-shell detection).
+		nf("user.euid", func(c *ctx) (int64, bool) { return int64(c.e.EUID), true }),
+		sf("proc.stdin.type", func(c *ctx) (string, bool) {
+			if p := c.proc(); p != nil {
+				return nonEmpty(p.StdinType.String())
+			}
+			return "", false
+		}),
+		sf("proc.stdout.type", func(c *ctx) (string, bool) {
+			if p := c.proc(); p != nil {
+				return nonEmpty(p.StdoutType.String())
 			}
 			return "", false
 		}),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
+	defaultrules "github.com/bulkhead-sec/bulkhead/internal/runtime/rules/default"
 )
 
 // Set is a compiled rule set, indexed by event type. It is safe for
@@ -284,4 +285,9 @@ func (a Alert) Finding() finding.Finding {
 		f.Extra["container_image"] = a.ContainerImage
 	}
 	return f
+}
+
+// Default returns bulkhead's embedded default rule file.
+func Default() Source {
+	return Source{Name: defaultrules.Name, Data: defaultrules.YAML}
 }

