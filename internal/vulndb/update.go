@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // DefaultBaseURL is the osv.dev bulk export.
@@ -112,6 +115,32 @@ func Update(ctx context.Context, dbPath string, opts UpdateOptions) (Stats, erro
 			return stats, fmt.Errorf("update: ecosystem %q: not an export folder name", eco)
 		}
 	}
+	if old != nil {
+		// When nothing changed, refresh the metadata of a copy of the old
+		// file instead of rebuilding it record by record.
+		same := true
+		for _, eco := range ecos {
+			if err := ctx.Err(); err != nil {
+				return stats, err
+			}
+			ok, err := f.unchanged(ctx, old, eco)
+			if err != nil {
+				return stats, fmt.Errorf("update %s: %w", eco, err)
+			}
+			if !ok {
+				same = false
+				break
+			}
+		}
+		if same {
+			if err := f.refresh(old, dbPath, ecos, start); err != nil {
+				return stats, err
+			}
+			stats.Duration = now().Sub(start)
+			f.progress("done: nothing changed, %d records (%s)", stats.Records, stats.Duration.Round(time.Millisecond))
+			return stats, nil
+		}
+	}
 	requested := map[string]bool{}
 	var downloaded []string
 	for _, eco := range ecos {
@@ -152,6 +181,8 @@ func Update(ctx context.Context, dbPath string, opts UpdateOptions) (Stats, erro
 }
 
 type fetcher struct {
+	indexes  map[string][]byte // modified_id.csv per ecosystem, fetched once
+	reported map[string]bool   // ecosystems whose bad index lines were reported
 	base     string
 	localDir string // set for file:// mirrors
 	client   *http.Client
@@ -213,7 +244,7 @@ func (f *fetcher) warn(format string, args ...any) {
 // updateEcosystem adds one ecosystem's records to b. It returns the path
 // of a downloaded all.zip to remove once the database is committed.
 func (f *fetcher) updateEcosystem(ctx context.Context, b *builder, old *DB, eco string, now time.Time) (string, error) {
-	index, err := f.get(ctx, eco, "modified_id.csv", MaxIndexBytes)
+	index, err := f.index(ctx, eco)
 	if errors.Is(err, errNotFound) {
 		f.warn("%s: the source has no such ecosystem (%s): skipped", eco, f.url(eco, "modified_id.csv"))
 		if old != nil && old.meta.Ecosystems[eco].Records > 0 {
@@ -226,21 +257,10 @@ func (f *fetcher) updateEcosystem(ctx context.Context, b *builder, old *DB, eco 
 	if err != nil {
 		return "", fmt.Errorf("update %s: %w", eco, err)
 	}
-	lines, newestListed, err := parseModifiedIndex(index)
+	lines, newestListed, err := f.indexLines(eco, index)
 	if err != nil {
-		return "", fmt.Errorf("update %s: %s: %w", eco, f.url(eco, "modified_id.csv"), err)
+		return "", err
 	}
-	// An id becomes part of a URL or file name: drop ids that could leave
-	// the ecosystem's folder.
-	kept := lines[:0]
-	for _, l := range lines {
-		if !validRecordID(l.id) {
-			f.stats.problem("%s: id %q: not a valid record id", f.url(eco, "modified_id.csv"), truncate(l.id, 80))
-			continue
-		}
-		kept = append(kept, l)
-	}
-	lines = kept
 	// Decide between an incremental and a full update.
 	var oldIDs map[string]bool
 	var since time.Time
@@ -597,4 +617,179 @@ func validRecordID(id string) bool {
 		return false
 	}
 	return !strings.ContainsAny(id, "/\\\x00")
+}
+
+// index fetches an ecosystem's modified_id.csv once per update.
+func (f *fetcher) index(ctx context.Context, eco string) ([]byte, error) {
+	if b, ok := f.indexes[eco]; ok {
+		if b == nil {
+			return nil, fmt.Errorf("%s: %w", f.url(eco, "modified_id.csv"), errNotFound)
+		}
+		return b, nil
+	}
+	b, err := f.get(ctx, eco, "modified_id.csv", MaxIndexBytes)
+	if f.indexes == nil {
+		f.indexes = map[string][]byte{}
+	}
+	switch {
+	case err == nil:
+		f.indexes[eco] = b
+	case errors.Is(err, errNotFound):
+		f.indexes[eco] = nil
+	}
+	return b, err
+}
+
+// indexLines parses an index and drops ids that could leave the
+// ecosystem's folder once part of a URL or file name (reported once per
+// ecosystem).
+func (f *fetcher) indexLines(eco string, index []byte) ([]indexLine, time.Time, error) {
+	lines, newest, err := parseModifiedIndex(index)
+	if err != nil {
+		return nil, newest, fmt.Errorf("update %s: %s: %w", eco, f.url(eco, "modified_id.csv"), err)
+	}
+	kept := lines[:0]
+	for _, l := range lines {
+		if !validRecordID(l.id) {
+			if !f.reported[eco] {
+				f.stats.problem("%s: id %q: not a valid record id", f.url(eco, "modified_id.csv"), truncate(l.id, 80))
+			}
+			continue
+		}
+		kept = append(kept, l)
+	}
+	if f.reported == nil {
+		f.reported = map[string]bool{}
+	}
+	f.reported[eco] = true
+	return kept, newest, nil
+}
+
+// unchanged reports whether an ecosystem's index lists exactly the records
+// the old database has, none of them newer. A missing ecosystem counts as
+// unchanged: its old records, if any, are kept.
+func (f *fetcher) unchanged(ctx context.Context, old *DB, eco string) (bool, error) {
+	index, err := f.index(ctx, eco)
+	if errors.Is(err, errNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	m, ok := old.meta.Ecosystems[eco]
+	if !ok {
+		return false, nil
+	}
+	lines, _, err := f.indexLines(eco, index)
+	if err != nil {
+		return false, err
+	}
+	if len(lines) != m.Records {
+		return false, nil
+	}
+	same := true
+	err = old.View(func(t *Tx) error {
+		for _, l := range lines {
+			if l.modified.After(m.Newest) {
+				same = false
+				return nil
+			}
+			raw, err := t.raw(l.id)
+			if err != nil {
+				return err
+			}
+			if raw == nil {
+				same = false
+				return nil
+			}
+		}
+		return nil
+	})
+	return same, err
+}
+
+// refresh writes a copy of the old database with new build and update
+// times, for an update that found nothing new.
+func (f *fetcher) refresh(old *DB, dbPath string, ecos []string, now time.Time) error {
+	dir := filepath.Dir(dbPath)
+	tmpFile, err := os.CreateTemp(dir, filepath.Base(dbPath)+".new-*")
+	if err != nil {
+		return fmt.Errorf("update: create new database in %s: %w", dir, err)
+	}
+	tmp := tmpFile.Name()
+	fail := func(err error) error {
+		tmpFile.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("update: refresh %s: %w", dbPath, err)
+	}
+	if err := old.bolt.View(func(tx *bolt.Tx) error { _, err := tx.WriteTo(tmpFile); return err }); err != nil {
+		return fail(err)
+	}
+	if err := tmpFile.Close(); err != nil {
+		return fail(err)
+	}
+	db, err := bolt.Open(tmp, 0o644, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("update: refresh %s: %w", dbPath, err)
+	}
+	meta := old.meta
+	meta.Built = now.UTC()
+	meta.Source = f.base
+	meta.Ecosystems = map[string]EcosystemMeta{}
+	for k, v := range old.meta.Ecosystems {
+		meta.Ecosystems[k] = v
+	}
+	for _, eco := range ecos {
+		if f.indexes[eco] == nil {
+			if old.meta.Ecosystems[eco].Records > 0 {
+				f.warn("%s: the source has no such ecosystem (%s): kept the old records", eco, f.url(eco, "modified_id.csv"))
+				f.stats.Ecosystems = setStats(f.stats.Ecosystems, eco, EcosystemStats{Mode: "kept"})
+			} else {
+				f.warn("%s: the source has no such ecosystem (%s): skipped", eco, f.url(eco, "modified_id.csv"))
+				f.stats.Ecosystems = setStats(f.stats.Ecosystems, eco, EcosystemStats{Mode: "missing"})
+			}
+			continue
+		}
+		m := meta.Ecosystems[eco]
+		m.Updated = now.UTC()
+		m.Source = f.base + "/" + eco
+		meta.Ecosystems[eco] = m
+		f.stats.Ecosystems = setStats(f.stats.Ecosystems, eco, EcosystemStats{Mode: "unchanged"})
+	}
+	for eco := range meta.Ecosystems {
+		if _, ok := f.stats.Ecosystems[eco]; !ok {
+			f.stats.Ecosystems = setStats(f.stats.Ecosystems, eco, EcosystemStats{Mode: "kept"})
+		}
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		raw, err := json.Marshal(meta)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keyMeta, raw)
+	})
+	if err == nil {
+		err = db.Sync()
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("update: refresh %s: %w", dbPath, err)
+	}
+	if err := os.Rename(tmp, dbPath); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("update: replace %s: %w", dbPath, err)
+	}
+	total := 0
+	for eco, m := range meta.Ecosystems {
+		total += m.Records
+		es := f.stats.Ecosystems[eco]
+		es.Records = m.Records
+		f.stats.Ecosystems[eco] = es
+	}
+	f.stats.Records = total
+	return nil
 }

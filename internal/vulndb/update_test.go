@@ -321,8 +321,12 @@ func TestUpdateFileMirror(t *testing.T) {
 	if stats.Records != 4 || stats.Ecosystems["Ubuntu"].Mode != "missing" {
 		t.Errorf("stats = %+v", stats)
 	}
-	// Nothing changed: every ecosystem is unchanged and no record is read.
-	stats, err = Update(context.Background(), dbPath, UpdateOptions{BaseURL: "file://" + filepath.ToSlash(mirror), Ecosystems: []string{"Debian", "npm", "PyPI"}})
+	before := dump(t, dbPath)
+	// Nothing changed: every ecosystem is unchanged, no record is read,
+	// and the database's build time moves on.
+	later := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	stats, err = Update(context.Background(), dbPath, UpdateOptions{BaseURL: "file://" + filepath.ToSlash(mirror),
+		Ecosystems: []string{"Debian", "npm", "PyPI"}, Now: func() time.Time { return later }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,6 +334,23 @@ func TestUpdateFileMirror(t *testing.T) {
 		if es.Mode != "unchanged" || es.Fetched != 0 {
 			t.Errorf("%s: %+v, want unchanged", eco, es)
 		}
+	}
+	if stats.Records != 4 {
+		t.Errorf("refresh: %d records, want 4", stats.Records)
+	}
+	if diff := cmp.Diff(before, dump(t, dbPath)); diff != "" {
+		t.Errorf("refresh changed records (-before +after):\n%s", diff)
+	}
+	db, err := Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := db.Metadata().Built; !got.Equal(later) {
+		t.Errorf("built = %s, want %s", got, later)
+	}
+	if got := db.Metadata().Ecosystems["npm"].Updated; !got.Equal(later) {
+		t.Errorf("npm updated = %s, want %s", got, later)
 	}
 }
 
