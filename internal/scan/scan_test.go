@@ -587,3 +587,65 @@ func FuzzUnpackEntries(f *testing.F) {
 		}
 	})
 }
+
+// sizeAnalyzer records the sizes its inputs' ReaderAt reports.
+type sizeAnalyzer struct {
+	mu    sync.Mutex
+	sizes map[string]int64
+	tmp   []string
+}
+
+func (*sizeAnalyzer) Name() string { return "test/size" }
+func (*sizeAnalyzer) Version() int { return 1 }
+func (*sizeAnalyzer) Required(p string, _ fs.FileMode, _ int64) bool {
+	return strings.HasPrefix(p, "big/")
+}
+func (a *sizeAnalyzer) Analyze(_ context.Context, in *inventory.Input) ([]finding.Finding, error) {
+	ra, n, err := in.ReaderAt()
+	if err != nil {
+		return nil, err
+	}
+	defer ra.Close()
+	last := make([]byte, 1)
+	if _, err := ra.ReadAt(last, n-1); err != nil && err != io.EOF {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.sizes[in.Path+":"+string(last)] = n
+	a.tmp = append(a.tmp, in.TempDir)
+	return nil, nil
+}
+
+func TestScanLargeFileSpill(t *testing.T) {
+	big := strings.Repeat("x", memBufferMax+100) + "!"
+	img := openOCI(t, imagetest.Image(t, []v1.Layer{imagetest.Layer(t, f("big/file", big), f("big/small", "s?"),
+		f("../../escape", "x"), imagetest.Symlink("big/out", "../../../../root"))}, nil))
+	an := &sizeAnalyzer{sizes: map[string]int64{}}
+	cache := t.TempDir()
+	r, err := Image(context.Background(), img, Options{FileAnalyzers: []FileAnalyzer{an}, CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"big/file:!": int64(len(big)), "big/small:?": 2}
+	if diff := cmp.Diff(want, an.sizes); diff != "" {
+		t.Errorf("sizes (-want +got):\n%s", diff)
+	}
+	for _, d := range an.tmp {
+		if !strings.HasPrefix(d, filepath.Join(cache, "tmp")) {
+			t.Errorf("TempDir %q is outside the cache dir", d)
+		}
+	}
+	if ents, _ := os.ReadDir(filepath.Join(cache, "tmp")); len(ents) != 0 {
+		t.Errorf("temporary files left: %v", ents)
+	}
+	joined := strings.Join(r.Warnings, "\n")
+	for _, w := range []string{`"../../escape" escapes the root`, `symlink "big/out" points out of the root`} {
+		if !strings.Contains(joined, w) {
+			t.Errorf("warnings %q lack %q", r.Warnings, w)
+		}
+	}
+	if !strings.Contains(joined, "layer "+img.Layers[0].Digest) {
+		t.Errorf("warnings %q do not name the layer", r.Warnings)
+	}
+}
