@@ -18,6 +18,8 @@ type scanFlags struct {
 	scanners  string
 	dbPath    string
 	staleFail bool
+	skipDirs  []string
+	noIgnore  bool
 }
 
 func (s *scanFlags) register(fs *pflag.FlagSet, defaultFormat string, withScanners bool) {
@@ -49,6 +51,8 @@ func (s *scanFlags) config(cmd *cobra.Command) (pipeline.Config, error) {
 		ToolVersion: Version,
 	}
 	cfg.DB.Path = s.dbPath
+	cfg.SkipDirs = s.skipDirs
+	cfg.NoGitignore = s.noIgnore
 	cfg.DB.StaleIsError = s.staleFail
 	if s.platform != "" {
 		cfg.ImageOptions = append(cfg.ImageOptions, image.WithPlatform(s.platform))
@@ -122,6 +126,8 @@ their vulnerabilities, every Dockerfile and compose file linted, and secrets.
 		},
 	}
 	f.register(c.Flags(), "table", true)
+	c.Flags().StringSliceVar(&f.skipDirs, "skip-dirs", nil, "directory globs to leave out (a name without a slash matches at any depth)")
+	c.Flags().BoolVar(&f.noIgnore, "no-gitignore", false, "scan what .gitignore files ignore too")
 	return c
 }
 

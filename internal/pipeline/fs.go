@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
 	"time"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/bulkhead-sec/bulkhead/internal/gitignore"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/list"
 	"github.com/bulkhead-sec/bulkhead/internal/lint/dockerfile"
@@ -28,6 +30,7 @@ func ScanFS(ctx context.Context, root string, cfg Config) (*report.Report, error
 	opts := cfg.scanOptions()
 	opts.Extractors = list.Extractors()
 	opts.NoCache = true // a source tree has no layer digest to key a cache on
+	opts.Skip = fsSkip(root, cfg)
 	var sec *secret.Scanner
 	if cfg.enabled(ScanSecret) {
 		var err error
@@ -100,4 +103,24 @@ type LintOptions struct {
 // a name that is neither is linted as a Dockerfile.
 func LintFile(name string, src []byte, opts LintOptions) ([]finding.Finding, error) {
 	return dockerfile.Lint(name, src, opts.Dockerfile)
+}
+
+// fsSkip leaves out what the tree's .gitignore files ignore (unless
+// cfg.NoGitignore) and the directories cfg.SkipDirs names (globs relative
+// to root, such as "testdata" or "web/**/fixtures").
+func fsSkip(root string, cfg Config) func(rel string, isDir bool) bool {
+	var tree *gitignore.Tree
+	if !cfg.NoGitignore {
+		tree = gitignore.NewTree(root, func(name string) (io.ReadCloser, error) { return os.Open(name) })
+	}
+	skipDirs := gitignore.New()
+	if len(cfg.SkipDirs) > 0 {
+		skipDirs.Add("", strings.NewReader(strings.Join(cfg.SkipDirs, "\n")))
+	}
+	return func(rel string, isDir bool) bool {
+		if isDir && len(cfg.SkipDirs) > 0 && skipDirs.Ignored(rel, true) {
+			return true
+		}
+		return tree != nil && tree.Skip(rel, isDir)
+	}
 }

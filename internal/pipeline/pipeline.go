@@ -48,6 +48,11 @@ type Config struct {
 	DB DBConfig
 	// Secret configures the secret scanner.
 	Secret secret.Config
+	// SkipDirs are directory globs a filesystem scan leaves out; a
+	// pattern without a slash matches at any depth.
+	SkipDirs []string
+	// NoGitignore makes a filesystem scan read what .gitignore ignores too.
+	NoGitignore bool
 }
 
 func (c *Config) enabled(name string) bool {
