@@ -70,19 +70,16 @@ func TestBPFSeesExecOpenExit(t *testing.T) {
 		t.Fatalf("Open: %v", err)
 	}
 	defer s.Close()
+	// the programs are attached: events wait in the ring buffer until Run
 	cmd := exec.Command("/bin/cat", "/etc/hostname", "/nonexistent-bulkhead")
-	go func() {
-		time.Sleep(200 * time.Millisecond)
-		cmd.Run()
-	}()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go cmd.Wait()
 	type seen struct{ Exec, Args, Open, OpenFail, Exit bool }
 	var got seen
-	var pid uint32
+	pid := uint32(cmd.Process.Pid)
 	collect(t, s, 10*time.Second, func(e *event.Event) bool {
-		if cmd.Process == nil {
-			return false
-		}
-		pid = uint32(cmd.Process.Pid)
 		if e.PID != pid {
 			return false
 		}

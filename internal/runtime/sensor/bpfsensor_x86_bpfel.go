@@ -47,9 +47,11 @@ type bpfSensorEvent struct {
 }
 
 type bpfSensorSavedArgs struct {
-	_  structs.HostLayout
-	Id uint64
-	A  [6]uint64
+	_    structs.HostLayout
+	Id   uint64
+	A    [6]uint64
+	Uid  uint32
+	Euid uint32
 }
 
 // Names of all BPF objects in the ELF.

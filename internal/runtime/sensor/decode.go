@@ -119,10 +119,10 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 		LoginUID: event.NoUID,
 		Comm:     cstr(b[offComm : offComm+lenComm]),
 		MntNS:    u32(offMntNS), PidNS: u32(offPidNS), NetNS: u32(offNetNS),
-		Ret:      int64(le.Uint64(b[offRet:])),
-		FD:       -1,
-		NewUID:   event.NoUID,
-		NewGID:   event.NoUID,
+		Ret:    int64(le.Uint64(b[offRet:])),
+		FD:     -1,
+		NewUID: event.NoUID,
+		NewGID: event.NoUID,
 	}
 	e.CgroupID = le.Uint64(b[offCgroupV1ID:])
 	if e.CgroupID == 0 {

@@ -82,6 +82,8 @@ const struct event *unused_event __attribute__((unused));
 struct saved_args {
 	__u64 id;
 	__u64 a[6];
+	__u32 uid;  // credentials before the call (setuid family)
+	__u32 euid;
 };
 
 struct {
@@ -282,6 +284,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	a.a[3] = BPF_CORE_READ(regs, r10);
 	a.a[4] = BPF_CORE_READ(regs, r8);
 	a.a[5] = BPF_CORE_READ(regs, r9);
+	a.uid = BPF_CORE_READ(t, cred, uid.val);
+	a.euid = BPF_CORE_READ(t, cred, euid.val);
 	__u64 key = bpf_get_current_pid_tgid();
 	if (bpf_map_update_elem(&inflight, &key, &a, BPF_ANY))
 		count(STAT_ARGS_FULL);
@@ -370,6 +374,12 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 			long n = bpf_probe_read_user_str(&e->argv, 64, (const void *)s.a[2]);
 			e->argv_len = n > 0 ? n - 1 : 0;
 		}
+		break;
+	case NR_setuid: case NR_setreuid: case NR_setresuid: case NR_setfsuid:
+	case NR_setgid: case NR_setregid: case NR_setresgid: case NR_setfsgid:
+		// report who made the call, not what it became
+		e->uid = s.uid;
+		e->euid = s.euid;
 		break;
 	case NR_connect: case NR_bind:
 		read_addr(e, s.a[1], (__u32)s.a[2]);

@@ -1,0 +1,211 @@
+package sensor
+
+import (
+	"encoding/binary"
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
+)
+
+// rec describes a record for the test builder.
+type rec struct {
+	kind, syscall          uint32
+	ret                    int64
+	args                   [4]uint64
+	pid, ppid, uid, euid   uint32
+	comm, cgroup           string
+	path, path2, argv      string
+	addr                   []byte
+	exitCode               uint32
+	ts                     uint64
+	badPathLen, badArgvLen bool
+}
+
+func (r rec) bytes() []byte {
+	b := make([]byte, RecordSize)
+	le := binary.LittleEndian
+	le.PutUint64(b[offTS:], r.ts)
+	le.PutUint64(b[offCgroupV1ID:], 77)
+	le.PutUint64(b[offRet:], uint64(r.ret))
+	for i, a := range r.args {
+		le.PutUint64(b[offArgs+8*i:], a)
+	}
+	le.PutUint32(b[offKind:], r.kind)
+	le.PutUint32(b[offSyscall:], r.syscall)
+	le.PutUint32(b[offPID:], r.pid)
+	le.PutUint32(b[offTID:], r.pid)
+	le.PutUint32(b[offPPID:], r.ppid)
+	le.PutUint32(b[offVPID:], 1)
+	le.PutUint32(b[offUID:], r.uid)
+	le.PutUint32(b[offEUID:], r.euid)
+	le.PutUint32(b[offPidNS:], 4026531836)
+	le.PutUint32(b[offExitCode:], r.exitCode)
+	copy(b[offComm:offComm+lenComm-1], r.comm)
+	copy(b[offCgroupName:offCgroupName+lenCgroupName-1], r.cgroup)
+	copy(b[offPath:], r.path)
+	copy(b[offPath2:], r.path2)
+	copy(b[offArgv:offArgv+lenArgv], r.argv)
+	copy(b[offAddr:offAddr+lenAddr], r.addr)
+	le.PutUint16(b[offPathLen:], uint16(len(r.path)))
+	le.PutUint16(b[offPath2Len:], uint16(len(r.path2)))
+	le.PutUint16(b[offArgvLen:], uint16(len(r.argv)))
+	le.PutUint16(b[offAddrLen:], uint16(len(r.addr)))
+	if r.badPathLen {
+		le.PutUint16(b[offPathLen:], lenPath)
+	}
+	if r.badArgvLen {
+		le.PutUint16(b[offArgvLen:], lenArgv+1)
+	}
+	return b
+}
+
+const testCID = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+func sockaddr4(ip [4]byte, port uint16) []byte {
+	b := make([]byte, 16)
+	binary.LittleEndian.PutUint16(b, event.AFInet)
+	binary.BigEndian.PutUint16(b[2:], port)
+	copy(b[4:], ip[:])
+	return b
+}
+
+func TestDecode(t *testing.T) {
+	boot := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	base := event.Event{PID: 10, TID: 10, PPID: 9, VPID: 1, UID: 1000, EUID: 1000, LoginUID: event.NoUID,
+		PidNS: 4026531836, CgroupID: 77, FD: -1, NewUID: event.NoUID, NewGID: event.NoUID, Comm: "sh",
+		Time: boot.Add(5 * time.Second)}
+	with := func(f func(e *event.Event)) *event.Event {
+		e := base
+		f(&e)
+		return &e
+	}
+	r := rec{pid: 10, ppid: 9, uid: 1000, euid: 1000, comm: "sh", ts: 5e9}
+	tests := []struct {
+		name string
+		in   func(r rec) rec
+		want *event.Event
+	}{
+		{"exec in container", func(r rec) rec {
+			r.kind, r.cgroup, r.path, r.argv = kindExec, testCID, "/bin/cat", "cat\x00/etc/shadow\x00"
+			return r
+		}, with(func(e *event.Event) {
+			e.Type, e.ExePath, e.Path, e.Args = event.Execve, "/bin/cat", "/bin/cat", []string{"cat", "/etc/shadow"}
+			e.Container = &event.Container{ID: testCID}
+		})},
+		{"script exec keeps interpreter", func(r rec) rec {
+			r.kind, r.path, r.path2 = kindExec, "/x.sh", "/bin/sh"
+			return r
+		}, with(func(e *event.Event) { e.Type, e.ExePath, e.Path, e.Path2 = event.Execve, "/x.sh", "/x.sh", "/bin/sh" })},
+		{"systemd scope cgroup", func(r rec) rec {
+			r.kind, r.cgroup = kindFork, "docker-"+testCID+".scope"
+			return r
+		}, with(func(e *event.Event) { e.Type, e.Container = event.Clone, &event.Container{ID: testCID} })},
+		{"exit status", func(r rec) rec { r.kind, r.exitCode = kindExit, 256; return r },
+			with(func(e *event.Event) { e.Type, e.Ret = event.Procexit, 256 })},
+		{"openat", func(r rec) rec {
+			r.kind, r.syscall, r.ret, r.path = kindSyscall, 257, 3, "/etc/shadow"
+			r.args = [4]uint64{uint64(0xffffff9c), 0, event.OWrOnly | event.OCreat, 0o644}
+			return r
+		}, with(func(e *event.Event) {
+			e.Type, e.Ret, e.Path, e.Flags, e.Mode, e.FD, e.FDType = event.Openat, 3, "/etc/shadow", event.OWrOnly|event.OCreat, 0o644, 3, event.FDFile
+		})},
+		{"open failed", func(r rec) rec {
+			r.kind, r.syscall, r.ret, r.path = kindSyscall, 2, -2, "/nope"
+			r.args = [4]uint64{0, event.ODirectory}
+			return r
+		}, with(func(e *event.Event) {
+			e.Type, e.Ret, e.Path, e.Flags, e.FDType = event.Open, -2, "/nope", event.ODirectory, event.FDDirectory
+		})},
+		{"connect ipv4", func(r rec) rec {
+			r.kind, r.syscall, r.ret, r.addr = kindSyscall, 42, 0, sockaddr4([4]byte{10, 0, 0, 1}, 4444)
+			r.args = [4]uint64{5, 0, 16}
+			return r
+		}, with(func(e *event.Event) {
+			e.Type, e.FD, e.Family, e.FDType = event.Connect, 5, event.AFInet, event.FDIPv4
+			e.DAddr, e.DPort = netip.MustParseAddr("10.0.0.1"), 4444
+		})},
+		{"setresuid", func(r rec) rec {
+			r.kind, r.syscall, r.args = kindSyscall, 117, [4]uint64{0, 0, 0}
+			return r
+		}, with(func(e *event.Event) { e.Type, e.NewUID = event.Setresuid, 0 })},
+		{"ptrace", func(r rec) rec {
+			r.kind, r.syscall, r.args = kindSyscall, 101, [4]uint64{event.PtraceAttach, 42}
+			return r
+		}, with(func(e *event.Event) { e.Type, e.Request, e.TargetPID = event.Ptrace, event.PtraceAttach, 42 })},
+		{"mount", func(r rec) rec {
+			r.kind, r.syscall, r.path, r.path2, r.argv = kindSyscall, 165, "/dev/sda1", "/mnt", "ext4"
+			return r
+		}, with(func(e *event.Event) { e.Type, e.Path, e.Path2, e.FSType = event.Mount, "/mnt", "/dev/sda1", "ext4" })},
+		{"renameat2", func(r rec) rec {
+			r.kind, r.syscall, r.path, r.path2, r.args = kindSyscall, 316, "a", "b", [4]uint64{3}
+			return r
+		}, with(func(e *event.Event) { e.Type, e.Path, e.Path2, e.FD = event.Renameat2, "a", "b", 3 })},
+	}
+	d := Decoder{Boot: boot}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := d.Decode(tc.in(r).bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got, cmpopts.EquateComparable(netip.Addr{})); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDecodeMalformed(t *testing.T) {
+	r := rec{kind: kindSyscall, syscall: 257}
+	tests := map[string][]byte{
+		"empty":           nil,
+		"short":           r.bytes()[:RecordSize-1],
+		"unknown kind":    rec{kind: 99}.bytes(),
+		"unknown syscall": rec{kind: kindSyscall, syscall: 0}.bytes(),
+		"path length":     rec{kind: kindSyscall, syscall: 257, badPathLen: true}.bytes(),
+		"argv length":     rec{kind: kindExec, badArgvLen: true}.bytes(),
+	}
+	for name, b := range tests {
+		if _, err := (Decoder{}).Decode(b); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: err = %v, want ErrMalformed", name, err)
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add(rec{kind: kindExec, path: "/bin/sh", argv: "sh\x00-c\x00id"}.bytes())
+	f.Add(rec{kind: kindSyscall, syscall: 42, addr: sockaddr4([4]byte{1, 2, 3, 4}, 80)}.bytes())
+	f.Add(rec{kind: kindSyscall, syscall: 49, addr: make([]byte, 28)}.bytes())
+	f.Add([]byte{1, 2, 3})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := (Decoder{}).Decode(b)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		if len(e.Path) >= lenPath || len(e.Path2) >= lenPath || len(strings.Join(e.Args, "\x00")) > lenArgv {
+			t.Fatalf("decoded fields exceed the record's buffers")
+		}
+	})
+}
+
+func TestParseMode(t *testing.T) {
+	for in, want := range map[string]Mode{"": ModeAuto, "auto": ModeAuto, "bpf": ModeBPF, "fallback": ModeFallback} {
+		got, err := ParseMode(in)
+		if err != nil || got != want {
+			t.Errorf("ParseMode(%q) = %q, %v", in, got, err)
+		}
+	}
+	if _, err := ParseMode("kprobe"); err == nil {
+		t.Error("ParseMode accepted kprobe")
+	}
+}
