@@ -413,6 +413,12 @@ func (p *parser) parseCheck(f fieldExpr, pos int) (node, error) {
 		c.vals = []value{{text: t.text}}
 	case tString:
 		c.vals = []value{{text: t.text, quoted: true}}
+	case tOp:
+		// evt.dir = < and evt.dir = >
+		if t.text != "<" && t.text != ">" {
+			return nil, fmt.Errorf("at offset %d: %s %s needs a value, got %q", t.pos, f, c.op, t.text)
+		}
+		c.vals = []value{{text: t.text}}
 	default:
 		return nil, fmt.Errorf("at offset %d: %s %s needs a value, got %q", t.pos, f, c.op, t.text)
 	}
