@@ -229,7 +229,10 @@ func parseV1(deps map[string]*depEntryV1, r *lockfile.Result) {
 				name, version = rest[:at], rest[at+1:]
 			}
 		}
-		if reason := nonRegistry(version, e.Resolved); reason != "" {
+		if reason := nonRegistry(version, e.Resolved); reason != "" || name == "" {
+			if reason == "" {
+				reason = "no name"
+			}
 			r.Skipped = append(r.Skipped, lockfile.Skip{Name: name, Spec: e.Version, Reason: reason})
 		} else {
 			p := newPackage(name, version, e.Dev, e.Optional)
