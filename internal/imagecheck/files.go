@@ -83,7 +83,7 @@ var checkSetuid = &rule{
 			if !f.Mode.IsRegular() || f.Mode&(fs.ModeSetuid|fs.ModeSetgid) == 0 {
 				continue
 			}
-			items = append(items, listed{Path: cleanPath(f.Path), Size: f.Size, Layer: f.Layer, Mode: modeString(f.Mode)})
+			items = append(items, listed{Path: f.p, Size: f.Size, Layer: f.Layer, Mode: modeString(f.Mode)})
 		}
 		return fileListHit(items, "")
 	},
@@ -105,7 +105,7 @@ var checkWorldWritable = &rule{
 			if !(f.Mode.IsRegular() || (f.Mode.IsDir() && f.Mode&fs.ModeSticky == 0)) {
 				continue
 			}
-			items = append(items, listed{Path: cleanPath(f.Path), Size: f.Size, Layer: f.Layer, Mode: modeString(f.Mode)})
+			items = append(items, listed{Path: f.p, Size: f.Size, Layer: f.Layer, Mode: modeString(f.Mode)})
 		}
 		return fileListHit(items, "")
 	},
@@ -152,10 +152,10 @@ func inBinDir(p string) bool {
 // to a program listed nowhere else carries that program's size, once.
 func findTools(e *env, t tool) []listed {
 	var items []listed
-	var links []*File
+	var links []ent
 	regular := map[string]bool{}
 	for _, f := range e.sorted {
-		p := cleanPath(f.Path)
+		p := f.p
 		if !inBinDir(p) || !t.matches(path.Base(p)) {
 			continue
 		}
@@ -169,7 +169,7 @@ func findTools(e *env, t tool) []listed {
 	}
 	counted := map[string]bool{}
 	for _, f := range links {
-		p := cleanPath(f.Path)
+		p := f.p
 		tgt := e.resolve(p)
 		if tgt == nil || !tgt.Mode.IsRegular() {
 			continue // dangling link: nothing to remove
@@ -244,7 +244,7 @@ var checkCaches = &rule{
 			if !f.Mode.IsRegular() || f.Size == 0 {
 				continue
 			}
-			p := cleanPath(f.Path)
+			p := f.p
 			for _, c := range cacheDirs {
 				if strings.HasPrefix(p, c.dir+"/") {
 					if path.Base(p) == "lock" {

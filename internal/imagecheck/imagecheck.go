@@ -107,8 +107,8 @@ type env struct {
 	*Input
 	now   time.Time
 	files map[string]*File
-	// sorted holds the files in path order.
-	sorted []*File
+	// sorted holds the files in path order, with their cleaned paths.
+	sorted []ent
 	sizes  map[string]int64
 }
 
@@ -119,6 +119,12 @@ func cleanPath(p string) string {
 		return ""
 	}
 	return path.Clean(p)
+}
+
+// ent is a file with its cleaned path.
+type ent struct {
+	p string
+	*File
 }
 
 func newEnv(in *Input) *env {
@@ -132,12 +138,13 @@ func newEnv(in *Input) *env {
 		if p == "" || p == "." {
 			continue
 		}
-		if _, dup := e.files[p]; !dup {
-			e.sorted = append(e.sorted, f)
-		}
-		e.files[p] = f
+		e.files[p] = f // a later entry for the same path wins
 	}
-	sort.Slice(e.sorted, func(i, j int) bool { return cleanPath(e.sorted[i].Path) < cleanPath(e.sorted[j].Path) })
+	e.sorted = make([]ent, 0, len(e.files))
+	for p, f := range e.files {
+		e.sorted = append(e.sorted, ent{p, f})
+	}
+	sort.Slice(e.sorted, func(i, j int) bool { return e.sorted[i].p < e.sorted[j].p })
 	return e
 }
 
