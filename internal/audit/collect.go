@@ -80,6 +80,8 @@ func Collect(ctx context.Context, opts CollectOptions) (*Facts, error) {
 	c.files(f)
 	c.tls(f)
 	c.auditRules(ctx, f)
+	c.auditTargets(f)
+	c.containerProcesses(f)
 	c.group(f)
 	c.dataRoot(f)
 	c.env(f)
@@ -559,7 +561,14 @@ func (c *collector) files(f *Facts) {
 	if v := f.Process.Flags["containerd"]; len(v) > 0 {
 		cs = v[len(v)-1]
 	}
-	f.Files[FileContainerdSock] = c.stat(cs)
+	ff := c.stat(cs)
+	if !ff.Exists && ff.Error == "" && len(f.Process.Flags["containerd"]) == 0 {
+		// dockerd started without --containerd runs its own containerd.
+		if alt := c.stat("/var/run/docker/containerd/containerd.sock"); alt.Exists {
+			ff = alt
+		}
+	}
+	f.Files[FileContainerdSock] = ff
 
 	dir := "/etc/docker/certs.d"
 	regs, err := os.ReadDir(c.hostPath(dir))
@@ -786,4 +795,122 @@ func (c *collector) env(f *Facts) {
 		get = func(k string) string { return c.opts.Env[k] }
 	}
 	f.Env = map[string]string{"DOCKER_CONTENT_TRUST": get("DOCKER_CONTENT_TRUST")}
+}
+
+var binDirs = []string{"/usr/bin", "/usr/sbin", "/usr/local/bin", "/bin", "/sbin"}
+
+func (c *collector) binary(name string) FileFact {
+	for _, d := range binDirs {
+		ff := c.stat(path.Join(d, name))
+		if ff.Exists {
+			return ff
+		}
+	}
+	return FileFact{Path: path.Join(binDirs[0], name)}
+}
+
+func (c *collector) auditTargets(f *Facts) {
+	t := map[string]FileFact{}
+	dockerd := FileFact{}
+	if f.Process.PID > 0 && c.root == "/" {
+		if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", f.Process.PID)); err == nil {
+			dockerd = c.stat(exe)
+		}
+	}
+	if !dockerd.Exists {
+		dockerd = c.binary("dockerd")
+	}
+	t["1.1.3"] = dockerd
+	t["1.1.4"] = c.stat("/run/containerd")
+	dr := f.DataRoot.Path
+	if dr == "" {
+		dr = "/var/lib/docker"
+	}
+	t["1.1.5"] = c.stat(dr)
+	t["1.1.6"] = f.Files[FileEtcDocker]
+	t["1.1.7"] = f.Files[FileDockerService]
+	t["1.1.8"] = f.Files[FileContainerdSock]
+	t["1.1.9"] = f.Files[FileDockerSocket]
+	t["1.1.10"] = f.Files[FileDefaultDocker]
+	t["1.1.11"] = f.Files[FileDaemonJSON]
+	t["1.1.12"] = c.stat("/etc/containerd/config.toml")
+	t["1.1.13"] = f.Files[FileSysconfigDocker]
+	t["1.1.14"] = c.binary("containerd")
+	t["1.1.15"] = c.binary("containerd-shim")
+	t["1.1.16"] = c.binary("containerd-shim-runc-v1")
+	t["1.1.17"] = c.binary("containerd-shim-runc-v2")
+	t["1.1.18"] = c.binary("runc")
+	f.AuditTargets = t
+}
+
+// containerProcesses maps host processes to containers through the
+// container id in their cgroup path.
+func (c *collector) containerProcesses(f *Facts) {
+	if len(f.Containers) == 0 {
+		return
+	}
+	setErr := func(why string) {
+		for i := range f.Containers {
+			f.Containers[i].ProcessesError = why
+		}
+	}
+	if os.Geteuid() != 0 {
+		setErr(needsRoot + " to read other processes")
+		return
+	}
+	entries, err := os.ReadDir(c.hostPath("/proc"))
+	if err != nil {
+		setErr(reason(err))
+		return
+	}
+	byID := map[string]int{}
+	for i := range f.Containers {
+		byID[f.Containers[i].ID] = i
+		f.Containers[i].Processes = []string{}
+	}
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cg, err := c.readHostFile(path.Join("/proc", e.Name(), "cgroup"), 64<<10)
+		if err != nil {
+			continue
+		}
+		id := containerIDInCgroup(string(cg))
+		i, ok := byID[id]
+		if !ok {
+			continue
+		}
+		comm, err := c.readHostFile(path.Join("/proc", e.Name(), "comm"), 256)
+		if err != nil {
+			continue
+		}
+		f.Containers[i].Processes = append(f.Containers[i].Processes, strings.TrimSpace(string(comm)))
+	}
+	for i := range f.Containers {
+		sort.Strings(f.Containers[i].Processes)
+	}
+}
+
+// containerIDInCgroup finds a 64-hex container id in a /proc/PID/cgroup
+// document ("/docker/<id>", "docker-<id>.scope").
+func containerIDInCgroup(s string) string {
+	for _, line := range strings.Split(s, "\n") {
+		for _, part := range strings.FieldsFunc(line, func(r rune) bool { return r == '/' || r == ':' || r == '-' || r == '.' }) {
+			if len(part) == 64 && isHex(part) {
+				return part
+			}
+		}
+	}
+	return ""
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -26,14 +26,17 @@ type Facts struct {
 	RegistryCertsError string `json:"registry_certs_error,omitempty"`
 	// TLS describes the certificates named by --tlscacert, --tlscert and
 	// --tlskey (or their daemon.json keys).
-	TLS         []TLSFact         `json:"tls,omitempty"`
-	AuditRules  AuditRuleFacts    `json:"audit_rules"`
-	DockerGroup GroupFacts        `json:"docker_group"`
-	DataRoot    MountFacts        `json:"data_root"`
-	Containers  []Container       `json:"containers"`
-	Images      []Image           `json:"images"`
-	Networks    []Network         `json:"networks"`
-	Env         map[string]string `json:"env,omitempty"`
+	TLS        []TLSFact      `json:"tls,omitempty"`
+	AuditRules AuditRuleFacts `json:"audit_rules"`
+	// AuditTargets are the paths CIS 1.1.3 to 1.1.18 want audit rules
+	// for, keyed by check id, as found on this host.
+	AuditTargets map[string]FileFact `json:"audit_targets,omitempty"`
+	DockerGroup  GroupFacts          `json:"docker_group"`
+	DataRoot     MountFacts          `json:"data_root"`
+	Containers   []Container         `json:"containers"`
+	Images       []Image             `json:"images"`
+	Networks     []Network           `json:"networks"`
+	Env          map[string]string   `json:"env,omitempty"`
 }
 
 // The keys of Facts.Files.
@@ -219,6 +222,11 @@ type Container struct {
 	HostConfig      HostConfig      `json:"HostConfig"`
 	Mounts          []Mount         `json:"Mounts"`
 	NetworkSettings NetworkSettings `json:"NetworkSettings"`
+	// Processes are the command names of the container's processes, read
+	// from /proc by bulkhead (not part of the daemon's inspect data); nil
+	// with ProcessesError set when they could not be read.
+	Processes      []string `json:"BulkheadProcesses"`
+	ProcessesError string   `json:"BulkheadProcessesError,omitempty"`
 }
 
 // DisplayName is the container's name without the leading slash.
