@@ -18,8 +18,8 @@ func literalValue(v string) bool {
 var ruleEnvSecret = &Rule{
 	Meta: RuleMeta{
 		ID: "BH-CP-014", Name: "secret-in-environment", Severity: finding.High,
-		Title:       "Secret written in the environment",
-		Description: "A password, token or key written as a literal environment value is kept in the compose file (usually in version control) and shown by `docker inspect` to anyone with access to the daemon.",
+		Title:       "Secret written in the environment or build arguments",
+		Description: "A password, token or key written as a literal environment value or build argument is kept in the compose file (usually in version control) and shown by `docker inspect` to anyone with access to the daemon.",
 		Fix:         "Use compose `secrets:` (files mounted under /run/secrets) or a variable such as `${DB_PASSWORD}` filled from an untracked .env file.",
 	},
 	Check: func(s *Service) []Hit {
@@ -40,6 +40,22 @@ var ruleEnvSecret = &Rule{
 				Detail:   "Variable " + k + " holds a literal value.",
 				Evidence: k + "=" + dockerfile.Redact(*s.Config.Environment[k]),
 			})
+		}
+		if b := s.Config.Build; b != nil {
+			var args []string
+			for k, v := range b.Args {
+				if v != nil && literalValue(*v) && (dockerfile.SecretName(k) || dockerfile.TokenValue(*v)) {
+					args = append(args, k)
+				}
+			}
+			sort.Strings(args)
+			for _, k := range args {
+				out = append(out, Hit{
+					Line:     s.KeyLine("build", "args"),
+					Detail:   "Build argument " + k + " holds a literal value; build arguments are also kept in the image history.",
+					Evidence: "build.args " + k + "=" + dockerfile.Redact(*b.Args[k]),
+				})
+			}
 		}
 		return out
 	},
