@@ -496,10 +496,8 @@ func (l *loader) amendRule(line int, label string, r *ruleDef, raw *rawItem, key
 			merged := false
 			for _, old := range r.exceptions {
 				if old.name == ex.name {
-					if len(ex.fields) > 0 && !equalStrings(ex.fields, old.fields) {
-						l.warn(line, label, LevelError, "exception %q appended with different fields; values skipped", ex.name)
-					} else {
-						old.tuples = append(old.tuples, ex.tuples...)
+					if err := mergeException(old, ex); err != nil {
+						l.warn(line, label, LevelError, "%v; values skipped", err)
 					}
 					merged = true
 				}
@@ -513,6 +511,36 @@ func (l *loader) amendRule(line int, label string, r *ruleDef, raw *rawItem, key
 			}
 		}
 	}
+}
+
+// mergeException appends ex's values to old, shaping them as old's fields.
+func mergeException(old, ex *exceptionDef) error {
+	if len(ex.fields) > 0 && !equalStrings(ex.fields, old.fields) {
+		return fmt.Errorf("exception %q appended with different fields", ex.name)
+	}
+	if old.scalar {
+		if len(old.tuples) == 0 {
+			old.tuples = [][]excValue{{{isList: true}}}
+		}
+		dst := &old.tuples[0][0]
+		for _, t := range ex.tuples {
+			for _, v := range t {
+				if v.isList {
+					dst.items = append(dst.items, v.items...)
+				} else {
+					dst.items = append(dst.items, v.text)
+				}
+			}
+		}
+		return nil
+	}
+	for _, t := range ex.tuples {
+		if len(t) != len(old.fields) {
+			return fmt.Errorf("exception %q: %d values for %d fields", ex.name, len(t), len(old.fields))
+		}
+	}
+	old.tuples = append(old.tuples, ex.tuples...)
+	return nil
 }
 
 func equalStrings(a, b []string) bool {
@@ -611,6 +639,11 @@ func parseException(re rawException) (*exceptionDef, error) {
 			break
 		}
 		for _, t := range re.Values.Content {
+			if len(ex.fields) == 0 && t.Kind == yaml.ScalarNode {
+				// Values appended to an exception defined earlier; shaped on merge.
+				ex.tuples = append(ex.tuples, []excValue{{text: t.Value}})
+				continue
+			}
 			if t.Kind != yaml.SequenceNode {
 				return nil, bad("line %d: a value is a %s, want a list of %d values", t.Line, kindName(t), len(ex.fields))
 			}
