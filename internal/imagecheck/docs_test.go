@@ -27,7 +27,7 @@ var inspects = map[string]string{
 	"BH-IMG-009": "the OS release (os-release ID and VERSION_ID, or the codename) against bulkhead's end-of-life table (`internal/eol`)",
 	"BH-IMG-010": "the image reference the user gave",
 	"BH-IMG-011": "the image history (`created_by` of every layer)",
-	"BH-IMG-012": "`sudo` in the final filesystem and `sudo` commands in the image history",
+	"BH-IMG-012": "`sudo` in the final filesystem (or a sudo package in the package database) and `sudo` commands in the image history",
 	"BH-IMG-013": "the image config's `ExposedPorts`",
 	"BH-IMG-014": "the image config's `Env`: names that look like secrets, or values that are well-known tokens",
 	"BH-IMG-015": "files under var/lib/apt/lists, var/cache/apt, var/cache/apk, var/cache/yum, var/cache/dnf, root/.cache/pip, root/.npm/_cacache",

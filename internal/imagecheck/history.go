@@ -69,6 +69,15 @@ var checkSudo = &rule{
 				break
 			}
 		}
+		if len(out) == 0 {
+			// The binary may sit elsewhere; the package database still says.
+			for _, pk := range e.Packages {
+				if pk.Name == "sudo" || pk.Name == "sudo-rs" {
+					out = append(out, hit{Path: pk.Path, Layer: pk.Layer, Object: "package " + pk.Name, Evidence: pk.Name + " " + pk.Version + " (" + pk.Type + ")"})
+					break
+				}
+			}
+		}
 		for _, l := range e.Layers {
 			if sudoUse.MatchString(l.CreatedBy) {
 				out = append(out, hit{Layer: l.Digest, Object: "history", Evidence: trimLine(l.CreatedBy)})

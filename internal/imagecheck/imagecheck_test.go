@@ -139,6 +139,10 @@ func TestCheck(t *testing.T) {
 			in.Layers = append(in.Layers, report.Layer{Digest: l2, CreatedBy: "RUN /bin/sh -c sudo apt-get install -y x # buildkit"},
 				report.Layer{Digest: l2, CreatedBy: "RUN /bin/sh -c echo pseudo-sudo # buildkit"})
 		}, want: []string{"BH-IMG-003", "BH-IMG-012", "BH-IMG-012"}},
+		{name: "sudo package without the usual binary", change: func(in *Input) {
+			in.Packages = append(in.Packages, inventory.Package{Name: "sudo", Version: "1.9.13p3-1+deb12u1", Type: "deb", Path: "var/lib/dpkg/status", Layer: l2})
+		}, want: []string{"BH-IMG-012"},
+			first: &finding.Finding{Location: finding.Location{Path: "var/lib/dpkg/status", Layer: l2, Object: "package sudo"}, Evidence: "sudo 1.9.13p3-1+deb12u1 (deb)"}},
 		{name: "expose 22", change: func(in *Input) { in.Config.Config.ExposedPorts["22/tcp"] = struct{}{} }, want: []string{"BH-IMG-013"}},
 		{name: "secret env redacted", change: func(in *Input) {
 			in.Config.Config.Env = append(in.Config.Config.Env, "DB_PASSWORD=hunter2hunter2", "EMPTY_SECRET=", "X=AKIAABCDEFGHIJKLMNOP")
