@@ -121,7 +121,7 @@ func (m *matcher) record(id string) (*vulndb.Record, error) {
 	if r, ok := m.records[id]; ok {
 		return r, nil
 	}
-	r, err := m.tx.Record(id)
+	r, err := m.tx.Advisory(id)
 	if err != nil {
 		return nil, err
 	}

@@ -291,3 +291,46 @@ func (db *DB) CheckStale(maxAge time.Duration, now time.Time) error {
 	}
 	return nil
 }
+
+// advisory is Record without what the index already holds (affected
+// ranges, versions, ecosystem_specific): decoding it skips those parts.
+type advisory struct {
+	ID               string          `json:"id"`
+	Modified         time.Time       `json:"modified"`
+	Published        *time.Time      `json:"published,omitempty"`
+	Withdrawn        *time.Time      `json:"withdrawn,omitempty"`
+	Aliases          []string        `json:"aliases,omitempty"`
+	Upstream         []string        `json:"upstream,omitempty"`
+	Related          []string        `json:"related,omitempty"`
+	Summary          string          `json:"summary,omitempty"`
+	Details          string          `json:"details,omitempty"`
+	Severity         []Severity      `json:"severity,omitempty"`
+	References       []Reference     `json:"references,omitempty"`
+	DatabaseSpecific json.RawMessage `json:"database_specific,omitempty"`
+	Affected         []struct {
+		Package          Package         `json:"package"`
+		Severity         []Severity      `json:"severity,omitempty"`
+		DatabaseSpecific json.RawMessage `json:"database_specific,omitempty"`
+	} `json:"affected,omitempty"`
+}
+
+// Advisory returns a record by id for reporting: everything but the
+// affected entries' ranges, versions and ecosystem_specific, which
+// matching reads from the index. It returns (nil, nil) when there is none.
+func (t *Tx) Advisory(id string) (*Record, error) {
+	raw, err := t.raw(id)
+	if raw == nil || err != nil {
+		return nil, err
+	}
+	var a advisory
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, fmt.Errorf("read record %q: %w: %v", id, ErrMalformed, err)
+	}
+	r := &Record{ID: a.ID, Modified: a.Modified, Published: a.Published, Withdrawn: a.Withdrawn,
+		Aliases: a.Aliases, Upstream: a.Upstream, Related: a.Related, Summary: a.Summary, Details: a.Details,
+		Severity: a.Severity, References: a.References, DatabaseSpecific: a.DatabaseSpecific}
+	for _, af := range a.Affected {
+		r.Affected = append(r.Affected, Affected{Package: af.Package, Severity: af.Severity, DatabaseSpecific: af.DatabaseSpecific})
+	}
+	return r, nil
+}

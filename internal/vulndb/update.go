@@ -42,8 +42,8 @@ type UpdateOptions struct {
 	// CacheDir holds partial downloads, so that a cut download resumes.
 	// Empty means a "download" folder beside the database.
 	CacheDir string
-	// Client does the HTTP requests; nil means a client with a 10-minute
-	// timeout.
+	// Client does the HTTP requests; nil means a client whose requests
+	// time out only when the server sends no response headers for a minute.
 	Client *http.Client
 	// Progress, when set, receives one line per step.
 	Progress io.Writer
@@ -212,7 +212,12 @@ func newFetcher(dbPath string, opts UpdateOptions, stats *Stats) (*fetcher, erro
 		return nil, fmt.Errorf("update: mirror %q: want an http://, https:// or file:// URL", base)
 	}
 	if f.client == nil {
-		f.client = &http.Client{Timeout: 10 * time.Minute}
+		// No overall timeout: a large all.zip may take long on a slow link
+		// (and resumes when cut); the context cancels, and a server that
+		// does not answer is caught by the header timeout.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.ResponseHeaderTimeout = time.Minute
+		f.client = &http.Client{Transport: tr}
 	}
 	if f.cacheDir == "" {
 		f.cacheDir = filepath.Join(filepath.Dir(dbPath), "download")

@@ -259,3 +259,37 @@ func FuzzDecodeEntries(f *testing.F) {
 		decodeEntries(b)
 	})
 }
+
+func TestAdvisory(t *testing.T) {
+	dbPath, _ := importFixtures(t)
+	db, err := Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *Tx) error {
+		full, err := tx.Record("GHSA-9001-lodash")
+		if err != nil {
+			return err
+		}
+		lite, err := tx.Advisory("GHSA-9001-lodash")
+		if err != nil {
+			return err
+		}
+		for i := range full.Affected {
+			full.Affected[i].Ranges, full.Affected[i].Versions, full.Affected[i].EcosystemSpecific = nil, nil, nil
+		}
+		full.SchemaVersion = ""
+		if diff := cmp.Diff(full, lite); diff != "" {
+			t.Errorf("Advisory (-Record without ranges +Advisory):\n%s", diff)
+		}
+		none, err := tx.Advisory("NOPE-1")
+		if none != nil || err != nil {
+			t.Errorf("Advisory(NOPE-1) = %v, %v", none, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
