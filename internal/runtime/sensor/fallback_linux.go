@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +32,7 @@ type fallbackBackend struct {
 	mu       sync.Mutex
 	procs    map[uint32]*fbProc
 	marked   map[uint32]bool // mount namespaces whose root mount is marked
+	execs    map[uint32]string // pid -> file seen by FAN_OPEN_EXEC
 	closeOne sync.Once
 }
 
@@ -52,7 +54,7 @@ func openFallback(opts Options) (*Sensor, error) {
 		return nil, fmt.Errorf("open process connector: %w", err)
 	}
 	b := &fallbackBackend{opts: opts, nl: nl, fan: -1, self: uint32(os.Getpid()), boot: bootTime(),
-		procs: map[uint32]*fbProc{}, marked: map[uint32]bool{}}
+		procs: map[uint32]*fbProc{}, marked: map[uint32]bool{}, execs: map[uint32]string{}}
 	if err := unix.Bind(nl, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: cnIdxProc, Pid: 0}); err != nil {
 		unix.Close(nl)
 		return nil, fmt.Errorf("bind process connector: %w", err)
@@ -221,6 +223,21 @@ func (b *fallbackBackend) procEvents(evs []ProcEvent) []*event.Event {
 		switch pe.What {
 		case procEventExec:
 			p := b.proc(pe.TGID, true)
+			b.mu.Lock()
+			execPath, ok := b.execs[pe.TGID]
+			delete(b.execs, pe.TGID)
+			b.mu.Unlock()
+			if ok && (p == nil || p.exe == "") {
+				// gone (or a zombie) before /proc could be read: report
+				// the file fanotify saw
+				if p == nil {
+					p = &fbProc{comm: filepath.Base(execPath)}
+				}
+				p.exe = execPath
+				if len(p.args) == 0 {
+					p.args = []string{execPath}
+				}
+			}
 			if !b.wanted(pe.TGID, p) {
 				continue
 			}
@@ -315,7 +332,15 @@ func (b *fallbackBackend) fanEvents(buf []byte) []*event.Event {
 		path, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
 		unix.Close(fd)
 		if mask&unix.FAN_OPEN_EXEC != 0 {
-			continue // the connector reports the exec
+			// the connector reports the exec; remember the file in case
+			// the process is gone before /proc can be read
+			b.mu.Lock()
+			if len(b.execs) >= maxFallbackProcs {
+				clear(b.execs)
+			}
+			b.execs[pid] = path
+			b.mu.Unlock()
+			continue
 		}
 		p := b.proc(pid, false)
 		if !b.wanted(pid, p) {
@@ -404,4 +429,3 @@ func (b *fallbackBackend) close() error {
 	})
 	return err
 }
-

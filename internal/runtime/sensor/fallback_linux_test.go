@@ -31,11 +31,22 @@ func TestFallbackSeesExecOpenExit(t *testing.T) {
 	defer os.RemoveAll(dir)
 	file := filepath.Join(dir, "secret")
 	os.WriteFile(file, []byte("x"), 0o600)
-	cmd := exec.Command("/bin/sh", "-c", "sleep 0.3; exec /bin/cat "+file)
+	// cat waits on stdin so that it is alive when its exec is read from
+	// /proc (a process that is gone by then loses its arguments: see
+	// docs/runtime-sensor.md)
+	cmd := exec.Command("/bin/sh", "-c", "sleep 0.3; exec /bin/cat "+file+" -")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go cmd.Wait()
+	go func() {
+		time.Sleep(time.Second)
+		stdin.Close()
+		cmd.Wait()
+	}()
 	pid := uint32(cmd.Process.Pid)
 	type seen struct{ Exec, Open, Exit bool }
 	var got seen
@@ -46,7 +57,7 @@ func TestFallbackSeesExecOpenExit(t *testing.T) {
 		switch e.Type {
 		case event.Execve:
 			if e.ExePath == "/usr/bin/cat" || e.ExePath == "/bin/cat" {
-				got.Exec = cmp.Equal(e.Args, []string{"/bin/cat", file})
+				got.Exec = cmp.Equal(e.Args, []string{"/bin/cat", file, "-"})
 			}
 		case event.Openat:
 			got.Open = got.Open || e.Path == file
