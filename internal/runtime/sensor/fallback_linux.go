@@ -31,7 +31,7 @@ type fallbackBackend struct {
 	lostN    atomic.Uint64
 	mu       sync.Mutex
 	procs    map[uint32]*fbProc
-	marked   map[uint32]bool // mount namespaces whose root mount is marked
+	marked   map[uint32]bool   // mount namespaces whose root mount is marked
 	execs    map[uint32]string // pid -> file seen by FAN_OPEN_EXEC
 	closeOne sync.Once
 }
