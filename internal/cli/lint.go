@@ -41,7 +41,13 @@ With --fix, the fixes that are certain are written back and the diff is shown on
 			if err := out.validate(); err != nil {
 				return err
 			}
-			r := report.New(report.Target{Kind: report.KindDockerfile, Name: args[0]}, Version, time.Now())
+			kind := report.KindDockerfile
+			for _, a := range args {
+				if pipeline.IsComposeFile(a) {
+					kind = report.KindConfig
+				}
+			}
+			r := report.New(report.Target{Kind: kind, Name: args[0]}, Version, time.Now())
 			if len(args) > 1 {
 				r.Target.Name = fmt.Sprintf("%s (+%d more)", args[0], len(args)-1)
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/gitignore"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/list"
+	"github.com/bulkhead-sec/bulkhead/internal/lint/compose"
 	"github.com/bulkhead-sec/bulkhead/internal/lint/dockerfile"
 	"github.com/bulkhead-sec/bulkhead/internal/report"
 	"github.com/bulkhead-sec/bulkhead/internal/scan"
@@ -97,11 +98,15 @@ func (a *lintAnalyzer) options() LintOptions {
 // LintOptions configure LintFile.
 type LintOptions struct {
 	Dockerfile dockerfile.Options
+	Compose    compose.Options
 }
 
 // LintFile lints one Dockerfile or compose file, chosen by its name;
 // a name that is neither is linted as a Dockerfile.
 func LintFile(name string, src []byte, opts LintOptions) ([]finding.Finding, error) {
+	if IsComposeFile(name) {
+		return compose.Lint(name, src, opts.Compose)
+	}
 	return dockerfile.Lint(name, src, opts.Dockerfile)
 }
 

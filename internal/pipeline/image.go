@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/bulkhead-sec/bulkhead/internal/image"
+	"github.com/bulkhead-sec/bulkhead/internal/imagecheck"
 	"github.com/bulkhead-sec/bulkhead/internal/report"
 	"github.com/bulkhead-sec/bulkhead/internal/scan"
 	"github.com/bulkhead-sec/bulkhead/internal/secret"
@@ -38,6 +39,10 @@ func ScanImage(ctx context.Context, ref string, cfg Config) (*report.Report, err
 	if sec != nil {
 		scanConfigSecrets(sec, img, r)
 		recordSecretScanner(sec, r)
+	}
+	if cfg.enabled(ScanMisconfig) {
+		r.Findings = append(r.Findings, imagecheck.Check(imagecheck.FromScan(ref, img, res, cfg.now()))...)
+		r.SetScanner(report.ScannerStatus{Name: "misconfig", State: report.StateDone})
 	}
 	if cfg.enabled(ScanVuln) {
 		matchVulnerabilities(ctx, r, cfg)

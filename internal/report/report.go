@@ -21,6 +21,7 @@ const (
 	KindFilesystem = "filesystem"
 	KindSBOM       = "sbom"
 	KindDockerfile = "dockerfile"
+	KindConfig     = "config" // Dockerfiles and compose files linted together
 	KindHost       = "host"
 	KindRuntime    = "runtime"
 )
