@@ -1,0 +1,165 @@
+package netview
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulkhead-sec/bulkhead/internal/audit"
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func loadFacts(t testing.TB) *audit.Facts {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "facts.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f audit.Facts
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatalf("decode facts.json: %v", err)
+	}
+	return &f
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("read golden (run with -update): %v", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", name, diff)
+	}
+}
+
+func TestBuild(t *testing.T) {
+	v := Build(loadFacts(t))
+	type exp struct{ Container, Port string }
+	var gotExp []exp
+	for _, e := range v.Exposed {
+		gotExp = append(gotExp, exp{e.Container, e.Port})
+	}
+	wantExp := []exp{{"agent", ""}, {"api", "192.168.1.10:9000->9000/tcp"}, {"web", "0.0.0.0:80->80/tcp"}, {"web", "[::]:80->80/tcp"}}
+	if diff := cmp.Diff(wantExp, gotExp); diff != "" {
+		t.Errorf("Exposed (-want +got):\n%s", diff)
+	}
+	var kinds []string
+	for _, f := range v.Flags {
+		kinds = append(kinds, f.Kind+" "+f.Subject)
+	}
+	wantKinds := []string{"all-interfaces web", "all-interfaces web", "host-network agent", "icc-default-bridge bridge"}
+	if diff := cmp.Diff(wantKinds, kinds); diff != "" {
+		t.Errorf("Flags (-want +got):\n%s", diff)
+	}
+	// db is published on loopback only: not exposed.
+	for _, e := range v.Exposed {
+		if e.Container == "db" {
+			t.Errorf("db is exposed: %+v", e)
+		}
+	}
+}
+
+func TestICCOff(t *testing.T) {
+	f := loadFacts(t)
+	for i := range f.Networks {
+		if f.Networks[i].Name == "bridge" {
+			delete(f.Networks[i].Options, "com.docker.network.bridge.enable_icc")
+		}
+	}
+	f.Config.Values = map[string]any{"icc": false}
+	for _, fl := range Build(f).Flags {
+		if fl.Kind == "icc-default-bridge" {
+			t.Errorf("icc=false in daemon.json still flagged: %+v", fl)
+		}
+	}
+}
+
+func TestWriteText(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteText(&b, Build(loadFacts(t))); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "view.txt", b.Bytes())
+}
+
+func TestWriteDOT(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteDOT(&b, Build(loadFacts(t))); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "view.dot", b.Bytes())
+}
+
+func TestWriteSimpleSVG(t *testing.T) {
+	f := loadFacts(t)
+	f.Containers[3].Name = `/<script>"x"&`
+	var b bytes.Buffer
+	if err := WriteSimpleSVG(&b, Build(f)); err != nil {
+		t.Fatal(err)
+	}
+	checkSVG(t, b.Bytes(), []string{"web", "bridge", "appnet", "outside the host", "0.0.0.0:80-&gt;80/tcp"})
+	if strings.Contains(b.String(), "<script>") {
+		t.Error("container name not escaped in SVG")
+	}
+}
+
+func TestWriteSVG(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteSVG(&b, Build(loadFacts(t))); err != nil {
+		t.Fatal(err)
+	}
+	checkSVG(t, b.Bytes(), []string{"web", "appnet"})
+}
+
+// checkSVG asserts the document is well-formed XML with an svg root that
+// mentions every string in want.
+func checkSVG(t *testing.T, doc []byte, want []string) {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(doc))
+	dec.Strict = true
+	root := ""
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG is not well-formed XML: %v\n%s", err, doc)
+		}
+		if se, ok := tok.(xml.StartElement); ok && root == "" {
+			root = se.Name.Local
+		}
+	}
+	if root != "svg" {
+		t.Errorf("root element %q, want svg", root)
+	}
+	for _, w := range want {
+		if !bytes.Contains(doc, []byte(w)) {
+			t.Errorf("SVG lacks %q", w)
+		}
+	}
+}
+
+func TestEmpty(t *testing.T) {
+	for name, w := range map[string]func(io.Writer, *View) error{"text": WriteText, "dot": WriteDOT, "svg": WriteSimpleSVG} {
+		var b bytes.Buffer
+		if err := w(&b, Build(nil)); err != nil || b.Len() == 0 {
+			t.Errorf("%s of an empty view: %v, %d bytes", name, err, b.Len())
+		}
+	}
+}
