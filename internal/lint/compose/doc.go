@@ -5,7 +5,10 @@
 // any file besides the one given: include, extends, env_file and label_file
 // are not followed, and variables interpolate against an empty environment
 // (their defaults apply); when interpolation fails (a required variable),
-// the file is loaded again uninterpolated. Input is bounded by MaxSize.
+// the file is loaded again uninterpolated. Input is bounded by MaxSize, and
+// its shape (MaxDepth, MaxKeyPath, MaxNodes, MaxServices) is checked with
+// yaml.v3 before compose-go, whose cost grows with depth and service count,
+// sees it.
 //
 // Every service is then checked by the rules listed in rules.go (ids
 // BH-CP-NNN, aliases to the KICS query ids of the same checks). Findings

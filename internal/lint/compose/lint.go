@@ -1,9 +1,11 @@
 package compose
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"sort"
 	"strings"
@@ -80,6 +82,10 @@ func Load(name string, src []byte) ([]*Service, error) {
 	if len(src) > MaxSize {
 		return nil, fmt.Errorf("load compose file %q: %d bytes: %w (limit %d bytes)", name, len(src), ErrTooLarge, MaxSize)
 	}
+	docs, err := parseDocs(src)
+	if err != nil {
+		return nil, fmt.Errorf("load compose file %q: %w", name, err)
+	}
 	project, err := load(name, src, false)
 	if err != nil {
 		// A variable required but not set, or a value that only parses once
@@ -90,7 +96,7 @@ func Load(name string, src []byte) ([]*Service, error) {
 		}
 		project = p2
 	}
-	nodes := serviceNodes(src)
+	nodes := serviceNodes(docs)
 	var out []*Service
 	add := func(svcs types.Services) {
 		for n, cfg := range svcs {
@@ -151,14 +157,89 @@ type serviceNode struct {
 	node *yaml.Node
 }
 
-// serviceNodes finds each service's mapping and line in the source.
-func serviceNodes(src []byte) map[string]serviceNode {
+// Shape limits checked before compose-go sees a file: its transforms cost
+// time in proportion to a node's depth and key path for every node, so a
+// small file nested thousands deep (or with huge dotted keys) would keep it
+// busy for minutes. Real compose files are a few levels deep.
+// compose-go also spends about half a millisecond per service, so the
+// number of services and of YAML nodes is bounded too.
+const (
+	MaxDepth    = 64
+	MaxKeyPath  = 4096
+	MaxServices = 1000
+	MaxNodes    = 200000
+)
+
+// ErrTooComplex is returned for input nested deeper than MaxDepth, with a
+// key path longer than MaxKeyPath bytes, more than MaxNodes YAML nodes or
+// more than MaxServices services.
+var ErrTooComplex = errors.New("compose file too complex")
+
+// parseDocs parses every YAML document of src and checks its shape.
+func parseDocs(src []byte) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var docs []*yaml.Node
+	nodes := 0
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("parse yaml: %w", err)
+		}
+		if err := checkShape(&n, 0, 0, &nodes); err != nil {
+			return nil, err
+		}
+		if len(n.Content) > 0 {
+			if svcs, _ := mapGet(n.Content[0], "services"); svcs != nil && len(svcs.Content)/2 > MaxServices {
+				return nil, fmt.Errorf("%w: %d services (limit %d)", ErrTooComplex, len(svcs.Content)/2, MaxServices)
+			}
+		}
+		docs = append(docs, &n)
+	}
+	return docs, nil
+}
+
+func checkShape(n *yaml.Node, depth, keyPath int, nodes *int) error {
+	if *nodes++; *nodes > MaxNodes {
+		return fmt.Errorf("%w: more than %d YAML nodes", ErrTooComplex, MaxNodes)
+	}
+	if depth > MaxDepth {
+		return fmt.Errorf("%w: more than %d levels at line %d", ErrTooComplex, MaxDepth, n.Line)
+	}
+	if keyPath > MaxKeyPath {
+		return fmt.Errorf("%w: key path longer than %d bytes at line %d", ErrTooComplex, MaxKeyPath, n.Line)
+	}
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for _, c := range n.Content {
+			if err := checkShape(c, depth+1, keyPath+1, nodes); err != nil {
+				return err
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if err := checkShape(k, depth+1, keyPath+len(k.Value), nodes); err != nil {
+				return err
+			}
+			if err := checkShape(n.Content[i+1], depth+1, keyPath+len(k.Value)+1, nodes); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// serviceNodes finds each service's mapping and line in the first document.
+func serviceNodes(docs []*yaml.Node) map[string]serviceNode {
 	out := map[string]serviceNode{}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil || len(doc.Content) == 0 {
+	if len(docs) == 0 || len(docs[0].Content) == 0 {
 		return out
 	}
-	svcs, _ := mapGet(doc.Content[0], "services")
+	svcs, _ := mapGet(docs[0].Content[0], "services")
 	if svcs == nil || svcs.Kind != yaml.MappingNode {
 		return out
 	}
