@@ -1,0 +1,224 @@
+// Package pipeline wires the runtime stages together: the sensor (source and
+// decode) feeds a bounded event channel, one goroutine enriches each event
+// (process tree, container) and evaluates the rules, and alerts go through a
+// bounded channel to the outputs. Nothing is dropped silently: the kernel
+// counts events it could not queue, the decoder counts malformed records,
+// and the alert queue counts what it drops when the outputs fall behind.
+//
+// A command calls Run(ctx, cfg) and blocks until ctx ends.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/enrich"
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/rules"
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/sensor"
+)
+
+// Output receives alerts, one at a time, from one goroutine.
+type Output interface {
+	Alert(a rules.Alert) error
+}
+
+// OutputFunc adapts a function to Output.
+type OutputFunc func(rules.Alert) error
+
+// Alert calls f.
+func (f OutputFunc) Alert(a rules.Alert) error { return f(a) }
+
+// Default channel sizes.
+const (
+	DefaultEventBuffer = 16384
+	DefaultAlertBuffer = 1024
+)
+
+// Config is everything Run needs.
+type Config struct {
+	Sensor sensor.Options
+	Enrich enrich.Options
+	// Rules is the compiled rule set; nil evaluates nothing (events are
+	// still enriched and passed to OnEvent).
+	Rules   *rules.Set
+	Outputs []Output
+	// Metrics, when set, is called once per pipeline counter
+	// (bulkhead_runtime_*) with a function that reads it; a Prometheus
+	// registry adapts with prometheus.NewCounterFunc.
+	Metrics func(name, help string, value func() float64)
+	// EventBuffer and AlertBuffer size the channels between the stages.
+	EventBuffer, AlertBuffer int
+	// OnEvent, when set, sees every enriched event (for --dump-events and
+	// tests) from the enrichment goroutine; it must not keep the event.
+	OnEvent func(*event.Event)
+	// Log receives start-up lines (which sensor, what it covers) and
+	// output errors. Nil: silent.
+	Log io.Writer
+
+	// open replaces sensor.Open in tests.
+	open func(sensor.Options) (source, error)
+}
+
+// source is what the pipeline needs from a sensor.
+type source interface {
+	Run(ctx context.Context, out chan<- *event.Event) error
+	Stats() sensor.Stats
+	Close() error
+}
+
+// Stats count the pipeline's work.
+type Stats struct {
+	Sensor        sensor.Stats
+	Enrich        enrich.Stats
+	Events        uint64 // events enriched and evaluated
+	Alerts        uint64 // rule matches
+	AlertsDropped uint64 // alerts dropped because the alert queue was full
+	OutputErrors  uint64 // failed Output.Alert calls
+}
+
+// Pipeline is a configured, opened pipeline.
+type Pipeline struct {
+	cfg Config
+	src source
+	en  *enrich.Enricher
+
+	events, alerts, dropped, outErrs atomic.Uint64
+}
+
+// New opens the sensor and the enricher.
+func New(cfg Config) (*Pipeline, error) {
+	if cfg.EventBuffer <= 0 {
+		cfg.EventBuffer = DefaultEventBuffer
+	}
+	if cfg.AlertBuffer <= 0 {
+		cfg.AlertBuffer = DefaultAlertBuffer
+	}
+	if cfg.Sensor.Log == nil {
+		cfg.Sensor.Log = cfg.Log
+	}
+	if cfg.Enrich.Log == nil {
+		cfg.Enrich.Log = cfg.Log
+	}
+	open := cfg.open
+	if open == nil {
+		open = func(o sensor.Options) (source, error) { return sensor.Open(o) }
+	}
+	en, err := enrich.New(cfg.Enrich)
+	if err != nil {
+		return nil, fmt.Errorf("start runtime pipeline: %w", err)
+	}
+	src, err := open(cfg.Sensor)
+	if err != nil {
+		return nil, fmt.Errorf("start runtime pipeline: %w", err)
+	}
+	p := &Pipeline{cfg: cfg, src: src, en: en}
+	if cfg.Metrics != nil {
+		p.register(cfg.Metrics)
+	}
+	return p, nil
+}
+
+// Run opens the pipeline and runs it until ctx ends.
+func Run(ctx context.Context, cfg Config) error {
+	p, err := New(cfg)
+	if err != nil {
+		return err
+	}
+	return p.Run(ctx)
+}
+
+// Run runs the stages until ctx ends or the sensor fails, then closes the
+// sensor. It returns nil when ctx ended.
+func (p *Pipeline) Run(ctx context.Context) error {
+	defer p.src.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	events := make(chan *event.Event, p.cfg.EventBuffer)
+	alerts := make(chan rules.Alert, p.cfg.AlertBuffer)
+
+	var wg sync.WaitGroup
+	var srcErr error
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		srcErr = p.src.Run(ctx, events)
+		cancel()
+	}()
+	go func() {
+		defer wg.Done()
+		p.en.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		defer close(alerts)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e := <-events:
+				p.process(ctx, e, alerts)
+			}
+		}
+	}()
+	// outputs run on this goroutine until the alert channel is closed
+	for a := range alerts {
+		p.output(a)
+	}
+	wg.Wait()
+	return srcErr
+}
+
+func (p *Pipeline) process(ctx context.Context, e *event.Event, alerts chan<- rules.Alert) {
+	p.en.Enrich(ctx, e)
+	p.events.Add(1)
+	if p.cfg.OnEvent != nil {
+		p.cfg.OnEvent(e)
+	}
+	if p.cfg.Rules == nil {
+		return
+	}
+	p.cfg.Rules.Eval(e, func(a rules.Alert) {
+		p.alerts.Add(1)
+		select {
+		case alerts <- a:
+		default:
+			p.dropped.Add(1)
+		}
+	})
+}
+
+func (p *Pipeline) output(a rules.Alert) {
+	for _, o := range p.cfg.Outputs {
+		if err := o.Alert(a); err != nil {
+			p.outErrs.Add(1)
+			if p.cfg.Log != nil {
+				fmt.Fprintf(p.cfg.Log, "runtime output: %v\n", err)
+			}
+		}
+	}
+}
+
+// Stats returns the counters so far.
+func (p *Pipeline) Stats() Stats {
+	return Stats{
+		Sensor: p.src.Stats(), Enrich: p.en.Stats(),
+		Events: p.events.Load(), Alerts: p.alerts.Load(), AlertsDropped: p.dropped.Load(), OutputErrors: p.outErrs.Load(),
+	}
+}
+
+func (p *Pipeline) register(reg func(name, help string, value func() float64)) {
+	counter := func(name, help string, f func() uint64) {
+		reg("bulkhead_runtime_"+name, help, func() float64 { return float64(f()) })
+	}
+	counter("sensor_events_total", "Events the sensor delivered.", func() uint64 { return p.src.Stats().Events })
+	counter("sensor_lost_events_total", "Events the kernel could not queue (ring buffer or argument map full).", func() uint64 { return p.src.Stats().Lost })
+	counter("sensor_decode_errors_total", "Sensor records that did not decode.", func() uint64 { return p.src.Stats().DecodeErrors })
+	counter("events_total", "Events enriched and evaluated.", p.events.Load)
+	counter("alerts_total", "Rule matches.", p.alerts.Load)
+	counter("alerts_dropped_total", "Alerts dropped because the outputs fell behind.", p.dropped.Load)
+	counter("output_errors_total", "Failed alert deliveries.", p.outErrs.Load)
+}

@@ -1,0 +1,184 @@
+package pipeline
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/enrich"
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/rules"
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/sensor"
+)
+
+// fakeSource replays events, then waits for ctx.
+type fakeSource struct {
+	events []*event.Event
+	mu     sync.Mutex
+	closed bool
+}
+
+func (f *fakeSource) Run(ctx context.Context, out chan<- *event.Event) error {
+	for _, e := range f.events {
+		select {
+		case out <- e:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	<-ctx.Done()
+	return nil
+}
+func (f *fakeSource) Stats() sensor.Stats { return sensor.Stats{Events: uint64(len(f.events))} }
+func (f *fakeSource) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	return nil
+}
+
+const testRules = `
+- rule: Shadow read
+  desc: test
+  condition: evt.type in (open, openat) and fd.name = /etc/shadow
+  output: shadow read by %proc.name (parent %proc.pname)
+  priority: WARNING
+`
+
+type collector struct {
+	mu     sync.Mutex
+	alerts []string
+	block  chan struct{}
+}
+
+func (c *collector) Alert(a rules.Alert) error {
+	if c.block != nil {
+		<-c.block
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.alerts = append(c.alerts, a.Rule+": "+a.Output)
+	return nil
+}
+
+func (c *collector) got() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.alerts...)
+}
+
+func loadRules(t *testing.T) *rules.Set {
+	t.Helper()
+	set, warns, err := rules.Load(rules.Source{Name: "test.yaml", Data: []byte(testRules)})
+	if err != nil || len(warns) != 0 {
+		t.Fatalf("load rules: %v %v", err, warns)
+	}
+	return set
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 5s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestRunEnrichesEvaluatesAndOutputs(t *testing.T) {
+	src := &fakeSource{events: []*event.Event{
+		{Type: event.Execve, PID: 100, PPID: 1, Comm: "bash", ExePath: "/bin/bash", Args: []string{"bash"}},
+		{Type: event.Clone, PID: 101, PPID: 100, Comm: "bash"},
+		{Type: event.Execve, PID: 101, PPID: 100, Comm: "cat", ExePath: "/bin/cat", Args: []string{"cat", "/etc/shadow"}},
+		{Type: event.Openat, PID: 101, Path: "/etc/shadow", Ret: 3, FD: 3, FDType: event.FDFile},
+		{Type: event.Openat, PID: 101, Path: "/etc/passwd", Ret: 4, FD: 4, FDType: event.FDFile},
+	}}
+	out := &collector{}
+	metrics := map[string]func() float64{}
+	var seen atomicInt
+	p, err := New(Config{
+		Rules: loadRules(t), Outputs: []Output{out},
+		Metrics: func(name, _ string, f func() float64) { metrics[name] = f },
+		Enrich:  enrich.Options{ProcRoot: t.TempDir(), NoDocker: true},
+		OnEvent: func(*event.Event) { seen.add() },
+		open:    func(sensor.Options) (source, error) { return src, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+	waitFor(t, func() bool { return p.Stats().Events == 5 && len(out.got()) == 1 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"Shadow read: shadow read by cat (parent bash)"}, out.got()); diff != "" {
+		t.Errorf("alerts (-want +got):\n%s", diff)
+	}
+	st := p.Stats()
+	if st.Alerts != 1 || st.AlertsDropped != 0 || seen.get() != 5 || !src.closed {
+		t.Errorf("stats %+v, seen %d, closed %v", st, seen.get(), src.closed)
+	}
+	got := map[string]float64{}
+	for name, f := range metrics {
+		got[name] = f()
+	}
+	want := map[string]float64{
+		"bulkhead_runtime_sensor_events_total": 5, "bulkhead_runtime_sensor_lost_events_total": 0,
+		"bulkhead_runtime_sensor_decode_errors_total": 0, "bulkhead_runtime_events_total": 5,
+		"bulkhead_runtime_alerts_total": 1, "bulkhead_runtime_alerts_dropped_total": 0,
+		"bulkhead_runtime_output_errors_total": 0,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("metrics (-want +got):\n%s", diff)
+	}
+}
+
+type atomicInt struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (a *atomicInt) add() { a.mu.Lock(); a.n++; a.mu.Unlock() }
+func (a *atomicInt) get() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.n
+}
+
+func TestAlertDropsAreCounted(t *testing.T) {
+	var evs []*event.Event
+	for i := 0; i < 20; i++ {
+		evs = append(evs, &event.Event{Type: event.Openat, PID: 7, Comm: "cat", Path: "/etc/shadow", Ret: 3, FD: 3, FDType: event.FDFile})
+	}
+	out := &collector{block: make(chan struct{})}
+	p, err := New(Config{
+		Rules: loadRules(t), Outputs: []Output{out}, AlertBuffer: 2,
+		Enrich: enrich.Options{ProcRoot: t.TempDir(), NoDocker: true},
+		open:   func(sensor.Options) (source, error) { return &fakeSource{events: evs}, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+	// the output holds at most one alert, the queue two: at least 17 of
+	// the 20 are dropped, and every alert is either delivered or counted
+	waitFor(t, func() bool { return p.Stats().Events == 20 })
+	close(out.block)
+	waitFor(t, func() bool { return uint64(len(out.got()))+p.Stats().AlertsDropped == 20 })
+	cancel()
+	<-done
+	st := p.Stats()
+	if st.Alerts != 20 || st.AlertsDropped < 17 || st.AlertsDropped > 18 {
+		t.Errorf("alerts %d dropped %d, want 20 and 17 or 18", st.Alerts, st.AlertsDropped)
+	}
+}
