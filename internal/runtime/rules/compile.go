@@ -154,12 +154,16 @@ func (k *compiler) macro(n macroRef) (compiled, error) {
 // expand resolves list names inside an operand list, recursively.
 func (k *compiler) expand(vals []value) ([]string, error) {
 	var out []string
+	steps := 0
 	var walk func(vals []value, depth int) error
 	walk = func(vals []value, depth int) error {
 		if depth > 32 {
 			return fmt.Errorf("lists nested more than 32 deep")
 		}
 		for _, v := range vals {
+			if steps++; steps > 4*maxListItems {
+				return fmt.Errorf("list expansion takes more than %d steps", 4*maxListItems)
+			}
 			if !v.quoted {
 				if l, ok := k.lists[v.text]; ok {
 					items := make([]value, 0, len(l.items))
@@ -263,6 +267,9 @@ func buildCheck(g *getter, n cmpNode, vals []string, k *compiler) (pred, error) 
 	}
 	if len(vals) == 0 && !listOps[op] {
 		return nil, fmt.Errorf("%s %s: no value", n.lhs, op)
+	}
+	if p := bitCheck(g, op, vals); p != nil {
+		return p, nil
 	}
 	switch g.kind {
 	case kNum, kBool:
@@ -581,4 +588,55 @@ func valCheck(g *getter, op string, rf fieldExpr) (pred, error) {
 		y, ok2 := b(c)
 		return ok1 && ok2 && cmp(x, y)
 	}, nil
+}
+
+// bitCheck turns "evt.arg.flags contains O_TRUNC" and "evt.arg.mode contains
+// S_IXUSR" into bit tests, so the hot path renders no flag strings. It
+// returns nil when the check is not of that shape.
+func bitCheck(g *getter, op string, vals []string) pred {
+	if op != "contains" || len(vals) != 1 {
+		return nil
+	}
+	name := vals[0]
+	switch g.name {
+	case "evt.arg.flags":
+		var bit uint32
+		acc := ^uint32(0)
+		switch name {
+		case "O_RDONLY":
+			acc = event.ORdOnly
+		case "O_WRONLY":
+			acc = event.OWrOnly
+		case "O_RDWR":
+			acc = event.ORdWr
+		default:
+			for _, f := range openFlagNames {
+				if f.name == name {
+					bit = f.v
+				}
+			}
+			if bit == 0 {
+				return nil
+			}
+		}
+		slow := g.str
+		return func(c *ctx) bool {
+			if !c.e.Type.IsOpen() {
+				s, ok := slow(c)
+				return ok && strings.Contains(s, name)
+			}
+			if acc != ^uint32(0) {
+				return c.e.Flags&3 == acc
+			}
+			return c.e.Flags&bit == bit
+		}
+	case "evt.arg.mode":
+		for _, m := range modeNames {
+			if m.name == name {
+				bit := m.v
+				return func(c *ctx) bool { return c.e.Mode&bit != 0 }
+			}
+		}
+	}
+	return nil
 }

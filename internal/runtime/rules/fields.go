@@ -186,6 +186,19 @@ func fdName(e *event.Event) string {
 	return e.Path
 }
 
+// dirOf is path.Dir for the absolute, clean paths the sensor reports,
+// without allocating.
+func dirOf(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	switch {
+	case i < 0:
+		return "."
+	case i == 0:
+		return "/"
+	}
+	return p[:i]
+}
+
 // hasPath reports whether the event names a file (fd.directory, fd.filename).
 func hasPath(e *event.Event) bool { return e.Path != "" && !isNet(e) }
 
@@ -556,7 +569,7 @@ func fieldList() []*getter {
 			if fdType(c.e) == event.FDDirectory {
 				return c.e.Path, true
 			}
-			return path.Dir(c.e.Path), true
+			return dirOf(c.e.Path), true
 		}),
 		sf("fd.filename", func(c *ctx) (string, bool) {
 			if !hasPath(c.e) || fdType(c.e) == event.FDDirectory {

@@ -307,3 +307,18 @@ func TestCheck(t *testing.T) {
 		t.Error("Check of a missing file succeeded")
 	}
 }
+
+func TestHostileLists(t *testing.T) {
+	// Each list names the next one 30 times and the last is empty: a naive
+	// expansion would visit 30^8 entries.
+	src := "- list: l8\n  items: []\n"
+	for i := 7; i >= 0; i-- {
+		items := strings.TrimSuffix(strings.Repeat("l"+string(rune('1'+i))+", ", 30), ", ")
+		src += "- list: l" + string(rune('0'+i)) + "\n  items: [" + items + "]\n"
+	}
+	src += "- rule: r\n  condition: evt.type = execve and proc.name in (l0)\n  output: o\n  priority: INFO\n"
+	set, _ := load(t, src)
+	if r := set.Rules()[0]; r.Enabled || !strings.Contains(r.Disabled, "steps") {
+		t.Errorf("rule = enabled %v, disabled %q; want it disabled for the list expansion", r.Enabled, r.Disabled)
+	}
+}
