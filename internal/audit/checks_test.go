@@ -147,7 +147,10 @@ func TestChecksFlip(t *testing.T) {
 			map[string]finding.Status{"1.1.2 group docker": finding.StatusWarn}},
 		{"1.1.3 no rule for dockerd", func(f *Facts) { f.AuditRules.Rules = f.AuditRules.Rules[1:] },
 			map[string]finding.Status{"1.1.3 /target/1.1.3": finding.StatusFail}},
-		{"1.1.x audit rules unreadable", func(f *Facts) { f.AuditRules = AuditRuleFacts{Error: "needs root"}; f.AuditTargets = map[string]FileFact{"1.1.18": rootFile("/usr/bin/runc", 0o755)} },
+		{"1.1.x audit rules unreadable", func(f *Facts) {
+			f.AuditRules = AuditRuleFacts{Error: "needs root"}
+			f.AuditTargets = map[string]FileFact{"1.1.18": rootFile("/usr/bin/runc", 0o755)}
+		},
 			map[string]finding.Status{"1.1.18 /usr/bin/runc": finding.StatusSkip,
 				"1.1.3 the dockerd binary": finding.StatusSkip, "1.1.4 /run/containerd": finding.StatusSkip, "1.1.5 the Docker data root": finding.StatusSkip,
 				"1.1.6 /etc/docker": finding.StatusSkip, "1.1.7 the docker.service unit": finding.StatusSkip, "1.1.8 containerd.sock": finding.StatusSkip,
@@ -217,7 +220,9 @@ func TestChecksFlip(t *testing.T) {
 		{"4.1 uid 0 with group", func(f *Facts) { ctr(f).Config.User = "0:1000" }, map[string]finding.Status{"4.1 web": finding.StatusFail}},
 		{"4.5 no content trust", func(f *Facts) { f.Env["DOCKER_CONTENT_TRUST"] = "" }, map[string]finding.Status{"4.5 DOCKER_CONTENT_TRUST": finding.StatusFail}},
 		{"4.6 no healthcheck", func(f *Facts) { f.Images[0].Healthcheck = &Healthcheck{Test: []string{"NONE"}} }, map[string]finding.Status{"4.6 image app:1": finding.StatusFail}},
-		{"4.7 lone update", func(f *Facts) { f.Images[0].History = append([]string{"/bin/sh -c apt-get update"}, f.Images[0].History...) }, map[string]finding.Status{"4.7 image app:1": finding.StatusInfo}},
+		{"4.7 lone update", func(f *Facts) {
+			f.Images[0].History = append([]string{"/bin/sh -c apt-get update"}, f.Images[0].History...)
+		}, map[string]finding.Status{"4.7 image app:1": finding.StatusInfo}},
 		{"4.9 ADD above base", func(f *Facts) { f.Images[0].History[0] = "/bin/sh -c #(nop) ADD https://x/y.tgz /opt" }, map[string]finding.Status{"4.9 image app:1": finding.StatusInfo}},
 		{"5.1 swarm", func(f *Facts) { f.Daemon.Info.Swarm.LocalNodeState = "active" }, map[string]finding.Status{"5.1 daemon": finding.StatusWarn, "2.15 dockerd": finding.StatusInfo}},
 		{"5.2 unconfined", func(f *Facts) { ctr(f).AppArmorProfile = "unconfined" }, map[string]finding.Status{"5.2 web": finding.StatusFail}},
