@@ -180,11 +180,11 @@ func fillSyscall(e *event.Event, nr uint32, arg func(int) uint64, addr []byte, f
 		e.Family = family
 		switch e.Type {
 		case event.Connect:
-			e.DAddr, e.DPort = ip, port
+			e.DAddr, e.DPort = ip, port // the remote end
 		case event.Bind:
-			e.SAddr, e.SPort = ip, port
+			e.SAddr, e.SPort = ip, port // the local end
 		case event.Accept, event.Accept4:
-			e.SAddr, e.SPort = ip, port // the peer (client)
+			e.DAddr, e.DPort = ip, port // the peer: the remote end
 			if e.Ret >= 0 {
 				e.FD = int32(e.Ret)
 			}

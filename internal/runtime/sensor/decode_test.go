@@ -131,6 +131,22 @@ func TestDecode(t *testing.T) {
 			e.Type, e.FD, e.Family, e.FDType = event.Connect, 5, event.AFInet, event.FDIPv4
 			e.DAddr, e.DPort = netip.MustParseAddr("10.0.0.1"), 4444
 		})},
+		{"connect unix", func(r rec) rec {
+			addr := append([]byte{1, 0}, "/var/run/docker.sock\x00"...)
+			r.kind, r.syscall, r.ret, r.addr, r.path = kindSyscall, 42, 0, addr, "/var/run/docker.sock"
+			r.args = [4]uint64{4, 0, uint64(len(addr))}
+			return r
+		}, with(func(e *event.Event) {
+			e.Type, e.FD, e.Family, e.FDType, e.Path = event.Connect, 4, event.AFUnix, event.FDUnix, "/var/run/docker.sock"
+		})},
+		{"accept peer is the remote end", func(r rec) rec {
+			r.kind, r.syscall, r.ret, r.addr = kindSyscall, 288, 7, sockaddr4([4]byte{192, 168, 1, 2}, 5555)
+			r.args = [4]uint64{3}
+			return r
+		}, with(func(e *event.Event) {
+			e.Type, e.Ret, e.FD, e.Family, e.FDType = event.Accept4, 7, 7, event.AFInet, event.FDIPv4
+			e.DAddr, e.DPort = netip.MustParseAddr("192.168.1.2"), 5555
+		})},
 		{"setresuid", func(r rec) rec {
 			r.kind, r.syscall, r.args = kindSyscall, 117, [4]uint64{0, 0, 0}
 			return r

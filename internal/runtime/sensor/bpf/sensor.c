@@ -383,6 +383,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		break;
 	case NR_connect: case NR_bind:
 		read_addr(e, s.a[1], (__u32)s.a[2]);
+		// AF_UNIX: the socket path (sun_path) goes into path
+		if (e->addr_len > 2 && e->addr[0] == 1 && e->addr[1] == 0)
+			read_path(e, s.a[1] + 2);
 		break;
 	case NR_accept: case NR_accept4:
 		if (s.a[1] && s.a[2]) {
