@@ -191,7 +191,11 @@ func toolRule(id, name string, sev finding.Severity, title string, aliases []str
 		Check: func(e *env) []hit {
 			hs := fileListHit(findTools(e, t), "")
 			for i := range hs {
-				hs[i].Extra["image_size_by_layer"] = e.layerSizes()
+				sizes := make(map[string]int64, len(e.layerSizes()))
+				for l, n := range e.layerSizes() {
+					sizes[l] = n
+				}
+				hs[i].Extra["image_size_by_layer"] = sizes
 			}
 			return hs
 		},
