@@ -25,6 +25,14 @@ var knownExamples = map[string]bool{
 	"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy": true,
 	// Mailgun documentation example key.
 	"key-3ax6xnjp29jd6fds4gc373sgvjxteol0": true,
+	// Docker documentation's swarm join tokens and unlock keys.
+	"SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-7p73s1dx5in4tatdymyhg9hu2": true,
+	"SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx": true,
+	"SWMTKN-1-1h8aps2yszaiqmz2l3oc5392pgk8e49qhx2aj3nyv0ui0hez2a-8llk83c4wm9lwioey2s316r9l": true,
+	"SWMTKN-1-1h8aps2yszaiqmz2l3oc5392pgk8e49qhx2aj3nyv0ui0hez2a-6qmn92w6bu3jdvnglku58u11a": true,
+	"SWMKEY-1-7c37Cc8654o6p38HnroywCi19pllOnGtbdZEgtKxZu8":                                  true,
+	"SWMKEY-1-y6guTZNTwpQeTL5RhUfOsdBdXoQjiB2GADHSRJvbXeU":                                  true,
+	"SWMKEY-1-y6guTZNTwpQeTL5RhUfOsdBdXoQjiB2GADHSRJvbXeE":                                  true,
 	// Google Maps documentation sample key.
 	"AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe": true,
 }
@@ -189,13 +197,25 @@ var urlPassStop = map[string]bool{
 	"redis": true, "mongo": true, "rabbitmq": true, "token": true, "apikey": true, "foo": true,
 	"bar": true, "foobar": true, "none": true, "null": true, "empty": true, "private": true,
 	"yourpassword": true, "mypassword": true, "pa55word": true, "p@ssw0rd": true,
+	"p4ssw0rd": true, "passw0rd": true, "password1": true, "password123": true, "secret123": true,
+	"hunter2": true, "letmein": true, "qwerty": true, "123456": true, "12345678": true,
 }
+
+// exampleHosts are documentation hosts (RFC 2606): credentials in URLs to
+// them are examples.
+var exampleHosts = []string{"@example.com", "@example.org", "@example.net", "@www.example.", ".example/", ".example:", ".invalid"}
 
 // validURLPassword rejects placeholder and default passwords in URLs and
 // credentials files.
-func validURLPassword(_, secret string) bool {
+func validURLPassword(match, secret string) bool {
 	if urlPassStop[strings.ToLower(secret)] {
 		return false
+	}
+	lm := strings.ToLower(match)
+	for _, h := range exampleHosts {
+		if strings.Contains(lm, h) {
+			return false
+		}
 	}
 	switch secret[0] {
 	case '$', '%', '{', '*', '[':
@@ -256,6 +276,8 @@ var (
 	upperNameRe  = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 )
 
+var versionRe = regexp.MustCompile(`^v?[0-9]+\.[0-9]+`)
+
 // validGenericValue gates the generic assignment rules.
 func validGenericValue(match, secret string) bool {
 	key := genericKey(match)
@@ -264,6 +286,19 @@ func validGenericValue(match, secret string) bool {
 		if strings.Contains(k, w) {
 			return false
 		}
+	}
+	// secretID, token_ids: an identifier of a secret, not the secret.
+	if strings.HasSuffix(k, "id") || strings.HasSuffix(k, "ids") {
+		return false
+	}
+	// Code and patterns rather than values: template literals, escapes,
+	// anchored regexes, versions; prose ends in punctuation.
+	if strings.ContainsAny(secret, "`\\") || secret[0] == '^' || versionRe.MatchString(secret) {
+		return false
+	}
+	secret = strings.TrimRight(secret, ":.,;!?")
+	if secret == "" {
+		return false
 	}
 	switch secret[0] {
 	case '$', '%', '@', '/', '~', '!', '&', '*', '#', '(', '[', '{', '=', '\\', '+', '|', '?':

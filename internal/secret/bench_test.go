@@ -179,3 +179,59 @@ func BenchmarkBaselineByteLoop(b *testing.B) {
 		b.Log(sum)
 	}
 }
+
+// BenchmarkImageLikeRoot offers the scanner what an image walk would: every
+// regular file under this host's /etc, /usr/share, /usr/lib and /usr/bin
+// (Debian; binaries, libraries, locale data, docs, scripts, configs), up to
+// 256 MB held in memory, through Required and then Analyze. MB/s counts
+// every byte offered, skipped or scanned: the figure for a whole image.
+func BenchmarkImageLikeRoot(b *testing.B) {
+	type file struct {
+		path string
+		mode fs.FileMode
+		data []byte
+	}
+	var files []file
+	var total int64
+	for _, root := range []string{"/etc", "/usr/share", "/usr/lib", "/usr/bin"} {
+		filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+			if err != nil || total >= 256<<20 {
+				return nil
+			}
+			if !e.Type().IsRegular() {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return nil
+			}
+			files = append(files, file{strings.TrimPrefix(p, "/"), 0o644, data})
+			total += int64(len(data))
+			return nil
+		})
+	}
+	if total < 16<<20 {
+		b.Skipf("only %d bytes under /etc and /usr", total)
+	}
+	s, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(total)
+	ctx := context.Background()
+	b.ResetTimer()
+	start := cpuTime()
+	for i := 0; i < b.N; i++ {
+		for _, f := range files {
+			if !s.Required(f.path, f.mode, int64(len(f.data))) {
+				continue
+			}
+			s.Analyze(ctx, &inventory.Input{Path: f.path, Size: int64(len(f.data)), Reader: bytes.NewReader(f.data)})
+		}
+	}
+	reportCPU(b, start, total)
+	st := s.Stats()
+	b.ReportMetric(float64(st.Bytes)/float64(b.N)/float64(total)*100, "%scanned")
+	b.Logf("per run: %d files, %d scanned (%d MB), %d binary, %d size, %d findings",
+		len(files), st.FilesScanned/int64(b.N), st.Bytes/int64(b.N)>>20, st.SkippedBinary/int64(b.N), st.SkippedSize/int64(b.N), st.Findings/int64(b.N))
+}

@@ -120,7 +120,7 @@ func generic(id, title, names string, minLen int, minEntropy float64, kws ...str
 	// \A stays outside the alternation: Go only treats a regex as anchored
 	// (one attempt at the window start) when \A comes first.
 	re := `\A` + key + `(?:["']?[ \t]*(?:=|:=|=>|:|\?=)[ \t]*` +
-		`(?:["'](?P<secret>[^"'\r\n]+)["']|(?P<secret>[^\s"'` + "`" + `,;)}\]]+))` +
+		`(?:["'](?P<secret>[^"'\r\n]+)["']|(?P<secret>[^\s"'` + "`" + `,;(){}\[\]<>]+))` +
 		`|[ \t]+["']?(?P<secret>[^\s"']+))`
 	return Rule{
 		ID: id, Title: title, Severity: finding.Medium, Category: CatGeneric, Keywords: kws,
@@ -273,6 +273,10 @@ func buildBuiltins() []Rule {
 			`(?P<secret>pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,})`),
 		tok("BH-SEC-DOCKERHUB-TOKEN", "Docker Hub personal or organisation access token", finding.High, CatSaaS, []string{"dckr_pat_", "dckr_oat_"},
 			`\b(?P<secret>dckr_(?:pat|oat)_[A-Za-z0-9_\-]{24,64})`+tokEnd),
+		tok("BH-SEC-DOCKER-SWARM-JOIN-TOKEN", "Docker Swarm join token", finding.High, CatSaaS, []string{"swmtkn-1-"},
+			`\b(?P<secret>SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25})\b`),
+		tok("BH-SEC-DOCKER-SWARM-UNLOCK-KEY", "Docker Swarm unlock key", finding.High, CatSaaS, []string{"swmkey-1-"},
+			`\b(?P<secret>SWMKEY-1-[A-Za-z0-9+/]{43})`),
 		tok("BH-SEC-HUGGINGFACE-TOKEN", "Hugging Face access token", finding.High, CatSaaS, []string{"hf_", "api_org_"},
 			`\b(?P<secret>(?:hf_|api_org_)[A-Za-z]{34})\b`),
 		tok("BH-SEC-OPENAI-API-KEY", "OpenAI API key", finding.High, CatSaaS, []string{"sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"},

@@ -392,18 +392,35 @@ func (s *Scanner) Analyze(ctx context.Context, in *inventory.Input) ([]finding.F
 	}
 	st := s.pool.Get().(*scanState)
 	defer s.putState(st)
-	buf, err := readLimited(in.Reader, st.buf[:0], s.maxSize)
-	st.buf = buf[:0]
-	if errors.Is(err, errTooLarge) {
-		s.skippedSize.Add(1)
+	if in.Reader == nil {
 		return nil, nil
 	}
-	if err != nil {
+	// Read the head first: a binary file is skipped without reading (or
+	// buffering) the rest of it.
+	head := min(int64(s.sniff), s.maxSize)
+	if cap(st.buf) < int(head) {
+		st.buf = make([]byte, 0, max(int(head), 64<<10))
+	}
+	buf := st.buf[:head]
+	n, err := io.ReadFull(in.Reader, buf)
+	buf = buf[:n]
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 		return nil, fmt.Errorf("read %q: %w", in.Path, err)
 	}
-	if bytes.IndexByte(buf[:min(len(buf), s.sniff)], 0) >= 0 {
+	if bytes.IndexByte(buf, 0) >= 0 {
 		s.skippedBinary.Add(1)
 		return nil, nil
+	}
+	if n == int(head) {
+		buf, err = readLimited(in.Reader, buf, s.maxSize)
+		st.buf = buf[:0]
+		if errors.Is(err, errTooLarge) {
+			s.skippedSize.Add(1)
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %q: %w", in.Path, err)
+		}
 	}
 	s.filesScanned.Add(1)
 	s.bytes.Add(int64(len(buf)))
