@@ -6,5 +6,6 @@ var allRules = []*rule{
 	checkRoot, checkHealthcheck, checkSetuid, checkWorldWritable,
 	checkShells, checkPackageManagers, checkCompilers, checkNetworkTools,
 	checkEOL, checkLatest, checkRemoteAdd, checkSudo, checkExposeSSH,
-	checkSecretEnv, checkCaches, checkLayerCount, checkSensitiveVolume,
+	checkSecretEnv, checkCaches, checkLayerCount, checkSensitiveVolume, checkUnneeded,
+	checkCredentialFiles,
 }

@@ -166,6 +166,25 @@ func TestCheck(t *testing.T) {
 				in.Layers = append(in.Layers, report.Layer{Digest: fmt.Sprintf("sha256:%064d", i)})
 			}
 		}},
+		{name: "unneeded files", change: func(in *Input) {
+			in.Files = append(in.Files,
+				File{Path: "app/.git/config", Mode: 0o644, Size: 100, Layer: l2},
+				File{Path: "app/.git/objects/ab/cdef", Mode: 0o644, Size: 1000, Layer: l2},
+				File{Path: "app/.git/objects", Mode: fs.ModeDir | 0o755, Layer: l2},
+				File{Path: "app/Dockerfile", Mode: 0o644, Size: 50, Layer: l2},
+				File{Path: "usr/share/doc/x/Dockerfile", Mode: 0o644, Size: 50, Layer: l1},
+				File{Path: "root/.bash_history", Mode: 0o600, Size: 7, Layer: l2})
+		}, want: []string{"BH-IMG-018"},
+			first: &finding.Finding{Location: finding.Location{Path: "app/.git", Layer: l2}, Evidence: "/app/.git (1.1 KiB), /app/Dockerfile (50 B), /root/.bash_history (7 B)"}},
+		{name: "credential files", change: func(in *Input) {
+			in.Files = append(in.Files,
+				File{Path: "root/.ssh/id_rsa", Mode: 0o600, Size: 1679, Layer: l2},
+				File{Path: "app/.env", Mode: 0o644, Size: 80, Layer: l2},
+				File{Path: "app/cert.p12", Mode: 0o644, Size: 3000, Layer: l2},
+				File{Path: "usr/lib/python3/dist-packages/x/settings.py", Mode: 0o644, Size: 10, Layer: l1},
+				File{Path: "app/.env.example", Mode: 0o644, Size: 10, Layer: l2})
+		}, want: []string{"BH-IMG-019"},
+			first: &finding.Finding{Location: finding.Location{Path: "app/.env", Layer: l2}, Evidence: "/app/.env (80 B), /app/cert.p12 (2.9 KiB), /root/.ssh/id_rsa (1.6 KiB)"}},
 		{name: "volume on /proc", change: func(in *Input) { in.Config.Config.Volumes = map[string]struct{}{"/proc/sys": {}, "/data": {}} }, want: []string{"BH-IMG-017"}},
 	}
 	for _, tt := range tests {
