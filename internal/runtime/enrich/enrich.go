@@ -13,6 +13,7 @@
 package enrich
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -165,6 +166,9 @@ func (e *Enricher) process(n *node, depth int) *event.Process {
 // Enrich attaches Process and Container to ev and updates the process table
 // from exec, fork and exit events.
 func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
+	if ev.Path != "" && !strings.HasPrefix(ev.Path, "/") && hasFilePath(ev) {
+		e.resolve(ev)
+	}
 	var n *node
 	switch ev.Type {
 	case event.Execve, event.Execveat:
@@ -186,6 +190,7 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 		if n.info.Args == nil {
 			n.info.Args = []string{ev.ExePath}
 		}
+		n.info.TTY = ttyOf(e.procRoot, ev.PID)
 		n.info.StdinType = fdType(e.procRoot, ev.PID, 0)
 		n.info.StdoutType = fdType(e.procRoot, ev.PID, 1)
 		n.built = nil
@@ -335,4 +340,65 @@ func (e *Enricher) Stats() Stats {
 	s.Processes = int(e.nprocs.Load())
 	s.ProcReads = e.procReads.Load()
 	return s
+}
+
+// atFDCWD is AT_FDCWD as the sensor reports a dirfd argument.
+const atFDCWD = -100
+
+// hasFilePath reports whether ev's Path names a file that a relative path
+// would be resolved against the working directory or a dirfd for.
+func hasFilePath(ev *event.Event) bool {
+	switch ev.Type {
+	case event.Open, event.Openat, event.Openat2, event.Creat, event.Chmod, event.Fchmodat, event.Chown,
+		event.Lchown, event.Fchownat, event.Unlink, event.Unlinkat, event.Rename, event.Renameat,
+		event.Renameat2, event.Execve, event.Execveat, event.Mkdir, event.Mkdirat, event.Rmdir:
+		return true
+	}
+	return false
+}
+
+// resolve makes a relative Path absolute against the process's working
+// directory (or, for the *at calls, the directory fd), read from /proc now.
+// The path as given is kept in PathRaw.
+func (e *Enricher) resolve(ev *event.Event) {
+	dir := filepath.Join(e.procRoot, strconv.FormatUint(uint64(ev.PID), 10))
+	base := "cwd"
+	switch ev.Type {
+	case event.Openat, event.Openat2, event.Fchmodat, event.Fchownat, event.Unlinkat, event.Renameat, event.Renameat2:
+		if ev.FD != atFDCWD && ev.FD >= 0 {
+			base = "fd/" + strconv.Itoa(int(ev.FD))
+		}
+	}
+	d, err := os.Readlink(filepath.Join(dir, base))
+	if err != nil || !strings.HasPrefix(d, "/") {
+		return
+	}
+	ev.PathRaw = ev.Path
+	ev.Path = filepath.Join(d, ev.Path)
+	if ev.Type == event.Execve || ev.Type == event.Execveat {
+		ev.ExePath = ev.Path
+	}
+}
+
+// ttyOf reads the controlling terminal (tty_nr, field 7) of /proc/PID/stat.
+func ttyOf(procRoot string, pid uint32) uint32 {
+	b, err := readLimited(filepath.Join(procRoot, strconv.FormatUint(uint64(pid), 10), "stat"), 4096)
+	if err != nil {
+		return 0
+	}
+	// the command name (field 2) is in parentheses and may hold spaces
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// f[0] is field 3 (state); tty_nr is field 7
+	if len(f) < 5 {
+		return 0
+	}
+	v, err := strconv.ParseInt(f[4], 10, 64)
+	if err != nil || v < 0 {
+		return 0
+	}
+	return uint32(v)
 }

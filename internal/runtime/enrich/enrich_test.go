@@ -294,3 +294,37 @@ func TestFDType(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestResolveRelativePathsAndTTY(t *testing.T) {
+	procRoot := t.TempDir()
+	writeProc(t, procRoot, []fakeProcess{{7, 1, "sh", []string{"sh"}, ""}})
+	dir := filepath.Join(procRoot, "7")
+	os.Symlink("/srv/app", filepath.Join(dir, "cwd"))
+	os.Symlink("/etc", filepath.Join(dir, "fd", "9"))
+	os.WriteFile(filepath.Join(dir, "stat"), []byte("7 (my (odd) name) S 1 7 7 34816 7 4194560 0 0"), 0o644)
+	en, err := New(Options{ProcRoot: procRoot, NoDocker: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := []*event.Event{
+		{Type: event.Openat, PID: 7, Path: "data/x", FD: -100},
+		{Type: event.Openat, PID: 7, Path: "shadow", FD: 9},
+		{Type: event.Open, PID: 7, Path: "../y", FD: -1},
+		{Type: event.Openat, PID: 7, Path: "/abs", FD: 9},
+		{Type: event.Execve, PID: 7, Path: "./run", ExePath: "./run"},
+		{Type: event.Connect, PID: 7, Path: "rel.sock"},
+	}
+	var got [][2]string
+	for _, ev := range evs {
+		en.Enrich(context.Background(), ev)
+		got = append(got, [2]string{ev.Path, ev.PathRaw})
+	}
+	want := [][2]string{{"/srv/app/data/x", "data/x"}, {"/etc/shadow", "shadow"}, {"/srv/y", "../y"},
+		{"/abs", ""}, {"/srv/app/run", "./run"}, {"rel.sock", ""}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if evs[4].ExePath != "/srv/app/run" || evs[4].Process.ExePath != "/srv/app/run" || evs[4].Process.TTY != 34816 {
+		t.Errorf("exec: ExePath %q, Process %+v", evs[4].ExePath, evs[4].Process)
+	}
+}

@@ -244,12 +244,14 @@ func fillSyscall(e *event.Event, nr uint32, arg func(int) uint64, addr []byte, f
 	}
 	switch e.Type {
 	case event.Open, event.Openat, event.Openat2:
+		// Ret is the new descriptor; FD is the directory fd of the *at
+		// calls (AT_FDCWD = -100), for resolving a relative Path
 		e.FDType = event.FDFile
 		if e.Flags&event.ODirectory != 0 {
 			e.FDType = event.FDDirectory
 		}
-		if e.Ret >= 0 {
-			e.FD = int32(e.Ret)
+		if e.Type != event.Open {
+			e.FD = int32(arg(0))
 		}
 	case event.MemfdCreate:
 		e.FDType = event.FDMemfd

@@ -114,7 +114,7 @@ func TestDecode(t *testing.T) {
 			r.args = [4]uint64{uint64(0xffffff9c), 0, event.OWrOnly | event.OCreat, 0o644}
 			return r
 		}, with(func(e *event.Event) {
-			e.Type, e.Ret, e.Path, e.Flags, e.Mode, e.FD, e.FDType = event.Openat, 3, "/etc/shadow", event.OWrOnly|event.OCreat, 0o644, 3, event.FDFile
+			e.Type, e.Ret, e.Path, e.Flags, e.Mode, e.FD, e.FDType = event.Openat, 3, "/etc/shadow", event.OWrOnly|event.OCreat, 0o644, -100, event.FDFile
 		})},
 		{"open failed", func(r rec) rec {
 			r.kind, r.syscall, r.ret, r.path = kindSyscall, 2, -2, "/nope"
