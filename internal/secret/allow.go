@@ -276,7 +276,13 @@ var (
 	upperNameRe  = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 )
 
-var versionRe = regexp.MustCompile(`^v?[0-9]+\.[0-9]+`)
+var (
+	versionRe = regexp.MustCompile(`^v?[0-9]+\.[0-9]+`)
+	// dottedRe is a member reference: exports2.TOKEN, modadvapi32.NewProc.
+	dottedRe = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+$`)
+	// filePathRe is a relative file path: google/appengine/api/x_pb.php.
+	filePathRe = regexp.MustCompile(`^[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)+\.[A-Za-z]{1,5}$`)
+)
 
 // validGenericValue gates the generic assignment rules.
 func validGenericValue(match, secret string) bool {
@@ -293,7 +299,8 @@ func validGenericValue(match, secret string) bool {
 	}
 	// Code and patterns rather than values: template literals, escapes,
 	// anchored regexes, versions; prose ends in punctuation.
-	if strings.ContainsAny(secret, "`\\") || secret[0] == '^' || versionRe.MatchString(secret) {
+	if strings.ContainsAny(secret, "`\\") || secret[0] == '^' || versionRe.MatchString(secret) ||
+		dottedRe.MatchString(secret) || filePathRe.MatchString(secret) {
 		return false
 	}
 	secret = strings.TrimRight(secret, ":.,;!?")

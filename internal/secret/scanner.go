@@ -709,6 +709,10 @@ func (s *Scanner) runRule(st *scanState, ri int, buf []byte, ws, we int) int {
 				continue
 			}
 			ms = k
+			// A value followed by "(" is a function call.
+			if ws+b < len(buf) && buf[ws+b] == '(' {
+				continue
+			}
 		}
 		secret := string(win[a:b])
 		if len(secret) < r.MinLen || (r.MinEntropy > 0 && Entropy(secret) < r.MinEntropy) {
