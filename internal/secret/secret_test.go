@@ -534,3 +534,40 @@ func TestRulesDoc(t *testing.T) {
 		t.Errorf("docs/rules/secrets.md is stale; run with -update (-want +got):\n%s", diff)
 	}
 }
+
+type failingReader struct{ n int }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.n <= 0 {
+		return 0, errors.New("disk on fire")
+	}
+	n := min(len(p), f.n)
+	for i := range p[:n] {
+		p[i] = 'x'
+	}
+	f.n -= n
+	return n, nil
+}
+
+func TestAnalyzeReading(t *testing.T) {
+	s := newTestScanner(t, Config{})
+	ctx := context.Background()
+	// A secret far past the binary-sniff head is found (head and rest are
+	// read separately).
+	big := strings.Repeat("# filler line of an ordinary config file\n", 2000) + "GH=ghp_Q3k9Zb7Lm2Vd8Nc4Xw6Ry1Ts5Pq0Hg8Fd2Ae\n"
+	fs, err := s.Analyze(ctx, &inventory.Input{Path: "etc/app.conf", Size: -1, Reader: strings.NewReader(big)})
+	if err != nil || len(fs) != 1 || fs[0].Location.Line != 2001 {
+		t.Errorf("big file: %v %v, want one finding on line 2001", err, summarize(fs))
+	}
+	// No reader: nothing to scan.
+	if fs, err := s.Analyze(ctx, &inventory.Input{Path: "x"}); err != nil || fs != nil {
+		t.Errorf("nil reader: %v %v", fs, err)
+	}
+	// Read errors name the file, in the head and after it.
+	for _, n := range []int{10, 20000} {
+		_, err := s.Analyze(ctx, &inventory.Input{Path: "var/broken", Size: -1, Reader: &failingReader{n: n}})
+		if err == nil || !strings.Contains(err.Error(), `"var/broken"`) || !strings.Contains(err.Error(), "disk on fire") {
+			t.Errorf("read error after %d bytes: %v", n, err)
+		}
+	}
+}
