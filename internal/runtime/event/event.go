@@ -180,7 +180,7 @@ const NoUID = ^uint32(0)
 //   - MemfdCreate: Path = the memfd name, Flags.
 type Event struct {
 	Time time.Time
-	Num  uint64 // sequence number (evt.num); 0 when the sensor does not count
+	Num  uint64 // sequence number (evt.num), from 1; 0 when the sensor does not count
 	Type Type
 	Dir  Dir
 

@@ -464,7 +464,9 @@ func fieldList() []*getter {
 		sf("evt.res", func(c *ctx) (string, bool) { return resString(c.e.Ret), true }),
 		nf("evt.rawres", func(c *ctx) (int64, bool) { return c.e.Ret, true }),
 		bf("evt.failed", func(c *ctx) bool { return c.e.Ret < 0 }),
-		nf("evt.num", func(c *ctx) (int64, bool) { return int64(c.e.Num), true }),
+		// evt.num counts from 1; 0 means the sensor did not number events, and
+		// then the field has no value (Falco's never_true macro is evt.num=0).
+		nf("evt.num", func(c *ctx) (int64, bool) { return int64(c.e.Num), c.e.Num != 0 }),
 		sf("evt.time", func(c *ctx) (string, bool) { return c.e.Time.UTC().Format("15:04:05.000000000"), true }),
 		sf("evt.time.s", func(c *ctx) (string, bool) { return c.e.Time.UTC().Format("15:04:05"), true }),
 		sf("evt.time.iso8601", func(c *ctx) (string, bool) {
