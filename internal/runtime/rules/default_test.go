@@ -163,3 +163,44 @@ func TestDefaultRulesFire(t *testing.T) {
 		})
 	}
 }
+
+// TestDocTuningExample loads the tuning example of docs/runtime-rules.md
+// after the defaults: it must load cleanly and do what the page says.
+func TestDocTuningExample(t *testing.T) {
+	local := `
+- list: bh_shell_allowed_images
+  items: [registry.example.com/ops/toolbox]
+  override:
+    items: append
+
+- rule: Package manager run in container
+  exceptions:
+    - name: ci_runners
+      fields: [container.image.repository, proc.name]
+      values:
+        - [registry.example.com/ci/runner, apt-get]
+  override:
+    exceptions: append
+
+- rule: Kernel module loaded on host
+  enabled: false
+`
+	set, warns, err := Load(Default(), Source{Name: "local_rules.yaml", Data: []byte(local)})
+	if err != nil || len(warns) > 0 {
+		t.Fatalf("load: %v %v", err, warns)
+	}
+	toolbox := &event.Container{ID: "abcdef0123456789", ImageRepository: "registry.example.com/ops/toolbox"}
+	runner := &event.Container{ID: "abcdef0123456789", ImageRepository: "registry.example.com/ci/runner"}
+	var got []string
+	for _, e := range []*event.Event{
+		execEv(toolbox, proc("sh", []string{"-c", "x"}, "python3")),
+		execEv(runner, proc("apt-get", nil, "bash")),
+		execEv(runner, proc("apk", nil, "bash")),
+		{Type: event.InitModule, Comm: "rootkit"},
+	} {
+		set.Eval(e, func(a Alert) { got = append(got, a.Rule) })
+	}
+	if diff := cmp.Diff([]string{"Package manager run in container"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
