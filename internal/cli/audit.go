@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bulkhead-sec/bulkhead/internal/audit"
+	"github.com/bulkhead-sec/bulkhead/internal/audit/netview"
+	"github.com/bulkhead-sec/bulkhead/internal/report"
+	"github.com/bulkhead-sec/bulkhead/internal/secret"
+)
+
+type auditFlags struct {
+	host         string
+	daemonConfig string
+	checks       []string
+	skip         []string
+	container    string
+	noSecrets    bool
+	mountSecrets bool
+}
+
+func (a *auditFlags) register(c *cobra.Command) {
+	c.PersistentFlags().StringVar(&a.host, "host", "", "daemon endpoint: unix:///path or a socket path (default $DOCKER_HOST, else /var/run/docker.sock)")
+	c.PersistentFlags().StringVar(&a.daemonConfig, "daemon-config", "", "daemon.json path (default: dockerd's --config-file, else /etc/docker/daemon.json)")
+}
+
+func (a *auditFlags) collect(cmd *cobra.Command) (*audit.Facts, error) {
+	facts, err := audit.Collect(cmd.Context(), audit.CollectOptions{Host: a.host, DaemonConfig: a.daemonConfig})
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	return facts, nil
+}
+
+func newAuditCmd() *cobra.Command {
+	var f auditFlags
+	var out outputFlags
+	c := &cobra.Command{
+		Use:   "audit",
+		Short: "Audit the Docker host, daemon and running containers against the CIS Docker Benchmark",
+		Long: `Audit the Docker host, daemon and every running container against the CIS Docker Benchmark
+v1.6.0: host configuration, daemon flags and daemon.json, file owners and modes, audit rules, the
+runtime settings of each container, and image and container sprawl. Each check reports PASS, FAIL,
+WARN, INFO or SKIP (with the reason, e.g. "needs root") and its evidence. Container environments
+are scanned for secrets (redacted).
+
+  bulkhead audit network    networks, containers, published ports and what is reachable from outside
+
+` + exitCodesHelp,
+		Example: "  bulkhead audit\n  bulkhead audit --checks '5.*' --container web --fail-on HIGH\n  bulkhead audit --format sarif -o cis.sarif",
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			start := time.Now()
+			facts, err := f.collect(cmd)
+			if err != nil {
+				return err
+			}
+			name := facts.Host.Hostname
+			if name == "" {
+				name, _ = os.Hostname()
+			}
+			r := report.New(report.Target{Kind: report.KindHost, Name: name}, Version, start)
+			r.Findings = audit.Run(facts, audit.Options{Checks: f.checks, Skip: f.skip, Container: f.container})
+			r.SetScanner(report.ScannerStatus{Name: "cis-docker-1.6.0", State: report.StateDone})
+			if facts.Daemon.Error != "" {
+				r.Warn("daemon: " + facts.Daemon.Error + " (daemon and container checks are SKIP)")
+			}
+			for _, p := range facts.Daemon.Partial {
+				r.Warn("daemon API: " + p)
+			}
+			if !f.noSecrets {
+				sc, err := secret.New(secret.Config{})
+				if err != nil {
+					return err
+				}
+				found, warns := audit.Secrets(cmd.Context(), facts, sc, audit.SecretOptions{Mounts: f.mountSecrets})
+				r.Findings = append(r.Findings, found...)
+				for _, w := range warns {
+					r.Warn(w)
+				}
+				r.SetScanner(report.ScannerStatus{Name: "secret", State: report.StateDone})
+			}
+			return out.finish(cmd, r)
+		},
+	}
+	f.register(c)
+	out.register(c.Flags(), "table")
+	c.Flags().StringSliceVar(&f.checks, "checks", nil, "check ids or globs to run, e.g. '5.*' or 2.1,2.2 (default all)")
+	c.Flags().StringSliceVar(&f.skip, "skip", nil, "check ids or globs to leave out")
+	c.Flags().StringVar(&f.container, "container", "", "limit container checks to this container (name, id or id prefix)")
+	c.Flags().BoolVar(&f.noSecrets, "no-secrets", false, "do not scan container environments for secrets")
+	c.Flags().BoolVar(&f.mountSecrets, "secrets-in-mounts", false, "also scan files bind-mounted into containers for secrets")
+	c.AddCommand(newAuditNetworkCmd(&f))
+	return c
+}
+
+func newAuditNetworkCmd(f *auditFlags) *cobra.Command {
+	var format, output string
+	c := &cobra.Command{
+		Use:   "network",
+		Short: "Show networks, their containers, published ports and what is reachable from outside the host",
+		Long: `Show the Docker networks, the containers on each, the ports they publish and which of those are
+reachable from outside the host (bound to all interfaces or a non-loopback address). Flags
+inter-container communication on the default bridge and ports on all interfaces.
+
+--format text (default), dot (Graphviz) or svg (drawn with Graphviz's dot when installed, else by bulkhead).`,
+		Example: "  bulkhead audit network\n  bulkhead audit network --format svg -o network.svg",
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			write := map[string]func(w interface{ Write([]byte) (int, error) }, v *netview.View) error{
+				"text": func(w interface{ Write([]byte) (int, error) }, v *netview.View) error { return netview.WriteText(w, v) },
+				"dot":  func(w interface{ Write([]byte) (int, error) }, v *netview.View) error { return netview.WriteDOT(w, v) },
+				"svg":  func(w interface{ Write([]byte) (int, error) }, v *netview.View) error { return netview.WriteSVG(w, v) },
+			}[format]
+			if write == nil {
+				return usageError{fmt.Errorf("unknown --format %q (want text, dot or svg)", format)}
+			}
+			facts, err := f.collect(cmd)
+			if err != nil {
+				return err
+			}
+			if facts.Daemon.Error != "" {
+				return fmt.Errorf("audit network: %s (hint: is dockerd running? see --host)", facts.Daemon.Error)
+			}
+			v := netview.Build(facts)
+			w := cmd.OutOrStdout()
+			if output != "" {
+				fh, err := os.Create(output)
+				if err != nil {
+					return err
+				}
+				defer fh.Close()
+				if err := write(fh, v); err != nil {
+					return err
+				}
+				return fh.Close()
+			}
+			return write(w, v)
+		},
+	}
+	c.Flags().StringVarP(&format, "format", "f", "text", "text, dot or svg")
+	c.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of stdout")
+	return c
+}
