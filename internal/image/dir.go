@@ -198,6 +198,34 @@ func (l *lazyFile) Read(p []byte) (int, error) {
 	return l.r.Read(p)
 }
 
+// ReadAt gives random access to the file (opened on first use), up to the
+// size the entry says.
+func (l *lazyFile) ReadAt(p []byte, off int64) (int, error) {
+	if l.f == nil {
+		if l.err != nil {
+			return 0, l.err
+		}
+		f, err := l.root.Open(l.name)
+		if err != nil {
+			l.err = err
+			return 0, err
+		}
+		l.f = f
+		l.r = io.LimitReader(f, l.size)
+	}
+	if off >= l.size {
+		return 0, io.EOF
+	}
+	if max := l.size - off; int64(len(p)) > max {
+		n, err := l.f.ReadAt(p[:max], off)
+		if err == nil {
+			err = io.EOF
+		}
+		return n, err
+	}
+	return l.f.ReadAt(p, off)
+}
+
 func (l *lazyFile) close() {
 	if l.f != nil {
 		l.f.Close()

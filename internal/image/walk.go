@@ -169,14 +169,15 @@ func walkStream(ctx context.Context, name string, r io.Reader, limits Limits, fn
 			return Stats{}, fmt.Errorf("layer %s: seek: %w", name, err)
 		}
 		if !bytes.HasPrefix(magic[:n], gzipMagic) && !bytes.HasPrefix(magic[:n], zstdMagic) {
-			if ra, ok := r.(io.ReaderAt); ok {
+			ra, _ := r.(io.ReaderAt)
+			if ra != nil {
 				// Headers and small files come from one big read; large
 				// files nobody reads are skipped by seeking.
 				bs := &bufferedSeeker{ra: ra, buf: seekBufPool.Get().(*[]byte)}
 				defer seekBufPool.Put(bs.buf)
 				rs = bs
 			}
-			return walkTar(ctx, name, &countingReadSeeker{r: rs, max: limits.MaxLayerBytes}, limits, fn)
+			return walkTarAt(ctx, name, &countingReadSeeker{r: rs, max: limits.MaxLayerBytes}, ra, limits, fn)
 		}
 	}
 	br := bufPool.Get().(*bufio.Reader)
@@ -280,7 +281,17 @@ var emptyReader = bytes.NewReader(nil)
 
 // walkTar reads a tar stream and calls fn per entry.
 func walkTar(ctx context.Context, name string, r io.Reader, limits Limits, fn WalkFunc) (st Stats, _ error) {
+	return walkTarAt(ctx, name, r, nil, limits, fn)
+}
+
+// walkTarAt is walkTar over a stream that is also random access (ra, whose
+// offsets r's counter tracks): regular files are then handed as sections of
+// ra, also io.ReaderAt, so consumers read only what they need.
+func walkTarAt(ctx context.Context, name string, r io.Reader, ra io.ReaderAt, limits Limits, fn WalkFunc) (st Stats, _ error) {
 	counter, _ := r.(byteCounter)
+	if counter == nil {
+		ra = nil
+	}
 	defer func() {
 		if counter != nil {
 			st.Bytes = counter.count()
@@ -318,9 +329,12 @@ func walkTar(ctx context.Context, name string, r io.Reader, limits Limits, fn Wa
 		var body io.Reader = emptyReader
 		if e.Type == TypeRegular {
 			st.Files++
-			if e.TooLarge {
+			switch {
+			case e.TooLarge:
 				st.warn(limits.MaxWarnings, "layer %s: %q is %d bytes, over the %d-byte file limit: content not read", name, e.Path, e.Size, limits.MaxFileBytes)
-			} else {
+			case ra != nil && !isSparse(h):
+				body = io.NewSectionReader(ra, counter.count(), e.Size)
+			default:
 				body = tr
 			}
 		}
@@ -336,6 +350,20 @@ func walkTar(ctx context.Context, name string, r io.Reader, limits Limits, fn Wa
 			return st, err
 		}
 	}
+}
+
+// isSparse reports whether a header describes a sparse file, whose data
+// is not stored contiguously.
+func isSparse(h *tar.Header) bool {
+	if h.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range h.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
 }
 
 // cleanPath makes an archive name a clean root-relative path. ok is false
@@ -493,7 +521,14 @@ func (b *bufferedSeeker) Read(p []byte) (int, error) {
 			}
 			return n, err
 		}
-		n, err := b.ra.ReadAt(*b.buf, b.off)
+		// After a seek (tar skipping a file) read a little: the next
+		// header may be all that is wanted. Sequential reads get the
+		// whole buffer.
+		want := *b.buf
+		if b.off != b.bufStart+int64(b.bufLen) && len(want) > 16<<10 {
+			want = want[:16<<10]
+		}
+		n, err := b.ra.ReadAt(want, b.off)
 		b.bufStart, b.bufLen = b.off, n
 		b.eof = err == io.EOF
 		if err != nil && err != io.EOF {

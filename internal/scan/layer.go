@@ -104,61 +104,81 @@ func (s *layerScanner) visit(e *image.Entry, r io.Reader) error {
 	if !wantOS && len(s.exIdx) == 0 && len(s.anIdx) == 0 {
 		return nil
 	}
-	// Read the file once; every consumer gets its own reader over it.
-	var data []byte
-	var spill *os.File
-	if e.Size <= memBufferMax {
-		bp := bufPool.Get().(*[]byte)
-		defer func() {
-			if cap(*bp) <= 4<<20 {
-				bufPool.Put(bp)
-			}
-		}()
-		buf := *bp
-		if int64(cap(buf)) < e.Size {
-			buf = make([]byte, e.Size)
-		}
-		buf = buf[:e.Size]
-		n, err := io.ReadFull(r, buf)
-		if err != nil {
-			if s.tolerateReadErrors {
+	input := func(r io.Reader) *inventory.Input {
+		return &inventory.Input{Path: e.Path, Mode: e.Mode, Size: e.Size, Reader: r, TempDir: s.tmpDir, MaxBytes: s.opts.Limits.WithDefaults().MaxFileBytes}
+	}
+	var newInput func() *inventory.Input
+	if ra, ok := r.(io.ReaderAt); ok {
+		// Random access to the file where it lies (a plain layer in an
+		// archive, a file in a directory): each consumer reads only what
+		// it needs, nothing is copied.
+		newInput = func() *inventory.Input { return input(io.NewSectionReader(ra, 0, e.Size)) }
+		if wantOS {
+			b := make([]byte, e.Size)
+			n, err := ra.ReadAt(b, 0)
+			if err != nil && err != io.EOF {
+				if !s.tolerateReadErrors {
+					return fmt.Errorf("read %q: %w", e.Path, err)
+				}
 				s.warn("%s: %v: not read", e.Path, err)
-				return nil
+			} else {
+				s.res.OSFiles[e.Path] = b[:n]
 			}
-			return fmt.Errorf("read %q: %w", e.Path, err)
 		}
-		data = buf[:n]
-		*bp = buf[:0]
 	} else {
-		f, err := os.CreateTemp(s.tmpDir, "file-*")
-		if err != nil {
-			return fmt.Errorf("spill %q: %w", e.Path, err)
-		}
-		defer func() { f.Close(); os.Remove(f.Name()) }()
-		if _, err := io.Copy(f, io.LimitReader(r, e.Size)); err != nil {
-			if s.tolerateReadErrors {
-				s.warn("%s: %v: not read", e.Path, err)
-				return nil
+		// Read the file once; every consumer gets its own reader over it.
+		var data []byte
+		var spill *os.File
+		if e.Size <= memBufferMax {
+			bp := bufPool.Get().(*[]byte)
+			defer func() {
+				if cap(*bp) <= 4<<20 {
+					bufPool.Put(bp)
+				}
+			}()
+			buf := *bp
+			if int64(cap(buf)) < e.Size {
+				buf = make([]byte, e.Size)
 			}
-			return fmt.Errorf("read %q: %w", e.Path, err)
-		}
-		spill = f
-	}
-	input := func() *inventory.Input {
-		in := &inventory.Input{Path: e.Path, Mode: e.Mode, Size: e.Size, TempDir: s.tmpDir, MaxBytes: s.opts.Limits.WithDefaults().MaxFileBytes}
-		if spill != nil {
-			in.Reader = io.NewSectionReader(spill, 0, e.Size)
+			buf = buf[:e.Size]
+			n, err := io.ReadFull(r, buf)
+			if err != nil {
+				if s.tolerateReadErrors {
+					s.warn("%s: %v: not read", e.Path, err)
+					return nil
+				}
+				return fmt.Errorf("read %q: %w", e.Path, err)
+			}
+			data = buf[:n]
+			*bp = buf[:0]
 		} else {
-			in.Reader = bytes.NewReader(data)
+			f, err := os.CreateTemp(s.tmpDir, "file-*")
+			if err != nil {
+				return fmt.Errorf("spill %q: %w", e.Path, err)
+			}
+			defer func() { f.Close(); os.Remove(f.Name()) }()
+			if _, err := io.Copy(f, io.LimitReader(r, e.Size)); err != nil {
+				if s.tolerateReadErrors {
+					s.warn("%s: %v: not read", e.Path, err)
+					return nil
+				}
+				return fmt.Errorf("read %q: %w", e.Path, err)
+			}
+			spill = f
 		}
-		return in
-	}
-	if wantOS && data != nil {
-		s.res.OSFiles[e.Path] = bytes.Clone(data)
+		newInput = func() *inventory.Input {
+			if spill != nil {
+				return input(io.NewSectionReader(spill, 0, e.Size))
+			}
+			return input(bytes.NewReader(data))
+		}
+		if wantOS && data != nil {
+			s.res.OSFiles[e.Path] = bytes.Clone(data)
+		}
 	}
 	for _, i := range s.exIdx {
 		ex := s.opts.Extractors[i]
-		pkgs, err := safeExtract(s.ctx, ex, input())
+		pkgs, err := safeExtract(s.ctx, ex, newInput())
 		if err != nil {
 			if ctxErr := s.ctx.Err(); ctxErr != nil {
 				return ctxErr
@@ -182,7 +202,7 @@ func (s *layerScanner) visit(e *image.Entry, r io.Reader) error {
 	}
 	for _, i := range s.anIdx {
 		an := s.opts.FileAnalyzers[i]
-		found, err := safeAnalyze(s.ctx, an, input())
+		found, err := safeAnalyze(s.ctx, an, newInput())
 		if err != nil {
 			if ctxErr := s.ctx.Err(); ctxErr != nil {
 				return ctxErr
