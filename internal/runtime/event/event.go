@@ -11,6 +11,7 @@
 package event
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"time"
@@ -336,3 +337,31 @@ func (e *Event) Argv() []string {
 
 // IsContainer reports whether the event comes from a container (not the host).
 func (e *Event) IsContainer() bool { return e.Container != nil && e.Container.ID != "" }
+
+// MarshalText writes the fd.type name ("file", "ipv4", ...).
+func (t FDType) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// UnmarshalText reads an fd.type name; "" is FDUnknown.
+func (t *FDType) UnmarshalText(b []byte) error {
+	for i, n := range fdTypeNames {
+		if n == string(b) {
+			*t = FDType(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown fd type %q", b)
+}
+
+// MarshalText writes "tcp", "udp", ... ("" when unknown).
+func (p L4Proto) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText reads a protocol name; "" is ProtoUnknown.
+func (p *L4Proto) UnmarshalText(b []byte) error {
+	for i, n := range protoNames {
+		if n == string(b) {
+			*p = L4Proto(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown protocol %q", b)
+}

@@ -1,9 +1,13 @@
 package event
 
 import (
+	"encoding/json"
+	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestTypeNamesRoundTrip(t *testing.T) {
@@ -55,5 +59,28 @@ func TestCmdlineAndFallbacks(t *testing.T) {
 	}
 	if (&Event{Ret: -2}).Failed() != true || (&Event{}).IsContainer() {
 		t.Error("Failed/IsContainer wrong")
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	in := Event{Type: Openat, FDType: FDIPv6, Proto: ProtoUDP, Path: "/x"}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"Type":"openat"`) || !strings.Contains(string(b), `"FDType":"ipv6"`) {
+		t.Errorf("json = %s", b)
+	}
+	var out Event
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(in, out, cmpopts.IgnoreUnexported(netip.Addr{})); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{`{"Type":"nosuch"}`, `{"FDType":"nosuch"}`, `{"Proto":"sctp"}`} {
+		if err := json.Unmarshal([]byte(bad), &out); err == nil {
+			t.Errorf("Unmarshal(%s) succeeded", bad)
+		}
 	}
 }

@@ -1,5 +1,7 @@
 package event
 
+import "fmt"
+
 // Type is the kind of an event. Its String is Falco's evt.type name, so a
 // Falco condition such as "evt.type in (open, openat)" compares names.
 type Type uint16
@@ -211,3 +213,21 @@ func (t Type) IsOpen() bool { return t == Open || t == Openat || t == Openat2 ||
 
 // IsExec reports whether t is a successful program start (execve, execveat).
 func (t Type) IsExec() bool { return t == Execve || t == Execveat }
+
+// MarshalText writes the Falco name, so recorded events stay readable and
+// do not depend on the numbering of Type.
+func (t Type) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// UnmarshalText reads a Falco event name.
+func (t *Type) UnmarshalText(b []byte) error {
+	if string(b) == "unknown" {
+		*t = Unknown
+		return nil
+	}
+	v, ok := ParseType(string(b))
+	if !ok {
+		return fmt.Errorf("unknown event type %q", b)
+	}
+	*t = v
+	return nil
+}
