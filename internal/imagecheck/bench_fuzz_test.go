@@ -3,6 +3,7 @@ package imagecheck
 import (
 	"fmt"
 	"io/fs"
+	"sort"
 	"strings"
 	"testing"
 
@@ -46,9 +47,16 @@ func bigInput(n int) *Input {
 }
 
 func BenchmarkCheck(b *testing.B) {
-	for _, n := range []int{1000, 100000} {
+	for _, n := range []int{1000, 100000, -100000} {
+		name := fmt.Sprint(n, "files")
 		in := bigInput(n)
-		b.Run(fmt.Sprint(n, "files"), func(b *testing.B) {
+		if n < 0 {
+			// As a scan hands them over: sorted by path.
+			in = bigInput(-n)
+			sort.Slice(in.Files, func(i, j int) bool { return in.Files[i].Path < in.Files[j].Path })
+			name = fmt.Sprint(-n, "files-sorted")
+		}
+		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				Check(in)

@@ -142,7 +142,14 @@ var (
 // inBinDir reports whether a path is a program in a bin or sbin directory
 // (bin, usr/local/bin, usr/local/go/bin, opt/java/openjdk/bin, ...).
 func inBinDir(p string) bool {
-	d := path.Base(path.Dir(p))
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 {
+		return false
+	}
+	d := p[:i]
+	if j := strings.LastIndexByte(d, '/'); j >= 0 {
+		d = d[j+1:]
+	}
 	return d == "bin" || d == "sbin"
 }
 
@@ -154,9 +161,9 @@ func findTools(e *env, t tool) []listed {
 	var items []listed
 	var links []ent
 	regular := map[string]bool{}
-	for _, f := range e.sorted {
+	for _, f := range e.bins {
 		p := f.p
-		if !inBinDir(p) || !t.matches(path.Base(p)) {
+		if !t.matches(path.Base(p)) {
 			continue
 		}
 		switch {

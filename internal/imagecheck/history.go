@@ -64,7 +64,7 @@ var checkSudo = &rule{
 	Check: func(e *env) []hit {
 		var out []hit
 		for _, p := range []string{"usr/bin/sudo", "bin/sudo", "usr/sbin/sudo", "usr/local/bin/sudo"} {
-			if f := e.files[p]; f != nil {
+			if f := e.file(p); f != nil {
 				out = append(out, hit{Path: p, Layer: f.Layer, Evidence: fmt.Sprintf("%s (%s)", p, f.Mode)})
 				break
 			}

@@ -105,11 +105,14 @@ func Rules() []RuleMeta {
 // env is the input with the file index the checks share.
 type env struct {
 	*Input
-	now   time.Time
-	files map[string]*File
+	now time.Time
+	// files maps a cleaned path to its index in sorted.
+	files map[string]int
 	// sorted holds the files in path order, with their cleaned paths.
 	sorted []ent
-	sizes  map[string]int64
+	// bins are the entries of sorted that sit in a bin or sbin directory.
+	bins  []ent
+	sizes map[string]int64
 }
 
 func cleanPath(p string) string {
@@ -128,24 +131,46 @@ type ent struct {
 }
 
 func newEnv(in *Input) *env {
-	e := &env{Input: in, now: in.Now, files: make(map[string]*File, len(in.Files))}
+	e := &env{Input: in, now: in.Now, files: make(map[string]int, len(in.Files))}
 	if e.now.IsZero() {
 		e.now = time.Now()
 	}
+	e.sorted = make([]ent, 0, len(in.Files))
 	for i := range in.Files {
 		f := &in.Files[i]
 		p := cleanPath(f.Path)
 		if p == "" || p == "." {
 			continue
 		}
-		e.files[p] = f // a later entry for the same path wins
-	}
-	e.sorted = make([]ent, 0, len(e.files))
-	for p, f := range e.files {
+		if j, dup := e.files[p]; dup {
+			e.sorted[j].File = f // a later entry for the same path wins
+			continue
+		}
+		e.files[p] = len(e.sorted)
 		e.sorted = append(e.sorted, ent{p, f})
 	}
-	sort.Slice(e.sorted, func(i, j int) bool { return e.sorted[i].p < e.sorted[j].p })
+	// Scans hand over files sorted by path already.
+	if !sort.SliceIsSorted(e.sorted, func(i, j int) bool { return e.sorted[i].p < e.sorted[j].p }) {
+		sort.Slice(e.sorted, func(i, j int) bool { return e.sorted[i].p < e.sorted[j].p })
+		for i, f := range e.sorted {
+			e.files[f.p] = i
+		}
+	}
+	for _, f := range e.sorted {
+		if inBinDir(f.p) {
+			e.bins = append(e.bins, f)
+		}
+	}
 	return e
+}
+
+// file returns the file at a cleaned path, or nil.
+func (e *env) file(p string) *File {
+	i, ok := e.files[p]
+	if !ok {
+		return nil
+	}
+	return e.sorted[i].File
 }
 
 // resolve follows symbolic links (a few hops, within the image) to the
@@ -153,7 +178,7 @@ func newEnv(in *Input) *env {
 func (e *env) resolve(p string) *File {
 	p = cleanPath(p)
 	for hops := 0; hops < 8; hops++ {
-		f := e.files[p]
+		f := e.file(p)
 		if f == nil || f.Mode&fs.ModeSymlink == 0 {
 			return f
 		}

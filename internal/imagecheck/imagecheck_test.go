@@ -78,6 +78,14 @@ func TestCheck(t *testing.T) {
 				File{Path: "usr/bin/notsuid", Mode: 0o755, Layer: l2})
 		}, want: []string{"BH-IMG-003"},
 			first: &finding.Finding{Location: finding.Location{Path: "usr/bin/passwd", Layer: l1}, Evidence: "/usr/bin/passwd (58.6 KiB), /usr/bin/wall (34.2 KiB)"}},
+		{name: "a later entry for the same path wins", change: func(in *Input) {
+			in.Files = append(in.Files,
+				File{Path: "usr/bin/x", Mode: fs.ModeSetuid | 0o755, Layer: l1},
+				File{Path: "/usr/bin/y", Mode: 0o755, Layer: l1},
+				File{Path: "./usr/bin/x", Mode: 0o755, Layer: l2},
+				File{Path: "usr/bin/y", Mode: fs.ModeSetgid | 0o755, Size: 1, Layer: l2})
+		}, want: []string{"BH-IMG-003"},
+			first: &finding.Finding{Location: finding.Location{Path: "usr/bin/y", Layer: l2}, Evidence: "/usr/bin/y (1 B)"}},
 		{name: "world-writable file and dir, sticky dir and symlink are fine", change: func(in *Input) {
 			in.Files = append(in.Files,
 				File{Path: "var/data", Mode: fs.ModeDir | 0o777, Layer: l2},
