@@ -80,27 +80,35 @@ func (k *compiler) compile(n node) (compiled, error) {
 	all := allTypes()
 	switch n := n.(type) {
 	case andNode:
-		l, err := k.compile(n.l)
-		if err != nil {
-			return compiled{}, err
+		var terms []node
+		flattenAnd(n, &terms)
+		out := compiled{may: all}
+		ps := make([]pred, 0, len(terms))
+		for _, t := range terms {
+			x, err := k.compile(t)
+			if err != nil {
+				return compiled{}, err
+			}
+			ps = append(ps, x.p)
+			out.may, out.mayNot = out.may.and(x.may), out.mayNot.or(x.mayNot)
 		}
-		r, err := k.compile(n.r)
-		if err != nil {
-			return compiled{}, err
-		}
-		lp, rp := l.p, r.p
-		return compiled{p: func(c *ctx) bool { return lp(c) && rp(c) }, may: l.may.and(r.may), mayNot: l.mayNot.or(r.mayNot)}, nil
+		out.p = andOf(ps)
+		return out, nil
 	case orNode:
-		l, err := k.compile(n.l)
-		if err != nil {
-			return compiled{}, err
+		var terms []node
+		flattenOr(n, &terms)
+		out := compiled{mayNot: all}
+		ps := make([]pred, 0, len(terms))
+		for _, t := range terms {
+			x, err := k.compile(t)
+			if err != nil {
+				return compiled{}, err
+			}
+			ps = append(ps, x.p)
+			out.may, out.mayNot = out.may.or(x.may), out.mayNot.and(x.mayNot)
 		}
-		r, err := k.compile(n.r)
-		if err != nil {
-			return compiled{}, err
-		}
-		lp, rp := l.p, r.p
-		return compiled{p: func(c *ctx) bool { return lp(c) || rp(c) }, may: l.may.or(r.may), mayNot: l.mayNot.and(r.mayNot)}, nil
+		out.p = orOf(ps)
+		return out, nil
 	case notNode:
 		x, err := k.compile(n.x)
 		if err != nil {
@@ -120,6 +128,68 @@ func (k *compiler) compile(n node) (compiled, error) {
 		return k.check(n)
 	}
 	return compiled{}, fmt.Errorf("internal: unknown node %T", n)
+}
+
+func flattenAnd(n node, out *[]node) {
+	if a, ok := n.(andNode); ok {
+		flattenAnd(a.l, out)
+		flattenAnd(a.r, out)
+		return
+	}
+	*out = append(*out, n)
+}
+
+func flattenOr(n node, out *[]node) {
+	if o, ok := n.(orNode); ok {
+		flattenOr(o.l, out)
+		flattenOr(o.r, out)
+		return
+	}
+	*out = append(*out, n)
+}
+
+// andOf and orOf evaluate a chain left to right with short-circuit; small
+// chains get unrolled closures.
+func andOf(ps []pred) pred {
+	switch len(ps) {
+	case 1:
+		return ps[0]
+	case 2:
+		a, b := ps[0], ps[1]
+		return func(c *ctx) bool { return a(c) && b(c) }
+	case 3:
+		a, b, d := ps[0], ps[1], ps[2]
+		return func(c *ctx) bool { return a(c) && b(c) && d(c) }
+	}
+	return func(c *ctx) bool {
+		for _, p := range ps {
+			if !p(c) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func orOf(ps []pred) pred {
+	switch len(ps) {
+	case 1:
+		return ps[0]
+	case 2:
+		a, b := ps[0], ps[1]
+		return func(c *ctx) bool { return a(c) || b(c) }
+	case 3:
+		a, b, d := ps[0], ps[1], ps[2]
+		return func(c *ctx) bool { return a(c) || b(c) || d(c) }
+	}
+	return func(c *ctx) bool {
+		for _, p := range ps {
+			if p(c) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 func (k *compiler) macro(n macroRef) (compiled, error) {
@@ -371,7 +441,9 @@ func strPred(op string, vals []string) (func(string) bool, error) {
 		}
 		return func(s string) bool { return strings.HasPrefix(s, bs) }, nil
 	case "glob":
-		return func(s string) bool { return globMatch(v, s) }, nil
+		// Most patterns start with a literal directory: test it first.
+		lit := v[:strings.IndexAny(v+"*", "*?[\\")]
+		return func(s string) bool { return strings.HasPrefix(s, lit) && globMatch(v, s) }, nil
 	case "iglob":
 		lv := strings.ToLower(v)
 		return func(s string) bool { return globMatch(lv, strings.ToLower(s)) }, nil
@@ -415,13 +487,22 @@ func strPred(op string, vals []string) (func(string) bool, error) {
 	return nil, fmt.Errorf("operator %q is not supported", op)
 }
 
-// containsFold reports whether s contains lower (already lower case), ignoring ASCII case.
+// containsFold reports whether s contains lower (already lower case),
+// ignoring case. It scans for the first byte in both cases before comparing.
 func containsFold(s, lower string) bool {
 	if len(lower) == 0 {
 		return true
 	}
+	c0 := lower[0]
+	u0 := c0
+	if 'a' <= c0 && c0 <= 'z' {
+		u0 = c0 - 'a' + 'A'
+	}
+	if c0 >= 0x80 {
+		return strings.Contains(strings.ToLower(s), lower)
+	}
 	for i := 0; i+len(lower) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(lower)], lower) {
+		if b := s[i]; (b == c0 || b == u0) && strings.EqualFold(s[i:i+len(lower)], lower) {
 			return true
 		}
 	}

@@ -274,3 +274,34 @@ func TestAlertAndFinding(t *testing.T) {
 		t.Errorf("finding (-want +got):\n%s", diff)
 	}
 }
+
+// TestEvalConcurrent runs one Set from several goroutines (go test -race
+// checks that evaluation shares no mutable state).
+func TestEvalConcurrent(t *testing.T) {
+	set, _, err := Load(Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := []*event.Event{testExec(), testConnect(), openEv(nginx, "cat", "/etc/shadow", event.ORdOnly)}
+	want := 0
+	for _, e := range evs {
+		set.Eval(e, func(Alert) { want++ })
+	}
+	done := make(chan int)
+	for range 4 {
+		go func() {
+			n := 0
+			for range 200 {
+				for _, e := range evs {
+					set.Eval(e, func(a Alert) { n++; _ = a.Output })
+				}
+			}
+			done <- n
+		}()
+	}
+	for range 4 {
+		if got := <-done; got != 200*want {
+			t.Errorf("alerts = %d, want %d", got, 200*want)
+		}
+	}
+}

@@ -581,7 +581,10 @@ func fieldList() []*getter {
 		}),
 		sf("fd.typechar", func(c *ctx) (string, bool) {
 			t := fdType(c.e)
-			return string(t.Char()), t != event.FDUnknown
+			if int(t) >= len(typeChars) {
+				return "?", false
+			}
+			return typeChars[t], t != event.FDUnknown
 		}),
 		sf("fd.type", func(c *ctx) (string, bool) { return nonEmpty(fdType(c.e).String()) }),
 		nf("fd.num", func(c *ctx) (int64, bool) {
@@ -717,6 +720,15 @@ func fieldList() []*getter {
 		}),
 	}
 }
+
+// typeChars holds fd.typechar as strings, so reading it does not allocate.
+var typeChars = func() []string {
+	var out []string
+	for t := event.FDType(0); t.String() != "" || t == 0; t++ {
+		out = append(out, string(t.Char()))
+	}
+	return out
+}()
 
 func containerStr(f func(*event.Container) string) func(*ctx) (string, bool) {
 	return func(c *ctx) (string, bool) {
