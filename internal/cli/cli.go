@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 )
 
@@ -39,6 +40,9 @@ const exitCodesHelp = `Exit codes:
 
 // Main runs bulkhead with args and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// compose-go logs through the global logrus logger; bulkhead reports
+	// what matters in its own report instead.
+	logrus.SetOutput(io.Discard)
 	root := newRoot(stdin, stdout, stderr)
 	root.SetArgs(args)
 	err := root.Execute()

@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"strings"
 	"time"
 
@@ -60,13 +59,7 @@ func ScanFS(ctx context.Context, root string, cfg Config) (*report.Report, error
 }
 
 // IsComposeFile reports whether a file name is a compose file by convention.
-func IsComposeFile(name string) bool {
-	lower := strings.ToLower(path.Base(name))
-	if !strings.HasSuffix(lower, ".yml") && !strings.HasSuffix(lower, ".yaml") {
-		return false
-	}
-	return strings.HasPrefix(lower, "docker-compose") || strings.HasPrefix(lower, "compose")
-}
+func IsComposeFile(name string) bool { return compose.IsComposeFile(name) }
 
 // lintAnalyzer lints Dockerfiles and compose files met by the walk.
 type lintAnalyzer struct {
