@@ -2,6 +2,7 @@ package audit
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -409,5 +410,22 @@ func TestFactsRoundTrip(t *testing.T) {
 	sort.Slice(got, func(i, j int) bool { return got[i].Key() < got[j].Key() })
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("replayed findings (-want +got):\n%s", diff)
+	}
+}
+
+// BenchmarkRun evaluates every check on a host with 50 containers.
+func BenchmarkRun(b *testing.B) {
+	f := hardenedFacts()
+	base := f.Containers[0]
+	f.Containers = nil
+	for i := 0; i < 50; i++ {
+		c := base
+		c.ID = fmt.Sprintf("%064d", i)
+		c.Name = fmt.Sprintf("/c%d", i)
+		f.Containers = append(f.Containers, c)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = Run(f, Options{})
 	}
 }
