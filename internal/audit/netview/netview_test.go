@@ -163,3 +163,38 @@ func TestEmpty(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordedHost builds the view from facts recorded on a real host by
+// the audit integration test.
+func TestRecordedHost(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "recorded", "host.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f audit.Facts
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	v := Build(&f)
+	exposed := map[string]bool{}
+	for _, e := range v.Exposed {
+		exposed[e.Container] = true
+	}
+	want := map[string]bool{"audit-allif": true, "audit-hostnet": true}
+	if diff := cmp.Diff(want, exposed); diff != "" {
+		t.Errorf("exposed containers (-want +got):\n%s", diff)
+	}
+	var flags []string
+	for _, fl := range v.Flags {
+		flags = append(flags, fl.Kind+" "+fl.Subject)
+	}
+	wantFlags := []string{"all-interfaces audit-allif", "host-network audit-hostnet", "icc-default-bridge bridge"}
+	if diff := cmp.Diff(wantFlags, flags); diff != "" {
+		t.Errorf("flags (-want +got):\n%s", diff)
+	}
+	var b2 bytes.Buffer
+	if err := WriteText(&b2, v); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "recorded.txt", b2.Bytes())
+}

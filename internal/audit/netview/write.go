@@ -38,7 +38,7 @@ func WriteText(w io.Writer, v *View) error {
 		fmt.Fprintf(b, "  %s [%s]\n", oneLine(n.Name), strings.Join(attrs, ", "))
 		for _, m := range n.Members {
 			addr := strings.TrimSpace(m.IPv4 + " " + m.IPv6)
-			fmt.Fprintf(b, "    - %s %s\n", oneLine(m.Container), addr)
+			fmt.Fprintf(b, "    - %s\n", strings.TrimSpace(oneLine(m.Container)+" "+addr))
 		}
 	}
 	fmt.Fprintf(b, "CONTAINERS (%d)\n", len(v.Containers))
