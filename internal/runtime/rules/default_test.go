@@ -136,6 +136,11 @@ func TestDefaultRulesFire(t *testing.T) {
 		{"connect pool port", &event.Event{Type: event.Connect, Ret: -115, Family: event.AFInet, Proto: event.ProtoTCP,
 			SAddr: netip.MustParseAddr("172.17.0.2"), SPort: 50000, DAddr: netip.MustParseAddr("198.51.100.7"), DPort: 14444, Comm: "app", Container: nginx},
 			[]string{"Connection to crypto mining pool port"}},
+		{"connect pool port, protocol unknown", &event.Event{Type: event.Connect, Ret: 0, Family: event.AFInet, FDType: event.FDIPv4,
+			DAddr: netip.MustParseAddr("198.51.100.7"), DPort: 3333, Comm: "app", Container: nginx},
+			[]string{"Connection to crypto mining pool port"}},
+		{"udp to pool port", &event.Event{Type: event.Connect, Family: event.AFInet, Proto: event.ProtoUDP,
+			DAddr: netip.MustParseAddr("198.51.100.7"), DPort: 3333, Comm: "app", Container: nginx}, nil},
 		{"connect https", &event.Event{Type: event.Connect, Family: event.AFInet, Proto: event.ProtoTCP,
 			SAddr: netip.MustParseAddr("172.17.0.2"), SPort: 50000, DAddr: netip.MustParseAddr("198.51.100.7"), DPort: 443, Comm: "app", Container: nginx}, nil},
 		// environ, logs, history

@@ -610,7 +610,15 @@ func fieldList() []*getter {
 		nf("fd.cport", func(c *ctx) (int64, bool) { _, p := clientAddr(c.e); return int64(p), isNet(c.e) }),
 		nf("fd.lport", func(c *ctx) (int64, bool) { return int64(c.e.SPort), isNet(c.e) }),
 		nf("fd.rport", func(c *ctx) (int64, bool) { return int64(c.e.DPort), isNet(c.e) }),
-		sf("fd.l4proto", func(c *ctx) (string, bool) { return nonEmpty(c.e.Proto.String()) }),
+		sf("fd.l4proto", func(c *ctx) (string, bool) {
+			if c.e.Proto == event.ProtoUnknown && isNet(c.e) {
+				switch c.e.Type {
+				case event.Accept, event.Accept4, event.Listen:
+					return "tcp", true // only stream sockets accept and listen
+				}
+			}
+			return nonEmpty(c.e.Proto.String())
+		}),
 		// fd.connected: the socket has a peer (a connect or accept that
 		// succeeded or is in progress). fd.name_changed: a datagram sent to an
 		// explicit address. Both are derived from the one event: bulkhead keeps
