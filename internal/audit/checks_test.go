@@ -429,3 +429,21 @@ func BenchmarkRun(b *testing.B) {
 		_ = Run(f, Options{})
 	}
 }
+
+func TestRedacted(t *testing.T) {
+	f := hardenedFacts()
+	f.Containers[0].Config.Env = []string{"PASSWORD=hunter2hunter2", "EMPTY="}
+	g, err := f.Redacted()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"PASSWORD=<redacted>", "EMPTY=<redacted>"}, g.Containers[0].Config.Env); diff != "" {
+		t.Errorf("redacted env (-want +got):\n%s", diff)
+	}
+	if f.Containers[0].Config.Env[0] != "PASSWORD=hunter2hunter2" {
+		t.Error("Redacted changed the original")
+	}
+	if diff := cmp.Diff(Run(f, runOpts()), Run(g, runOpts())); diff != "" {
+		t.Errorf("Run on redacted facts differs (-orig +redacted):\n%s", diff)
+	}
+}
