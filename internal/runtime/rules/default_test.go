@@ -209,3 +209,21 @@ func TestDocTuningExample(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestDefaultEventTypes(t *testing.T) {
+	set, _, err := Load(Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ty := range set.EventTypes() {
+		got = append(got, ty.String())
+	}
+	want := []string{"execve", "execveat", "open", "openat", "openat2", "creat", "connect", "setuid", "setreuid",
+		"setresuid", "ptrace", "init_module", "finit_module", "mount", "umount", "umount2", "pivot_root", "unshare",
+		"setns", "chmod", "fchmod", "fchmodat", "unlink", "unlinkat", "rename", "renameat", "renameat2", "symlink",
+		"symlinkat", "dup", "dup2", "dup3"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("event types (-want +got):\n%s", diff)
+	}
+}
