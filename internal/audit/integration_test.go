@@ -124,6 +124,9 @@ func uniq() string { return strconv.FormatInt(time.Now().UnixNano()%1e9, 36) }
 var runtimeChecks = []string{"5.4", "5.6", "5.10", "5.11", "5.12", "5.13", "5.14", "5.16", "5.22", "5.26", "5.27", "5.29", "5.30", "5.32"}
 
 func TestContainersIntegration(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping: starts ten containers (-short)")
+	}
 	testenv.RequireDocker(t)
 	testenv.RequireRoot(t)
 	img := testImageRef(t)
@@ -338,6 +341,9 @@ func tail(s string, n int) string {
 }
 
 func TestDaemonConfigFlips(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping: starts a second dockerd (-short)")
+	}
 	testenv.RequireDocker(t)
 	testenv.RequireRoot(t)
 	checks := []string{"2.2", "2.3", "2.5", "2.14", "2.15", "2.16", "3.17", "3.18"}
