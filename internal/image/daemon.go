@@ -6,11 +6,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -34,6 +36,9 @@ type daemonSource struct {
 	// hashing them.
 	names   map[string][]int
 	learned bool
+	// namesFile persists names under the cache dir, keyed by image id, so
+	// that later runs skip cached layers without reading them.
+	namesFile string
 }
 
 func (d *daemonSource) open(context.Context, int) (io.ReadCloser, error) {
@@ -68,7 +73,76 @@ func openDaemon(ctx context.Context, ref, name string, o *options) (*Image, erro
 		cli.Close()
 		return nil, err
 	}
+	if o.cacheDir != "" {
+		src := img.src.(*daemonSource)
+		src.namesFile = filepath.Join(o.cacheDir, "daemon", strings.TrimPrefix(img.ID, "sha256:")+".json")
+		src.loadNames(len(img.Layers))
+	}
 	return img, nil
+}
+
+// maxNamesFile bounds the save-stream name map read from the cache.
+const maxNamesFile = 1 << 20
+
+// loadNames reads which save-stream entry is which layer, as learnt by an
+// earlier run; a missing or bad file is ignored.
+func (d *daemonSource) loadNames(layers int) {
+	fi, err := os.Stat(d.namesFile)
+	if err != nil || fi.Size() > maxNamesFile {
+		return
+	}
+	b, err := os.ReadFile(d.namesFile)
+	if err != nil {
+		return
+	}
+	var names map[string][]int
+	if json.Unmarshal(b, &names) != nil {
+		return
+	}
+	for name, idx := range names {
+		for _, i := range idx {
+			if i < 0 || i >= layers {
+				return
+			}
+		}
+		if len(idx) == 0 || !strings.HasSuffix(name, "/layer.tar") {
+			return
+		}
+	}
+	d.names = names
+	d.learned = len(names) > 0
+}
+
+// saveNames stores the name map once every layer has a name, atomically.
+func (d *daemonSource) saveNames(layers int) {
+	if d.namesFile == "" {
+		return
+	}
+	d.mu.Lock()
+	seen := make([]bool, layers)
+	for _, idx := range d.names {
+		for _, i := range idx {
+			seen[i] = true
+		}
+	}
+	b, err := json.Marshal(d.names)
+	d.mu.Unlock()
+	for _, ok := range seen {
+		if !ok {
+			return
+		}
+	}
+	if err != nil || os.MkdirAll(filepath.Dir(d.namesFile), 0o700) != nil {
+		return
+	}
+	f, err := os.CreateTemp(filepath.Dir(d.namesFile), ".tmp-*")
+	if err != nil {
+		return
+	}
+	_, werr := f.Write(b)
+	if cerr := f.Close(); werr != nil || cerr != nil || os.Rename(f.Name(), d.namesFile) != nil {
+		os.Remove(f.Name())
+	}
 }
 
 func inspectDaemon(ctx context.Context, cli *client.Client, ref, name string) (*Image, error) {
@@ -191,6 +265,7 @@ func (d *daemonSource) stream(ctx context.Context, img *Image, wanted func(idx [
 		}
 		h, err := tr.Next()
 		if err == io.EOF {
+			d.saveNames(len(img.Layers))
 			return nil
 		}
 		if err != nil {
@@ -223,12 +298,10 @@ func (d *daemonSource) stream(ctx context.Context, img *Image, wanted func(idx [
 		if known != nil && walk == nil {
 			continue
 		}
-		var hasher hash.Hash
-		var r io.Reader = tr
-		if known == nil {
-			hasher = sha256.New()
-			r = io.TeeReader(tr, hasher)
-		}
+		// Every layer read is hashed: the hash says which layer it is, and
+		// checks a name map learnt earlier.
+		hasher := sha256.New()
+		r := io.TeeReader(tr, hasher)
 		var finish func([]int) error
 		if walk != nil {
 			finish = walk(r)
@@ -236,9 +309,8 @@ func (d *daemonSource) stream(ctx context.Context, img *Image, wanted func(idx [
 		if _, err := io.Copy(io.Discard, r); err != nil {
 			return daemonErr(img.Name, "read image save stream", err)
 		}
-		idx := known
-		if idx == nil {
-			idx = d.byDiffID[hex.EncodeToString(hasher.Sum(nil))]
+		idx := d.byDiffID[hex.EncodeToString(hasher.Sum(nil))]
+		if !slices.Equal(idx, known) && path.Base(name) == "layer.tar" {
 			d.mu.Lock()
 			d.names[name] = idx
 			d.mu.Unlock()

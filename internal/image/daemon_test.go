@@ -132,6 +132,61 @@ func TestDaemonSource(t *testing.T) {
 	}
 }
 
+// TestDaemonNameMap checks that a second run, with the map of save-stream
+// names learnt by the first, walks only the layers it asks for.
+func TestDaemonNameMap(t *testing.T) {
+	name := buildDaemonImage(t)
+	ctx := context.Background()
+	cache := t.TempDir()
+	walkSome := func(want []int) (visitors int, got map[int][]string) {
+		img, err := image.Open(ctx, "docker:"+name, image.WithCacheDir(cache))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer img.Close()
+		got = map[int][]string{}
+		var mu sync.Mutex
+		err = img.WalkLayers(ctx, want, image.Limits{}, 0, func(int) image.LayerVisitor {
+			mu.Lock()
+			visitors++
+			mu.Unlock()
+			return &visitorFunc{done: func(idx []int, ents []string, err error) {
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					t.Errorf("layer %v: %v", idx, err)
+				}
+				for _, i := range idx {
+					got[i] = ents
+				}
+			}}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return visitors, got
+	}
+	if n, _ := walkSome([]int{3}); n != 3 {
+		t.Errorf("first run walked %d layer streams, want the 3 distinct layers (names unknown)", n)
+	}
+	files, _ := filepath.Glob(filepath.Join(cache, "daemon", "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("name map files: %v", files)
+	}
+	n, got := walkSome([]int{3})
+	if n != 1 {
+		t.Errorf("second run walked %d layer streams, want 1", n)
+	}
+	if diff := cmp.Diff(map[int][]string{3: {"etc=", "etc/os-release=ID=alpine\nVERSION_ID=3.19.0\n"}}, got); diff != "" {
+		t.Errorf("layer 3 (-want +got):\n%s", diff)
+	}
+	// A wrong map is caught by the hash.
+	os.WriteFile(files[0], []byte(`{"nonsense/layer.tar":[0]}`), 0o600)
+	if _, got := walkSome([]int{0, 1, 2, 3}); len(got) != 4 {
+		t.Errorf("with a stale map got layers %v", got)
+	}
+}
+
 func TestDaemonUnavailable(t *testing.T) {
 	_, err := image.Open(context.Background(), "docker:x", image.WithDockerHost("unix://"+filepath.Join(t.TempDir(), "no.sock")))
 	if !errors.Is(err, image.ErrDaemonUnavailable) {

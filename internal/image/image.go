@@ -143,10 +143,10 @@ func WithInsecure() Option { return func(o *options) { o.insecure = true } }
 // the credential helpers it names) instead of $DOCKER_CONFIG or ~/.docker.
 func WithDockerConfigDir(dir string) Option { return func(o *options) { o.configDir = dir } }
 
-// WithCacheDir sets where bounded temporary data may be written. Opening
-// and walking images writes nothing to disk today (archives are read in
-// place, daemon and registry layers are streamed); the option exists so
-// that a command passes its one cache dir everywhere.
+// WithCacheDir sets bulkhead's cache dir. Archives are read in place and
+// layers streamed, so the only thing written there is, for docker: images,
+// a small map (daemon/IMAGE-ID.json) of which docker save entry is which
+// layer, so that later runs skip the layers they do not need.
 func WithCacheDir(dir string) Option { return func(o *options) { o.cacheDir = dir } }
 
 // WithLimits sets the limits of walks and archive reading.
