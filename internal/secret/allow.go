@@ -2,9 +2,14 @@ package secret
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
+	"hash"
 	"math"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -35,6 +40,17 @@ var knownExamples = map[string]bool{
 	"SWMKEY-1-y6guTZNTwpQeTL5RhUfOsdBdXoQjiB2GADHSRJvbXeE":                                  true,
 	// Google Maps documentation sample key.
 	"AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe": true,
+	// OAuth RFC examples (RFC 5849, RFC 6749, RFC 7009), copied into the
+	// docstrings of every OAuth library.
+	"2YotnFZFEjr1zCsicMWpAA": true, "tGzv3JOkF0XG5Qx2TlKWIA": true, "SplxlOBeZQQYbYS6WxSbIA": true,
+	"8xLOxBtZp8": true, "gX1fBat3bV": true, "mF_9.B5f-4.1JqM": true, "czZCaGRSa3F0MzpnWDFmQmF0M2JW": true,
+	"ad180jjd733klru7": true, "dpf43f3p2l4k3l03": true, "kd94hf93k423kf44": true, "nnch734d00sl2jdk": true,
+	"pfkkdhi9sl3r4s00": true, "hh5s93j4hdidpola": true, "hdk48Djdsa": true, "agabcdefddddafdd": true,
+	"45ghiukldjahdnhzdauz": true,
+	// Docker Engine API documentation's registry password example.
+	"conta1n3rize14": true,
+	// xkcd 936, the best-known example password.
+	"Tr0ub4dor&3": true, "correcthorsebatterystaple": true,
 }
 
 // placeholderWords mark a value as an example when they appear anywhere in
@@ -85,8 +101,29 @@ func repetitive(s string) bool {
 	if len(tail) >= 4 && distinct(tail) <= 2 {
 		return true
 	}
+	if periodic(tail) {
+		return true
+	}
 	if len(s) >= 8 && len(s) > 4 && distinct(s[4:]) <= 1 {
 		return true
+	}
+	return false
+}
+
+// periodic reports whether s of 24 bytes or more repeats one block of at
+// most half its length: "aabbccdd00112233aabbccdd00112233aabb".
+func periodic(s string) bool {
+	if len(s) < 24 {
+		return false
+	}
+	for p := 2; p <= len(s)/2; p++ {
+		i := p
+		for i < len(s) && s[i] == s[i-p] {
+			i++
+		}
+		if i == len(s) {
+			return true
+		}
 	}
 	return false
 }
@@ -186,7 +223,46 @@ func validJWT(_, secret string) bool {
 	if role, _ := p["role"].(string); role == "anon" {
 		return false
 	}
-	return true
+	alg, _ := h["alg"].(string)
+	return !signedWithExampleKey(alg, parts)
+}
+
+// exampleHMACKeys are the keys of the HMAC-signed JWTs in tutorials and
+// README files (jwt.io's "your-256-bit-secret", PyJWT's "secret", ...).
+var exampleHMACKeys = []string{
+	"secret", "your-256-bit-secret", "your-384-bit-secret", "your-512-bit-secret",
+	"key", "secretkey", "secret-key", "secret_key", "mysecret", "my-secret", "my_secret",
+	"changeme", "password", "shhhhh", "shhhhhared-secret", "supersecret",
+}
+
+// signedWithExampleKey reports whether an HS256/384/512 JWT's signature
+// checks out with a well-known example key: such a token was made for a
+// document or a test, and anyone can forge it anyway.
+func signedWithExampleKey(alg string, parts []string) bool {
+	var newHash func() hash.Hash
+	switch alg {
+	case "HS256":
+		newHash = sha256.New
+	case "HS384":
+		newHash = sha512.New384
+	case "HS512":
+		newHash = sha512.New
+	default:
+		return false
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[2], "="))
+	if err != nil {
+		return false
+	}
+	signed := []byte(parts[0] + "." + parts[1])
+	for _, k := range exampleHMACKeys {
+		m := hmac.New(newHash, []byte(k))
+		m.Write(signed)
+		if hmac.Equal(m.Sum(nil), sig) {
+			return true
+		}
+	}
+	return false
 }
 
 // urlPassStop are passwords that only stand for a password, or the
@@ -199,16 +275,99 @@ var urlPassStop = map[string]bool{
 	"yourpassword": true, "mypassword": true, "pa55word": true, "p@ssw0rd": true,
 	"p4ssw0rd": true, "passw0rd": true, "password1": true, "password123": true, "secret123": true,
 	"hunter2": true, "letmein": true, "qwerty": true, "123456": true, "12345678": true,
+	"hello": true, "world": true, "opensesame": true, "xyzzy": true, "s3cr3t": true,
+}
+
+// weakPassWords are what a password stands for once it is percent-decoded,
+// lower-cased, de-leeted and cut to its letters ("pa%2Fssword",
+// "p@ssw0rd", "My%20Pass"); a password equal to or ending in one of them
+// ("env_pass", "keepthissecret") names a password instead of being one.
+var weakPassWords = []string{"password", "passwd", "pasword", "pass", "secret", "geheim"}
+
+// namesPassword reports whether a URL or credentials-file password is a
+// spelled-out or obfuscated stand-in for the word password.
+func namesPassword(p string) bool {
+	if u, err := url.PathUnescape(p); err == nil {
+		p = u
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch c {
+		case '@', '4':
+			c = 'a'
+		case '0':
+			c = 'o'
+		case '1', '!':
+			c = 'i'
+		case '3':
+			c = 'e'
+		case '$', '5':
+			c = 's'
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if 'a' <= c && c <= 'z' {
+			b.WriteByte(c)
+		}
+	}
+	n := b.String()
+	if urlPassStop[n] {
+		return true
+	}
+	for _, w := range weakPassWords {
+		if strings.HasSuffix(n, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // exampleHosts are documentation hosts (RFC 2606): credentials in URLs to
 // them are examples.
 var exampleHosts = []string{"@example.com", "@example.org", "@example.net", "@www.example.", ".example/", ".example:", ".invalid"}
 
+// placeholderHostWords are host name labels (split at '.', '-' and '_')
+// that say the host is made up for a test or a document; a label may also
+// start with one of the first two ("faketld", "dummyhost").
+var placeholderHostWords = []string{"fake", "dummy", "example", "bogus", "placeholder", "invalid"}
+
+// placeholderHost reports whether the host after the userinfo of a URL
+// match is a documentation or made-up one: example.com and its kin, the
+// RFC 2606 and RFC 6761 names (.example, .invalid, .test), or a name that
+// says it is fake ("dummy.faketld", "non-existant-host", "www.bogus.net").
+func placeholderHost(match string) bool {
+	i := strings.LastIndexByte(match, '@')
+	if i < 0 {
+		return false
+	}
+	h := strings.ToLower(match[i+1:])
+	if j := strings.IndexAny(h, ":/?#"); j >= 0 {
+		h = h[:j]
+	}
+	for _, tld := range []string{".example", ".invalid", ".test"} {
+		if strings.HasSuffix(h, tld) {
+			return true
+		}
+	}
+	if strings.Contains(h, "nonexist") || strings.Contains(h, "non-exist") {
+		return true
+	}
+	for _, label := range strings.FieldsFunc(h, func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
+		for i, w := range placeholderHostWords {
+			if label == w || i < 2 && strings.HasPrefix(label, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // validURLPassword rejects placeholder and default passwords in URLs and
-// credentials files.
+// credentials files, and any password of a URL to a made-up host.
 func validURLPassword(match, secret string) bool {
-	if urlPassStop[strings.ToLower(secret)] {
+	if urlPassStop[strings.ToLower(secret)] || namesPassword(secret) {
 		return false
 	}
 	lm := strings.ToLower(match)
@@ -216,6 +375,9 @@ func validURLPassword(match, secret string) bool {
 		if strings.Contains(lm, h) {
 			return false
 		}
+	}
+	if placeholderHost(match) {
+		return false
 	}
 	switch secret[0] {
 	case '$', '%', '{', '*', '[':
@@ -260,7 +422,7 @@ var genericKeyStop = []string{
 	"_manager", "_service", "_key_id", "_prefix", "_suffix", "_location", "_source", "_lifetime",
 	"_secret_name", "_strength", "_complexity", "_input", "_change", "_confirm", "forgot",
 	"_encoding", "_encrypted", "_salt_rounds", "_cost", "_retries", "_attempts", "_method",
-	"tokenizer", "_tokens", "tokens_",
+	"tokenizer", "_tokens", "tokens_", "_encryption",
 }
 
 // genericValueStop are value fragments that name a secret instead of
@@ -269,6 +431,8 @@ var genericValueStop = []string{
 	"password", "passwd", "secret", "token", "apikey", "api_key", "credential", "undefined",
 	"required", "optional", "string", "process.env", "os.environ", "getenv", "vault:", "arn:aws",
 	"file:", "env:", "ref+", "sm://", "awssm", "keyvault", "secretsmanager",
+	// "secret" and "password" in other languages.
+	"geheim", "passwort", "contrase", "motdepasse",
 }
 
 var (
@@ -293,14 +457,25 @@ func validGenericValue(match, secret string) bool {
 			return false
 		}
 	}
-	// secretID, token_ids: an identifier of a secret, not the secret.
-	if strings.HasSuffix(k, "id") || strings.HasSuffix(k, "ids") {
+	// secretID, token_ids: an identifier of a secret, not the secret;
+	// "tokens" counts or lists them.
+	if strings.HasSuffix(k, "id") || strings.HasSuffix(k, "ids") || strings.HasSuffix(k, "tokens") {
 		return false
 	}
 	// Code and patterns rather than values: template literals, escapes,
 	// anchored regexes, versions; prose ends in punctuation.
 	if strings.ContainsAny(secret, "`\\") || secret[0] == '^' || versionRe.MatchString(secret) ||
 		dottedRe.MatchString(secret) || filePathRe.MatchString(secret) {
+		return false
+	}
+	// A query string: "agabcdefddddafdd&callback=cb" holds an example
+	// value before its first '&'.
+	if i := strings.IndexByte(secret, '&'); i > 0 && strings.IndexByte(secret[i:], '=') > 0 && IsPlaceholder(secret[:i]) {
+		return false
+	}
+	// A JWT the JWT rule turned down (an anon key, one signed with an
+	// example key) is no generic secret either.
+	if strings.HasPrefix(secret, "eyJ") && strings.Count(secret, ".") == 2 && !validJWT(match, secret) {
 		return false
 	}
 	secret = strings.TrimRight(secret, ":.,;!?")
@@ -315,10 +490,16 @@ func validGenericValue(match, secret string) bool {
 		strings.ContainsAny(secret, "() \t") {
 		return false
 	}
+	// A Windows path: C:/foo/bar, D:\data.
+	if len(secret) >= 3 && secret[1] == ':' && (secret[2] == '/' || secret[2] == '\\') &&
+		('a' <= secret[0]|0x20 && secret[0]|0x20 <= 'z') {
+		return false
+	}
 	if charClasses(secret) < 2 || upperNameRe.MatchString(secret) {
 		return false
 	}
-	if identifierRe.MatchString(secret) && !hasDigitAndLetter(secret) {
+	// An identifier, or the next key of a list ("password= scmVersion=").
+	if id := strings.TrimSuffix(secret, "="); identifierRe.MatchString(id) && !hasDigitAndLetter(id) {
 		return false
 	}
 	l := strings.ToLower(secret)

@@ -705,7 +705,13 @@ func (s *Scanner) runRule(st *scanState, ri int, buf []byte, ws, we int) int {
 				continue
 			}
 			// "KEY value" (no = or :) only on a Dockerfile ENV/ARG line.
-			if !bytes.ContainsAny(win[m[0]:a], "=:") && !envLinePrefix(buf[bytes.LastIndexByte(buf[:k], '\n')+1:k]) {
+			line := buf[bytes.LastIndexByte(buf[:k], '\n')+1 : k]
+			sep := win[m[0]:a]
+			if !bytes.ContainsAny(sep, "=:") && !envLinePrefix(line) {
+				continue
+			}
+			// "New password: hunter22": a prompt in a terminal transcript.
+			if bytes.IndexByte(sep, ':') >= 0 && bytes.IndexByte(sep, '=') < 0 && promptPrefix(line) && !envLinePrefix(line) {
 				continue
 			}
 			ms = k
@@ -730,6 +736,24 @@ func (s *Scanner) runRule(st *scanState, ri int, buf []byte, ws, we int) int {
 		st.cands = append(st.cands, cand{rule: int32(ri), ms: ms, me: me, ss: ws + a, se: ws + b})
 	}
 	return last
+}
+
+// promptPrefix reports whether p (a line up to a key) is words of prose
+// ending in a blank, as in "New password:" or "Retype new password:".
+func promptPrefix(p []byte) bool {
+	if len(p) < 2 || p[len(p)-1] != ' ' {
+		return false
+	}
+	letter := false
+	for _, c := range p {
+		switch {
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+			letter = true
+		case c != ' ':
+			return false
+		}
+	}
+	return letter
 }
 
 func isWordByte(c byte) bool {

@@ -1,0 +1,79 @@
+package secret
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestFalsePositiveFixesKeepSecrets pairs each false positive found on real
+// filesystems (Debian, /usr/share, Python, the Go toolchain and module
+// cache) with the real-format secret next to it that must still be found:
+// the allow logic that drops the first must not drop the second.
+func TestFalsePositiveFixesKeepSecrets(t *testing.T) {
+	s := newTestScanner(t, Config{})
+	tests := []struct {
+		name, text string
+		want       []string
+	}{
+		{"pct-encoded password word", `"http://jane:p%40ssword@google.com"`, nil},
+		{"password word with junk", `Parse("http://user^:passwo^rd@foo.com/")`, nil},
+		{"password ending in pass", `"http://user:env_pass@registry.corp.io/"`, nil},
+		{"real password on real host", `"http://deploy:Xq7vLm2pRt9w@registry.corp.io/"`, []string{"BH-SEC-URL-HTTP-BASIC-AUTH"}},
+		{"password holding pass mid-word", `postgres://app:Passage7Kq2z@db.corp.io/app`, []string{"BH-SEC-URL-POSTGRES"}},
+		{"made-up host", `https://user:Xq7vLm2pRt9w@dummy.faketld/`, nil},
+		{"test TLD", `postgres://app:Xq7vLm2pRt9w@db.internal.test/app`, nil},
+		{"host only resembling a word", `https://user:Xq7vLm2pRt9w@examplesoft.io/`, []string{"BH-SEC-URL-HTTP-BASIC-AUTH"}},
+		{"bogus host", `#     http://jschmoe:Xq7vLm2pRt9w@www.bogus.net:8000/foo`, nil},
+		{"JWT signed with example key", "token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzb21lIjoicGF5bG9hZCJ9.4twFt5NiznN84AWoo1d7KO1T_yoc0Z6XOpOVswacPZg", nil},
+		{"JWT signed with real key", "token: eyJhbGciOiAiSFMyNTYiLCAidHlwIjogIkpXVCJ9.eyJzdWIiOiAic3ZjLWJpbGxpbmciLCAiaWF0IjogMTcwMDAwMDAwMH0.NAk0lxVKidEerAg4FLyWqC-EWDumYzaE-eHO0b4ZBJk", []string{"BH-SEC-JWT"}},
+		{"periodic doc token", "SWMKEY-1-aabbccdd00112233aabbccdd00112233aabbccdd00112233aa", nil},
+		{"random swarm key", "SWMKEY-1-7Kq2zVd8Nc4Xw6Ry1Ts5Pq0Hg8Fd2AeQ3k9Zb7Lm2Va", []string{"BH-SEC-DOCKER-SWARM-UNLOCK-KEY"}},
+		{"windows path", `PWD = "C:/foo/bar"`, nil},
+		{"odbc pwd", `Pwd=Xk9!mQ2#vL7p`, []string{"BH-SEC-GENERIC-PASSWORD"}},
+		{"next key in a list", `"username= password= scmVersion="`, nil},
+		{"base64 value ending in =", `password=Zm9vYmFyYmF6cXV4MTIzNA=`, []string{"BH-SEC-GENERIC-PASSWORD"}},
+		{"prompt transcript", "Retype new password: karjalanpiirakka9", nil},
+		{"yaml key", "password: karjalanpiirakka9", []string{"BH-SEC-GENERIC-PASSWORD"}},
+		{"count of tokens", "tokens = 2*maxCompilerConcurrency + minTokens*cfg.BuildP", nil},
+		{"setting about the password", "password_encryption = scram-sha-256", nil},
+		{"query string example", "GET /revoke?token=agabcdefddddafdd&callback=package.myCallback HTTP/1.1", nil},
+		{"query string real", "GET /hook?token=Q3k9Zb7Lm2Vd8Nc4Xw6R&callback=cb HTTP/1.1", []string{"BH-SEC-GENERIC-SECRET"}},
+		{"RFC 6749 example", `"access_token":"2YotnFZFEjr1zCsicMWpAA"`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ids(s.ScanText("config.Env[0]", tt.text))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ScanText(%q) rule ids (-want +got):\n%s", tt.text, diff)
+			}
+		})
+	}
+}
+
+func TestNamesPasswordAndPeriodic(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"pa%2Fssword", true}, {"My%20Pass", true}, {"p@ssw0rd", true}, {"keepthissecret", true},
+		{"Xq7vLm2pRt9w", false}, {"Passage7Kq2z", false}, {"s3cr3tive9Kq", false},
+	} {
+		if got := namesPassword(tt.in); got != tt.want {
+			t.Errorf("namesPassword(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"aabbccdd00112233aabbccdd00112233aabbccdd001", true},
+		{"0a1b2c3d0a1b2c3d0a1b2c3d0a1b", true},
+		{"7Kq2zVd8Nc4Xw6Ry1Ts5Pq0Hg8Fd2AeQ3k9Zb7Lm2Va", false},
+		{"abcabcabcabc", false}, // too short to judge
+	} {
+		if got := periodic(tt.in); got != tt.want {
+			t.Errorf("periodic(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
