@@ -33,8 +33,8 @@ var inspects = map[string]string{
 	"BH-IMG-015": "files under var/lib/apt/lists, var/cache/apt, var/cache/apk, var/cache/yum, var/cache/dnf, root/.cache/pip, root/.npm/_cacache",
 	"BH-IMG-016": "the number of layers (more than 50)",
 	"BH-IMG-017": "the image config's `Volumes`",
-	"BH-IMG-018": "file names outside system directories: Dockerfile, Containerfile, compose files, .dockerignore, .DS_Store, .vimrc, shell and REPL histories, and directories .git, .svn, .hg, .vscode, .idea, .aws, .azure, .gcp, .kube, .docker",
-	"BH-IMG-019": "file names outside system directories: id_rsa, id_dsa, id_ecdsa, id_ed25519, .env, .netrc, .pgpass, .git-credentials, .npmrc, .pypirc, credentials, htpasswd, Rails and Django settings files, and extensions such as .ovpn, .p12, .pfx, .jks, .keychain",
+	"BH-IMG-018": "file names outside system directories and dependency trees (Go toolchain and module cache, node_modules, site-packages, Cargo and Maven caches): Dockerfile, Containerfile, compose files, .dockerignore, .DS_Store, .vimrc, shell and REPL histories, and directories .git, .svn, .hg, .vscode, .idea, .aws, .azure, .gcp, .kube, .docker",
+	"BH-IMG-019": "file names outside system directories and dependency trees (Go toolchain and module cache, node_modules, site-packages, Cargo and Maven caches): id_rsa, id_dsa, id_ecdsa, id_ed25519, .env, .netrc, .pgpass, .git-credentials, .npmrc, .pypirc, credentials, htpasswd, Rails and Django settings files, and extensions such as .ovpn, .p12, .pfx, .jks, .keychain",
 }
 
 func rulePage(m RuleMeta) (string, error) {

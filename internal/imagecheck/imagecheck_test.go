@@ -181,6 +181,11 @@ func TestCheck(t *testing.T) {
 				File{Path: "app/.git/objects", Mode: fs.ModeDir | 0o755, Layer: l2},
 				File{Path: "app/Dockerfile", Mode: 0o644, Size: 50, Layer: l2},
 				File{Path: "usr/share/doc/x/Dockerfile", Mode: 0o644, Size: 50, Layer: l1},
+				// Dependencies' own build files are no leftover of this build.
+				File{Path: "usr/local/go/src/crypto/internal/boring/Dockerfile", Mode: 0o644, Size: 50, Layer: l1},
+				File{Path: "go/pkg/mod/golang.org/x/sys@v0.43.0/unix/linux/Dockerfile", Mode: 0o644, Size: 50, Layer: l2},
+				File{Path: "root/go/pkg/mod/github.com/x/y@v1.0.0/.idea/misc.xml", Mode: 0o644, Size: 50, Layer: l2},
+				File{Path: "app/node_modules/z/Dockerfile", Mode: 0o644, Size: 50, Layer: l2},
 				File{Path: "root/.bash_history", Mode: 0o600, Size: 7, Layer: l2})
 		}, want: []string{"BH-IMG-018"},
 			first: &finding.Finding{Location: finding.Location{Path: "app/.git", Layer: l2}, Evidence: "/app/.git (1.1 KiB), /app/Dockerfile (50 B), /root/.bash_history (7 B)"}},
@@ -190,9 +195,13 @@ func TestCheck(t *testing.T) {
 				File{Path: "app/.env", Mode: 0o644, Size: 80, Layer: l2},
 				File{Path: "app/cert.p12", Mode: 0o644, Size: 3000, Layer: l2},
 				File{Path: "usr/lib/python3/dist-packages/x/settings.py", Mode: 0o644, Size: 10, Layer: l1},
+				File{Path: "go/pkg/mod/github.com/compose-spec/compose-go/v2@v2.16.2/cli/testdata/simple/.env", Mode: 0o644, Size: 17, Layer: l2},
+				File{Path: "opt/venv/lib/python3.12/site-packages/django/conf/project_template/settings.py", Mode: 0o644, Size: 10, Layer: l2},
+				// A "pkg/mod" folder of the application's own is no module cache.
+				File{Path: "srv/pkg/mod/.env", Mode: 0o644, Size: 12, Layer: l2},
 				File{Path: "app/.env.example", Mode: 0o644, Size: 10, Layer: l2})
 		}, want: []string{"BH-IMG-019"},
-			first: &finding.Finding{Location: finding.Location{Path: "app/.env", Layer: l2}, Evidence: "/app/.env (80 B), /app/cert.p12 (2.9 KiB), /root/.ssh/id_rsa (1.6 KiB)"}},
+			first: &finding.Finding{Location: finding.Location{Path: "app/.env", Layer: l2}, Evidence: "/app/.env (80 B), /app/cert.p12 (2.9 KiB), /root/.ssh/id_rsa (1.6 KiB), /srv/pkg/mod/.env (12 B)"}},
 		{name: "volume on /proc", change: func(in *Input) { in.Config.Config.Volumes = map[string]struct{}{"/proc/sys": {}, "/data": {}} }, want: []string{"BH-IMG-017"}},
 	}
 	for _, tt := range tests {

@@ -22,12 +22,26 @@ var (
 	credentialExts = set(".secret", ".ovpn", ".private_key", ".cscfg", ".rdp", ".mdf", ".sdf", ".sqlite3", ".bek", ".tpm", ".fve", ".jks", ".psafe3", ".agilekeychain", ".keychain", ".pcap", ".gnucash", ".kwallet", ".tblk", ".dayone", ".keypair", ".p12", ".pfx")
 )
 
-// system directories whose files come from packages, not from the user.
+// underSystemDir reports whether p lies where packages, not the user's
+// build context, put files: system directories, the Go toolchain and module
+// cache, and language dependency trees. A Dockerfile or .env shipped inside
+// a Go module, an npm package or a Python distribution is the dependency's
+// own test or build file, not a sign of a careless `COPY . .`.
 func underSystemDir(p string) bool {
-	for _, d := range []string{"usr/share/", "usr/lib/", "usr/include/", "lib/", "usr/local/lib/", "opt/"} {
+	for _, d := range []string{"usr/share/", "usr/lib/", "usr/include/", "lib/", "usr/local/lib/", "opt/", "usr/local/go/"} {
 		if strings.HasPrefix(p, d) {
 			return true
 		}
+	}
+	sp := "/" + p
+	for _, d := range []string{"/node_modules/", "/site-packages/", "/dist-packages/", "/.cargo/registry/", "/.m2/repository/"} {
+		if strings.Contains(sp, d) {
+			return true
+		}
+	}
+	// A Go module cache: GOPATH/pkg/mod/path@version/...
+	if i := strings.Index(sp, "/pkg/mod/"); i >= 0 && strings.Contains(sp[i:], "@") {
+		return true
 	}
 	return false
 }
