@@ -20,6 +20,7 @@ type scanFlags struct {
 	staleFail bool
 	skipDirs  []string
 	noIgnore  bool
+	secRules  string
 }
 
 func (s *scanFlags) register(fs *pflag.FlagSet, defaultFormat string, withScanners bool) {
@@ -32,6 +33,7 @@ func (s *scanFlags) register(fs *pflag.FlagSet, defaultFormat string, withScanne
 		fs.StringVar(&s.scanners, "scanners", "", "scanners to run, comma separated: vuln, secret, misconfig (default all)")
 		fs.StringVar(&s.dbPath, "db", "", "vulnerability database file (default: the user cache dir/bulkhead/db/osv.db)")
 		fs.BoolVar(&s.staleFail, "stale-db-error", false, "fail instead of warning when the vulnerability database is stale")
+		fs.StringVar(&s.secRules, "secret-rules", "", "YAML file of custom secret rules, added to the built-in ones (see docs/secrets.md)")
 	}
 }
 
@@ -52,6 +54,7 @@ func (s *scanFlags) config(cmd *cobra.Command) (pipeline.Config, error) {
 	}
 	cfg.DB.Path = s.dbPath
 	cfg.SkipDirs = s.skipDirs
+	cfg.Secret.CustomRulesPath = s.secRules
 	cfg.NoGitignore = s.noIgnore
 	cfg.DB.StaleIsError = s.staleFail
 	if s.platform != "" {

@@ -33,11 +33,12 @@ func ScanFS(ctx context.Context, root string, cfg Config) (*report.Report, error
 	opts.Skip = fsSkip(root, cfg)
 	var sec *secret.Scanner
 	if cfg.enabled(ScanSecret) {
+		var an scan.FileAnalyzer
 		var err error
-		if sec, err = secret.New(cfg.Secret); err != nil {
-			return nil, fmt.Errorf("secret rules: %w", err)
+		if sec, an, err = newSecretAnalyzer(cfg.Secret); err != nil {
+			return nil, err
 		}
-		opts.FileAnalyzers = append(opts.FileAnalyzers, sec)
+		opts.FileAnalyzers = append(opts.FileAnalyzers, an)
 	}
 	if cfg.enabled(ScanMisconfig) {
 		opts.FileAnalyzers = append(opts.FileAnalyzers, &lintAnalyzer{now: cfg.now()})

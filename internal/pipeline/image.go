@@ -2,8 +2,12 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"os"
 	"strconv"
+	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/image"
 	"github.com/bulkhead-sec/bulkhead/internal/imagecheck"
@@ -25,10 +29,11 @@ func ScanImage(ctx context.Context, ref string, cfg Config) (*report.Report, err
 	opts := cfg.scanOptions()
 	var sec *secret.Scanner
 	if cfg.enabled(ScanSecret) {
-		if sec, err = secret.New(cfg.Secret); err != nil {
-			return nil, fmt.Errorf("secret rules: %w", err)
+		var an scan.FileAnalyzer
+		if sec, an, err = newSecretAnalyzer(cfg.Secret); err != nil {
+			return nil, err
 		}
-		opts.FileAnalyzers = append(opts.FileAnalyzers, sec)
+		opts.FileAnalyzers = append(opts.FileAnalyzers, an)
 	}
 	opts.CollectFiles = cfg.enabled(ScanMisconfig)
 	res, err := scan.ScanImage(ctx, img, opts)
@@ -68,15 +73,54 @@ func scanConfigSecrets(sec *secret.Scanner, img *image.Image, r *report.Report) 
 	}
 }
 
+// recordSecretScanner records what the secret scanner did in this run.
+// Layers whose results came from the per-layer cache were not read again,
+// so their files are not in the counts; the reason says so.
 func recordSecretScanner(sec *secret.Scanner, r *report.Report) {
 	st := sec.Stats()
-	r.SetScanner(report.ScannerStatus{Name: "secret", State: report.StateDone, Counts: map[string]int{
+	status := report.ScannerStatus{Name: "secret", State: report.StateDone, Counts: map[string]int{
 		"files_scanned":   int(st.FilesScanned),
 		"skipped_binary":  int(st.SkippedBinary),
 		"skipped_size":    int(st.SkippedSize),
 		"skipped_allowed": int(st.SkippedAllowed),
-	}})
+	}}
+	for _, s := range r.Scanners {
+		if s.Name == "packages" && s.Counts["layers_cached"] > 0 {
+			status.Reason = fmt.Sprintf("%d of %d layers from the per-layer cache: their files are not in these counts",
+				s.Counts["layers_cached"], s.Counts["layers"])
+		}
+	}
+	r.SetScanner(status)
 	for _, w := range sec.Warnings() {
 		r.Warn("secret rules: " + w)
 	}
+}
+
+// secretAnalyzer is the secret scanner with a cache key that changes with
+// the user's rule configuration, so that cached layers are rescanned when
+// the rules change.
+type secretAnalyzer struct {
+	*secret.Scanner
+	key string
+}
+
+func (a secretAnalyzer) CacheKey() string { return a.key }
+
+// newSecretAnalyzer builds the secret scanner from cfg and the analyzer that
+// the layer walk runs.
+func newSecretAnalyzer(cfg secret.Config) (*secret.Scanner, scan.FileAnalyzer, error) {
+	sec, err := secret.New(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("secret rules: %w", err)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "disable=%s\nmax=%d\n", strings.Join(cfg.Disable, ","), cfg.MaxFileSize)
+	if cfg.CustomRulesPath != "" {
+		b, err := os.ReadFile(cfg.CustomRulesPath)
+		if err != nil {
+			return nil, nil, fmt.Errorf("secret rules: %w", err)
+		}
+		h.Write(b)
+	}
+	return sec, secretAnalyzer{Scanner: sec, key: hex.EncodeToString(h.Sum(nil))[:16]}, nil
 }
