@@ -25,7 +25,7 @@ docs/**/*.tmp
 		want  bool
 	}{
 		{"dist", true, true},
-		{"dist", false, false}, // dir-only pattern, a file named dist
+		{"dist", false, false},  // dir-only pattern, a file named dist
 		{"a/dist", true, false}, // anchored to the root
 		{"app.log", false, true},
 		{"deep/x/app.log", false, true},
