@@ -23,12 +23,12 @@ func TestLayout(t *testing.T) {
 		unsafe.Offsetof(e.Uid), unsafe.Offsetof(e.Gid), unsafe.Offsetof(e.Euid), unsafe.Offsetof(e.Egid),
 		unsafe.Offsetof(e.Mntns), unsafe.Offsetof(e.Pidns), unsafe.Offsetof(e.Netns), unsafe.Offsetof(e.ExitCode),
 		unsafe.Offsetof(e.PathLen), unsafe.Offsetof(e.Path2Len), unsafe.Offsetof(e.ArgvLen), unsafe.Offsetof(e.AddrLen),
-		unsafe.Offsetof(e.Comm), unsafe.Offsetof(e.CgroupName), unsafe.Offsetof(e.Path), unsafe.Offsetof(e.Path2),
-		unsafe.Offsetof(e.Argv), unsafe.Offsetof(e.Addr), unsafe.Sizeof(e)}
+		unsafe.Offsetof(e.Comm), unsafe.Offsetof(e.CgroupName), unsafe.Offsetof(e.Addr), unsafe.Offsetof(e.Path),
+		unsafe.Offsetof(e.Path2), unsafe.Offsetof(e.Argv), unsafe.Sizeof(e)}
 	want := []uintptr{offTS, offCgroupID, offCgroupV1ID, offRet, offArgs, offKind, offSyscall, offPID, offTID,
 		offPPID, offVPID, offUID, offGID, offEUID, offEGID, offMntNS, offPidNS, offNetNS, offExitCode,
-		offPathLen, offPath2Len, offArgvLen, offAddrLen, offComm, offCgroupName, offPath, offPath2, offArgv,
-		offAddr, RecordSize}
+		offPathLen, offPath2Len, offArgvLen, offAddrLen, offComm, offCgroupName, offAddr, offPath, offPath2,
+		offArgv, RecordSize}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("record layout (-want +got):\n%s", diff)
 	}

@@ -40,10 +40,10 @@ type bpfSensorEvent struct {
 	AddrLen    uint16
 	Comm       [16]int8
 	CgroupName [72]int8
+	Addr       [32]uint8
 	Path       [256]int8
 	Path2      [256]int8
 	Argv       [512]int8
-	Addr       [32]uint8
 }
 
 type bpfSensorSavedArgs struct {
@@ -61,6 +61,7 @@ const (
 	bpfSensorMapCgroupFilter      = "cgroup_filter"
 	bpfSensorMapEvents            = "events"
 	bpfSensorMapInflight          = "inflight"
+	bpfSensorMapScratch           = "scratch"
 	bpfSensorMapStats             = "stats"
 	bpfSensorProgSchedProcessExec = "sched_process_exec"
 	bpfSensorProgSchedProcessExit = "sched_process_exit"
@@ -129,6 +130,7 @@ type bpfSensorMapSpecs struct {
 	CgroupFilter *ebpf.MapSpec `ebpf:"cgroup_filter"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	Inflight     *ebpf.MapSpec `ebpf:"inflight"`
+	Scratch      *ebpf.MapSpec `ebpf:"scratch"`
 	Stats        *ebpf.MapSpec `ebpf:"stats"`
 }
 
@@ -165,6 +167,7 @@ type bpfSensorMaps struct {
 	CgroupFilter *ebpf.Map `ebpf:"cgroup_filter"`
 	Events       *ebpf.Map `ebpf:"events"`
 	Inflight     *ebpf.Map `ebpf:"inflight"`
+	Scratch      *ebpf.Map `ebpf:"scratch"`
 	Stats        *ebpf.Map `ebpf:"stats"`
 }
 
@@ -173,6 +176,7 @@ func (m *bpfSensorMaps) Close() error {
 		m.CgroupFilter,
 		m.Events,
 		m.Inflight,
+		m.Scratch,
 		m.Stats,
 	)
 }

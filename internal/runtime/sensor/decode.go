@@ -40,10 +40,10 @@ const (
 	offAddrLen    = 126
 	offComm       = 128
 	offCgroupName = 144
-	offPath       = 216
-	offPath2      = 472
-	offArgv       = 728
-	offAddr       = 1240
+	offAddr       = 216
+	offPath       = 248
+	offPath2      = 504
+	offArgv       = 760
 
 	lenComm       = 16
 	lenCgroupName = 72
@@ -51,8 +51,11 @@ const (
 	lenArgv       = 512
 	lenAddr       = 32
 
-	// RecordSize is the size of one ring-buffer record.
+	// RecordSize is the size of a full record (an exec); records end
+	// after their last field in use, at least HeaderSize plus one byte.
 	RecordSize = 1272
+	// HeaderSize is the fixed part of a record (up to the path).
+	HeaderSize = offPath
 )
 
 // Record kinds (KIND_* in bpf/sensor.c).
@@ -99,8 +102,8 @@ func cstr(b []byte) string {
 // Decode parses one record. Malformed records give an error wrapping
 // ErrMalformed; Decode never panics on any input.
 func (d Decoder) Decode(b []byte) (*event.Event, error) {
-	if len(b) < RecordSize {
-		return nil, fmt.Errorf("decode record of %d bytes (want %d): %w", len(b), RecordSize, ErrMalformed)
+	if len(b) < HeaderSize || len(b) > RecordSize {
+		return nil, fmt.Errorf("decode record of %d bytes (want %d to %d): %w", len(b), HeaderSize, RecordSize, ErrMalformed)
 	}
 	le := binary.LittleEndian
 	u32 := func(off int) uint32 { return le.Uint32(b[off:]) }
@@ -108,9 +111,10 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 	arg := func(i int) uint64 { return le.Uint64(b[offArgs+8*i:]) }
 
 	pathLen, path2Len, argvLen, addrLen := u16(offPathLen), u16(offPath2Len), u16(offArgvLen), u16(offAddrLen)
-	if pathLen >= lenPath || path2Len >= lenPath || argvLen > lenArgv || addrLen > lenAddr {
-		return nil, fmt.Errorf("decode record lengths path=%d path2=%d argv=%d addr=%d: %w",
-			pathLen, path2Len, argvLen, addrLen, ErrMalformed)
+	if pathLen >= lenPath || path2Len >= lenPath || argvLen > lenArgv || addrLen > lenAddr ||
+		offPath+pathLen > len(b) || path2Len > 0 && offPath2+path2Len > len(b) || argvLen > 0 && offArgv+argvLen > len(b) {
+		return nil, fmt.Errorf("decode record of %d bytes, lengths path=%d path2=%d argv=%d addr=%d: %w",
+			len(b), pathLen, path2Len, argvLen, addrLen, ErrMalformed)
 	}
 
 	e := &event.Event{
@@ -137,7 +141,15 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 		e.Container = &event.Container{ID: id}
 	}
 	path := string(b[offPath : offPath+pathLen])
-	path2 := string(b[offPath2 : offPath2+path2Len])
+	var path2, argvText string
+	var argv []byte
+	if path2Len > 0 {
+		path2 = string(b[offPath2 : offPath2+path2Len])
+	}
+	if argvLen > 0 {
+		argv = b[offArgv : offArgv+argvLen]
+		argvText = cstr(argv)
+	}
 
 	switch kind := u32(offKind); kind {
 	case kindExec:
@@ -147,7 +159,7 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 		if path2 != "" && path2 != path {
 			e.Path2 = path2 // interpreter
 		}
-		e.Args = splitArgv(b[offArgv : offArgv+argvLen])
+		e.Args = splitArgv(argv)
 	case kindFork:
 		e.Type = event.Clone
 	case kindExit:
@@ -161,7 +173,7 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 		}
 		e.Type = ty
 		e.Path, e.Path2 = path, path2
-		fillSyscall(e, nr, arg, b[offAddr:offAddr+addrLen], cstr(b[offArgv:offArgv+argvLen]))
+		fillSyscall(e, nr, arg, b[offAddr:offAddr+addrLen], argvText)
 	default:
 		return nil, fmt.Errorf("decode record: unknown kind %d: %w", kind, ErrMalformed)
 	}

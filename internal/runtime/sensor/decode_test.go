@@ -63,6 +63,14 @@ func (r rec) bytes() []byte {
 	if r.badArgvLen {
 		le.PutUint16(b[offArgvLen:], lenArgv+1)
 	}
+	// end the record where the BPF program's submit does
+	switch {
+	case len(r.argv) > 0 || r.badArgvLen:
+	case len(r.path2) > 0:
+		b = b[:offArgv]
+	default:
+		b = b[:min(offPath+len(r.path)+1, RecordSize)]
+	}
 	return b
 }
 
@@ -182,7 +190,10 @@ func TestDecodeMalformed(t *testing.T) {
 	r := rec{kind: kindSyscall, syscall: 257}
 	tests := map[string][]byte{
 		"empty":           nil,
-		"short":           r.bytes()[:RecordSize-1],
+		"short":           r.bytes()[:HeaderSize-1],
+		"long":            make([]byte, RecordSize+1),
+		"path past end":   rec{kind: kindSyscall, syscall: 257, path: "/etc/shadow"}.bytes()[:HeaderSize+3],
+		"path2 past end":  rec{kind: kindSyscall, syscall: 82, path: "a", path2: "b"}.bytes()[:offPath2],
 		"unknown kind":    rec{kind: 99}.bytes(),
 		"unknown syscall": rec{kind: kindSyscall, syscall: 0}.bytes(),
 		"path length":     rec{kind: kindSyscall, syscall: 257, badPathLen: true}.bytes(),

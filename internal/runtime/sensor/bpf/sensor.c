@@ -70,10 +70,12 @@ struct event {
 	__u16 addr_len;
 	char comm[TASK_COMM];
 	char cgroup_name[CGNAME_LEN];
+	__u8 addr[ADDR_LEN];
+	// Variable part: a record ends after the last field in use (see
+	// submit), so that an open costs about 250 bytes of ring, not 1272.
 	char path[PATH_LEN];
 	char path2[PATH_LEN];
 	char argv[ARGV_LEN];
-	__u8 addr[ADDR_LEN];
 };
 
 // Force BTF for the event type so bpf2go emits a Go struct for it.
@@ -88,8 +90,17 @@ struct saved_args {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20);
+	__uint(max_entries, 32 << 20);
 } events SEC(".maps");
+
+// One event under construction per CPU (struct event is too big for the
+// stack); it is copied into the ring buffer by submit.
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct event);
+} scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -194,11 +205,10 @@ static __always_inline void fill_task(struct event *e, struct task_struct *t)
 
 static __always_inline struct event *reserve(void)
 {
-	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(STAT_LOST);
+	__u32 zero = 0;
+	struct event *e = bpf_map_lookup_elem(&scratch, &zero);
+	if (!e)
 		return NULL;
-	}
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->ret = 0;
 	e->syscall = 0;
@@ -206,9 +216,29 @@ static __always_inline struct event *reserve(void)
 	return e;
 }
 
+// submit copies the used part of the event into the ring buffer: up to
+// the end of path, of path2 or of argv, whichever is the last in use.
 static __always_inline void submit(struct event *e)
 {
-	bpf_ringbuf_submit(e, 0);
+	__u64 size;
+	if (e->argv_len)
+		size = sizeof(*e);
+	else if (e->path2_len)
+		size = offsetof(struct event, argv);
+	else {
+		__u64 n = e->path_len;
+		if (n > PATH_LEN - 1)
+			n = PATH_LEN - 1;
+		barrier_var(n);
+		n &= PATH_LEN - 1;
+		size = offsetof(struct event, path) + n + 1;
+	}
+	if (size > sizeof(*e))
+		size = sizeof(*e);
+	if (bpf_ringbuf_output(&events, e, size, 0)) {
+		count(STAT_LOST);
+		return;
+	}
 	count(STAT_SENT);
 }
 
