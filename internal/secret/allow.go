@@ -51,6 +51,16 @@ var knownExamples = map[string]bool{
 	"conta1n3rize14": true,
 	// xkcd 936, the best-known example password.
 	"Tr0ub4dor&3": true, "correcthorsebatterystaple": true,
+	// requests-oauthlib's docstring examples (vendored by many SDKs).
+	"2kjshdfp92i34asdasd": true, "sdf0o9823sjdfsdf": true,
+	// Jetty's obfuscated default keystore passwords ("storepwd", "keypwd").
+	"OBF:1vny1zlo1x8e1vnw1vn61x8g1zlu1vn4": true, "OBF:1u2u1wml1z7s1z7a1wnl1u2g": true,
+	// Public by design: the installed-app OAuth client secrets and API keys
+	// that Google Cloud CLI (gcloud, gsutil, bq) ships in its source, in
+	// every google-cloud-cli package and image.
+	"d-FL95Q19q7MQmFpd7hHD0Ty": true, "ZmssLNjJy2998hD4CTg2ejr2": true, "wbER7576mc_1YOII0dGk7jEE": true,
+	"AIzaSyCUuWyME_r4XylltWNeydEjKSkgXkvpVyU": true, "AIzaSyAp4DSI_Z3-mK-B8U0t7GE34n74OWDJmak": true,
+	"AIzaSyDnacJHrKma0048b13sh8cgxNUwulubmJM": true,
 }
 
 // placeholderWords mark a value as an example when they appear anywhere in
@@ -59,7 +69,9 @@ var placeholderWords = []string{
 	"example", "dummy", "placeholder", "changeme", "change_me", "change-me", "changeit",
 	"sample", "fake", "xxxx", "****", "redacted", "your_", "your-", "yourtoken", "yourkey",
 	"yoursecret", "yourpassword", "insert", "replace", "todo", "fixme", "mock", "test",
-	"0123456789", "1234567890", "abcdefghij", "...", "\u2026",
+	"0123456789", "1234567890", "abcdefghij", "...", "\u2026", "your@", "your.",
+	// Keyboard mashes.
+	"asdasd", "asdf", "qwerty",
 }
 
 // placeholderMarks are template or variable syntax: the value is a reference
@@ -77,6 +89,10 @@ func IsPlaceholder(s string) bool {
 		if strings.Contains(s, m) {
 			return true
 		}
+	}
+	// AWS documents long values (session tokens) with EXAMPLE inside.
+	if strings.Contains(s, "EXAMPLE") {
+		return true
 	}
 	if len(s) <= 128 {
 		l := strings.ToLower(s)
@@ -443,7 +459,8 @@ var (
 var (
 	versionRe = regexp.MustCompile(`^v?[0-9]+\.[0-9]+`)
 	// dottedRe is a member reference: exports2.TOKEN, modadvapi32.NewProc.
-	dottedRe = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+$`)
+	// An index may follow each part: StreamDescription.Shards[-1].ShardId.
+	dottedRe = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(?:\[-?[0-9]+\])?(?:\.[A-Za-z_$][A-Za-z0-9_$]*(?:\[-?[0-9]+\])?)+$`)
 	// filePathRe is a relative file path: google/appengine/api/x_pb.php.
 	filePathRe = regexp.MustCompile(`^[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)+\.[A-Za-z]{1,5}$`)
 )
@@ -459,7 +476,8 @@ func validGenericValue(match, secret string) bool {
 	}
 	// secretID, token_ids: an identifier of a secret, not the secret;
 	// "tokens" counts or lists them.
-	if strings.HasSuffix(k, "id") || strings.HasSuffix(k, "ids") || strings.HasSuffix(k, "tokens") {
+	if strings.HasSuffix(k, "id") || strings.HasSuffix(k, "ids") || strings.HasSuffix(k, "tokens") ||
+		strings.HasSuffix(k, "secrets") || strings.HasSuffix(k, "passwords") {
 		return false
 	}
 	// Code and patterns rather than values: template literals, escapes,
@@ -483,7 +501,12 @@ func validGenericValue(match, secret string) bool {
 		return false
 	}
 	switch secret[0] {
-	case '$', '%', '@', '/', '~', '!', '&', '*', '#', '(', '[', '{', '=', '\\', '+', '|', '?':
+	// ':' follows a scope operator: stop_token::_Stop_state_ref.
+	case '$', '%', '@', '/', '~', '!', '&', '*', '#', '(', '[', '{', '=', '\\', '+', '|', '?', ':':
+		return false
+	}
+	// A regex (".*", ".+") or a spelled-out password ("P4ssword").
+	if strings.Contains(secret, ".*") || strings.Contains(secret, ".+") || namesPassword(secret) {
 		return false
 	}
 	if strings.HasPrefix(secret, "./") || strings.Contains(secret, "://") ||

@@ -40,6 +40,13 @@ func TestFalsePositiveFixesKeepSecrets(t *testing.T) {
 		{"query string example", "GET /revoke?token=agabcdefddddafdd&callback=package.myCallback HTTP/1.1", nil},
 		{"query string real", "GET /hook?token=Q3k9Zb7Lm2Vd8Nc4Xw6R&callback=cb HTTP/1.1", []string{"BH-SEC-GENERIC-SECRET"}},
 		{"RFC 6749 example", `"access_token":"2YotnFZFEjr1zCsicMWpAA"`, nil},
+		{"list of secrets", `'image_pull_secrets': 'list[V1LocalObjectReference]',`, nil},
+		{"client secret", `CLIENT_SECRET = 'Xk9mQ2vLp7zR4tW8yB3n'`, []string{"BH-SEC-GENERIC-SECRET"}},
+		{"scope operator", "stop_token::_Stop_state_ref _M_state;", nil},
+		{"regex value", `"pattern":"arn:aws:secretsmanager:.*:secret:AmazonLookoutMetrics-.+"`, nil},
+		{"indexed member path", `"output_token": "StreamDescription.Shards[-1].ShardId",`, nil},
+		{"de-leeted password word", `self.master_password = 'P4ssword'`, nil},
+		{"keyboard mash", `'oauth_token_secret': '2kjshdfp92i34asdasd',`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,1 @@
+        self.master_password = 'P4ssword'
