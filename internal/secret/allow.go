@@ -439,6 +439,9 @@ var genericKeyStop = []string{
 	"_secret_name", "_strength", "_complexity", "_input", "_change", "_confirm", "forgot",
 	"_encoding", "_encrypted", "_salt_rounds", "_cost", "_retries", "_attempts", "_method",
 	"tokenizer", "_tokens", "tokens_", "_encryption",
+	// Values a key exchange derives (HPKE and TLS test vectors), never
+	// configured.
+	"exporter_secret",
 }
 
 // genericValueStop are value fragments that name a secret instead of

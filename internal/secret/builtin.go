@@ -100,6 +100,11 @@ func urlRule(id, title, schemes string, kws ...string) Rule {
 	}
 }
 
+func withSeverity(r Rule, sev finding.Severity) Rule {
+	r.Severity = sev
+	return r
+}
+
 func withWindow(r Rule, before, after int) Rule {
 	r.Before, r.After = before, after
 	return r
@@ -342,7 +347,9 @@ func buildBuiltins() []Rule {
 		pem("BH-SEC-PRIVATE-KEY-OPENSSH", "OpenSSH private key", "OPENSSH PRIVATE KEY", "begin openssh private key"),
 		pem("BH-SEC-PRIVATE-KEY-PGP", "PGP private key block", "PGP PRIVATE KEY BLOCK", "begin pgp private key block"),
 		pem("BH-SEC-PRIVATE-KEY-PKCS8", "PKCS#8 private key", "PRIVATE KEY", "begin private key"),
-		pem("BH-SEC-PRIVATE-KEY-ENCRYPTED", "Encrypted PKCS#8 private key", "ENCRYPTED PRIVATE KEY", "begin encrypted private key"),
+		// A passphrase stands between the finder and the key: one step below
+		// a plain key.
+		withSeverity(pem("BH-SEC-PRIVATE-KEY-ENCRYPTED", "Encrypted PKCS#8 private key", "ENCRYPTED PRIVATE KEY", "begin encrypted private key"), finding.High),
 		{
 			ID: "BH-SEC-PRIVATE-KEY-PUTTY", Title: "PuTTY private key", Severity: finding.Critical, Category: CatPrivateKey,
 			Keywords: []string{"putty-user-key-file-"}, Multiline: true, MinLen: 64,

@@ -1,9 +1,15 @@
 package secret
 
 import (
+	"bytes"
+	"context"
+	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 )
 
 // TestFalsePositiveFixesKeepSecrets pairs each false positive found on real
@@ -81,6 +87,45 @@ func TestNamesPasswordAndPeriodic(t *testing.T) {
 	} {
 		if got := periodic(tt.in); got != tt.want {
 			t.Errorf("periodic(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestEncryptedPEMKey checks that a traditional PEM key with a
+// "Proc-Type: 4,ENCRYPTED" header is reported one step lower and says so,
+// while a plain key of the same type stays critical.
+func TestEncryptedPEMKey(t *testing.T) {
+	s := newTestScanner(t, Config{})
+	enc, err := os.ReadFile("testdata/pem/encrypted-rsa.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := os.ReadFile("testdata/corpus/secret/BH-SEC-PRIVATE-KEY-RSA/etc/ssl/private/server.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		ID, Title string
+		Severity  finding.Severity
+	}
+	for _, tt := range []struct {
+		path string
+		b    []byte
+		want got
+	}{
+		{"etc/ssl/private/enc.pem", enc, got{"BH-SEC-PRIVATE-KEY-RSA", "RSA private key (passphrase-protected)", finding.High}},
+		{"root/.ssh/id_rsa", plain, got{"BH-SEC-PRIVATE-KEY-RSA", "RSA private key", finding.Critical}},
+	} {
+		fs, err := s.Analyze(context.Background(), &inventory.Input{Path: tt.path, Size: int64(len(tt.b)), Reader: bytes.NewReader(tt.b)})
+		if err != nil {
+			t.Fatalf("Analyze(%q): %v", tt.path, err)
+		}
+		var gs []got
+		for _, f := range fs {
+			gs = append(gs, got{f.ID, f.Title, f.Severity})
+		}
+		if diff := cmp.Diff([]got{tt.want}, gs); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.path, diff)
 		}
 	}
 }

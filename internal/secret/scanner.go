@@ -862,6 +862,12 @@ func (s *Scanner) findingsOf(st *scanState, buf []byte, p string) []finding.Find
 		if r.Category != "" {
 			f.Tags = []string{r.Category}
 		}
+		// A traditional PEM key whose headers say it is encrypted is
+		// protected by a passphrase: one step below a plain key.
+		if r.Category == CatPrivateKey && bytes.Contains(buf[c.ms:c.ss], []byte("Proc-Type: 4,ENCRYPTED")) {
+			f.Title += " (passphrase-protected)"
+			f.Severity = min(f.Severity, finding.High)
+		}
 		if n := bytes.Count(buf[c.ss:c.se], []byte{'\n'}); n > 0 {
 			f.Location.EndLine = line + n
 		}
