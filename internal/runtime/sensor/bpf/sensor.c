@@ -90,7 +90,7 @@ struct saved_args {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 32 << 20);
+	__uint(max_entries, 16 << 20);
 } events SEC(".maps");
 
 // One event under construction per CPU (struct event is too big for the

@@ -1,0 +1,17 @@
+//go:build linux && !amd64
+
+package sensor
+
+import (
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// openBPF fails: the BPF program's syscall numbers are x86_64's.
+func openBPF(Options) (*Sensor, error) {
+	return nil, fmt.Errorf("load eBPF sensor: built for amd64 only, this is %s", runtime.GOARCH)
+}
+
+// bootTime is unknown here; events get the time they are read.
+func bootTime() time.Time { return time.Time{} }
