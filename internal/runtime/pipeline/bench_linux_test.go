@@ -90,7 +90,7 @@ func BenchmarkContainerWorkload(b *testing.B) {
 				if on {
 					// let the pipeline drain what is queued
 					prev := uint64(0)
-					for {
+					for drain := time.Now().Add(10 * time.Second); time.Now().Before(drain); {
 						time.Sleep(200 * time.Millisecond)
 						if ev := p.Stats().Events; ev == prev {
 							break

@@ -351,3 +351,56 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestWatchContainerFallback runs the pipeline on the fallback sensor (proc
+// connector + fanotify) and checks that it sees a container's exec (with
+// the container id and name) and its open of /etc/shadow.
+func TestWatchContainerFallback(t *testing.T) {
+	testenv.RequireRoot(t)
+	testenv.RequireDocker(t)
+	image := buildImage(t)
+	rec := &recorder{}
+	p, err := New(Config{
+		Sensor:  sensor.Options{Mode: sensor.ModeFallback, Filter: sensor.FilterContainers},
+		OnEvent: rec.event,
+	})
+	if err != nil {
+		t.Fatalf("start pipeline: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("pipeline: %v", err)
+		}
+	}()
+	name := fmt.Sprintf("bh-itest-fb-%d", os.Getpid())
+	id := startContainer(t, image, name)
+	// the first exec in the container's mount namespace marks its root
+	// mount for fanotify; opens from then on are seen
+	deadline := time.Now().Add(20 * time.Second)
+	type seen struct{ Exec, Open bool }
+	var got seen
+	for time.Now().Before(deadline) && got != (seen{true, true}) {
+		exec.Command("docker", "exec", name, "/bin/cat", "/etc/shadow").Run()
+		time.Sleep(300 * time.Millisecond)
+		_, events := rec.snapshot()
+		for _, e := range events {
+			if e.Container.ID != id || e.Container.Name != name {
+				continue
+			}
+			switch e.Type {
+			case event.Execve:
+				got.Exec = got.Exec || e.ExePath == "/bin/cat" || e.ExePath == "/usr/bin/cat"
+			case event.Openat:
+				got.Open = got.Open || e.Path == "/etc/shadow"
+			}
+		}
+	}
+	if diff := cmp.Diff(seen{true, true}, got); diff != "" {
+		t.Errorf("fallback events of the container (-want +got):\n%s", diff)
+	}
+	t.Logf("stats %+v", p.Stats())
+}

@@ -18,6 +18,10 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
 )
 
+// pollInterval bounds how long Run waits for a record before it looks at
+// its context again.
+const pollInterval = 200 * time.Millisecond
+
 type bpfBackend struct {
 	objs  bpfSensorObjects
 	links []link.Link
@@ -119,10 +123,14 @@ func openBPF(opts Options) (*Sensor, error) {
 }
 
 func (b *bpfBackend) run(ctx context.Context, c *counters, out chan<- *event.Event) error {
-	stop := context.AfterFunc(ctx, func() { b.rd.SetDeadline(time.Now()) })
-	defer stop()
+	// ReadInto holds the reader's lock while it waits, so the deadline is
+	// set here, between reads, and ctx is checked each time it passes.
 	var rec ringbuf.Record
 	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		b.rd.SetDeadline(time.Now().Add(pollInterval))
 		if err := b.rd.ReadInto(&rec); err != nil {
 			if ctx.Err() != nil {
 				return nil

@@ -3,6 +3,7 @@
 package sensor
 
 import (
+	"context"
 	"os/exec"
 	"testing"
 	"time"
@@ -83,4 +84,28 @@ func TestBPFSeesExecOpenExit(t *testing.T) {
 		t.Errorf("stats = %+v", st)
 	}
 	t.Logf("stats %+v", st)
+}
+
+// TestBPFRunStopsWhenIdle checks that Run returns soon after its context
+// ends even when no record arrives (the filter lets nothing through).
+func TestBPFRunStopsWhenIdle(t *testing.T) {
+	testenv.RequireBPF(t)
+	s, err := Open(Options{Mode: ModeBPF, Filter: FilterCgroups}) // no cgroups: nothing passes
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, make(chan *event.Event)) }()
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return within 5s of cancel")
+	}
 }
