@@ -228,9 +228,10 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 		id = cid
 	} else if n != nil {
 		id = n.containerID
-		if id == "" && ev.Type != event.Procexit {
+		if id == "" && (ev.Type == event.Execve || ev.CgroupID != 0) && ev.Type != event.Procexit {
 			// the process may have moved into a container cgroup since
-			// it was read (runc joins the cgroup before exec)
+			// it was read (runc joins the cgroup before exec); with a
+			// cgroup id the answer is cached below
 			if b, err := readLimited(filepath.Join(e.procRoot, strconv.FormatUint(uint64(ev.PID), 10), "cgroup"), maxCgroup); err == nil {
 				id = ContainerIDFromCgroup(b)
 			}
