@@ -19,8 +19,9 @@ import (
 )
 
 // pollInterval bounds how long Run waits for a record before it looks at
-// its context again.
-const pollInterval = 200 * time.Millisecond
+// its context again, and how long a record can wait in the ring: the BPF
+// program wakes the reader only once 256 KiB are queued.
+const pollInterval = 50 * time.Millisecond
 
 type bpfBackend struct {
 	objs  bpfSensorObjects

@@ -21,6 +21,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define ADDR_LEN 32
 #define CGNAME_LEN 72
 #define TASK_COMM 16
+#define WAKEUP_BYTES (256 << 10)
 
 // Event kinds. Keep in step with decode.go.
 #define KIND_EXEC 1
@@ -235,7 +236,11 @@ static __always_inline void submit(struct event *e)
 	}
 	if (size > sizeof(*e))
 		size = sizeof(*e);
-	if (bpf_ringbuf_output(&events, e, size, 0)) {
+	// Wake the reader only when a batch is queued: a wake-up per record
+	// costs more than the record. The reader also polls every 50 ms.
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, e, size, flags)) {
 		count(STAT_LOST);
 		return;
 	}
