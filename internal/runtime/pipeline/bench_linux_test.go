@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/rules"
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/sensor"
 	"github.com/bulkhead-sec/bulkhead/internal/testenv"
@@ -34,10 +35,10 @@ func peakRSS() float64 {
 }
 
 // BenchmarkContainerWorkload runs 20,000 short execs and 1,000,000 opens
-// inside a container, without and with the BPF sensor and the pipeline
-// (default rules) running in this process. Compare ns/exec and ns/open of
-// the sensor=off and sensor=on runs; lost events and the process's peak
-// RSS are reported as metrics.
+// inside a container: with no sensor (sensor=off), with the BPF sensor alone
+// and its events discarded (sensor=kernel), and with the whole pipeline and
+// the default rules in this process (sensor=pipeline). Compare ns/exec and
+// ns/open; lost events and the process's peak RSS are reported as metrics.
 //
 //	go test -run '^$' -bench ContainerWorkload -benchtime 1x ./internal/runtime/pipeline
 func BenchmarkContainerWorkload(b *testing.B) {
@@ -59,12 +60,30 @@ func BenchmarkContainerWorkload(b *testing.B) {
 		{"opens", "open", 1000000, []string{"/helper", "opens", "1000000", "/etc/passwd"}},
 	}
 	for _, w := range workloads {
-		for _, on := range []bool{false, true} {
-			b.Run(fmt.Sprintf("%s/sensor=%v", w.name, on), func(b *testing.B) {
+		for _, mode := range []string{"off", "kernel", "pipeline"} {
+			on := mode == "pipeline"
+			b.Run(fmt.Sprintf("%s/sensor=%s", w.name, mode), func(b *testing.B) {
 				var p *Pipeline
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				done := make(chan error, 1)
+				var s *sensor.Sensor
+				if mode == "kernel" {
+					// the sensor alone, its events discarded: the
+					// kernel side's cost plus decoding
+					var err error
+					s, err = sensor.Open(sensor.Options{Mode: sensor.ModeBPF, Filter: sensor.FilterContainers})
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer s.Close()
+					ch := make(chan *event.Event, 1024)
+					go func() {
+						for range ch {
+						}
+					}()
+					go func() { done <- s.Run(ctx, ch) }()
+				}
 				if on {
 					var err error
 					p, err = New(Config{
@@ -87,6 +106,14 @@ func BenchmarkContainerWorkload(b *testing.B) {
 				elapsed := time.Since(start)
 				b.StopTimer()
 				b.ReportMetric(float64(elapsed.Nanoseconds())/float64(b.N*w.n), "ns/"+w.unit)
+				if s != nil {
+					time.Sleep(200 * time.Millisecond)
+					st := s.Stats()
+					cancel()
+					<-done
+					b.ReportMetric(float64(st.Lost), "lost")
+					b.ReportMetric(float64(st.Events)/float64(b.N), "events/op")
+				}
 				if on {
 					// let the pipeline drain what is queued
 					prev := uint64(0)

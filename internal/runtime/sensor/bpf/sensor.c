@@ -131,10 +131,13 @@ static __always_inline void count(__u32 slot)
 		*v += 1;
 }
 
+// Direct field loads below (t->x->y) are BTF-typed loads with CO-RE
+// relocations: much cheaper than a bpf_probe_read_kernel call per field.
+
 static __always_inline __u32 task_pidns(struct task_struct *t)
 {
-	struct pid *p = BPF_CORE_READ(t, thread_pid);
-	unsigned int level = BPF_CORE_READ(p, level);
+	struct pid *p = t->thread_pid;
+	unsigned int level = p->level;
 	struct upid up = {};
 	bpf_probe_read_kernel(&up, sizeof(up), &p->numbers[level & 31]);
 	return BPF_CORE_READ(up.ns, ns.inum);
@@ -143,9 +146,8 @@ static __always_inline __u32 task_pidns(struct task_struct *t)
 static __always_inline __u32 task_vpid(struct task_struct *t)
 {
 	// the vpid of the thread group leader
-	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
-	struct pid *p = BPF_CORE_READ(leader, thread_pid);
-	unsigned int level = BPF_CORE_READ(p, level);
+	struct pid *p = t->group_leader->thread_pid;
+	unsigned int level = p->level;
 	struct upid up = {};
 	bpf_probe_read_kernel(&up, sizeof(up), &p->numbers[level & 31]);
 	return up.nr;
@@ -154,13 +156,13 @@ static __always_inline __u32 task_vpid(struct task_struct *t)
 static __always_inline __u64 task_cgroup_kn_id(struct task_struct *t)
 {
 	int idx = bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id);
-	return BPF_CORE_READ(t, cgroups, subsys[idx & 15], cgroup, kn, id);
+	return t->cgroups->subsys[idx & 15]->cgroup->kn->id;
 }
 
 // wanted applies the in-kernel filter to a task.
 static __always_inline bool wanted(struct task_struct *t)
 {
-	__u32 tgid = BPF_CORE_READ(t, tgid);
+	__u32 tgid = t->tgid;
 	if (self_tgid && tgid == self_tgid)
 		return false;
 	if (filter_mode == FILTER_CONTAINERS)
@@ -178,23 +180,30 @@ static __always_inline bool wanted(struct task_struct *t)
 static __always_inline void fill_task(struct event *e, struct task_struct *t)
 {
 	e->ts_ns = bpf_ktime_get_ns();
-	e->pid = BPF_CORE_READ(t, tgid);
-	e->tid = BPF_CORE_READ(t, pid);
-	e->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	e->pid = t->tgid;
+	e->tid = t->pid;
+	e->ppid = t->real_parent->tgid;
 	e->vpid = task_vpid(t);
-	e->uid = BPF_CORE_READ(t, cred, uid.val);
-	e->gid = BPF_CORE_READ(t, cred, gid.val);
-	e->euid = BPF_CORE_READ(t, cred, euid.val);
-	e->egid = BPF_CORE_READ(t, cred, egid.val);
-	e->mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
-	e->netns = BPF_CORE_READ(t, nsproxy, net_ns, ns.inum);
+	const struct cred *cred = t->cred;
+	e->uid = cred->uid.val;
+	e->gid = cred->gid.val;
+	e->euid = cred->euid.val;
+	e->egid = cred->egid.val;
+	struct nsproxy *nsp = t->nsproxy;
+	if (nsp) {
+		// NULL once the task is exiting
+		e->mntns = nsp->mnt_ns->ns.inum;
+		e->netns = nsp->net_ns->ns.inum;
+	} else {
+		e->mntns = 0;
+		e->netns = 0;
+	}
 	e->pidns = task_pidns(t);
-	BPF_CORE_READ_STR_INTO(&e->comm, t, comm);
+	bpf_probe_read_kernel_str(&e->comm, sizeof(e->comm), t->comm);
 	int idx = bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id);
-	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, subsys[idx & 15], cgroup, kn);
-	e->cgroup_v1_id = BPF_CORE_READ(kn, id);
-	const char *name = BPF_CORE_READ(kn, name);
-	bpf_probe_read_kernel_str(&e->cgroup_name, sizeof(e->cgroup_name), name);
+	struct kernfs_node *kn = t->cgroups->subsys[idx & 15]->cgroup->kn;
+	e->cgroup_v1_id = kn->id;
+	bpf_probe_read_kernel_str(&e->cgroup_name, sizeof(e->cgroup_name), kn->name);
 	e->path_len = 0;
 	e->path2_len = 0;
 	e->argv_len = 0;
@@ -313,14 +322,15 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	struct saved_args a = {};
 	a.id = id;
-	a.a[0] = BPF_CORE_READ(regs, di);
-	a.a[1] = BPF_CORE_READ(regs, si);
-	a.a[2] = BPF_CORE_READ(regs, dx);
-	a.a[3] = BPF_CORE_READ(regs, r10);
-	a.a[4] = BPF_CORE_READ(regs, r8);
-	a.a[5] = BPF_CORE_READ(regs, r9);
-	a.uid = BPF_CORE_READ(t, cred, uid.val);
-	a.euid = BPF_CORE_READ(t, cred, euid.val);
+	a.a[0] = regs->di;
+	a.a[1] = regs->si;
+	a.a[2] = regs->dx;
+	a.a[3] = regs->r10;
+	a.a[4] = regs->r8;
+	a.a[5] = regs->r9;
+	const struct cred *cred = t->cred;
+	a.uid = cred->uid.val;
+	a.euid = cred->euid.val;
 	__u64 key = bpf_get_current_pid_tgid();
 	if (bpf_map_update_elem(&inflight, &key, &a, BPF_ANY))
 		count(STAT_ARGS_FULL);
