@@ -367,6 +367,9 @@ static __always_inline void read_addr(struct event *e, __u64 uptr, __u32 len)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
+	// most syscalls are not followed: skip the hash lookup for them
+	if (!followed(regs->orig_ax))
+		return 0;
 	__u64 key = bpf_get_current_pid_tgid();
 	struct saved_args *a = bpf_map_lookup_elem(&inflight, &key);
 	if (!a)
