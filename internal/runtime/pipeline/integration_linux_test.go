@@ -129,7 +129,7 @@ type recorder struct {
 
 const maxRecorded = 200000
 
-func (r *recorder) Alert(a rules.Alert) error {
+func (r *recorder) Send(a rules.Alert) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	a.Event = nil

@@ -21,16 +21,17 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/sensor"
 )
 
-// Output receives alerts, one at a time, from one goroutine.
+// Output receives alerts, one at a time, from one goroutine. Every
+// output.Output (internal/runtime/output) is one.
 type Output interface {
-	Alert(a rules.Alert) error
+	Send(a rules.Alert) error
 }
 
 // OutputFunc adapts a function to Output.
 type OutputFunc func(rules.Alert) error
 
-// Alert calls f.
-func (f OutputFunc) Alert(a rules.Alert) error { return f(a) }
+// Send calls f.
+func (f OutputFunc) Send(a rules.Alert) error { return f(a) }
 
 // Default channel sizes.
 const (
@@ -77,7 +78,7 @@ type Stats struct {
 	Events        uint64 // events enriched and evaluated
 	Alerts        uint64 // rule matches
 	AlertsDropped uint64 // alerts dropped because the alert queue was full
-	OutputErrors  uint64 // failed Output.Alert calls
+	OutputErrors  uint64 // failed Output.Send calls
 }
 
 // Pipeline is a configured, opened pipeline.
@@ -193,7 +194,7 @@ func (p *Pipeline) process(ctx context.Context, e *event.Event, alerts chan<- ru
 
 func (p *Pipeline) output(a rules.Alert) {
 	for _, o := range p.cfg.Outputs {
-		if err := o.Alert(a); err != nil {
+		if err := o.Send(a); err != nil {
 			p.outErrs.Add(1)
 			if p.cfg.Log != nil {
 				fmt.Fprintf(p.cfg.Log, "runtime output: %v\n", err)

@@ -10,9 +10,13 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/enrich"
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/output"
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/rules"
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/sensor"
 )
+
+// Every output of internal/runtime/output plugs into the pipeline.
+var _ Output = output.Output(nil)
 
 // fakeSource replays events, then waits for ctx.
 type fakeSource struct {
@@ -54,7 +58,7 @@ type collector struct {
 	block  chan struct{}
 }
 
-func (c *collector) Alert(a rules.Alert) error {
+func (c *collector) Send(a rules.Alert) error {
 	if c.block != nil {
 		<-c.block
 	}
