@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -162,9 +163,14 @@ Runs until interrupted (or for --duration). Needs root.`,
 				Rules:   set,
 				Outputs: []pipeline.Output{pipeline.OutputFunc(fan.Send)},
 				Log:     cmd.ErrOrStderr(),
+				// The pipeline's own counters (sensor events, lost events,
+				// decode errors, queue drops) sit beside the per-type and
+				// per-rule counters of the metrics output, under "pipeline".
 				Metrics: func(name, help string, value func() float64) {
+					name = strings.Replace(name, "bulkhead_runtime_", "bulkhead_runtime_pipeline_", 1)
 					reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, value))
 				},
+				OnEvent: metrics.ObserveEvent,
 			}
 			err = pipeline.Run(ctx, cfg)
 			if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {

@@ -98,6 +98,7 @@ func TestDefaultRulesFire(t *testing.T) {
 		{"exec from upper layer", with(execEv(nginx, proc("xyz", nil, "bash")), func(e *event.Event) { e.Process.ExeUpperLayer = true }), []string{"Drift executable not in image"}},
 		{"chmod +x in container", &event.Event{Type: event.Fchmodat, Path: "/tmp/payload", Mode: 0o755, Comm: "chmod", Container: nginx}, []string{"Drift executable created in container"}},
 		{"chmod 644 in container", &event.Event{Type: event.Fchmodat, Path: "/tmp/notes", Mode: 0o644, Comm: "chmod", Container: nginx}, nil},
+		{"runc sets up /dev at container start", &event.Event{Type: event.Fchmodat, Path: "/var/lib/docker/overlay2/x/merged/dev", Mode: 0o755, Comm: "runc:[1:CHILD]", Container: nginx}, nil},
 		{"create with exec mode", with(openEv(nginx, "curl", "/tmp/x", event.OWrOnly|event.OCreat), func(e *event.Event) { e.Mode = 0o700 }), []string{"Drift executable created in container"}},
 		{"memfd exec", with(execEv(nil, proc("kworker", nil, "python3")), func(e *event.Event) { e.Process.ExeFromMemfd = true }), []string{"Fileless execution from memory"}},
 		{"runc memfd exec", with(execEv(nil, proc("runc", nil, "containerd-shim")), func(e *event.Event) { e.Process.ExeFromMemfd = true }), nil},

@@ -1,0 +1,32 @@
+// Command helper is built into the test image of the watch test: it sleeps,
+// spawns a child, or reads a file, so that a container does what the
+// runtime rules look for without needing a shell or coreutils.
+package main
+
+import (
+	"os"
+	"os/exec"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		os.Exit(2)
+	}
+	switch os.Args[1] {
+	case "sleep":
+		for {
+			time.Sleep(time.Hour)
+		}
+	case "spawn":
+		cmd := exec.Command(os.Args[2], os.Args[3:]...)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			os.Exit(1)
+		}
+	case "read":
+		if _, err := os.ReadFile(os.Args[2]); err != nil {
+			os.Exit(1)
+		}
+	}
+}

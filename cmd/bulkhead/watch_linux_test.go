@@ -1,0 +1,142 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bulkhead-sec/bulkhead/internal/cli"
+	"github.com/bulkhead-sec/bulkhead/internal/testenv"
+)
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestWatchCLI runs `bulkhead watch` with the eBPF sensor on the real kernel
+// while a container spawns a shell that reads /etc/shadow, and checks that
+// the JSON lines it writes are Falco-compatible alerts naming the container
+// and its image.
+func TestWatchCLI(t *testing.T) {
+	testenv.RequireBPF(t)
+	testenv.RequireDocker(t)
+
+	root := t.TempDir()
+	helper := filepath.Join(root, "helper")
+	build := exec.Command("go", "build", "-o", helper, "./testdata/helper")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build helper: %v\n%s", err, out)
+	}
+	os.MkdirAll(filepath.Join(root, "bin"), 0o755)
+	os.MkdirAll(filepath.Join(root, "etc"), 0o755)
+	b, _ := os.ReadFile(helper)
+	os.WriteFile(filepath.Join(root, "bin", "sh"), b, 0o755)
+	os.WriteFile(filepath.Join(root, "etc", "shadow"), []byte("root:*:19000:0:99999:7:::\n"), 0o640)
+	image := dockerImport(t, root)
+	name := "bulkhead-watch-" + strings.TrimPrefix(image, "bulkhead-e2e:")
+	if out, err := exec.Command("docker", "run", "-d", "--name", name, image, "/helper", "sleep").CombinedOutput(); err != nil {
+		t.Fatalf("docker run: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("docker", "rm", "-f", name).Run() })
+
+	alerts := filepath.Join(t.TempDir(), "alerts.json")
+	var stderr syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- cli.Main([]string{"watch", "--sensor", "bpf", "--duration", "20s", "-o", alerts, "--metrics-addr", "127.0.0.1:0"}, strings.NewReader(""), &bytes.Buffer{}, &stderr)
+	}()
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(stderr.String(), "eBPF sensor") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sensor did not start; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if out, err := exec.Command("docker", "exec", name, "/helper", "spawn", "/bin/sh", "read", "/etc/shadow").CombinedOutput(); err != nil {
+		t.Fatalf("docker exec: %v\n%s", err, out)
+	}
+	// The Prometheus endpoint counts events by type and the sensor's losses.
+	time.Sleep(2 * time.Second)
+	m := regexp.MustCompile(`metrics on (http://\S+)`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("no metrics address in stderr:\n%s", stderr.String())
+	}
+	resp, err := http.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`bulkhead_runtime_events_total{type="execve"}`, "bulkhead_runtime_pipeline_sensor_lost_events_total", `bulkhead_runtime_alerts_total{priority="Warning",rule="Sensitive file read"}`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if code := <-done; code != 0 {
+		t.Fatalf("watch exited %d:\n%s", code, stderr.String())
+	}
+
+	f, err := os.Open(alerts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var rec struct {
+			Rule         string         `json:"rule"`
+			Priority     string         `json:"priority"`
+			Output       string         `json:"output"`
+			Time         string         `json:"time"`
+			OutputFields map[string]any `json:"output_fields"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatalf("alert line is not JSON: %v: %s", err, sc.Text())
+		}
+		if rec.OutputFields["container.name"] != name {
+			continue
+		}
+		if rec.Time == "" || rec.Priority == "" || rec.Output == "" {
+			t.Errorf("alert lacks Falco fields: %s", sc.Text())
+		}
+		if img, _ := rec.OutputFields["container.image.repository"].(string); !strings.HasPrefix(image, img) || img == "" {
+			t.Errorf("%s: image %q, want %q", rec.Rule, img, image)
+		}
+		seen[rec.Rule] = true
+	}
+	for _, rule := range []string{"Shell started in container", "Sensitive file read"} {
+		if !seen[rule] {
+			t.Errorf("no %q alert for container %s; alerts: %v\nstderr:\n%s", rule, name, seen, stderr.String())
+		}
+	}
+}
