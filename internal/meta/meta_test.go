@@ -111,3 +111,13 @@ func TestOnlySensorImportsEBPF(t *testing.T) {
 		}
 	}
 }
+
+// TestModTidy fails when go.mod or go.sum drift from what the code imports:
+// every dependency is named on purpose (DESIGN.md lists them).
+func TestModTidy(t *testing.T) {
+	cmd := exec.Command("go", "mod", "tidy", "-diff")
+	cmd.Dir = testenv.RepoRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("go mod tidy -diff: %v (run `go mod tidy`)\n%s", err, out)
+	}
+}
