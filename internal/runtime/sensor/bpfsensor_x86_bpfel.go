@@ -46,10 +46,9 @@ type bpfSensorEvent struct {
 	Argv       [512]int8
 }
 
-type bpfSensorSavedArgs struct {
+type bpfSensorSavedCreds struct {
 	_    structs.HostLayout
 	Id   uint64
-	A    [6]uint64
 	Uid  uint32
 	Euid uint32
 }

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 //
 // bulkhead runtime sensor: CO-RE programs on tp_btf/sys_enter, sys_exit and
-// the sched process tracepoints. Arguments of interesting syscalls are saved
-// at entry in a per-task LRU hash and the event is sent at exit with the
-// return value; exec, fork and exit come from the sched tracepoints. Events
+// the sched process tracepoints. A followed syscall is reported at exit with
+// its return value; its arguments are read there from the saved user
+// registers (pt_regs keeps di, si, dx, r10, r8, r9 untouched across the
+// call). Only the setuid family does work at entry: the caller's uid/euid
+// are saved in an LRU hash keyed by pid_tgid, because the call changes them.
+// exec, fork and exit come from the sched tracepoints. Events
 // go to one ring buffer; every failed reservation is counted in a per-CPU
 // array so that user space can report it.
 //
@@ -82,10 +85,10 @@ struct event {
 // Force BTF for the event type so bpf2go emits a Go struct for it.
 const struct event *unused_event __attribute__((unused));
 
-struct saved_args {
+// Credentials before a setuid-family call, saved at entry.
+struct saved_creds {
 	__u64 id;
-	__u64 a[6];
-	__u32 uid;  // credentials before the call (setuid family)
+	__u32 uid;
 	__u32 euid;
 };
 
@@ -107,7 +110,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 32768);
 	__type(key, __u64);
-	__type(value, struct saved_args);
+	__type(value, struct saved_creds);
 } inflight SEC(".maps");
 
 struct {
@@ -134,23 +137,22 @@ static __always_inline void count(__u32 slot)
 // Direct field loads below (t->x->y) are BTF-typed loads with CO-RE
 // relocations: much cheaper than a bpf_probe_read_kernel call per field.
 
-static __always_inline __u32 task_pidns(struct task_struct *t)
+// leader_upid reads the pid of the thread group leader as seen in its own
+// (innermost) pid namespace: up.nr is the vpid, up.ns that namespace. All
+// threads of a group share the pid namespace, so one read serves both the
+// filter and the record.
+static __always_inline void leader_upid(struct task_struct *t, struct upid *up)
 {
-	struct pid *p = t->thread_pid;
-	unsigned int level = p->level;
-	struct upid up = {};
-	bpf_probe_read_kernel(&up, sizeof(up), &p->numbers[level & 31]);
-	return BPF_CORE_READ(up.ns, ns.inum);
-}
-
-static __always_inline __u32 task_vpid(struct task_struct *t)
-{
-	// the vpid of the thread group leader
 	struct pid *p = t->group_leader->thread_pid;
 	unsigned int level = p->level;
-	struct upid up = {};
-	bpf_probe_read_kernel(&up, sizeof(up), &p->numbers[level & 31]);
-	return up.nr;
+	up->nr = 0;
+	up->ns = NULL;
+	bpf_probe_read_kernel(up, sizeof(*up), &p->numbers[level & 31]);
+}
+
+static __always_inline __u32 upid_ns(struct upid *up)
+{
+	return up->ns ? BPF_CORE_READ(up->ns, ns.inum) : 0;
 }
 
 static __always_inline __u64 task_cgroup_kn_id(struct task_struct *t)
@@ -159,14 +161,15 @@ static __always_inline __u64 task_cgroup_kn_id(struct task_struct *t)
 	return t->cgroups->subsys[idx & 15]->cgroup->kn->id;
 }
 
-// wanted applies the in-kernel filter to a task.
-static __always_inline bool wanted(struct task_struct *t)
+// wanted applies the in-kernel filter to a task; pidns is its pid
+// namespace (upid_ns of leader_upid).
+static __always_inline bool wanted(struct task_struct *t, __u32 pidns)
 {
 	__u32 tgid = t->tgid;
 	if (self_tgid && tgid == self_tgid)
 		return false;
 	if (filter_mode == FILTER_CONTAINERS)
-		return task_pidns(t) != host_pidns;
+		return pidns != host_pidns;
 	if (filter_mode == FILTER_CGROUPS) {
 		__u64 id = task_cgroup_kn_id(t);
 		if (bpf_map_lookup_elem(&cgroup_filter, &id))
@@ -177,13 +180,13 @@ static __always_inline bool wanted(struct task_struct *t)
 	return true;
 }
 
-static __always_inline void fill_task(struct event *e, struct task_struct *t)
+static __always_inline void fill_task(struct event *e, struct task_struct *t, struct upid *up, __u32 pidns)
 {
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = t->tgid;
 	e->tid = t->pid;
 	e->ppid = t->real_parent->tgid;
-	e->vpid = task_vpid(t);
+	e->vpid = up->nr;
 	const struct cred *cred = t->cred;
 	e->uid = cred->uid.val;
 	e->gid = cred->gid.val;
@@ -198,8 +201,9 @@ static __always_inline void fill_task(struct event *e, struct task_struct *t)
 		e->mntns = 0;
 		e->netns = 0;
 	}
-	e->pidns = task_pidns(t);
-	bpf_probe_read_kernel_str(&e->comm, sizeof(e->comm), t->comm);
+	e->pidns = pidns;
+	// two 8-byte BTF loads instead of a helper call
+	__builtin_memcpy(&e->comm, t->comm, sizeof(e->comm));
 	int idx = bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id);
 	struct kernfs_node *kn = t->cgroups->subsys[idx & 15]->cgroup->kn;
 	e->cgroup_v1_id = kn->id;
@@ -312,22 +316,30 @@ static __always_inline bool followed(long id)
 	return false;
 }
 
+static __always_inline bool setid_call(long id)
+{
+	switch (id) {
+	case NR_setuid: case NR_setreuid: case NR_setresuid: case NR_setfsuid:
+	case NR_setgid: case NR_setregid: case NR_setresgid: case NR_setfsgid:
+		return true;
+	}
+	return false;
+}
+
+// sys_enter saves the caller's credentials before a setuid-family call;
+// every other syscall returns at once (its arguments are read at exit).
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	if (!followed(id))
+	if (!setid_call(id))
 		return 0;
 	struct task_struct *t = bpf_get_current_task_btf();
-	if (!wanted(t))
+	struct upid up;
+	leader_upid(t, &up);
+	if (!wanted(t, upid_ns(&up)))
 		return 0;
-	struct saved_args a = {};
+	struct saved_creds a = {};
 	a.id = id;
-	a.a[0] = regs->di;
-	a.a[1] = regs->si;
-	a.a[2] = regs->dx;
-	a.a[3] = regs->r10;
-	a.a[4] = regs->r8;
-	a.a[5] = regs->r9;
 	const struct cred *cred = t->cred;
 	a.uid = cred->uid.val;
 	a.euid = cred->euid.val;
@@ -364,24 +376,53 @@ static __always_inline void read_addr(struct event *e, __u64 uptr, __u32 len)
 		e->addr_len = len;
 }
 
+// saved_args are a followed call's number and arguments, read at exit.
+struct saved_args {
+	__u64 id;
+	__u64 a[4];
+	__u32 uid;  // credentials before the call (setuid family)
+	__u32 euid;
+};
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	// most syscalls are not followed: skip the hash lookup for them
-	if (!followed(regs->orig_ax))
+	long id = regs->orig_ax;
+	if (!followed(id))
 		return 0;
-	__u64 key = bpf_get_current_pid_tgid();
-	struct saved_args *a = bpf_map_lookup_elem(&inflight, &key);
-	if (!a)
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct saved_args s;
+	s.id = id;
+	s.uid = 0;
+	s.euid = 0;
+	if (setid_call(id)) {
+		// entry saved the credentials (and applied the filter)
+		__u64 key = bpf_get_current_pid_tgid();
+		struct saved_creds *c = bpf_map_lookup_elem(&inflight, &key);
+		if (!c)
+			return 0;
+		bool same = c->id == id;
+		s.uid = c->uid;
+		s.euid = c->euid;
+		bpf_map_delete_elem(&inflight, &key);
+		if (!same)
+			return 0;
+	}
+	struct upid up;
+	leader_upid(t, &up);
+	__u32 pidns = upid_ns(&up);
+	if (!wanted(t, pidns))
 		return 0;
-	struct saved_args s = *a;
-	bpf_map_delete_elem(&inflight, &key);
+	// x86_64 argument registers, unchanged since entry: di, si, dx, r10
+	s.a[0] = regs->di;
+	s.a[1] = regs->si;
+	s.a[2] = regs->dx;
+	s.a[3] = regs->r10;
 
 	struct event *e = reserve();
 	if (!e)
 		return 0;
-	struct task_struct *t = bpf_get_current_task_btf();
-	fill_task(e, t);
+	fill_task(e, t, &up, pidns);
 	e->kind = KIND_SYSCALL;
 	e->syscall = s.id;
 	e->ret = ret;
@@ -450,12 +491,15 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	if (!wanted(p))
+	struct upid up;
+	leader_upid(p, &up);
+	__u32 pidns = upid_ns(&up);
+	if (!wanted(p, pidns))
 		return 0;
 	struct event *e = reserve();
 	if (!e)
 		return 0;
-	fill_task(e, p);
+	fill_task(e, p, &up, pidns);
 	e->kind = KIND_EXEC;
 	const char *fn = BPF_CORE_READ(bprm, filename);
 	long n = bpf_probe_read_kernel_str(&e->path, sizeof(e->path), fn);
@@ -486,12 +530,15 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	// threads are not processes
 	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
 		return 0;
-	if (!wanted(child))
+	struct upid up;
+	leader_upid(child, &up);
+	__u32 pidns = upid_ns(&up);
+	if (!wanted(child, pidns))
 		return 0;
 	struct event *e = reserve();
 	if (!e)
 		return 0;
-	fill_task(e, child);
+	fill_task(e, child, &up, pidns);
 	e->kind = KIND_FORK;
 	e->ppid = BPF_CORE_READ(parent, tgid);
 	submit(e);
@@ -503,12 +550,15 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 {
 	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
 		return 0;
-	if (!wanted(p))
+	struct upid up;
+	leader_upid(p, &up);
+	__u32 pidns = upid_ns(&up);
+	if (!wanted(p, pidns))
 		return 0;
 	struct event *e = reserve();
 	if (!e)
 		return 0;
-	fill_task(e, p);
+	fill_task(e, p, &up, pidns);
 	e->kind = KIND_EXIT;
 	e->exit_code = BPF_CORE_READ(p, exit_code);
 	submit(e);
