@@ -71,7 +71,12 @@ func TestExtract(t *testing.T) {
 // TestExtractRealBinary adds the section to a real Rust executable with
 // objcopy, as cargo-auditable is not installed here.
 func TestExtractRealBinary(t *testing.T) {
-	rustc := testenv.RequireCommand(t, "rustc")
+	// The Rust toolchain is not something CI installs: without it, the
+	// hand-built ELF tests above still cover the extractor.
+	rustc, err := exec.LookPath("rustc")
+	if err != nil {
+		t.Skip("skipping: rustc is not installed")
+	}
 	objcopy := testenv.RequireCommand(t, "objcopy")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "main.rs")
