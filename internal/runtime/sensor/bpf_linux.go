@@ -85,7 +85,7 @@ func openBPF(opts Options) (*Sensor, error) {
 			return nil, fmt.Errorf("load eBPF sensor: set %q: %w", name, err)
 		}
 	}
-	b := &bpfBackend{dec: Decoder{Boot: bootTime()}}
+	b := &bpfBackend{dec: NewDecoder(bootTime())}
 	if err := spec.LoadAndAssign(&b.objs, nil); err != nil {
 		var ve *ebpf.VerifierError
 		if errors.As(err, &ve) {

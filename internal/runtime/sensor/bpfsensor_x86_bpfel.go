@@ -13,6 +13,12 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type bpfSensorCgnameCache struct {
+	_    structs.HostLayout
+	Id   uint64
+	Name [72]int8
+}
+
 type bpfSensorEvent struct {
 	_          structs.HostLayout
 	TsNs       uint64
@@ -57,6 +63,7 @@ type bpfSensorSavedCreds struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	bpfSensorMapCgname            = "cgname"
 	bpfSensorMapCgroupFilter      = "cgroup_filter"
 	bpfSensorMapEvents            = "events"
 	bpfSensorMapInflight          = "inflight"
@@ -126,6 +133,7 @@ type bpfSensorProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type bpfSensorMapSpecs struct {
+	Cgname       *ebpf.MapSpec `ebpf:"cgname"`
 	CgroupFilter *ebpf.MapSpec `ebpf:"cgroup_filter"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	Inflight     *ebpf.MapSpec `ebpf:"inflight"`
@@ -163,6 +171,7 @@ func (o *bpfSensorObjects) Close() error {
 //
 // It can be passed to loadBpfSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type bpfSensorMaps struct {
+	Cgname       *ebpf.Map `ebpf:"cgname"`
 	CgroupFilter *ebpf.Map `ebpf:"cgroup_filter"`
 	Events       *ebpf.Map `ebpf:"events"`
 	Inflight     *ebpf.Map `ebpf:"inflight"`
@@ -172,6 +181,7 @@ type bpfSensorMaps struct {
 
 func (m *bpfSensorMaps) Close() error {
 	return _BpfSensorClose(
+		m.Cgname,
 		m.CgroupFilter,
 		m.Events,
 		m.Inflight,

@@ -90,6 +90,62 @@ type Decoder struct {
 	// Boot is the wall-clock time of monotonic zero (time.Now() minus
 	// CLOCK_MONOTONIC). When zero, events get time.Now().
 	Boot time.Time
+
+	// strs, when set (NewDecoder), reuses the strings of comm and of the
+	// cgroup name's container id, which repeat from record to record.
+	strs *stringCache
+}
+
+// NewDecoder returns a Decoder that reuses repeated strings (command names,
+// container ids) between records instead of allocating them for each one.
+// Unlike the zero Decoder, it must not be used by two goroutines at once.
+func NewDecoder(boot time.Time) Decoder {
+	return Decoder{Boot: boot, strs: &stringCache{comm: map[string]string{}, cid: map[string]string{}}}
+}
+
+// maxCached bounds each map of a stringCache; a full map is emptied.
+const maxCached = 4096
+
+// stringCache maps raw record bytes to strings already made from them.
+type stringCache struct {
+	comm map[string]string // comm bytes → comm
+	cid  map[string]string // cgroup name → container id ("" when none)
+}
+
+func (d Decoder) comm(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	if d.strs == nil {
+		return string(b)
+	}
+	if s, ok := d.strs.comm[string(b)]; ok {
+		return s
+	}
+	if len(d.strs.comm) >= maxCached {
+		clear(d.strs.comm)
+	}
+	s := string(b)
+	d.strs.comm[s] = s
+	return s
+}
+
+func (d Decoder) containerID(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	if d.strs == nil {
+		return ContainerIDFromCgroupName(string(b))
+	}
+	if id, ok := d.strs.cid[string(b)]; ok {
+		return id
+	}
+	if len(d.strs.cid) >= maxCached {
+		clear(d.strs.cid)
+	}
+	id := ContainerIDFromCgroupName(string(b))
+	d.strs.cid[string(b)] = id
+	return id
 }
 
 func cstr(b []byte) string {
@@ -121,7 +177,7 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 		PID: u32(offPID), TID: u32(offTID), PPID: u32(offPPID), VPID: u32(offVPID),
 		UID: u32(offUID), GID: u32(offGID), EUID: u32(offEUID),
 		LoginUID: event.NoUID,
-		Comm:     cstr(b[offComm : offComm+lenComm]),
+		Comm:     d.comm(b[offComm : offComm+lenComm]),
 		MntNS:    u32(offMntNS), PidNS: u32(offPidNS), NetNS: u32(offNetNS),
 		Ret:    int64(le.Uint64(b[offRet:])),
 		FD:     -1,
@@ -137,7 +193,7 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 	} else {
 		e.Time = time.Now()
 	}
-	if id := ContainerIDFromCgroupName(cstr(b[offCgroupName : offCgroupName+lenCgroupName])); id != "" {
+	if id := d.containerID(b[offCgroupName : offCgroupName+lenCgroupName]); id != "" {
 		e.Container = &event.Container{ID: id}
 	}
 	path := string(b[offPath : offPath+pathLen])

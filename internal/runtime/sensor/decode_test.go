@@ -3,6 +3,7 @@ package sensor
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -115,6 +116,8 @@ func TestDecode(t *testing.T) {
 			r.kind, r.cgroup = kindFork, "docker-"+testCID+".scope"
 			return r
 		}, with(func(e *event.Event) { e.Type, e.Container = event.Clone, &event.Container{ID: testCID} })},
+		{"other command", func(r rec) rec { r.kind, r.comm = kindFork, "cron"; return r },
+			with(func(e *event.Event) { e.Type, e.Comm = event.Clone, "cron" })},
 		{"exit status", func(r rec) rec { r.kind, r.exitCode = kindExit, 256; return r },
 			with(func(e *event.Event) { e.Type, e.Ret = event.Procexit, 256 })},
 		{"openat", func(r rec) rec {
@@ -172,17 +175,26 @@ func TestDecode(t *testing.T) {
 			return r
 		}, with(func(e *event.Event) { e.Type, e.Path, e.Path2, e.FD = event.Renameat2, "a", "b", 3 })},
 	}
-	d := Decoder{Boot: boot}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := d.Decode(tc.in(r).bytes())
-			if err != nil {
-				t.Fatal(err)
+	// the plain decoder, and one reusing strings: run twice so that the
+	// second pass decodes from its cache
+	decoders := []struct {
+		name string
+		d    Decoder
+	}{{"plain", Decoder{Boot: boot}}, {"cached", NewDecoder(boot)}}
+	for _, dec := range decoders {
+		for pass := range 2 {
+			for _, tc := range tests {
+				t.Run(fmt.Sprintf("%s/%d/%s", dec.name, pass, tc.name), func(t *testing.T) {
+					got, err := dec.d.Decode(tc.in(r).bytes())
+					if err != nil {
+						t.Fatal(err)
+					}
+					if diff := cmp.Diff(tc.want, got, cmpopts.EquateComparable(netip.Addr{})); diff != "" {
+						t.Errorf("(-want +got):\n%s", diff)
+					}
+				})
 			}
-			if diff := cmp.Diff(tc.want, got, cmpopts.EquateComparable(netip.Addr{})); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
+		}
 	}
 }
 
@@ -234,5 +246,26 @@ func TestParseMode(t *testing.T) {
 	}
 	if _, err := ParseMode("kprobe"); err == nil {
 		t.Error("ParseMode accepted kprobe")
+	}
+}
+
+// BenchmarkDecode decodes the record of an open of /etc/passwd in a
+// container, as the ring buffer delivers one per open: with the zero
+// Decoder and with NewDecoder's string reuse.
+func BenchmarkDecode(b *testing.B) {
+	in := rec{kind: kindSyscall, syscall: 257, ret: 3, pid: 10, comm: "helper", cgroup: testCID, path: "/etc/passwd",
+		args: [4]uint64{uint64(0xffffff9c), 0, 0, 0}}.bytes()
+	for _, dec := range []struct {
+		name string
+		d    Decoder
+	}{{"plain", Decoder{Boot: time.Unix(1, 0)}}, {"cached", NewDecoder(time.Unix(1, 0))}} {
+		b.Run(dec.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := dec.d.Decode(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -106,6 +106,21 @@ struct {
 	__type(value, struct event);
 } scratch SEC(".maps");
 
+// The name of the last cpu cgroup seen on each CPU, by kernfs id (unique,
+// never reused): a hit copies 72 bytes instead of a byte-by-byte
+// bpf_probe_read_kernel_str of a 64-character container id per event.
+struct cgname_cache {
+	__u64 id;
+	char name[CGNAME_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cgname_cache);
+} cgname SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 32768);
@@ -206,8 +221,19 @@ static __always_inline void fill_task(struct event *e, struct task_struct *t, st
 	__builtin_memcpy(&e->comm, t->comm, sizeof(e->comm));
 	int idx = bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id);
 	struct kernfs_node *kn = t->cgroups->subsys[idx & 15]->cgroup->kn;
-	e->cgroup_v1_id = kn->id;
-	bpf_probe_read_kernel_str(&e->cgroup_name, sizeof(e->cgroup_name), kn->name);
+	__u64 knid = kn->id;
+	e->cgroup_v1_id = knid;
+	__u32 zero = 0;
+	struct cgname_cache *c = bpf_map_lookup_elem(&cgname, &zero);
+	if (c && knid && c->id == knid) {
+		__builtin_memcpy(&e->cgroup_name, c->name, sizeof(e->cgroup_name));
+	} else {
+		bpf_probe_read_kernel_str(&e->cgroup_name, sizeof(e->cgroup_name), kn->name);
+		if (c) {
+			__builtin_memcpy(c->name, &e->cgroup_name, sizeof(c->name));
+			c->id = knid;
+		}
+	}
 	e->path_len = 0;
 	e->path2_len = 0;
 	e->argv_len = 0;
