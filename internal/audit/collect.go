@@ -22,7 +22,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -501,9 +500,7 @@ func (c *collector) stat(p string) FileFact {
 	if fi.Mode()&fs.ModeSticky != 0 {
 		ff.Mode |= 0o1000
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		ff.UID, ff.GID = int(st.Uid), int(st.Gid)
-	}
+	ff.UID, ff.GID = fileOwner(fi)
 	c.loadNames()
 	ff.Owner, ff.Group = c.users[ff.UID], c.groups[ff.GID]
 	return ff
