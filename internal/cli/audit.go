@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -114,10 +115,10 @@ inter-container communication on the default bridge and ports on all interfaces.
 		Example: "  bulkhead audit network\n  bulkhead audit network --format svg -o network.svg",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			write := map[string]func(w interface{ Write([]byte) (int, error) }, v *netview.View) error{
-				"text": func(w interface{ Write([]byte) (int, error) }, v *netview.View) error { return netview.WriteText(w, v) },
-				"dot":  func(w interface{ Write([]byte) (int, error) }, v *netview.View) error { return netview.WriteDOT(w, v) },
-				"svg":  func(w interface{ Write([]byte) (int, error) }, v *netview.View) error { return netview.WriteSVG(w, v) },
+			write := map[string]func(io.Writer, *netview.View) error{
+				"text": netview.WriteText,
+				"dot":  netview.WriteDOT,
+				"svg":  netview.WriteSVG,
 			}[format]
 			if write == nil {
 				return usageError{fmt.Errorf("unknown --format %q (want text, dot or svg)", format)}
