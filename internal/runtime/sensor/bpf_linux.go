@@ -67,6 +67,9 @@ func openBPF(opts Options) (*Sensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load eBPF sensor: %w", err)
 	}
+	if err := checkPrefixes(opts.OpenPrefixes); err != nil {
+		return nil, fmt.Errorf("load eBPF sensor: %w", err)
+	}
 	hostNS, err := hostPidNS()
 	if err != nil {
 		return nil, fmt.Errorf("load eBPF sensor: %w", err)
@@ -75,6 +78,10 @@ func openBPF(opts Options) (*Sensor, error) {
 		bpfSensorVarFilterMode: uint32(opts.Filter),
 		bpfSensorVarHostPidns:  hostNS,
 		bpfSensorVarSelfTgid:   uint32(os.Getpid()),
+		bpfSensorVarOpenFilter: 0,
+	}
+	if len(opts.OpenPrefixes) > 0 {
+		set[bpfSensorVarOpenFilter] = 1
 	}
 	for name, v := range set {
 		vs, ok := spec.Variables[name]
@@ -97,6 +104,16 @@ func openBPF(opts Options) (*Sensor, error) {
 		if err := b.objs.CgroupFilter.Put(id, uint8(1)); err != nil {
 			b.close()
 			return nil, fmt.Errorf("load eBPF sensor: add cgroup %d to the filter: %w", id, err)
+		}
+	}
+	for _, p := range opts.OpenPrefixes {
+		k := bpfSensorPrefixKey{Prefixlen: uint32(len(p)) * 8}
+		for i := 0; i < len(p); i++ {
+			k.Data[i] = int8(p[i])
+		}
+		if err := b.objs.OpenPrefixes.Put(k, uint8(1)); err != nil {
+			b.close()
+			return nil, fmt.Errorf("load eBPF sensor: add open prefix %q: %w", p, err)
 		}
 	}
 	progs := []struct {
@@ -156,6 +173,20 @@ func (b *bpfBackend) run(ctx context.Context, c *counters, out chan<- *event.Eve
 			return nil
 		}
 	}
+}
+
+// opensSkipped sums the per-CPU counters of opens left out by
+// Options.OpenPrefixes.
+func (b *bpfBackend) opensSkipped() uint64 {
+	var per []uint64
+	if err := b.objs.Stats.Lookup(uint32(3), &per); err != nil {
+		return 0
+	}
+	var total uint64
+	for _, v := range per {
+		total += v
+	}
+	return total
 }
 
 // lost sums the per-CPU counters of failed reservations and failed argument

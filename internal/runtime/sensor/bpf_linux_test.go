@@ -4,7 +4,9 @@ package sensor
 
 import (
 	"context"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 	"unsafe"
@@ -107,5 +109,49 @@ func TestBPFRunStopsWhenIdle(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return within 5s of cancel")
+	}
+}
+
+// TestBPFOpenPrefixes checks that with Options.OpenPrefixes an open outside
+// them is counted and not sent, one inside is sent, and exec/exit are not
+// affected.
+func TestBPFOpenPrefixes(t *testing.T) {
+	testenv.RequireBPF(t)
+	outside := filepath.Join(t.TempDir(), "outside")
+	if err := os.WriteFile(outside, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(Options{Mode: ModeBPF, OpenPrefixes: []string{"/etc/host"}})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	cmd := exec.Command("/bin/cat", "/etc/hostname", outside, "/etc/passwd")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go cmd.Wait()
+	var opens []string
+	exited := false
+	pid := uint32(cmd.Process.Pid)
+	collect(t, s, 10*time.Second, func(e *event.Event) bool {
+		if e.PID != pid {
+			return false
+		}
+		switch e.Type {
+		case event.Openat, event.Open:
+			opens = append(opens, e.Path)
+		case event.Procexit:
+			exited = true
+			return true
+		}
+		return false
+	})
+	if diff := cmp.Diff([]string{"/etc/hostname"}, opens); diff != "" || !exited {
+		t.Errorf("opens of pid %d (-want +got):\n%s\nexit seen: %v", pid, diff, exited)
+	}
+	// at least the file outside, /etc/passwd and cat's libraries
+	if st := s.Stats(); st.OpensSkipped < 2 {
+		t.Errorf("stats = %+v, want OpensSkipped >= 2", st)
 	}
 }

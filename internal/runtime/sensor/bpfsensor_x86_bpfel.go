@@ -52,6 +52,12 @@ type bpfSensorEvent struct {
 	Argv       [512]int8
 }
 
+type bpfSensorPrefixKey struct {
+	_         structs.HostLayout
+	Prefixlen uint32
+	Data      [64]int8
+}
+
 type bpfSensorSavedCreds struct {
 	_    structs.HostLayout
 	Id   uint64
@@ -67,6 +73,7 @@ const (
 	bpfSensorMapCgroupFilter      = "cgroup_filter"
 	bpfSensorMapEvents            = "events"
 	bpfSensorMapInflight          = "inflight"
+	bpfSensorMapOpenPrefixes      = "open_prefixes"
 	bpfSensorMapScratch           = "scratch"
 	bpfSensorMapStats             = "stats"
 	bpfSensorProgSchedProcessExec = "sched_process_exec"
@@ -76,6 +83,7 @@ const (
 	bpfSensorProgSysExit          = "sys_exit"
 	bpfSensorVarFilterMode        = "filter_mode"
 	bpfSensorVarHostPidns         = "host_pidns"
+	bpfSensorVarOpenFilter        = "open_filter"
 	bpfSensorVarSelfTgid          = "self_tgid"
 	bpfSensorVarUnusedEvent       = "unused_event"
 )
@@ -137,6 +145,7 @@ type bpfSensorMapSpecs struct {
 	CgroupFilter *ebpf.MapSpec `ebpf:"cgroup_filter"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	Inflight     *ebpf.MapSpec `ebpf:"inflight"`
+	OpenPrefixes *ebpf.MapSpec `ebpf:"open_prefixes"`
 	Scratch      *ebpf.MapSpec `ebpf:"scratch"`
 	Stats        *ebpf.MapSpec `ebpf:"stats"`
 }
@@ -147,6 +156,7 @@ type bpfSensorMapSpecs struct {
 type bpfSensorVariableSpecs struct {
 	FilterMode  *ebpf.VariableSpec `ebpf:"filter_mode"`
 	HostPidns   *ebpf.VariableSpec `ebpf:"host_pidns"`
+	OpenFilter  *ebpf.VariableSpec `ebpf:"open_filter"`
 	SelfTgid    *ebpf.VariableSpec `ebpf:"self_tgid"`
 	UnusedEvent *ebpf.VariableSpec `ebpf:"unused_event"`
 }
@@ -175,6 +185,7 @@ type bpfSensorMaps struct {
 	CgroupFilter *ebpf.Map `ebpf:"cgroup_filter"`
 	Events       *ebpf.Map `ebpf:"events"`
 	Inflight     *ebpf.Map `ebpf:"inflight"`
+	OpenPrefixes *ebpf.Map `ebpf:"open_prefixes"`
 	Scratch      *ebpf.Map `ebpf:"scratch"`
 	Stats        *ebpf.Map `ebpf:"stats"`
 }
@@ -185,6 +196,7 @@ func (m *bpfSensorMaps) Close() error {
 		m.CgroupFilter,
 		m.Events,
 		m.Inflight,
+		m.OpenPrefixes,
 		m.Scratch,
 		m.Stats,
 	)
@@ -196,6 +208,7 @@ func (m *bpfSensorMaps) Close() error {
 type bpfSensorVariables struct {
 	FilterMode  *ebpf.Variable `ebpf:"filter_mode"`
 	HostPidns   *ebpf.Variable `ebpf:"host_pidns"`
+	OpenFilter  *ebpf.Variable `ebpf:"open_filter"`
 	SelfTgid    *ebpf.Variable `ebpf:"self_tgid"`
 	UnusedEvent *ebpf.Variable `ebpf:"unused_event"`
 }

@@ -269,3 +269,26 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+func TestCheckPrefixes(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []string
+		ok   bool
+	}{
+		{"defaults", DefaultOpenPrefixes(), true},
+		{"none", nil, true},
+		{"root", []string{"/"}, true},
+		{"relative", []string{"etc"}, false},
+		{"empty", []string{""}, false},
+		{"64 bytes", []string{"/" + strings.Repeat("a", 63)}, true},
+		{"65 bytes", []string{"/" + strings.Repeat("a", 64)}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := checkPrefixes(tc.in); (err == nil) != tc.ok {
+				t.Errorf("checkPrefixes(%q) = %v, want ok=%v", tc.in, err, tc.ok)
+			}
+		})
+	}
+}

@@ -49,6 +49,14 @@ type Options struct {
 	// Cgroups are cgroup ids (the kernfs inode of the cgroup folder, as
 	// Event.CgroupID reports it) followed under FilterCgroups.
 	Cgroups []uint64
+	// OpenPrefixes, when not empty, limit which opens (open, openat,
+	// openat2) the BPF back end sends: an absolute path that starts with
+	// none of them is counted in Stats.OpensSkipped and not sent. Relative
+	// paths and failed opens of matching paths are sent as before. Each
+	// prefix is absolute and at most 64 bytes; "/etc" also matches
+	// "/etcd/x" (plain byte prefixes). DefaultOpenPrefixes lists those the
+	// default rules need. The fallback ignores them.
+	OpenPrefixes []string
 	// FanotifyPaths are the mounts the fallback watches for opens and
 	// execs; default "/". Container root file systems are added as the
 	// fallback sees processes in new mount namespaces.
@@ -63,6 +71,36 @@ type Stats struct {
 	Events       uint64 // events delivered to the channel
 	Lost         uint64 // events the kernel could not queue (ring buffer full, argument map full)
 	DecodeErrors uint64 // records that did not decode (malformed)
+	OpensSkipped uint64 // opens outside Options.OpenPrefixes, counted in the kernel and not sent
+}
+
+// maxPrefixLen is the longest prefix Options.OpenPrefixes can hold
+// (PREFIX_LEN in bpf/sensor.c).
+const maxPrefixLen = 64
+
+// DefaultOpenPrefixes returns the path prefixes the default rules look at
+// in opens: system directories (writes below them), sensitive files and
+// directories, secrets mounts, container runtime sockets, log files,
+// /proc/PID/environ, and home directories (keys, shell history).
+//
+// Rules that name other paths need their prefixes added. Shell history
+// files are matched by name anywhere by the default rules; with these
+// prefixes only those under /root and /home are seen.
+func DefaultOpenPrefixes() []string {
+	return []string{
+		"/etc", "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/libexec", "/usr/local/bin",
+		"/usr/local/sbin", "/lib", "/boot", "/root", "/home", "/var/run", "/run", "/var/log", "/proc",
+	}
+}
+
+// checkPrefixes validates Options.OpenPrefixes.
+func checkPrefixes(ps []string) error {
+	for _, p := range ps {
+		if len(p) == 0 || p[0] != '/' || len(p) > maxPrefixLen {
+			return fmt.Errorf("open prefix %q: want an absolute path of at most %d bytes", p, maxPrefixLen)
+		}
+	}
+	return nil
 }
 
 type counters struct {
@@ -99,7 +137,11 @@ func (s *Sensor) Run(ctx context.Context, out chan<- *event.Event) error {
 
 // Stats returns the counters so far.
 func (s *Sensor) Stats() Stats {
-	return Stats{Events: s.c.events.Load(), Lost: s.be.lost(), DecodeErrors: s.c.decodeErrors.Load()}
+	st := Stats{Events: s.c.events.Load(), Lost: s.be.lost(), DecodeErrors: s.c.decodeErrors.Load()}
+	if f, ok := s.be.(interface{ opensSkipped() uint64 }); ok {
+		st.OpensSkipped = f.opensSkipped()
+	}
+	return st
 }
 
 // Close detaches the programs and frees the kernel resources.

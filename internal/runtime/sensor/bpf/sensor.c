@@ -41,12 +41,19 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define STAT_LOST 0      // ring buffer reservation failed: event lost
 #define STAT_ARGS_FULL 1 // argument map update failed: event lost
 #define STAT_SENT 2      // events submitted
+#define STAT_OPEN_SKIPPED 3 // opens outside open_prefixes: counted, not sent
 #define STAT_MAX 4
+
+// Longest path prefix open_prefixes can hold.
+#define PREFIX_LEN 64
 
 // Configuration, rewritten at load time.
 volatile const __u32 filter_mode = FILTER_ALL;
 volatile const __u32 host_pidns = 0;
 volatile const __u32 self_tgid = 0;
+// 1: an open/openat/openat2 of an absolute path is sent only when the path
+// starts with one of the prefixes in open_prefixes.
+volatile const __u32 open_filter = 0;
 
 struct event {
 	__u64 ts_ns;
@@ -142,6 +149,21 @@ struct {
 	__type(value, __u8);
 } cgroup_filter SEC(".maps");
 
+// Path prefixes for open_filter: an LPM trie over the path's bytes, so one
+// lookup finds whether any prefix matches.
+struct prefix_key {
+	__u32 prefixlen; // in bits
+	char data[PREFIX_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 256);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct prefix_key);
+	__type(value, __u8);
+} open_prefixes SEC(".maps");
+
 static __always_inline void count(__u32 slot)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &slot);
@@ -234,13 +256,6 @@ static __always_inline void fill_task(struct event *e, struct task_struct *t, st
 			c->id = knid;
 		}
 	}
-	e->path_len = 0;
-	e->path2_len = 0;
-	e->argv_len = 0;
-	e->addr_len = 0;
-	e->exit_code = 0;
-	e->path[0] = 0;
-	e->path2[0] = 0;
 }
 
 static __always_inline struct event *reserve(void)
@@ -253,6 +268,13 @@ static __always_inline struct event *reserve(void)
 	e->ret = 0;
 	e->syscall = 0;
 	e->args[0] = e->args[1] = e->args[2] = e->args[3] = 0;
+	e->path_len = 0;
+	e->path2_len = 0;
+	e->argv_len = 0;
+	e->addr_len = 0;
+	e->exit_code = 0;
+	e->path[0] = 0;
+	e->path2[0] = 0;
 	return e;
 }
 
@@ -275,9 +297,14 @@ static __always_inline void submit(struct event *e)
 	}
 	if (size > sizeof(*e))
 		size = sizeof(*e);
-	// Wake the reader only when a batch is queued: a wake-up per record
-	// costs more than the record. The reader also polls every 50 ms.
-	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ?
+	// Wake the reader only when this record makes the queue cross
+	// WAKEUP_BYTES: a wake-up per record costs more than the record (an
+	// irq_work self-IPI, i.e. an APIC write, a VM exit under a hypervisor).
+	// While the reader drains a backlog above the mark it is awake and
+	// needs none; it sleeps only on an empty ring, so the next crossing
+	// wakes it, and it also polls every 50 ms.
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 flags = avail < WAKEUP_BYTES && avail + size + 8 >= WAKEUP_BYTES ?
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&events, e, size, flags)) {
 		count(STAT_LOST);
@@ -448,6 +475,25 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	struct event *e = reserve();
 	if (!e)
 		return 0;
+	bool is_open = s.id == NR_open || s.id == NR_openat || s.id == NR_openat2;
+	if (is_open) {
+		read_path(e, s.id == NR_open ? s.a[0] : s.a[1]);
+		// with open_filter, an absolute path outside the prefixes is
+		// counted and dropped before the task is read; relative paths
+		// depend on the cwd or a directory fd and are always sent
+		if (open_filter && e->path[0] == '/') {
+			struct prefix_key k;
+			__u32 n = e->path_len;
+			if (n > PREFIX_LEN)
+				n = PREFIX_LEN;
+			k.prefixlen = n * 8;
+			__builtin_memcpy(k.data, e->path, PREFIX_LEN);
+			if (!bpf_map_lookup_elem(&open_prefixes, &k)) {
+				count(STAT_OPEN_SKIPPED);
+				return 0;
+			}
+		}
+	}
 	fill_task(e, t, &up, pidns);
 	e->kind = KIND_SYSCALL;
 	e->syscall = s.id;
@@ -458,13 +504,16 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	e->args[3] = s.a[3];
 
 	switch (s.id) {
-	case NR_open: case NR_unlink: case NR_chmod: case NR_chown: case NR_lchown:
+	case NR_open: case NR_openat:
+		break; // path read above
+	case NR_unlink: case NR_chmod: case NR_chown: case NR_lchown:
 	case NR_umount2: case NR_memfd_create:
 		read_path(e, s.a[0]);
 		break;
-	case NR_openat: case NR_openat2: case NR_unlinkat: case NR_fchmodat:
+	case NR_openat2: case NR_unlinkat: case NR_fchmodat:
 	case NR_fchownat: case NR_fchmodat2:
-		read_path(e, s.a[1]);
+		if (!is_open)
+			read_path(e, s.a[1]);
 		if (s.id == NR_openat2) {
 			// struct open_how { u64 flags; u64 mode; u64 resolve; }
 			__u64 how[2] = {};
