@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/bulkhead-sec/bulkhead/internal/image"
 	"github.com/bulkhead-sec/bulkhead/internal/pipeline"
+	"github.com/bulkhead-sec/bulkhead/internal/report"
 )
 
 // scanFlags are the flags of the commands that scan a target.
@@ -66,6 +69,22 @@ func (s *scanFlags) config(cmd *cobra.Command) (pipeline.Config, error) {
 	return cfg, nil
 }
 
+// run returns a command body that builds the configuration, runs job on
+// the command's one argument and writes the report.
+func (s *scanFlags) run(job func(context.Context, string, pipeline.Config) (*report.Report, error)) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		cfg, err := s.config(cmd)
+		if err != nil {
+			return err
+		}
+		r, err := job(cmd.Context(), args[0], cfg)
+		if err != nil {
+			return err
+		}
+		return s.out.finish(cmd, r)
+	}
+}
+
 func newScanCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "scan",
@@ -89,17 +108,7 @@ a bare name tries the local daemon, then the registry.
 ` + exitCodesHelp,
 		Example: "  bulkhead scan image docker-archive:app.tar\n  bulkhead scan image docker:app:1.0 --fail-on HIGH --format sarif -o app.sarif",
 		Args:    exactArgs(1, "REF"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := f.config(cmd)
-			if err != nil {
-				return err
-			}
-			r, err := pipeline.ScanImage(cmd.Context(), args[0], cfg)
-			if err != nil {
-				return err
-			}
-			return f.out.finish(cmd, r)
-		},
+		RunE:    f.run(pipeline.ScanImage),
 	}
 	f.register(c.Flags(), "table", true)
 	return c
@@ -116,17 +125,7 @@ their vulnerabilities, every Dockerfile and compose file linted, and secrets.
 ` + exitCodesHelp,
 		Example: "  bulkhead scan fs .\n  bulkhead scan fs ./service --scanners secret,misconfig --format json",
 		Args:    exactArgs(1, "PATH"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := f.config(cmd)
-			if err != nil {
-				return err
-			}
-			r, err := pipeline.ScanFS(cmd.Context(), args[0], cfg)
-			if err != nil {
-				return err
-			}
-			return f.out.finish(cmd, r)
-		},
+		RunE:    f.run(pipeline.ScanFS),
 	}
 	f.register(c.Flags(), "table", true)
 	c.Flags().StringSliceVar(&f.skipDirs, "skip-dirs", nil, "directory globs to leave out (a name without a slash matches at any depth)")
@@ -145,17 +144,7 @@ Syft or Trivy write them, for known vulnerabilities.
 ` + exitCodesHelp,
 		Example: "  bulkhead scan sbom sbom.cdx.json --fail-on CRITICAL",
 		Args:    exactArgs(1, "FILE"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := f.config(cmd)
-			if err != nil {
-				return err
-			}
-			r, err := pipeline.ScanSBOM(cmd.Context(), args[0], cfg)
-			if err != nil {
-				return err
-			}
-			return f.out.finish(cmd, r)
-		},
+		RunE:    f.run(pipeline.ScanSBOM),
 	}
 	f.register(c.Flags(), "table", true)
 	return c
@@ -172,20 +161,10 @@ package with its purl, licences, source package and the layer it came from.
 ` + exitCodesHelp,
 		Example: "  bulkhead sbom docker:app:1.0 --format cyclonedx -o app.cdx.json\n  bulkhead sbom dir:./rootfs --format spdx",
 		Args:    exactArgs(1, "REF"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := f.config(cmd)
-			if err != nil {
-				return err
-			}
-			f.out.showPackages = true
-			r, err := pipeline.SBOM(cmd.Context(), args[0], cfg)
-			if err != nil {
-				return err
-			}
-			return f.out.finish(cmd, r)
-		},
+		RunE:    f.run(pipeline.SBOM),
 	}
 	f.register(c.Flags(), "cyclonedx", false)
+	f.out.showPackages = true // --format table lists every package
 	return c
 }
 
