@@ -6,6 +6,7 @@ import (
 	"io/fs"
 
 	"github.com/bulkhead-sec/bulkhead/internal/image"
+	"github.com/bulkhead-sec/bulkhead/internal/wire"
 )
 
 // entry is one line of a layer's entry index: what the merge needs to know
@@ -46,10 +47,8 @@ func packEntries(es []entry) []byte {
 	b = binary.AppendUvarint(b, uint64(len(es)))
 	for i := range es {
 		e := &es[i]
-		b = binary.AppendUvarint(b, uint64(len(e.path)))
-		b = append(b, e.path...)
-		b = binary.AppendUvarint(b, uint64(len(e.link)))
-		b = append(b, e.link...)
+		b = wire.AppendString(b, e.path)
+		b = wire.AppendString(b, e.link)
 		b = binary.AppendVarint(b, e.size)
 		b = binary.AppendUvarint(b, uint64(e.mode))
 		b = binary.AppendVarint(b, int64(e.uid))
@@ -64,81 +63,29 @@ var errCorrupt = errors.New("corrupt entry index")
 // unpackEntries decodes packEntries' output; any inconsistency is
 // errCorrupt, never a panic or an oversized allocation.
 func unpackEntries(b []byte) ([]entry, error) {
-	d := decoder{b: b}
-	n := d.uvarint()
+	d := wire.NewDecoder(b, errCorrupt)
+	n := d.Uvarint()
 	// Every entry takes at least 9 bytes.
-	if d.err != nil || n > uint64(len(b))/9+1 {
+	if d.Err() != nil || n > uint64(len(b))/9+1 {
 		return nil, errCorrupt
 	}
 	es := make([]entry, n)
 	for i := range es {
 		e := &es[i]
-		e.path = d.str()
-		e.link = d.str()
-		e.size = d.varint()
-		e.mode = fs.FileMode(d.uvarint())
-		e.uid = int(d.varint())
-		e.gid = int(d.varint())
-		e.typ = image.EntryType(d.byte())
-		e.flags = d.byte()
-		if d.err != nil {
+		e.path = d.String()
+		e.link = d.String()
+		e.size = d.Varint()
+		e.mode = fs.FileMode(d.Uvarint())
+		e.uid = int(d.Varint())
+		e.gid = int(d.Varint())
+		e.typ = image.EntryType(d.Byte())
+		e.flags = d.Byte()
+		if d.Err() != nil {
 			return nil, errCorrupt
 		}
 	}
-	if len(d.b) != 0 {
+	if d.Len() != 0 {
 		return nil, errCorrupt
 	}
 	return es, nil
-}
-
-type decoder struct {
-	b   []byte
-	err error
-}
-
-func (d *decoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err = errCorrupt
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) varint() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.err = errCorrupt
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) str() string {
-	n := d.uvarint()
-	if d.err != nil || n > uint64(len(d.b)) {
-		d.err = errCorrupt
-		return ""
-	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
-	return s
-}
-
-func (d *decoder) byte() byte {
-	if d.err != nil || len(d.b) == 0 {
-		d.err = errCorrupt
-		return 0
-	}
-	c := d.b[0]
-	d.b = d.b[1:]
-	return c
 }

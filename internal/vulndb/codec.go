@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"time"
+
+	"github.com/bulkhead-sec/bulkhead/internal/wire"
 )
 
 // The index stores entries in a compact binary form, several times faster
@@ -27,10 +29,7 @@ var errCorrupt = errors.New("corrupt index entry")
 func encodeEntries(es []Entry) []byte {
 	buf := make([]byte, 0, 64*len(es))
 	buf = binary.AppendUvarint(buf, uint64(len(es)))
-	str := func(s string) {
-		buf = binary.AppendUvarint(buf, uint64(len(s)))
-		buf = append(buf, s...)
-	}
+	str := func(s string) { buf = wire.AppendString(buf, s) }
 	for _, e := range es {
 		str(e.ID)
 		str(e.Ecosystem)
@@ -67,90 +66,24 @@ func encodeEntries(es []Entry) []byte {
 	return buf
 }
 
-type decoder struct {
-	b   []byte
-	err error
-}
-
-func (d *decoder) uvarint() int {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 || v > 1<<31 {
-		d.err = errCorrupt
-		return 0
-	}
-	d.b = d.b[n:]
-	return int(v)
-}
-
-func (d *decoder) varint() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.err = errCorrupt
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) str() string {
-	n := d.uvarint()
-	if d.err != nil {
-		return ""
-	}
-	if n > len(d.b) {
-		d.err = errCorrupt
-		return ""
-	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
-	return s
-}
-
-func (d *decoder) byte1() byte {
-	if d.err != nil || len(d.b) == 0 {
-		d.err = errCorrupt
-		return 0
-	}
-	c := d.b[0]
-	d.b = d.b[1:]
-	return c
-}
-
-// count reads a list length, bounded by the bytes left (each item takes at
-// least one byte).
-func (d *decoder) count() int {
-	n := d.uvarint()
-	if n > len(d.b) {
-		d.err = errCorrupt
-		return 0
-	}
-	return n
-}
-
 func decodeEntries(b []byte) ([]Entry, error) {
-	d := &decoder{b: b}
-	n := d.count()
+	d := wire.NewDecoder(b, errCorrupt)
+	n := d.Count()
 	out := make([]Entry, 0, n)
-	for i := 0; i < n && d.err == nil; i++ {
+	for i := 0; i < n && d.Err() == nil; i++ {
 		var e Entry
-		e.ID, e.Ecosystem, e.Name, e.PURL = d.str(), d.str(), d.str(), d.str()
-		e.Modified = time.Unix(d.varint(), 0).UTC()
-		nr := d.count()
+		e.ID, e.Ecosystem, e.Name, e.PURL = d.String(), d.String(), d.String(), d.String()
+		e.Modified = time.Unix(d.Varint(), 0).UTC()
+		nr := d.Count()
 		if nr > 0 {
 			e.Ranges = make([]Range, 0, nr)
 		}
-		for j := 0; j < nr && d.err == nil; j++ {
-			r := Range{Type: d.str(), Repo: d.str()}
-			ne := d.count()
+		for j := 0; j < nr && d.Err() == nil; j++ {
+			r := Range{Type: d.String(), Repo: d.String()}
+			ne := d.Count()
 			r.Events = make([]Event, 0, ne)
-			for k := 0; k < ne && d.err == nil; k++ {
-				kind, v := d.byte1(), d.str()
+			for k := 0; k < ne && d.Err() == nil; k++ {
+				kind, v := d.Byte(), d.String()
 				switch kind {
 				case kindIntroduced:
 					r.Events = append(r.Events, Event{Introduced: v})
@@ -161,24 +94,24 @@ func decodeEntries(b []byte) ([]Entry, error) {
 				case kindLimit:
 					r.Events = append(r.Events, Event{Limit: v})
 				default:
-					d.err = errCorrupt
+					return nil, errCorrupt
 				}
 			}
 			e.Ranges = append(e.Ranges, r)
 		}
-		nv := d.count()
+		nv := d.Count()
 		if nv > 0 {
 			e.Versions = make([]string, 0, nv)
 		}
-		for j := 0; j < nv && d.err == nil; j++ {
-			e.Versions = append(e.Versions, d.str())
+		for j := 0; j < nv && d.Err() == nil; j++ {
+			e.Versions = append(e.Versions, d.String())
 		}
 		out = append(out, e)
 	}
-	if d.err != nil {
-		return nil, d.err
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
-	if len(d.b) != 0 {
+	if d.Len() != 0 {
 		return nil, errCorrupt
 	}
 	return out, nil
