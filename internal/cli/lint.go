@@ -107,9 +107,12 @@ func readBounded(name string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory (hint: bulkhead scan fs %s lints every Dockerfile and compose file in a tree)", name, name)
+	}
 	b, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
+		return nil, err
 	}
 	if int64(len(b)) > max {
 		return nil, fmt.Errorf("read %s: larger than %d bytes (hint: is this really a Dockerfile?)", name, max)
