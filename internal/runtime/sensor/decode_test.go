@@ -223,8 +223,14 @@ func FuzzDecode(f *testing.F) {
 	f.Add(rec{kind: kindSyscall, syscall: 42, addr: sockaddr4([4]byte{1, 2, 3, 4}, 80)}.bytes())
 	f.Add(rec{kind: kindSyscall, syscall: 49, addr: make([]byte, 28)}.bytes())
 	f.Add([]byte{1, 2, 3})
+	cached := NewDecoder(time.Unix(1, 0)) // shared across inputs, as in the sensor
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := (Decoder{}).Decode(b)
+		e2, err2 := cached.Decode(b)
+		if (err == nil) != (err2 == nil) || err == nil && (e.Comm != e2.Comm || (e.Container == nil) != (e2.Container == nil) ||
+			e.Container != nil && e.Container.ID != e2.Container.ID) {
+			t.Fatalf("plain and cached decoders differ: %v %v / %+v %+v", err, err2, e, e2)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) {
 				t.Fatalf("error %v does not wrap ErrMalformed", err)
