@@ -72,8 +72,8 @@ func unpackEntries(b []byte) ([]entry, error) {
 	es := make([]entry, n)
 	for i := range es {
 		e := &es[i]
-		e.path = d.String()
-		e.link = d.String()
+		e.path = d.Str()
+		e.link = d.Str()
 		e.size = d.Varint()
 		e.mode = fs.FileMode(d.Uvarint())
 		e.uid = int(d.Varint())

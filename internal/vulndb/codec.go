@@ -72,18 +72,18 @@ func decodeEntries(b []byte) ([]Entry, error) {
 	out := make([]Entry, 0, n)
 	for i := 0; i < n && d.Err() == nil; i++ {
 		var e Entry
-		e.ID, e.Ecosystem, e.Name, e.PURL = d.String(), d.String(), d.String(), d.String()
+		e.ID, e.Ecosystem, e.Name, e.PURL = d.Str(), d.Str(), d.Str(), d.Str()
 		e.Modified = time.Unix(d.Varint(), 0).UTC()
 		nr := d.Count()
 		if nr > 0 {
 			e.Ranges = make([]Range, 0, nr)
 		}
 		for j := 0; j < nr && d.Err() == nil; j++ {
-			r := Range{Type: d.String(), Repo: d.String()}
+			r := Range{Type: d.Str(), Repo: d.Str()}
 			ne := d.Count()
 			r.Events = make([]Event, 0, ne)
 			for k := 0; k < ne && d.Err() == nil; k++ {
-				kind, v := d.Byte(), d.String()
+				kind, v := d.Byte(), d.Str()
 				switch kind {
 				case kindIntroduced:
 					r.Events = append(r.Events, Event{Introduced: v})
@@ -104,7 +104,7 @@ func decodeEntries(b []byte) ([]Entry, error) {
 			e.Versions = make([]string, 0, nv)
 		}
 		for j := 0; j < nv && d.Err() == nil; j++ {
-			e.Versions = append(e.Versions, d.String())
+			e.Versions = append(e.Versions, d.Str())
 		}
 		out = append(out, e)
 	}

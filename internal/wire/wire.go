@@ -75,8 +75,8 @@ func (d *Decoder) Varint() int64 {
 	return v
 }
 
-// String reads a length-prefixed string.
-func (d *Decoder) String() string {
+// Str reads a length-prefixed string.
+func (d *Decoder) Str() string {
 	n := d.Uvarint()
 	if d.err != nil || n > uint64(len(d.b)) {
 		d.fail()
@@ -110,7 +110,7 @@ func (d *Decoder) Count() int {
 	return n
 }
 
-// AppendString appends s with its length, as String reads it.
+// AppendString appends s with its length, as Str reads it.
 func AppendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)

@@ -19,7 +19,7 @@ func TestRoundTrip(t *testing.T) {
 	if got := d.Varint(); got != -42 {
 		t.Errorf("Varint = %d", got)
 	}
-	if got := d.String(); got != "héllo" {
+	if got := d.Str(); got != "héllo" {
 		t.Errorf("String = %q", got)
 	}
 	if got := d.Byte(); got != 7 {
@@ -40,12 +40,12 @@ func TestCorrupt(t *testing.T) {
 	} {
 		d := NewDecoder(b, mine)
 		d.Count()
-		d.String()
+		d.Str()
 		d.Byte()
 		if !errors.Is(d.Err(), mine) {
 			t.Errorf("%s: err = %v, want the caller's sentinel", name, d.Err())
 		}
-		if d.String() != "" || d.Uvarint() != 0 {
+		if d.Str() != "" || d.Uvarint() != 0 {
 			t.Errorf("%s: reads after an error return values", name)
 		}
 	}
@@ -60,7 +60,7 @@ func FuzzDecoder(f *testing.F) {
 			case 0:
 				d.Count()
 			case 1:
-				d.String()
+				d.Str()
 			case 2:
 				d.Varint()
 			case 3:
