@@ -31,6 +31,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"sort"
 	"strings"
 
@@ -209,4 +210,69 @@ func Base(p string) string {
 		return p[i+1:]
 	}
 	return p
+}
+
+// Format describes one lockfile format: its extractor name, a cheap test on
+// the path, and the parser of its bytes. Extractor turns it into an
+// inventory.Extractor that is also a Parser.
+type Format struct {
+	// Name is the extractor's name, such as "lockfile/npm".
+	Name string
+	// Wants reports, from the path alone, whether a regular file is of the
+	// format. It is called for every file of a walk.
+	Wants func(path string) bool
+	// Parse reads the whole file; path is its slash path in the walk.
+	Parse func(path string, data []byte) (*Result, error)
+}
+
+// Extractor is the inventory.Extractor of one Format.
+type Extractor struct{ f Format }
+
+var (
+	_ inventory.Extractor = Extractor{}
+	_ Parser              = Extractor{}
+)
+
+// New returns the extractor of f.
+func New(f Format) Extractor { return Extractor{f: f} }
+
+// Name implements inventory.Extractor.
+func (e Extractor) Name() string { return e.f.Name }
+
+// Version implements inventory.Extractor.
+func (Extractor) Version() int { return 1 }
+
+// Required implements inventory.Extractor.
+func (e Extractor) Required(path string, mode fs.FileMode) bool {
+	return mode.IsRegular() && e.f.Wants(path)
+}
+
+// Extract implements inventory.Extractor: the packages of Parse, without
+// the skipped entries.
+func (e Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
+	r, err := e.Parse(ctx, in)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	return r.Packages, nil
+}
+
+// Parse implements Parser: it reads the bounded input, parses it and
+// stamps every package with the file's path.
+func (e Extractor) Parse(ctx context.Context, in *inventory.Input) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	data, err := ReadAll(in)
+	if err != nil {
+		return nil, err
+	}
+	r, err := e.f.Parse(in.Path, data)
+	if err != nil {
+		return nil, fmt.Errorf("parse %q: %w", in.Path, err)
+	}
+	for i := range r.Packages {
+		r.Packages[i].Path = in.Path
+	}
+	return r, nil
 }

@@ -11,9 +11,6 @@
 package cargo
 
 import (
-	"context"
-	"fmt"
-	"io/fs"
 	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
@@ -24,54 +21,13 @@ import (
 // Name is the extractor's name.
 const Name = "lockfile/cargo"
 
-// Extractor reads Cargo.lock.
-type Extractor struct{}
-
-var (
-	_ inventory.Extractor = Extractor{}
-	_ lockfile.Parser     = Extractor{}
-)
-
 // New returns the Cargo.lock extractor.
-func New() inventory.Extractor { return Extractor{} }
-
-// Name implements inventory.Extractor.
-func (Extractor) Name() string { return Name }
-
-// Version implements inventory.Extractor.
-func (Extractor) Version() int { return 1 }
-
-// Required implements inventory.Extractor.
-func (Extractor) Required(path string, mode fs.FileMode) bool {
-	return mode.IsRegular() && lockfile.Base(path) == "Cargo.lock"
-}
-
-// Extract implements inventory.Extractor.
-func (e Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	r, err := e.Parse(ctx, in)
-	if err != nil || r == nil {
-		return nil, err
-	}
-	return r.Packages, nil
-}
-
-// Parse implements lockfile.Parser.
-func (Extractor) Parse(ctx context.Context, in *inventory.Input) (*lockfile.Result, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	data, err := lockfile.ReadAll(in)
-	if err != nil {
-		return nil, err
-	}
-	r, err := Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("parse %q: %w", in.Path, err)
-	}
-	for i := range r.Packages {
-		r.Packages[i].Path = in.Path
-	}
-	return r, nil
+func New() lockfile.Extractor {
+	return lockfile.New(lockfile.Format{
+		Name:  Name,
+		Wants: func(path string) bool { return lockfile.Base(path) == "Cargo.lock" },
+		Parse: func(_ string, data []byte) (*lockfile.Result, error) { return Parse(data) },
+	})
 }
 
 // dep splits a dependencies entry: "name", "name version" or

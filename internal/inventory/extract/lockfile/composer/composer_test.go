@@ -31,7 +31,7 @@ func TestParse(t *testing.T) {
 		{Name: "acme/billing-bridge", Spec: "../billing-bridge", Reason: "local path"},
 		{Name: "acme/test-helpers", Spec: "2.x-dev", Reason: "no concrete version"},
 	}
-	r := lockfiletest.Parse(t, Extractor{}, "testdata/composer.lock", "site/composer.lock")
+	r := lockfiletest.Parse(t, New(), "testdata/composer.lock", "site/composer.lock")
 	if diff := cmp.Diff(want, r.Packages); diff != "" {
 		t.Errorf("Packages mismatch (-want +got):\n%s", diff)
 	}

@@ -40,7 +40,7 @@ func TestParse(t *testing.T) {
 		{Name: "feature_flags", Spec: "0.9.1", Reason: "git dependency", Line: 6},
 		{Name: "billing", Spec: "0.1.0", Reason: "local path", Line: 12},
 	}
-	r := lockfiletest.Parse(t, Extractor{}, "testdata/Gemfile.lock", "app/Gemfile.lock")
+	r := lockfiletest.Parse(t, New(), "testdata/Gemfile.lock", "app/Gemfile.lock")
 	if diff := cmp.Diff(want, r.Packages); diff != "" {
 		t.Errorf("Packages mismatch (-want +got):\n%s", diff)
 	}

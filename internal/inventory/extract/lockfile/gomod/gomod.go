@@ -11,10 +11,6 @@
 package gomod
 
 import (
-	"context"
-	"fmt"
-	"io/fs"
-
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
 	"golang.org/x/mod/modfile"
@@ -23,54 +19,13 @@ import (
 // Name is the extractor's name.
 const Name = "lockfile/gomod"
 
-// Extractor reads go.mod.
-type Extractor struct{}
-
-var (
-	_ inventory.Extractor = Extractor{}
-	_ lockfile.Parser     = Extractor{}
-)
-
 // New returns the go.mod extractor.
-func New() inventory.Extractor { return Extractor{} }
-
-// Name implements inventory.Extractor.
-func (Extractor) Name() string { return Name }
-
-// Version implements inventory.Extractor.
-func (Extractor) Version() int { return 1 }
-
-// Required implements inventory.Extractor.
-func (Extractor) Required(path string, mode fs.FileMode) bool {
-	return mode.IsRegular() && lockfile.Base(path) == "go.mod"
-}
-
-// Extract implements inventory.Extractor.
-func (e Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	r, err := e.Parse(ctx, in)
-	if err != nil || r == nil {
-		return nil, err
-	}
-	return r.Packages, nil
-}
-
-// Parse implements lockfile.Parser.
-func (Extractor) Parse(ctx context.Context, in *inventory.Input) (*lockfile.Result, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	data, err := lockfile.ReadAll(in)
-	if err != nil {
-		return nil, err
-	}
-	r, err := Parse(in.Path, data)
-	if err != nil {
-		return nil, fmt.Errorf("parse %q: %w", in.Path, err)
-	}
-	for i := range r.Packages {
-		r.Packages[i].Path = in.Path
-	}
-	return r, nil
+func New() lockfile.Extractor {
+	return lockfile.New(lockfile.Format{
+		Name:  Name,
+		Wants: func(path string) bool { return lockfile.Base(path) == "go.mod" },
+		Parse: Parse,
+	})
 }
 
 // Parse parses the bytes of a go.mod file; file names it in errors. The

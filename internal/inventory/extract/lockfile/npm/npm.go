@@ -22,10 +22,7 @@
 package npm
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
-	"io/fs"
 	"sort"
 	"strings"
 
@@ -36,58 +33,13 @@ import (
 // Name is the extractor's name.
 const Name = "lockfile/npm"
 
-// Extractor reads package-lock.json and npm-shrinkwrap.json.
-type Extractor struct{}
-
-var (
-	_ inventory.Extractor = Extractor{}
-	_ lockfile.Parser     = Extractor{}
-)
-
 // New returns the npm lockfile extractor.
-func New() inventory.Extractor { return Extractor{} }
-
-// Name implements inventory.Extractor.
-func (Extractor) Name() string { return Name }
-
-// Version implements inventory.Extractor.
-func (Extractor) Version() int { return 1 }
-
-// Required implements inventory.Extractor.
-func (Extractor) Required(path string, mode fs.FileMode) bool {
-	if !mode.IsRegular() {
-		return false
-	}
-	b := lockfile.Base(path)
-	return (b == "package-lock.json" || b == "npm-shrinkwrap.json") && !lockfile.InNodeModules(path)
-}
-
-// Extract implements inventory.Extractor.
-func (e Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	r, err := e.Parse(ctx, in)
-	if err != nil || r == nil {
-		return nil, err
-	}
-	return r.Packages, nil
-}
-
-// Parse implements lockfile.Parser.
-func (Extractor) Parse(ctx context.Context, in *inventory.Input) (*lockfile.Result, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	data, err := lockfile.ReadAll(in)
-	if err != nil {
-		return nil, err
-	}
-	r, err := Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("parse %q: %w", in.Path, err)
-	}
-	for i := range r.Packages {
-		r.Packages[i].Path = in.Path
-	}
-	return r, nil
+func New() lockfile.Extractor {
+	return lockfile.New(lockfile.Format{
+		Name:  Name,
+		Wants: func(path string) bool { return wants(path) },
+		Parse: func(_ string, data []byte) (*lockfile.Result, error) { return Parse(data) },
+	})
 }
 
 type lockFile struct {
@@ -285,4 +237,10 @@ func newPackage(name, version string, dev, optional bool) inventory.Package {
 		}
 	}
 	return p
+}
+
+// wants reports whether path names an npm lockfile outside node_modules.
+func wants(path string) bool {
+	b := lockfile.Base(path)
+	return (b == "package-lock.json" || b == "npm-shrinkwrap.json") && !lockfile.InNodeModules(path)
 }

@@ -87,7 +87,7 @@ func TestParse(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			r := lockfiletest.Parse(t, Extractor{}, tc.file, tc.path)
+			r := lockfiletest.Parse(t, New(), tc.file, tc.path)
 			if diff := cmp.Diff(tc.want, r.Packages); diff != "" {
 				t.Errorf("Packages mismatch (-want +got):\n%s", diff)
 			}

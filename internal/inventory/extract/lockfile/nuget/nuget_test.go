@@ -28,7 +28,7 @@ func TestParse(t *testing.T) {
 		pkg("Microsoft.NETCore.App.Runtime.linux-x64", "8.0.7", "transitive", "net8.0/linux-x64"),
 	}
 	wantSkipped := []lockfile.Skip{{Name: "Acme.Shared", Reason: "project reference"}}
-	r := lockfiletest.Parse(t, Extractor{}, "testdata/packages.lock.json", "src/Api/packages.lock.json")
+	r := lockfiletest.Parse(t, New(), "testdata/packages.lock.json", "src/Api/packages.lock.json")
 	if diff := cmp.Diff(want, r.Packages); diff != "" {
 		t.Errorf("Packages mismatch (-want +got):\n%s", diff)
 	}

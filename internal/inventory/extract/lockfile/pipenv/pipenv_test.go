@@ -28,7 +28,7 @@ func TestParse(t *testing.T) {
 		{Name: "requests", Spec: "https://github.com/psf/requests.git", Reason: "git dependency"},
 		{Name: "urllib3", Spec: "*", Reason: "not pinned"},
 	}
-	r := lockfiletest.Parse(t, Extractor{}, "testdata/Pipfile.lock", "web/Pipfile.lock")
+	r := lockfiletest.Parse(t, New(), "testdata/Pipfile.lock", "web/Pipfile.lock")
 	if diff := cmp.Diff(want, r.Packages); diff != "" {
 		t.Errorf("Packages mismatch (-want +got):\n%s", diff)
 	}

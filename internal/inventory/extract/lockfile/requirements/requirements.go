@@ -20,9 +20,6 @@ package requirements
 import (
 	"bufio"
 	"bytes"
-	"context"
-	"fmt"
-	"io/fs"
 	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
@@ -32,62 +29,13 @@ import (
 // Name is the extractor's name.
 const Name = "lockfile/requirements"
 
-// Extractor reads pip requirements files.
-type Extractor struct{}
-
-var (
-	_ inventory.Extractor = Extractor{}
-	_ lockfile.Parser     = Extractor{}
-)
-
 // New returns the requirements.txt extractor.
-func New() inventory.Extractor { return Extractor{} }
-
-// Name implements inventory.Extractor.
-func (Extractor) Name() string { return Name }
-
-// Version implements inventory.Extractor.
-func (Extractor) Version() int { return 1 }
-
-// Required implements inventory.Extractor.
-func (Extractor) Required(path string, mode fs.FileMode) bool {
-	if !mode.IsRegular() || !strings.HasSuffix(path, ".txt") {
-		return false
-	}
-	b := lockfile.Base(path)
-	if strings.HasPrefix(b, "requirements") {
-		return true
-	}
-	dir := strings.TrimSuffix(path, b)
-	return dir == "requirements/" || strings.HasSuffix(dir, "/requirements/")
-}
-
-// Extract implements inventory.Extractor.
-func (e Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	r, err := e.Parse(ctx, in)
-	if err != nil || r == nil {
-		return nil, err
-	}
-	return r.Packages, nil
-}
-
-// Parse implements lockfile.Parser.
-func (Extractor) Parse(ctx context.Context, in *inventory.Input) (*lockfile.Result, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	data, err := lockfile.ReadAll(in)
-	if err != nil {
-		return nil, err
-	}
-	r, err := Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("parse %q: %w", in.Path, err)
-	}
-	for i := range r.Packages {
-		r.Packages[i].Path = in.Path
-	}
-	return r, nil
+func New() lockfile.Extractor {
+	return lockfile.New(lockfile.Format{
+		Name:  Name,
+		Wants: func(path string) bool { return wants(path) },
+		Parse: func(_ string, data []byte) (*lockfile.Result, error) { return Parse(data) },
+	})
 }
 
 type logical struct {
@@ -333,4 +281,17 @@ func requirement(code string, line int) (inventory.Package, *lockfile.Skip) {
 
 func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// wants reports whether path names a pip requirements file.
+func wants(path string) bool {
+	if !strings.HasSuffix(path, ".txt") {
+		return false
+	}
+	b := lockfile.Base(path)
+	if strings.HasPrefix(b, "requirements") {
+		return true
+	}
+	dir := strings.TrimSuffix(path, b)
+	return dir == "requirements/" || strings.HasSuffix(dir, "/requirements/")
 }

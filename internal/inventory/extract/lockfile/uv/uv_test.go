@@ -37,7 +37,7 @@ func TestParse(t *testing.T) {
 		{Name: "internal-lib", Spec: "../internal-lib", Reason: "local path"},
 		{Name: "starlette", Spec: "https://github.com/encode/starlette?rev=0.41.2#7f0b5ad4a1c0d1b4b0c2c7e7e4f8f6d4b2a8e3f1", Reason: "git dependency"},
 	}
-	r := lockfiletest.Parse(t, Extractor{}, "testdata/uv.lock", "api/uv.lock")
+	r := lockfiletest.Parse(t, New(), "testdata/uv.lock", "api/uv.lock")
 	if diff := cmp.Diff(want, r.Packages); diff != "" {
 		t.Errorf("Packages mismatch (-want +got):\n%s", diff)
 	}
