@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 	"github.com/bulkhead-sec/bulkhead/internal/image/imagetest"
@@ -62,6 +63,47 @@ func TestSecretInDeletedLayer(t *testing.T) {
 			if strings.Contains(out, s) || strings.Contains(errs, s) {
 				t.Errorf("--format %s prints the secret %q", format, s)
 			}
+		}
+	}
+}
+
+// TestHistorySecretsRedacted checks that a build argument holding a token,
+// which docker keeps in the image history, and a label holding one, are
+// reported as secrets and never printed in full, not even in the target's
+// layer list and labels, whichever scanners run.
+func TestHistorySecretsRedacted(t *testing.T) {
+	const token = "ghp_R8vKq2NwTz5YbXc7LmPdF3sHj9AeUo1gWi4Q"
+	layers := []v1.Layer{imagetest.Layer(t, imagetest.File("etc/os-release", "ID=alpine\nVERSION_ID=3.20.3\n"))}
+	archive := filepath.Join(t.TempDir(), "image.tar")
+	img, err := mutate.Config(imagetest.Image(t, layers, []string{"|1 GITHUB_TOKEN=" + token + " /bin/sh -c make install"}),
+		v1.Config{Labels: map[string]string{"ci.token": token, "org.opencontainers.image.title": "app"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imagetest.WriteDockerArchive(t, img, "bulkhead-test/history-secret:1", archive)
+
+	r := mustJSON(t, "scan", "image", "docker-archive:"+archive, "--format", "json", "--cache-dir", t.TempDir())
+	var found bool
+	for _, f := range r.Findings {
+		found = found || (f.Kind == finding.Secret && strings.HasPrefix(f.Location.Path, "history["))
+	}
+	if !found {
+		t.Errorf("the token in the history is not reported; findings: %+v", r.Findings)
+	}
+	for _, args := range [][]string{
+		{"scan", "image", "--format", "json"},
+		{"scan", "image", "--scanners", "vuln", "--format", "json"},
+		{"sbom", "--format", "json"},
+		{"sbom", "--format", "cyclonedx"},
+		{"sbom", "--format", "spdx"},
+	} {
+		args = append(args, "docker-archive:"+archive, "--cache-dir", t.TempDir())
+		code, out, errs := run(t, args...)
+		if code != 0 {
+			t.Fatalf("bulkhead %s: exit %d: %s", strings.Join(args, " "), code, errs)
+		}
+		if strings.Contains(out, token[8:]) || strings.Contains(errs, token[8:]) {
+			t.Errorf("bulkhead %s prints the token", strings.Join(args[:len(args)-3], " "))
 		}
 	}
 }

@@ -45,6 +45,9 @@ func ScanImage(ctx context.Context, ref string, cfg Config) (*report.Report, err
 		scanConfigSecrets(sec, img, r)
 		recordSecretScanner(sec, r)
 	}
+	if err := redactHistory(r, sec); err != nil {
+		return nil, err
+	}
 	if cfg.enabled(ScanMisconfig) {
 		r.Findings = append(r.Findings, imagecheck.Check(imagecheck.FromScan(ref, img, res, cfg.now()))...)
 		r.SetScanner(report.ScannerStatus{Name: "misconfig", State: report.StateDone})
@@ -123,4 +126,32 @@ func newSecretAnalyzer(cfg secret.Config) (*secret.Scanner, scan.FileAnalyzer, e
 		h.Write(b)
 	}
 	return sec, secretAnalyzer{Scanner: sec, key: hex.EncodeToString(h.Sum(nil))[:16]}, nil
+}
+
+// redactHistory replaces every history line of the target's layers (build
+// arguments are kept in the history) and every label that holds a secret by
+// its redacted form, whether or not secret findings were asked for: a report never
+// prints a secret in full. sec may be nil; the built-in rules then do.
+func redactHistory(r *report.Report, sec *secret.Scanner) error {
+	if sec == nil {
+		var err error
+		if sec, err = secret.New(secret.Config{}); err != nil {
+			return fmt.Errorf("secret rules: %w", err)
+		}
+	}
+	for i := range r.Target.Layers {
+		l := &r.Target.Layers[i]
+		if l.CreatedBy == "" {
+			continue
+		}
+		if found := sec.ScanText("history", l.CreatedBy); len(found) > 0 {
+			l.CreatedBy = found[0].Evidence
+		}
+	}
+	for k, v := range r.Target.Labels {
+		if found := sec.ScanText("label", k+"="+v); len(found) > 0 {
+			r.Target.Labels[k] = strings.TrimPrefix(found[0].Evidence, k+"=")
+		}
+	}
+	return nil
 }

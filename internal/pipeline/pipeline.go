@@ -130,5 +130,12 @@ func SBOM(ctx context.Context, ref string, cfg Config) (*report.Report, error) {
 		return nil, err
 	}
 	defer img.Close()
-	return scan.Image(ctx, img, cfg.scanOptions())
+	r, err := scan.Image(ctx, img, cfg.scanOptions())
+	if err != nil {
+		return nil, err
+	}
+	if err := redactHistory(r, nil); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
