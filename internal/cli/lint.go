@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bulkhead-sec/bulkhead/internal/lint/compose"
 	"github.com/bulkhead-sec/bulkhead/internal/lint/dockerfile"
 	"github.com/bulkhead-sec/bulkhead/internal/pipeline"
 	"github.com/bulkhead-sec/bulkhead/internal/report"
@@ -43,7 +44,7 @@ With --fix, the fixes that are certain are written back and the diff is shown on
 			}
 			kind := report.KindDockerfile
 			for _, a := range args {
-				if pipeline.IsComposeFile(a) {
+				if compose.IsComposeFile(a) {
 					kind = report.KindConfig
 				}
 			}
@@ -56,7 +57,7 @@ With --fix, the fixes that are certain are written back and the diff is shown on
 				if err != nil {
 					return err
 				}
-				if fix && !pipeline.IsComposeFile(name) {
+				if fix && !compose.IsComposeFile(name) {
 					if src, err = fixFile(cmd.ErrOrStderr(), name, src); err != nil {
 						return err
 					}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -172,7 +173,7 @@ package with its purl, licences, source package and the layer it came from.
 func exactArgs(n int, name string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageError{errorf("%s takes %s (see '%s --help')", cmd.CommandPath(), name, cmd.CommandPath())}
+			return usageError{fmt.Errorf("%s takes %s (see '%s --help')", cmd.CommandPath(), name, cmd.CommandPath())}
 		}
 		return nil
 	}

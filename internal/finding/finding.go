@@ -5,7 +5,6 @@
 package finding
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -207,22 +206,4 @@ func (f *Finding) Key() string {
 	}
 	return strings.Join([]string{string(f.Kind), f.ID, pkg, f.Location.Path, f.Location.Layer,
 		fmt.Sprint(f.Location.Line), f.Location.ContainerID, f.Location.Object}, "|")
-}
-
-// Clone returns a deep enough copy of f for writers that must not change it.
-func (f Finding) Clone() Finding {
-	g := f
-	g.Aliases = append([]string(nil), f.Aliases...)
-	g.References = append([]string(nil), f.References...)
-	g.Tags = append([]string(nil), f.Tags...)
-	if f.Package != nil {
-		p := *f.Package
-		g.Package = &p
-	}
-	if f.Extra != nil {
-		raw, _ := json.Marshal(f.Extra)
-		g.Extra = nil
-		_ = json.Unmarshal(raw, &g.Extra)
-	}
-	return g
 }

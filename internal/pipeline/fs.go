@@ -59,9 +59,6 @@ func ScanFS(ctx context.Context, root string, cfg Config) (*report.Report, error
 	return r, nil
 }
 
-// IsComposeFile reports whether a file name is a compose file by convention.
-func IsComposeFile(name string) bool { return compose.IsComposeFile(name) }
-
 // lintAnalyzer lints Dockerfiles and compose files met by the walk.
 type lintAnalyzer struct {
 	now time.Time
@@ -71,7 +68,7 @@ func (*lintAnalyzer) Name() string { return "lint" }
 func (*lintAnalyzer) Version() int { return 1 }
 
 func (*lintAnalyzer) Required(p string, mode fs.FileMode, size int64) bool {
-	return mode.IsRegular() && size <= maxLintBytes && (dockerfile.IsDockerfile(p) || IsComposeFile(p))
+	return mode.IsRegular() && size <= maxLintBytes && (dockerfile.IsDockerfile(p) || compose.IsComposeFile(p))
 }
 
 func (a *lintAnalyzer) Analyze(ctx context.Context, in *inventory.Input) ([]finding.Finding, error) {
@@ -98,7 +95,7 @@ type LintOptions struct {
 // LintFile lints one Dockerfile or compose file, chosen by its name;
 // a name that is neither is linted as a Dockerfile.
 func LintFile(name string, src []byte, opts LintOptions) ([]finding.Finding, error) {
-	if IsComposeFile(name) {
+	if compose.IsComposeFile(name) {
 		return compose.Lint(name, src, opts.Compose)
 	}
 	return dockerfile.Lint(name, src, opts.Dockerfile)

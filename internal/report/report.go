@@ -162,12 +162,3 @@ func (r *Report) Sort() {
 		return a.Key() < b.Key()
 	})
 }
-
-// CountBySeverity tallies the findings per severity.
-func (r *Report) CountBySeverity() map[finding.Severity]int {
-	m := map[finding.Severity]int{}
-	for _, f := range r.Findings {
-		m[f.Severity]++
-	}
-	return m
-}
