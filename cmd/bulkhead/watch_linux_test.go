@@ -95,7 +95,7 @@ func TestWatchCLI(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`bulkhead_runtime_events_total{type="execve"}`, "bulkhead_runtime_pipeline_sensor_lost_events_total", `bulkhead_runtime_alerts_total{priority="Warning",rule="Sensitive file read"}`} {
+	for _, want := range []string{`bulkhead_runtime_events_total{type="execve"}`, "bulkhead_runtime_pipeline_sensor_lost_events_total", "bulkhead_runtime_events_lost_total", `bulkhead_runtime_alerts_total{priority="Warning",rule="Sensitive file read"}`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %s", want)
 		}

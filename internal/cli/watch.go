@@ -172,7 +172,11 @@ Runs until interrupted (or for --duration). Needs root.`,
 				},
 				OnEvent: metrics.ObserveEvent,
 			}
-			err = pipeline.Run(ctx, cfg)
+			p, err := pipeline.New(cfg)
+			if err == nil {
+				go feedLost(ctx, p, metrics)
+				err = p.Run(ctx)
+			}
 			if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 				return fmt.Errorf("watch: %w (hint: bulkhead watch needs root; --sensor fallback works without BPF)", err)
 			}
@@ -193,6 +197,26 @@ Runs until interrupted (or for --duration). Needs root.`,
 	f.IntVar(&burst, "burst", 20, "alerts a rule may send at once before the rate limit applies")
 	f.DurationVar(&duration, "duration", 0, "stop after this long (default: until interrupted)")
 	return c
+}
+
+// feedLost copies the sensor's lost-event count into the metrics output's
+// counter every second, so that bulkhead_runtime_events_lost_total says
+// what the kernel could not queue.
+func feedLost(ctx context.Context, p *pipeline.Pipeline, m *output.Metrics) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	var last uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if lost := p.Stats().Sensor.Lost; lost > last {
+				m.AddLost(lost - last)
+				last = lost
+			}
+		}
+	}
 }
 
 func cutScheme(s string) (network, addr string, ok bool) {
