@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -80,7 +81,11 @@ func TestWatchCLI(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(500 * time.Millisecond)
-	if out, err := exec.Command("docker", "exec", name, "/helper", "spawn", "/bin/sh", "read", "/etc/shadow").CombinedOutput(); err != nil {
+	// /etc/shadow is read five times: with the default repeat window the
+	// sensor sends the first open and counts most of the others (its slots
+	// are per CPU: a thread moving between the two CPUs sends again).
+	if out, err := exec.Command("docker", "exec", name, "/helper", "spawn", "/bin/sh", "read",
+		"/etc/shadow", "/etc/shadow", "/etc/shadow", "/etc/shadow", "/etc/shadow").CombinedOutput(); err != nil {
 		t.Fatalf("docker exec: %v\n%s", err, out)
 	}
 	// The Prometheus endpoint counts events by type and the sensor's losses.
@@ -95,6 +100,11 @@ func TestWatchCLI(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if m := regexp.MustCompile(`(?m)^bulkhead_runtime_pipeline_sensor_opens_repeated_total (\S+)$`).FindStringSubmatch(string(body)); m == nil {
+		t.Errorf("metrics lack bulkhead_runtime_pipeline_sensor_opens_repeated_total")
+	} else if n, _ := strconv.ParseFloat(m[1], 64); n < 3 {
+		t.Errorf("opens counted as repeats = %v, want >= 3 (of 5 reads of /etc/shadow)", n)
+	}
 	for _, want := range []string{`bulkhead_runtime_events_total{type="execve"}`, "bulkhead_runtime_pipeline_sensor_lost_events_total", "bulkhead_runtime_events_lost_total", `bulkhead_runtime_alerts_total{priority="Warning",rule="Sensitive file read"}`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %s", want)

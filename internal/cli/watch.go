@@ -66,6 +66,7 @@ func newWatchCmd() *cobra.Command {
 		rate        float64
 		burst       int
 		duration    time.Duration
+		repeat      time.Duration
 	)
 	c := &cobra.Command{
 		Use:   "watch",
@@ -89,6 +90,9 @@ Runs until interrupted (or for --duration). Needs root.`,
 			sm, err := sensor.ParseMode(mode)
 			if err != nil {
 				return usageError{err}
+			}
+			if repeat < 0 {
+				return usageError{fmt.Errorf("--repeat-window %v: want 0 or more", repeat)}
 			}
 			set, err := loadRules(ruleFiles, noDefault, cmd.ErrOrStderr())
 			if err != nil {
@@ -159,7 +163,7 @@ Runs until interrupted (or for --duration). Needs root.`,
 				filter = sensor.FilterAll
 			}
 			cfg := pipeline.Config{
-				Sensor:  sensor.Options{Mode: sm, Filter: filter},
+				Sensor:  sensor.Options{Mode: sm, Filter: filter, RepeatWindow: repeat},
 				Rules:   set,
 				Outputs: []pipeline.Output{pipeline.OutputFunc(fan.Send)},
 				Log:     cmd.ErrOrStderr(),
@@ -196,6 +200,7 @@ Runs until interrupted (or for --duration). Needs root.`,
 	f.Float64Var(&rate, "rate-limit", 10, "alerts per second per rule before alerts are suppressed (0: no limit)")
 	f.IntVar(&burst, "burst", 20, "alerts a rule may send at once before the rate limit applies")
 	f.DurationVar(&duration, "duration", 0, "stop after this long (default: until interrupted)")
+	f.DurationVar(&repeat, "repeat-window", sensor.DefaultRepeatWindow, "send a process's repeated open of the same file (same flags, name, uids; no exec between) once per window and count the rest (0: send every open)")
 	return c
 }
 

@@ -36,9 +36,12 @@ func peakRSS() float64 {
 
 // BenchmarkContainerWorkload runs 20,000 short execs and 1,000,000 opens
 // inside a container: with no sensor (sensor=off), with the BPF sensor alone
-// and its events discarded (sensor=kernel), and with the whole pipeline and
-// the default rules in this process (sensor=pipeline). Compare ns/exec and
-// ns/open; lost events and the process's peak RSS are reported as metrics.
+// and its events discarded (sensor=kernel), with the whole pipeline and the
+// default rules in this process as `bulkhead watch` runs them
+// (sensor=pipeline: repeat window 1 s), and the same sending every open
+// (sensor=pipeline-every-open: repeat window 0). Compare ns/exec and
+// ns/open; lost events, opens counted as repeats and the process's peak RSS
+// are reported as metrics.
 //
 //	go test -run '^$' -bench ContainerWorkload -benchtime 1x ./internal/runtime/pipeline
 func BenchmarkContainerWorkload(b *testing.B) {
@@ -60,8 +63,12 @@ func BenchmarkContainerWorkload(b *testing.B) {
 		{"opens", "open", 1000000, []string{"/helper", "opens", "1000000", "/etc/passwd"}},
 	}
 	for _, w := range workloads {
-		for _, mode := range []string{"off", "kernel", "pipeline"} {
-			on := mode == "pipeline"
+		for _, mode := range []string{"off", "kernel", "pipeline", "pipeline-every-open"} {
+			on := strings.HasPrefix(mode, "pipeline")
+			opts := sensor.Options{Mode: sensor.ModeBPF, Filter: sensor.FilterContainers, RepeatWindow: sensor.DefaultRepeatWindow}
+			if mode == "pipeline-every-open" {
+				opts.RepeatWindow = 0
+			}
 			b.Run(fmt.Sprintf("%s/sensor=%s", w.name, mode), func(b *testing.B) {
 				var p *Pipeline
 				ctx, cancel := context.WithCancel(context.Background())
@@ -72,7 +79,7 @@ func BenchmarkContainerWorkload(b *testing.B) {
 					// the sensor alone, its events discarded: the
 					// kernel side's cost plus decoding
 					var err error
-					s, err = sensor.Open(sensor.Options{Mode: sensor.ModeBPF, Filter: sensor.FilterContainers})
+					s, err = sensor.Open(opts)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -87,7 +94,7 @@ func BenchmarkContainerWorkload(b *testing.B) {
 				if on {
 					var err error
 					p, err = New(Config{
-						Sensor: sensor.Options{Mode: sensor.ModeBPF, Filter: sensor.FilterContainers},
+						Sensor: opts,
 						Rules:  set,
 					})
 					if err != nil {
@@ -113,6 +120,7 @@ func BenchmarkContainerWorkload(b *testing.B) {
 					<-done
 					b.ReportMetric(float64(st.Lost), "lost")
 					b.ReportMetric(float64(st.Events)/float64(b.N), "events/op")
+					b.ReportMetric(float64(st.OpensRepeated)/float64(b.N), "repeats/op")
 				}
 				if on {
 					// let the pipeline drain what is queued
@@ -130,6 +138,7 @@ func BenchmarkContainerWorkload(b *testing.B) {
 					<-done
 					b.ReportMetric(float64(st.Sensor.Lost), "lost")
 					b.ReportMetric(float64(st.Sensor.Events)/float64(b.N), "events/op")
+					b.ReportMetric(float64(st.Sensor.OpensRepeated)/float64(b.N), "repeats/op")
 					b.ReportMetric(peakRSS(), "MB-peak-RSS")
 				}
 			})

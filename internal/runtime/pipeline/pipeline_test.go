@@ -36,7 +36,9 @@ func (f *fakeSource) Run(ctx context.Context, out chan<- *event.Event) error {
 	<-ctx.Done()
 	return nil
 }
-func (f *fakeSource) Stats() sensor.Stats { return sensor.Stats{Events: uint64(len(f.events))} }
+func (f *fakeSource) Stats() sensor.Stats {
+	return sensor.Stats{Events: uint64(len(f.events)), OpensSkipped: 2, OpensRepeated: 3}
+}
 func (f *fakeSource) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -138,7 +140,8 @@ func TestRunEnrichesEvaluatesAndOutputs(t *testing.T) {
 		"bulkhead_runtime_sensor_events_total": 5, "bulkhead_runtime_sensor_lost_events_total": 0,
 		"bulkhead_runtime_sensor_decode_errors_total": 0, "bulkhead_runtime_events_total": 5,
 		"bulkhead_runtime_alerts_total": 1, "bulkhead_runtime_alerts_dropped_total": 0,
-		"bulkhead_runtime_output_errors_total": 0,
+		"bulkhead_runtime_output_errors_total": 0, "bulkhead_runtime_sensor_opens_skipped_total": 2,
+		"bulkhead_runtime_sensor_opens_repeated_total": 3,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)

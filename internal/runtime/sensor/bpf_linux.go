@@ -83,6 +83,9 @@ func openBPF(opts Options) (*Sensor, error) {
 	if len(opts.OpenPrefixes) > 0 {
 		set[bpfSensorVarOpenFilter] = 1
 	}
+	if err := spec.Variables[bpfSensorVarRepeatNs].Set(uint64(opts.RepeatWindow.Nanoseconds())); err != nil {
+		return nil, fmt.Errorf("load eBPF sensor: set %q: %w", bpfSensorVarRepeatNs, err)
+	}
 	for name, v := range set {
 		vs, ok := spec.Variables[name]
 		if !ok {
@@ -175,11 +178,18 @@ func (b *bpfBackend) run(ctx context.Context, c *counters, out chan<- *event.Eve
 	}
 }
 
-// opensSkipped sums the per-CPU counters of opens left out by
-// Options.OpenPrefixes.
-func (b *bpfBackend) opensSkipped() uint64 {
+// Slots of the per-CPU stats array (STAT_* in bpf/sensor.c).
+const (
+	statLost        = 0 // ring buffer reservation failed
+	statArgsFull    = 1 // argument map update failed
+	statOpenSkipped = 3 // opens outside Options.OpenPrefixes
+	statRepeated    = 4 // opens repeating one sent within Options.RepeatWindow
+)
+
+// kernelCount sums one slot of the per-CPU stats array.
+func (b *bpfBackend) kernelCount(slot uint32) uint64 {
 	var per []uint64
-	if err := b.objs.Stats.Lookup(uint32(3), &per); err != nil {
+	if err := b.objs.Stats.Lookup(slot, &per); err != nil {
 		return 0
 	}
 	var total uint64
@@ -192,17 +202,7 @@ func (b *bpfBackend) opensSkipped() uint64 {
 // lost sums the per-CPU counters of failed reservations and failed argument
 // saves.
 func (b *bpfBackend) lost() uint64 {
-	var total uint64
-	for _, slot := range []uint32{0, 1} {
-		var per []uint64
-		if err := b.objs.Stats.Lookup(slot, &per); err != nil {
-			continue
-		}
-		for _, v := range per {
-			total += v
-		}
-	}
-	return total
+	return b.kernelCount(statLost) + b.kernelCount(statArgsFull)
 }
 
 func (b *bpfBackend) close() error {

@@ -58,6 +58,25 @@ type bpfSensorPrefixKey struct {
 	Data      [64]int8
 }
 
+type bpfSensorRepeatSlot struct {
+	_ structs.HostLayout
+	K struct {
+		_        structs.HostLayout
+		ExecId   uint64
+		Dentry   uint64
+		Mnt      uint64
+		NameHash uint64
+		Comm     [2]uint64
+		Id       uint32
+		Flags    uint32
+		Uid      uint32
+		Euid     uint32
+		Tgid     uint32
+		Pad      uint32
+	}
+	Ts uint64
+}
+
 type bpfSensorSavedCreds struct {
 	_    structs.HostLayout
 	Id   uint64
@@ -74,6 +93,7 @@ const (
 	bpfSensorMapEvents            = "events"
 	bpfSensorMapInflight          = "inflight"
 	bpfSensorMapOpenPrefixes      = "open_prefixes"
+	bpfSensorMapRepeats           = "repeats"
 	bpfSensorMapScratch           = "scratch"
 	bpfSensorMapStats             = "stats"
 	bpfSensorProgSchedProcessExec = "sched_process_exec"
@@ -84,6 +104,7 @@ const (
 	bpfSensorVarFilterMode        = "filter_mode"
 	bpfSensorVarHostPidns         = "host_pidns"
 	bpfSensorVarOpenFilter        = "open_filter"
+	bpfSensorVarRepeatNs          = "repeat_ns"
 	bpfSensorVarSelfTgid          = "self_tgid"
 	bpfSensorVarUnusedEvent       = "unused_event"
 )
@@ -146,6 +167,7 @@ type bpfSensorMapSpecs struct {
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	Inflight     *ebpf.MapSpec `ebpf:"inflight"`
 	OpenPrefixes *ebpf.MapSpec `ebpf:"open_prefixes"`
+	Repeats      *ebpf.MapSpec `ebpf:"repeats"`
 	Scratch      *ebpf.MapSpec `ebpf:"scratch"`
 	Stats        *ebpf.MapSpec `ebpf:"stats"`
 }
@@ -157,6 +179,7 @@ type bpfSensorVariableSpecs struct {
 	FilterMode  *ebpf.VariableSpec `ebpf:"filter_mode"`
 	HostPidns   *ebpf.VariableSpec `ebpf:"host_pidns"`
 	OpenFilter  *ebpf.VariableSpec `ebpf:"open_filter"`
+	RepeatNs    *ebpf.VariableSpec `ebpf:"repeat_ns"`
 	SelfTgid    *ebpf.VariableSpec `ebpf:"self_tgid"`
 	UnusedEvent *ebpf.VariableSpec `ebpf:"unused_event"`
 }
@@ -186,6 +209,7 @@ type bpfSensorMaps struct {
 	Events       *ebpf.Map `ebpf:"events"`
 	Inflight     *ebpf.Map `ebpf:"inflight"`
 	OpenPrefixes *ebpf.Map `ebpf:"open_prefixes"`
+	Repeats      *ebpf.Map `ebpf:"repeats"`
 	Scratch      *ebpf.Map `ebpf:"scratch"`
 	Stats        *ebpf.Map `ebpf:"stats"`
 }
@@ -197,6 +221,7 @@ func (m *bpfSensorMaps) Close() error {
 		m.Events,
 		m.Inflight,
 		m.OpenPrefixes,
+		m.Repeats,
 		m.Scratch,
 		m.Stats,
 	)
@@ -209,6 +234,7 @@ type bpfSensorVariables struct {
 	FilterMode  *ebpf.Variable `ebpf:"filter_mode"`
 	HostPidns   *ebpf.Variable `ebpf:"host_pidns"`
 	OpenFilter  *ebpf.Variable `ebpf:"open_filter"`
+	RepeatNs    *ebpf.Variable `ebpf:"repeat_ns"`
 	SelfTgid    *ebpf.Variable `ebpf:"self_tgid"`
 	UnusedEvent *ebpf.Variable `ebpf:"unused_event"`
 }

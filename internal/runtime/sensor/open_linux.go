@@ -9,6 +9,9 @@ import (
 // proc connector and fanotify, logging why; ModeBPF and ModeFallback use
 // that back end or fail.
 func Open(opts Options) (*Sensor, error) {
+	if opts.RepeatWindow < 0 {
+		return nil, fmt.Errorf("open runtime sensor: negative repeat window %v", opts.RepeatWindow)
+	}
 	switch opts.Mode {
 	case "", ModeAuto:
 		s, err := openBPF(opts)

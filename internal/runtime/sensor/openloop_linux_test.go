@@ -56,6 +56,7 @@ func BenchmarkOpenLoop(b *testing.B) {
 		{"sensor=off", nil, "/etc/passwd"},
 		{"sensor=nothing-passes", &Options{Mode: ModeBPF, Filter: FilterCgroups}, "/etc/passwd"},
 		{"sensor=all", &Options{Mode: ModeBPF}, "/etc/passwd"},
+		{"sensor=all-repeat-window", &Options{Mode: ModeBPF, RepeatWindow: DefaultRepeatWindow}, "/etc/passwd"},
 		{"sensor=prefix-miss", &Options{Mode: ModeBPF, OpenPrefixes: []string{"/usr/bin", "/root"}}, "/etc/passwd"},
 	}
 	for _, tc := range cases {
@@ -96,6 +97,7 @@ func BenchmarkOpenLoop(b *testing.B) {
 				st := s.Stats()
 				b.ReportMetric(float64(st.Events)/float64(b.N), "events/op")
 				b.ReportMetric(float64(st.OpensSkipped)/float64(b.N), "skipped/op")
+				b.ReportMetric(float64(st.OpensRepeated)/float64(b.N), "repeats/op")
 				b.ReportMetric(float64(st.Lost), "lost")
 			}
 		})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+	"time"
 
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
 )
@@ -57,6 +58,16 @@ type Options struct {
 	// "/etcd/x" (plain byte prefixes). DefaultOpenPrefixes lists those the
 	// default rules need. The fallback ignores them.
 	OpenPrefixes []string
+	// RepeatWindow, when positive, makes the BPF back end count and not
+	// send a successful open or openat that repeats one it sent less than
+	// this long ago: same process image (no exec in between), process name,
+	// uid and euid, syscall, flags, and the same file (dentry and mount).
+	// Such an open differs from the one sent only in its time, thread and
+	// descriptor number, so no rule can tell them apart; they are counted
+	// in Stats.OpensRepeated. A process that opens a file in a loop costs
+	// one event per window instead of one per open. Zero sends every open.
+	// The fallback ignores it (fanotify merges repeated events itself).
+	RepeatWindow time.Duration
 	// FanotifyPaths are the mounts the fallback watches for opens and
 	// execs; default "/". Container root file systems are added as the
 	// fallback sees processes in new mount namespaces.
@@ -68,11 +79,16 @@ type Options struct {
 
 // Stats count what a sensor saw.
 type Stats struct {
-	Events       uint64 // events delivered to the channel
-	Lost         uint64 // events the kernel could not queue (ring buffer full, argument map full)
-	DecodeErrors uint64 // records that did not decode (malformed)
-	OpensSkipped uint64 // opens outside Options.OpenPrefixes, counted in the kernel and not sent
+	Events        uint64 // events delivered to the channel
+	Lost          uint64 // events the kernel could not queue (ring buffer full, argument map full)
+	DecodeErrors  uint64 // records that did not decode (malformed)
+	OpensSkipped  uint64 // opens outside Options.OpenPrefixes, counted in the kernel and not sent
+	OpensRepeated uint64 // opens repeating one sent within Options.RepeatWindow, counted in the kernel and not sent
 }
+
+// DefaultRepeatWindow is the RepeatWindow `bulkhead watch` uses unless told
+// otherwise.
+const DefaultRepeatWindow = time.Second
 
 // maxPrefixLen is the longest prefix Options.OpenPrefixes can hold
 // (PREFIX_LEN in bpf/sensor.c).
@@ -138,8 +154,9 @@ func (s *Sensor) Run(ctx context.Context, out chan<- *event.Event) error {
 // Stats returns the counters so far.
 func (s *Sensor) Stats() Stats {
 	st := Stats{Events: s.c.events.Load(), Lost: s.be.lost(), DecodeErrors: s.c.decodeErrors.Load()}
-	if f, ok := s.be.(interface{ opensSkipped() uint64 }); ok {
-		st.OpensSkipped = f.opensSkipped()
+	if f, ok := s.be.(interface{ kernelCount(slot uint32) uint64 }); ok {
+		st.OpensSkipped = f.kernelCount(statOpenSkipped)
+		st.OpensRepeated = f.kernelCount(statRepeated)
 	}
 	return st
 }

@@ -1,5 +1,5 @@
 // Command helper is built into the test image of the watch test: it sleeps,
-// spawns a child, or reads a file, so that a container does what the
+// spawns a child, or reads files, so that a container does what the
 // runtime rules look for without needing a shell or coreutils.
 package main
 
@@ -25,8 +25,10 @@ func main() {
 			os.Exit(1)
 		}
 	case "read":
-		if _, err := os.ReadFile(os.Args[2]); err != nil {
-			os.Exit(1)
+		for _, p := range os.Args[2:] {
+			if _, err := os.ReadFile(p); err != nil {
+				os.Exit(1)
+			}
 		}
 	}
 }

@@ -42,7 +42,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define STAT_ARGS_FULL 1 // argument map update failed: event lost
 #define STAT_SENT 2      // events submitted
 #define STAT_OPEN_SKIPPED 3 // opens outside open_prefixes: counted, not sent
-#define STAT_MAX 4
+#define STAT_REPEATED 4  // opens repeating a recent one (repeat_ns): counted, not sent
+#define STAT_MAX 5
 
 // Longest path prefix open_prefixes can hold.
 #define PREFIX_LEN 64
@@ -54,6 +55,9 @@ volatile const __u32 self_tgid = 0;
 // 1: an open/openat/openat2 of an absolute path is sent only when the path
 // starts with one of the prefixes in open_prefixes.
 volatile const __u32 open_filter = 0;
+// Repeat window in ns (0: off): a successful open that repeats one sent
+// less than this long ago (see repeat_key) is counted, not sent.
+volatile const __u64 repeat_ns = 0;
 
 struct event {
 	__u64 ts_ns;
@@ -163,6 +167,43 @@ struct {
 	__type(key, struct prefix_key);
 	__type(value, __u8);
 } open_prefixes SEC(".maps");
+
+// Repeat suppression. A successful open is identified by what the rules
+// can see of it: the process image (tgid and exec count), its name and
+// credentials, the syscall and its flags, and the file opened (dentry and
+// mount, with the dentry's name hash so that a freed and reused dentry of
+// another name does not match). An open whose key equals the one in its
+// slot, sent less than repeat_ns ago, differs from that event only in its
+// time, thread and descriptor number. Slots are per CPU and direct-mapped
+// by name hash, process and flags (no locks, no hashing helper); a
+// collision evicts, so the open after it is sent again.
+#define REPEAT_SLOTS 256
+
+struct repeat_key {
+	__u64 exec_id; // self_exec_id: incremented by every exec
+	__u64 dentry;
+	__u64 mnt;
+	__u64 name_hash;
+	__u64 comm[2];
+	__u32 id;
+	__u32 flags;
+	__u32 uid;
+	__u32 euid;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct repeat_slot {
+	struct repeat_key k;
+	__u64 ts;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, REPEAT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct repeat_slot);
+} repeats SEC(".maps");
 
 static __always_inline void count(__u32 slot)
 {
@@ -280,7 +321,7 @@ static __always_inline struct event *reserve(void)
 
 // submit copies the used part of the event into the ring buffer: up to
 // the end of path, of path2 or of argv, whichever is the last in use.
-static __always_inline void submit(struct event *e)
+static __always_inline bool submit(struct event *e)
 {
 	__u64 size;
 	if (e->argv_len)
@@ -308,9 +349,10 @@ static __always_inline void submit(struct event *e)
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&events, e, size, flags)) {
 		count(STAT_LOST);
-		return;
+		return false;
 	}
 	count(STAT_SENT);
+	return true;
 }
 
 // x86_64 syscall numbers of the calls the sensor follows.
@@ -429,6 +471,71 @@ static __always_inline void read_addr(struct event *e, __u64 uptr, __u32 len)
 		e->addr_len = len;
 }
 
+// bpf_rdonly_cast turns a kernel address into a pointer the program can
+// load from directly (a load that faults reads zero) instead of calling
+// bpf_probe_read_kernel, which costs several calls and returns. Casting to
+// "void" (btf id 0, Linux 6.17+: BPF_FEAT_RDONLY_CAST_TO_VOID) allows a
+// variable index, which the descriptor table needs. Weak: NULL on kernels
+// without kfuncs, where the helper reads are used.
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+// repeat_lookup fills k for the open that returned fd (open or openat) and
+// returns its slot, or NULL when the file cannot be read back from the
+// descriptor table.
+static __always_inline struct repeat_slot *repeat_lookup(struct task_struct *t, struct pt_regs *regs,
+							  long id, long fd, struct repeat_key *k)
+{
+	struct fdtable *fdt = t->files->fdt;
+	if ((__u64)fd >= fdt->max_fds)
+		return NULL;
+	struct file **fds = fdt->fd;
+	struct path p = {};
+	__u64 hl = 0;
+	if (bpf_rdonly_cast && bpf_core_enum_value_exists(enum bpf_features, BPF_FEAT_RDONLY_CAST_TO_VOID)) {
+		__u64 *slots = bpf_rdonly_cast(fds, 0);
+		__u64 fp = slots[fd & 0xffffff];
+		if (!fp)
+			return NULL;
+		struct file *f = bpf_rdonly_cast((void *)fp, bpf_core_type_id_kernel(struct file));
+		p.dentry = f->f_path.dentry;
+		p.mnt = f->f_path.mnt;
+		if (!p.dentry)
+			return NULL;
+		hl = p.dentry->d_name.hash_len;
+	} else {
+		struct file *f = NULL;
+		if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+			return NULL;
+		if (bpf_probe_read_kernel(&p, sizeof(p), &f->f_path) || !p.dentry)
+			return NULL;
+		if (bpf_probe_read_kernel(&hl, sizeof(hl), &p.dentry->d_name.hash_len))
+			return NULL;
+	}
+	k->exec_id = t->self_exec_id;
+	k->tgid = t->tgid;
+	k->pad = 0;
+	k->dentry = (__u64)p.dentry;
+	k->mnt = (__u64)p.mnt;
+	k->name_hash = hl;
+	__builtin_memcpy(&k->comm, t->comm, sizeof(k->comm));
+	k->id = id;
+	k->flags = id == NR_open ? regs->si : regs->dx;
+	const struct cred *cred = t->cred;
+	k->uid = cred->uid.val;
+	k->euid = cred->euid.val;
+	// the same file with other flags usually gets another slot
+	__u32 fl = k->flags;
+	__u32 slot = (hl ^ (hl >> 32) ^ k->tgid ^ fl ^ (fl >> 8) ^ (fl >> 16)) & (REPEAT_SLOTS - 1);
+	return bpf_map_lookup_elem(&repeats, &slot);
+}
+
+static __always_inline bool repeat_same(const struct repeat_key *a, const struct repeat_key *b)
+{
+	return a->dentry == b->dentry && a->tgid == b->tgid && a->exec_id == b->exec_id && a->mnt == b->mnt &&
+	       a->name_hash == b->name_hash && a->comm[0] == b->comm[0] && a->comm[1] == b->comm[1] &&
+	       a->id == b->id && a->flags == b->flags && a->uid == b->uid && a->euid == b->euid;
+}
+
 // saved_args are a followed call's number and arguments, read at exit.
 struct saved_args {
 	__u64 id;
@@ -444,6 +551,18 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (!followed(id))
 		return 0;
 	struct task_struct *t = bpf_get_current_task_btf();
+	// A successful open or openat that repeats a recent one stops here,
+	// before the filter and the path: the common case of a process
+	// opening the same file again and again costs three small reads.
+	struct repeat_key rk = {};
+	struct repeat_slot *rs = NULL;
+	if (repeat_ns && ret >= 0 && (id == NR_open || id == NR_openat)) {
+		rs = repeat_lookup(t, regs, id, ret, &rk);
+		if (rs && repeat_same(&rs->k, &rk) && bpf_ktime_get_ns() - rs->ts < repeat_ns) {
+			count(STAT_REPEATED);
+			return 0;
+		}
+	}
 	struct saved_args s;
 	s.id = id;
 	s.uid = 0;
@@ -559,7 +678,10 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		}
 		break;
 	}
-	submit(e);
+	if (submit(e) && rs) {
+		rs->k = rk;
+		rs->ts = bpf_ktime_get_ns();
+	}
 	return 0;
 }
 
