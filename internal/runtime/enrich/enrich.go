@@ -163,8 +163,37 @@ func (e *Enricher) process(n *node, depth int) *event.Process {
 	return n.built
 }
 
+// credChange reports whether t is a setuid- or setgid-family call.
+func credChange(t event.Type) bool {
+	switch t {
+	case event.Setuid, event.Setgid, event.Setreuid, event.Setregid, event.Setresuid, event.Setresgid:
+		return true
+	}
+	return false
+}
+
+// swapCreds handles a setuid- or setgid-family call. Sensors report the
+// credentials the call left (the kernel has changed them by the time it
+// returns); rules want the caller's ("a non-root user became root"), which
+// the process table holds. The table takes the new ones when the call
+// succeeded. When the table does not know the caller's (NoUID), the event
+// keeps what the sensor saw.
+func (e *Enricher) swapCreds(n *node, ev *event.Event) {
+	before := n.info
+	if ev.Ret == 0 {
+		n.info.UID, n.info.EUID, n.info.GID = ev.UID, ev.EUID, ev.GID
+		n.built = nil
+	}
+	if before.UID != event.NoUID && before.EUID != event.NoUID {
+		ev.UID, ev.EUID = before.UID, before.EUID
+	}
+	if before.GID != event.NoUID {
+		ev.GID = before.GID
+	}
+}
+
 // Enrich attaches Process and Container to ev and updates the process table
-// from exec, fork and exit events.
+// from exec, fork, exit and setuid-family events.
 func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 	if ev.Path != "" && !strings.HasPrefix(ev.Path, "/") && hasFilePath(ev) {
 		e.resolve(ev)
@@ -204,13 +233,16 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 			n.info = pn.info
 			n.containerID = pn.containerID
 		} else {
-			n.info = event.Process{Name: ev.Comm}
+			n.info = event.Process{Name: ev.Comm, UID: ev.UID, EUID: ev.EUID, GID: ev.GID, LoginUID: ev.LoginUID}
 		}
 		n.info.PID, n.info.PPID, n.info.VPID = ev.PID, ev.PPID, ev.VPID
 		n.info.StartTime = ev.Time
 		e.procs[ev.PID] = n
 	default:
 		n = e.lookup(ev.PID)
+		if n != nil && credChange(ev.Type) {
+			e.swapCreds(n, ev)
+		}
 	}
 	if n != nil {
 		if n.info.VPID == 0 && ev.VPID != 0 {

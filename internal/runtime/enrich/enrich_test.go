@@ -328,3 +328,49 @@ func TestResolveRelativePathsAndTTY(t *testing.T) {
 		t.Errorf("exec: ExePath %q, Process %+v", evs[4].ExePath, evs[4].Process)
 	}
 }
+
+// TestSetuidCallerCredentials checks that a setuid-family event, which the
+// sensors report with the credentials the call left, reaches the rules with
+// the caller's from the process table, and that the table follows
+// successful calls only.
+func TestSetuidCallerCredentials(t *testing.T) {
+	procRoot := filepath.Join(t.TempDir(), "proc")
+	writeProc(t, procRoot, []fakeProcess{{1, 0, "init", []string{"/sbin/init"}, "1:cpu:/\n"}})
+	en, err := New(Options{ProcRoot: procRoot, DockerSocket: filepath.Join(t.TempDir(), "none.sock")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	type creds struct{ UID, EUID, GID, ProcUID, ProcEUID uint32 }
+	seen := func(e *event.Event) creds {
+		return creds{e.UID, e.EUID, e.GID, e.Process.UID, e.Process.EUID}
+	}
+	steps := []struct {
+		name string
+		ev   *event.Event
+		want creds
+	}{
+		// a setuid-root binary started by uid 1000
+		{"exec", &event.Event{Type: event.Execve, PID: 50, PPID: 1, Comm: "su", UID: 1000, EUID: 0, GID: 100}, creds{1000, 0, 100, 1000, 0}},
+		// setuid(0) fails: nothing changed
+		{"failed setuid", &event.Event{Type: event.Setuid, PID: 50, Ret: -1, UID: 1000, EUID: 0, GID: 100, NewUID: 0}, creds{1000, 0, 100, 1000, 0}},
+		// setuid(0) succeeds: the sensor saw uid 0, the caller was 1000
+		{"setuid", &event.Event{Type: event.Setuid, PID: 50, UID: 0, EUID: 0, GID: 100, NewUID: 0}, creds{1000, 0, 100, 0, 0}},
+		// later events carry their own credentials; the table has the new ones
+		{"open", &event.Event{Type: event.Openat, PID: 50, UID: 0, EUID: 0, GID: 100, Path: "/etc/shadow"}, creds{0, 0, 100, 0, 0}},
+		// setgid(0) reports the caller's gid too
+		{"setgid", &event.Event{Type: event.Setgid, PID: 50, UID: 0, EUID: 0, GID: 0, NewGID: 0}, creds{0, 0, 100, 0, 0}},
+		// a child forked from an unknown parent starts from its own event
+		{"orphan fork", &event.Event{Type: event.Clone, PID: 60, PPID: 59, Comm: "x", UID: 7, EUID: 7, GID: 7}, creds{7, 7, 7, 7, 7}},
+		{"orphan setresuid", &event.Event{Type: event.Setresuid, PID: 60, UID: 0, EUID: 0, GID: 7, NewUID: 0}, creds{7, 7, 7, 0, 0}},
+	}
+	for _, s := range steps {
+		en.Enrich(ctx, s.ev)
+		if s.ev.Process == nil {
+			t.Fatalf("%s: no process", s.name)
+		}
+		if diff := cmp.Diff(s.want, seen(s.ev)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", s.name, diff)
+		}
+	}
+}

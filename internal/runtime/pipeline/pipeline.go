@@ -216,7 +216,7 @@ func (p *Pipeline) register(reg func(name, help string, value func() float64)) {
 		reg("bulkhead_runtime_"+name, help, func() float64 { return float64(f()) })
 	}
 	counter("sensor_events_total", "Events the sensor delivered.", func() uint64 { return p.src.Stats().Events })
-	counter("sensor_lost_events_total", "Events the kernel could not queue (ring buffer or argument map full).", func() uint64 { return p.src.Stats().Lost })
+	counter("sensor_lost_events_total", "Events the kernel could not queue (ring buffer full).", func() uint64 { return p.src.Stats().Lost })
 	counter("sensor_decode_errors_total", "Sensor records that did not decode.", func() uint64 { return p.src.Stats().DecodeErrors })
 	counter("sensor_opens_skipped_total", "Opens outside the configured path prefixes, counted in the kernel and not sent.", func() uint64 { return p.src.Stats().OpensSkipped })
 	counter("sensor_opens_repeated_total", "Opens repeating one sent within the repeat window, counted in the kernel and not sent.", func() uint64 { return p.src.Stats().OpensRepeated })

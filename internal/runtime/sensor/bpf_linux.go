@@ -123,7 +123,7 @@ func openBPF(opts Options) (*Sensor, error) {
 		name string
 		p    *ebpf.Program
 	}{
-		{"sys_enter", b.objs.SysEnter}, {"sys_exit", b.objs.SysExit},
+		{"sys_exit", b.objs.SysExit},
 		{"sched_process_exec", b.objs.SchedProcessExec}, {"sched_process_fork", b.objs.SchedProcessFork},
 		{"sched_process_exit", b.objs.SchedProcessExit},
 	}
@@ -181,7 +181,6 @@ func (b *bpfBackend) run(ctx context.Context, c *counters, out chan<- *event.Eve
 // Slots of the per-CPU stats array (STAT_* in bpf/sensor.c).
 const (
 	statLost        = 0 // ring buffer reservation failed
-	statArgsFull    = 1 // argument map update failed
 	statOpenSkipped = 3 // opens outside Options.OpenPrefixes
 	statRepeated    = 4 // opens repeating one sent within Options.RepeatWindow
 )
@@ -199,10 +198,9 @@ func (b *bpfBackend) kernelCount(slot uint32) uint64 {
 	return total
 }
 
-// lost sums the per-CPU counters of failed reservations and failed argument
-// saves.
+// lost sums the per-CPU counters of failed ring buffer reservations.
 func (b *bpfBackend) lost() uint64 {
-	return b.kernelCount(statLost) + b.kernelCount(statArgsFull)
+	return b.kernelCount(statLost)
 }
 
 func (b *bpfBackend) close() error {

@@ -77,13 +77,6 @@ type bpfSensorRepeatSlot struct {
 	Ts uint64
 }
 
-type bpfSensorSavedCreds struct {
-	_    structs.HostLayout
-	Id   uint64
-	Uid  uint32
-	Euid uint32
-}
-
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
@@ -91,7 +84,6 @@ const (
 	bpfSensorMapCgname            = "cgname"
 	bpfSensorMapCgroupFilter      = "cgroup_filter"
 	bpfSensorMapEvents            = "events"
-	bpfSensorMapInflight          = "inflight"
 	bpfSensorMapOpenPrefixes      = "open_prefixes"
 	bpfSensorMapRepeats           = "repeats"
 	bpfSensorMapScratch           = "scratch"
@@ -99,7 +91,6 @@ const (
 	bpfSensorProgSchedProcessExec = "sched_process_exec"
 	bpfSensorProgSchedProcessExit = "sched_process_exit"
 	bpfSensorProgSchedProcessFork = "sched_process_fork"
-	bpfSensorProgSysEnter         = "sys_enter"
 	bpfSensorProgSysExit          = "sys_exit"
 	bpfSensorVarFilterMode        = "filter_mode"
 	bpfSensorVarHostPidns         = "host_pidns"
@@ -154,7 +145,6 @@ type bpfSensorProgramSpecs struct {
 	SchedProcessExec *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
 	SchedProcessFork *ebpf.ProgramSpec `ebpf:"sched_process_fork"`
-	SysEnter         *ebpf.ProgramSpec `ebpf:"sys_enter"`
 	SysExit          *ebpf.ProgramSpec `ebpf:"sys_exit"`
 }
 
@@ -165,7 +155,6 @@ type bpfSensorMapSpecs struct {
 	Cgname       *ebpf.MapSpec `ebpf:"cgname"`
 	CgroupFilter *ebpf.MapSpec `ebpf:"cgroup_filter"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
-	Inflight     *ebpf.MapSpec `ebpf:"inflight"`
 	OpenPrefixes *ebpf.MapSpec `ebpf:"open_prefixes"`
 	Repeats      *ebpf.MapSpec `ebpf:"repeats"`
 	Scratch      *ebpf.MapSpec `ebpf:"scratch"`
@@ -207,7 +196,6 @@ type bpfSensorMaps struct {
 	Cgname       *ebpf.Map `ebpf:"cgname"`
 	CgroupFilter *ebpf.Map `ebpf:"cgroup_filter"`
 	Events       *ebpf.Map `ebpf:"events"`
-	Inflight     *ebpf.Map `ebpf:"inflight"`
 	OpenPrefixes *ebpf.Map `ebpf:"open_prefixes"`
 	Repeats      *ebpf.Map `ebpf:"repeats"`
 	Scratch      *ebpf.Map `ebpf:"scratch"`
@@ -219,7 +207,6 @@ func (m *bpfSensorMaps) Close() error {
 		m.Cgname,
 		m.CgroupFilter,
 		m.Events,
-		m.Inflight,
 		m.OpenPrefixes,
 		m.Repeats,
 		m.Scratch,
@@ -246,7 +233,6 @@ type bpfSensorPrograms struct {
 	SchedProcessExec *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.Program `ebpf:"sched_process_exit"`
 	SchedProcessFork *ebpf.Program `ebpf:"sched_process_fork"`
-	SysEnter         *ebpf.Program `ebpf:"sys_enter"`
 	SysExit          *ebpf.Program `ebpf:"sys_exit"`
 }
 
@@ -255,7 +241,6 @@ func (p *bpfSensorPrograms) Close() error {
 		p.SchedProcessExec,
 		p.SchedProcessExit,
 		p.SchedProcessFork,
-		p.SysEnter,
 		p.SysExit,
 	)
 }

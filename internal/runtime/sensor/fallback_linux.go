@@ -285,12 +285,14 @@ func (b *fallbackBackend) procEvents(evs []ProcEvent) []*event.Event {
 			if !b.wanted(pe.TGID, p) {
 				continue
 			}
-			// the connector reports the ids after the change
-			e := b.newEvent(pe.TGID, p, pe.Timestamp)
-			e.Type, e.NewUID = event.Setresuid, pe.EUID
+			// the connector reports the ids after the change; like the
+			// BPF sensor, the event carries them (enrichment puts the
+			// caller's back from its process table)
 			b.mu.Lock()
 			p.uid, p.euid = pe.RUID, pe.EUID
 			b.mu.Unlock()
+			e := b.newEvent(pe.TGID, p, pe.Timestamp)
+			e.Type, e.NewUID = event.Setresuid, pe.EUID
 			out = append(out, e)
 		case procEventPtrace:
 			if pe.ParentTGID == 0 {

@@ -80,7 +80,7 @@ type Options struct {
 // Stats count what a sensor saw.
 type Stats struct {
 	Events        uint64 // events delivered to the channel
-	Lost          uint64 // events the kernel could not queue (ring buffer full, argument map full)
+	Lost          uint64 // events the kernel could not queue (ring buffer full)
 	DecodeErrors  uint64 // records that did not decode (malformed)
 	OpensSkipped  uint64 // opens outside Options.OpenPrefixes, counted in the kernel and not sent
 	OpensRepeated uint64 // opens repeating one sent within Options.RepeatWindow, counted in the kernel and not sent

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 //
-// bulkhead runtime sensor: CO-RE programs on tp_btf/sys_enter, sys_exit and
-// the sched process tracepoints. A followed syscall is reported at exit with
-// its return value; its arguments are read there from the saved user
-// registers (pt_regs keeps di, si, dx, r10, r8, r9 untouched across the
-// call). Only the setuid family does work at entry: the caller's uid/euid
-// are saved in an LRU hash keyed by pid_tgid, because the call changes them.
+// bulkhead runtime sensor: CO-RE programs on tp_btf/sys_exit and the sched
+// process tracepoints. A followed syscall is reported at exit with its
+// return value; its arguments are read there from the saved user registers
+// (pt_regs keeps di, si, dx, r10, r8, r9 untouched across the call). Nothing
+// is attached at sys_enter: every program there would run for every syscall
+// of every task. A setuid-family call is reported with the credentials it
+// left; enrichment knows the caller's from its process table.
 // exec, fork and exit come from the sched tracepoints. Events
 // go to one ring buffer; every failed reservation is counted in a per-CPU
 // array so that user space can report it.
@@ -39,7 +40,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 // Counter slots in the stats per-CPU array.
 #define STAT_LOST 0      // ring buffer reservation failed: event lost
-#define STAT_ARGS_FULL 1 // argument map update failed: event lost
+// slot 1 is unused (it counted a full argument map when there was one)
 #define STAT_SENT 2      // events submitted
 #define STAT_OPEN_SKIPPED 3 // opens outside open_prefixes: counted, not sent
 #define STAT_REPEATED 4  // opens repeating a recent one (repeat_ns): counted, not sent
@@ -96,13 +97,6 @@ struct event {
 // Force BTF for the event type so bpf2go emits a Go struct for it.
 const struct event *unused_event __attribute__((unused));
 
-// Credentials before a setuid-family call, saved at entry.
-struct saved_creds {
-	__u64 id;
-	__u32 uid;
-	__u32 euid;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);
@@ -131,13 +125,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct cgname_cache);
 } cgname SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 32768);
-	__type(key, __u64);
-	__type(value, struct saved_creds);
-} inflight SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -411,39 +398,6 @@ static __always_inline bool followed(long id)
 	return false;
 }
 
-static __always_inline bool setid_call(long id)
-{
-	switch (id) {
-	case NR_setuid: case NR_setreuid: case NR_setresuid: case NR_setfsuid:
-	case NR_setgid: case NR_setregid: case NR_setresgid: case NR_setfsgid:
-		return true;
-	}
-	return false;
-}
-
-// sys_enter saves the caller's credentials before a setuid-family call;
-// every other syscall returns at once (its arguments are read at exit).
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
-{
-	if (!setid_call(id))
-		return 0;
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct upid up;
-	leader_upid(t, &up);
-	if (!wanted(t, upid_ns(&up)))
-		return 0;
-	struct saved_creds a = {};
-	a.id = id;
-	const struct cred *cred = t->cred;
-	a.uid = cred->uid.val;
-	a.euid = cred->euid.val;
-	__u64 key = bpf_get_current_pid_tgid();
-	if (bpf_map_update_elem(&inflight, &key, &a, BPF_ANY))
-		count(STAT_ARGS_FULL);
-	return 0;
-}
-
 static __always_inline void read_path(struct event *e, __u64 uptr)
 {
 	long n = bpf_probe_read_user_str(&e->path, sizeof(e->path), (const void *)uptr);
@@ -540,8 +494,6 @@ static __always_inline bool repeat_same(const struct repeat_key *a, const struct
 struct saved_args {
 	__u64 id;
 	__u64 a[4];
-	__u32 uid;  // credentials before the call (setuid family)
-	__u32 euid;
 };
 
 SEC("tp_btf/sys_exit")
@@ -565,21 +517,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	}
 	struct saved_args s;
 	s.id = id;
-	s.uid = 0;
-	s.euid = 0;
-	if (setid_call(id)) {
-		// entry saved the credentials (and applied the filter)
-		__u64 key = bpf_get_current_pid_tgid();
-		struct saved_creds *c = bpf_map_lookup_elem(&inflight, &key);
-		if (!c)
-			return 0;
-		bool same = c->id == id;
-		s.uid = c->uid;
-		s.euid = c->euid;
-		bpf_map_delete_elem(&inflight, &key);
-		if (!same)
-			return 0;
-	}
 	struct upid up;
 	leader_upid(t, &up);
 	__u32 pidns = upid_ns(&up);
@@ -657,12 +594,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 			long n = bpf_probe_read_user_str(&e->argv, 64, (const void *)s.a[2]);
 			e->argv_len = n > 0 ? n - 1 : 0;
 		}
-		break;
-	case NR_setuid: case NR_setreuid: case NR_setresuid: case NR_setfsuid:
-	case NR_setgid: case NR_setregid: case NR_setresgid: case NR_setfsgid:
-		// report who made the call, not what it became
-		e->uid = s.uid;
-		e->euid = s.euid;
 		break;
 	case NR_connect: case NR_bind:
 		read_addr(e, s.a[1], (__u32)s.a[2]);
