@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -144,4 +145,90 @@ func BenchmarkContainerWorkload(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkWatchPaired measures what `bulkhead watch` (the pipeline with
+// the default rules and the default repeat window) adds to a workload in a
+// container, robustly on a machine whose speed drifts: it alternates runs
+// without and with the pipeline (started afresh for every "on" run and
+// stopped after it) and reports the median of the per-pair ratios as well
+// as the medians of each side. Workloads: 1,000,000 open+close of
+// /etc/passwd, and 20,000 execs of /bin/true.
+//
+//	go test -run '^$' -bench WatchPaired -benchtime 1x ./internal/runtime/pipeline
+func BenchmarkWatchPaired(b *testing.B) {
+	testenv.RequireBPF(b)
+	testenv.RequireDocker(b)
+	image := buildImage(b)
+	name := fmt.Sprintf("bh-bench-paired-%d", os.Getpid())
+	startContainer(b, image, name)
+	set, _, err := rules.Load(rules.Default())
+	if err != nil {
+		b.Fatal(err)
+	}
+	workloads := []struct {
+		name, unit string
+		rounds, n  int
+		args       []string
+	}{
+		{"opens", "open", 7, 1000000, []string{"/helper", "opens", "1000000", "/etc/passwd"}},
+		{"execs", "exec", 5, 20000, []string{"/helper", "execs", "20000", "/bin/true"}},
+	}
+	for _, w := range workloads {
+		b.Run(w.name, func(b *testing.B) {
+			run := func() time.Duration {
+				start := time.Now()
+				out, err := exec.Command("docker", append([]string{"exec", name}, w.args...)...).CombinedOutput()
+				if err != nil {
+					b.Fatalf("%v: %s", err, out)
+				}
+				return time.Since(start)
+			}
+			run() // warm the page cache and the container
+			var off, on, ratio []float64
+			var lost uint64
+			b.ResetTimer()
+			for range b.N {
+				for range w.rounds {
+					d0 := run()
+					p, err := New(Config{
+						Sensor: sensor.Options{Mode: sensor.ModeBPF, Filter: sensor.FilterContainers, RepeatWindow: sensor.DefaultRepeatWindow},
+						Rules:  set,
+					})
+					if err != nil {
+						b.Fatal(err)
+					}
+					ctx, cancel := context.WithCancel(context.Background())
+					done := make(chan error, 1)
+					go func() { done <- p.Run(ctx) }()
+					d1 := run()
+					cancel()
+					if err := <-done; err != nil {
+						b.Fatal(err)
+					}
+					lost += p.Stats().Sensor.Lost
+					off = append(off, float64(d0.Nanoseconds())/float64(w.n))
+					on = append(on, float64(d1.Nanoseconds())/float64(w.n))
+					ratio = append(ratio, float64(d1)/float64(d0))
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(median(off), "off-ns/"+w.unit)
+			b.ReportMetric(median(on), "watch-ns/"+w.unit)
+			b.ReportMetric((median(ratio)-1)*100, "overhead-%")
+			b.ReportMetric(float64(lost), "lost")
+			b.ReportMetric(peakRSS(), "MB-peak-RSS")
+		})
+	}
+}
+
+// median returns the middle value of xs (the mean of the two middle ones
+// for an even count).
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
