@@ -178,13 +178,6 @@ func (b *bpfBackend) run(ctx context.Context, c *counters, out chan<- *event.Eve
 	}
 }
 
-// Slots of the per-CPU stats array (STAT_* in bpf/sensor.c).
-const (
-	statLost        = 0 // ring buffer reservation failed
-	statOpenSkipped = 3 // opens outside Options.OpenPrefixes
-	statRepeated    = 4 // opens repeating one sent within Options.RepeatWindow
-)
-
 // kernelCount sums one slot of the per-CPU stats array.
 func (b *bpfBackend) kernelCount(slot uint32) uint64 {
 	var per []uint64

@@ -119,6 +119,13 @@ func checkPrefixes(ps []string) error {
 	return nil
 }
 
+// Slots of the BPF back end's per-CPU stats array (STAT_* in bpf/sensor.c).
+const (
+	statLost        = 0 // ring buffer reservation failed
+	statOpenSkipped = 3 // opens outside Options.OpenPrefixes
+	statRepeated    = 4 // opens repeating one sent within Options.RepeatWindow
+)
+
 type counters struct {
 	events, decodeErrors atomic.Uint64
 }
