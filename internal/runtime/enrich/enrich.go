@@ -219,9 +219,15 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 		if n.info.Args == nil {
 			n.info.Args = []string{ev.ExePath}
 		}
-		n.info.TTY = ttyOf(e.procRoot, ev.PID)
-		n.info.StdinType = fdType(e.procRoot, ev.PID, 0)
-		n.info.StdoutType = fdType(e.procRoot, ev.PID, 1)
+		if ev.ExecStdio {
+			// read by the sensor at the exec: no race with a short
+			// process, no /proc reads
+			n.info.TTY, n.info.StdinType, n.info.StdoutType = ev.TTY, ev.StdinType, ev.StdoutType
+		} else {
+			n.info.TTY = ttyOf(e.procRoot, ev.PID)
+			n.info.StdinType = fdType(e.procRoot, ev.PID, 0)
+			n.info.StdoutType = fdType(e.procRoot, ev.PID, 1)
+		}
 		n.built = nil
 	case event.Clone, event.Fork, event.Vfork, event.Clone3:
 		if ev.Ret != 0 || ev.PID == 0 {

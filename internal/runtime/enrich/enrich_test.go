@@ -374,3 +374,37 @@ func TestSetuidCallerCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestExecStdioFromSensor checks that enrichment takes the terminal and the
+// stdin/stdout types from an exec event that carries them (read in the
+// kernel at the exec) and reads /proc only for one that does not.
+func TestExecStdioFromSensor(t *testing.T) {
+	procRoot := filepath.Join(t.TempDir(), "proc")
+	// /proc says: stdin a pipe, stdout /dev/pts/0, no terminal
+	writeProc(t, procRoot, []fakeProcess{{1, 0, "init", []string{"/sbin/init"}, "1:cpu:/\n"},
+		{70, 1, "sh", []string{"sh"}, "1:cpu:/\n"}})
+	en, err := New(Options{ProcRoot: procRoot, DockerSocket: filepath.Join(t.TempDir(), "none.sock")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type stdio struct {
+		TTY           uint32
+		Stdin, Stdout event.FDType
+	}
+	for _, tc := range []struct {
+		name string
+		ev   *event.Event
+		want stdio
+	}{
+		{"from the sensor", &event.Event{Type: event.Execve, PID: 70, PPID: 1, Comm: "sh", ExePath: "/bin/sh",
+			TTY: 34816, StdinType: event.FDIPv4, StdoutType: event.FDIPv4, ExecStdio: true}, stdio{34816, event.FDIPv4, event.FDIPv4}},
+		{"from /proc", &event.Event{Type: event.Execve, PID: 70, PPID: 1, Comm: "sh", ExePath: "/bin/sh"},
+			stdio{0, event.FDPipe, event.FDFile}},
+	} {
+		en.Enrich(context.Background(), tc.ev)
+		p := tc.ev.Process
+		if diff := cmp.Diff(tc.want, stdio{p.TTY, p.StdinType, p.StdoutType}); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}

@@ -162,7 +162,8 @@ const NoUID = ^uint32(0)
 // Event is one completed system call or process lifecycle step.
 //
 // Field use by type:
-//   - Execve/Execveat: ExePath, Args (argv, argv[0] included), Cwd; Ret.
+//   - Execve/Execveat: ExePath, Args (argv, argv[0] included), Cwd; Ret;
+//     TTY, StdinType, StdoutType when ExecStdio.
 //   - Open/Openat/Openat2/Creat: Path (absolute), Flags (O_*), Mode, FD = Ret.
 //   - Connect/Accept/Bind/Listen/Socket/Sendto/Dup*: Family, Proto, FD, FDType;
 //     SAddr:SPort is always the LOCAL end of the socket and DAddr:DPort the
@@ -195,7 +196,13 @@ type Event struct {
 	Cwd                  string
 	CgroupID             uint64
 	MntNS, PidNS, NetNS  uint32
-	TTY                  uint32 // controlling terminal device, 0 when none
+	TTY                  uint32 // controlling terminal device (tty_nr of /proc/PID/stat), 0 when none
+
+	// Exec only: what descriptors 0 and 1 refer to. ExecStdio says the
+	// sensor read TTY, StdinType and StdoutType at the exec itself;
+	// otherwise enrichment reads them from /proc.
+	StdinType, StdoutType FDType
+	ExecStdio             bool
 
 	// The call's result: the return value, negative errno on failure.
 	Ret int64

@@ -214,6 +214,8 @@ func TestWatchContainer(t *testing.T) {
 	exe(actName, "/helper", "connect", "/var/run/docker.sock")
 	exe("--user", "1000", actName, "/helper", "setuid")
 	exe(actName, "/helper", "mount")
+	exe(actName, "/helper", "revshell", "/bin/sh")
+	exe("-t", actName, "/bin/sh", "-c", "true")
 
 	wantAlerts := []string{
 		"Shell started in container",
@@ -225,6 +227,8 @@ func TestWatchContainer(t *testing.T) {
 		"Privilege escalation through setuid binary",
 		"Setuid to root by non-root user",
 		"Mount in container",
+		"Reverse shell",
+		"Interactive shell with terminal in container",
 	}
 	actAlerts := func() map[string]rules.Alert {
 		alerts, _ := rec.snapshot()

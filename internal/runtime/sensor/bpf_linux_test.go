@@ -4,14 +4,18 @@ package sensor
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
 
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
 	"github.com/bulkhead-sec/bulkhead/internal/testenv"
@@ -153,5 +157,83 @@ func TestBPFOpenPrefixes(t *testing.T) {
 	// at least the file outside, /etc/passwd and cat's libraries
 	if st := s.Stats(); st.OpensSkipped < 2 {
 		t.Errorf("stats = %+v, want OpensSkipped >= 2", st)
+	}
+}
+
+// TestBPFExecStdio checks that an exec record carries the controlling
+// terminal and what stdin and stdout are, read by the program at the exec:
+// a child with a pty as its terminal, a TCP socket as stdin and a pipe as
+// stdout.
+func TestBPFExecStdio(t *testing.T) {
+	testenv.RequireBPF(t)
+	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	defer ptmx.Close()
+	if err := unix.IoctlSetPointerInt(int(ptmx.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(ptmx.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pts.Close()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	conn, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sock, err := conn.(*net.TCPConn).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+
+	s, err := Open(Options{Mode: ModeBPF})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	cmd := exec.Command("/bin/true")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = sock, pw, pts
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 2}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	go cmd.Wait()
+	type stdio struct {
+		Known         bool
+		TTY           uint32
+		Stdin, Stdout event.FDType
+	}
+	var got stdio
+	pid := uint32(cmd.Process.Pid)
+	collect(t, s, 10*time.Second, func(e *event.Event) bool {
+		if e.PID != pid || e.Type != event.Execve {
+			return false
+		}
+		got = stdio{e.ExecStdio, e.TTY, e.StdinType, e.StdoutType}
+		return true
+	})
+	// /dev/pts/N is major 136, minor N, as /proc/PID/stat encodes it
+	tty := uint32(n&0xff | 136<<8 | (n&^0xff)<<12)
+	if diff := cmp.Diff(stdio{true, tty, event.FDIPv4, event.FDPipe}, got); diff != "" {
+		t.Errorf("exec of pid %d (-want +got):\n%s", pid, diff)
 	}
 }

@@ -216,6 +216,14 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 			e.Path2 = path2 // interpreter
 		}
 		e.Args = splitArgv(argv)
+		e.TTY = uint32(arg(1))
+		if st := arg(2); st&execStdio != 0 {
+			in, inOK := fdClass(uint8(st))
+			out, outOK := fdClass(uint8(st >> 8))
+			if inOK && outOK {
+				e.StdinType, e.StdoutType, e.ExecStdio = in, out, true
+			}
+		}
 	case kindFork:
 		e.Type = event.Clone
 	case kindExit:
@@ -234,6 +242,22 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 		return nil, fmt.Errorf("decode record: unknown kind %d: %w", kind, ErrMalformed)
 	}
 	return e, nil
+}
+
+// execStdio marks an exec record's args[2] as holding the classes of
+// descriptors 0 (low byte) and 1 (next byte); EXEC_STDIO in bpf/sensor.c.
+const execStdio = 1 << 16
+
+// fdClass reads a descriptor class of an exec record (FD_* in bpf/sensor.c,
+// event.FDType numbers); false for FD_UNCLASSIFIED or a value the sensor
+// does not send, which leave the question to /proc.
+func fdClass(v uint8) (event.FDType, bool) {
+	switch t := event.FDType(v); t {
+	case event.FDUnknown, event.FDFile, event.FDIPv4, event.FDIPv6, event.FDUnix, event.FDPipe,
+		event.FDNetlink, event.FDMemfd:
+		return t, true
+	}
+	return event.FDUnknown, false
 }
 
 func fillSyscall(e *event.Event, nr uint32, arg func(int) uint64, addr []byte, fstype string) {

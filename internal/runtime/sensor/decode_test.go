@@ -108,6 +108,21 @@ func TestDecode(t *testing.T) {
 			e.Type, e.ExePath, e.Path, e.Args = event.Execve, "/bin/cat", "/bin/cat", []string{"cat", "/etc/shadow"}
 			e.Container = &event.Container{ID: testCID}
 		})},
+		{"exec with a terminal and a socket for stdin", func(r rec) rec {
+			r.kind, r.path, r.argv = kindExec, "/bin/sh", "sh\x00"
+			r.args = [4]uint64{77, 34816, execStdio | uint64(event.FDPipe)<<8 | uint64(event.FDIPv4)}
+			return r
+		}, with(func(e *event.Event) {
+			e.Type, e.ExePath, e.Path, e.Args, e.TTY = event.Execve, "/bin/sh", "/bin/sh", []string{"sh"}, 34816
+			e.StdinType, e.StdoutType, e.ExecStdio = event.FDIPv4, event.FDPipe, true
+		})},
+		{"exec with an unclassified stdout leaves stdio to /proc", func(r rec) rec {
+			r.kind, r.path, r.argv = kindExec, "/bin/sh", "sh\x00"
+			r.args = [4]uint64{77, 0, execStdio | 0xff<<8 | uint64(event.FDFile)}
+			return r
+		}, with(func(e *event.Event) {
+			e.Type, e.ExePath, e.Path, e.Args = event.Execve, "/bin/sh", "/bin/sh", []string{"sh"}
+		})},
 		{"script exec keeps interpreter", func(r rec) rec {
 			r.kind, r.path, r.path2 = kindExec, "/x.sh", "/bin/sh"
 			return r

@@ -616,6 +616,83 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+// What descriptors 0 and 1 refer to at exec, as event.FDType numbers
+// (decode.go keeps them in step); FD_UNCLASSIFIED asks user space to look
+// in /proc (anonymous inodes, kernels without bpf_rdonly_cast to void).
+#define FD_NONE 0
+#define FD_FILE 1
+#define FD_IPV4 3
+#define FD_IPV6 4
+#define FD_UNIX 5
+#define FD_PIPE 6
+#define FD_NETLINK 12
+#define FD_MEMFD 13
+#define FD_UNCLASSIFIED 0xff
+// An exec record's args[2]: EXEC_STDIO | stdout << 8 | stdin.
+#define EXEC_STDIO (1 << 16)
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFLNK 0120000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+
+static __always_inline __u32 fd_class(struct task_struct *t, __u32 fd)
+{
+	if (!bpf_rdonly_cast || !bpf_core_enum_value_exists(enum bpf_features, BPF_FEAT_RDONLY_CAST_TO_VOID))
+		return FD_UNCLASSIFIED;
+	struct fdtable *fdt = t->files->fdt;
+	if (fd >= fdt->max_fds)
+		return FD_NONE;
+	__u64 *slots = bpf_rdonly_cast(fdt->fd, 0);
+	__u64 fp = slots[fd & 0xffffff];
+	if (!fp)
+		return FD_NONE; // not open
+	struct file *f = bpf_rdonly_cast((void *)fp, bpf_core_type_id_kernel(struct file));
+	__u32 mode = f->f_inode->i_mode & S_IFMT;
+	if (mode == S_IFSOCK) {
+		struct socket *sock = bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct socket));
+		switch (sock->sk->__sk_common.skc_family) {
+		case 1:
+			return FD_UNIX;
+		case 2:
+			return FD_IPV4;
+		case 10:
+			return FD_IPV6;
+		case 16:
+			return FD_NETLINK;
+		}
+		return FD_UNCLASSIFIED;
+	}
+	if (mode == S_IFIFO)
+		return FD_PIPE;
+	if (mode == S_IFREG) {
+		// memfd_create files are named "memfd:NAME"
+		const unsigned char *nm = f->f_path.dentry->d_name.name;
+		if (nm[0] == 'm' && nm[1] == 'e' && nm[2] == 'm' && nm[3] == 'f' && nm[4] == 'd' && nm[5] == ':')
+			return FD_MEMFD;
+		return FD_FILE;
+	}
+	if (mode == S_IFDIR || mode == S_IFCHR || mode == S_IFBLK || mode == S_IFLNK)
+		return FD_FILE;
+	return FD_UNCLASSIFIED; // anonymous inodes: eventfd, epoll, ...
+}
+
+// tty_nr is the controlling terminal as /proc/PID/stat encodes it
+// (new_encode_dev), 0 when the process has none.
+static __always_inline __u64 tty_nr(struct task_struct *t)
+{
+	struct tty_struct *tty = t->signal->tty;
+	if (!tty)
+		return 0;
+	__u32 major = tty->driver->major;
+	__u32 minor = tty->driver->minor_start + tty->index;
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -648,6 +725,10 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	if (len > 0 && bpf_probe_read_user(&e->argv, len, (const void *)start) == 0)
 		e->argv_len = len;
 	e->args[0] = old_pid;
+	// the controlling terminal and what stdin and stdout are, read now:
+	// a short-lived process is gone before user space could look in /proc
+	e->args[1] = tty_nr(p);
+	e->args[2] = EXEC_STDIO | fd_class(p, 1) << 8 | fd_class(p, 0);
 	submit(e);
 	return 0;
 }

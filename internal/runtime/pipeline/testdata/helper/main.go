@@ -1,6 +1,7 @@
 // Command helper performs one action inside the integration test's
 // container: idle, spawn a child, setuid to root, mount, connect to a unix
-// socket, or a loop of execs or opens for the benchmarks.
+// socket, start a shell whose stdin and stdout are a TCP connection (a
+// reverse shell to itself), or a loop of execs or opens for the benchmarks.
 package main
 
 import (
@@ -15,7 +16,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: helper idle|spawn CMD...|setuid|mount|connect PATH|execs N CMD|opens N PATH")
+		fmt.Fprintln(os.Stderr, "usage: helper idle|spawn CMD...|setuid|mount|connect PATH|revshell SHELL|execs N CMD|opens N PATH")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -47,6 +48,11 @@ func main() {
 			os.Exit(1)
 		}
 		c.Close()
+	case "revshell":
+		if err := revshell(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "revshell:", err)
+			os.Exit(1)
+		}
 	case "execs":
 		n, _ := strconv.Atoi(os.Args[2])
 		for i := 0; i < n; i++ {
@@ -69,4 +75,35 @@ func main() {
 		fmt.Fprintln(os.Stderr, "unknown action", os.Args[1])
 		os.Exit(2)
 	}
+}
+
+// revshell connects to a listener of its own on 127.0.0.1, queues "exit"
+// on the far end, and runs shell with the connection as stdin and stdout.
+func revshell(shell string) error {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	peer, err := ln.Accept()
+	if err != nil {
+		return err
+	}
+	defer peer.Close()
+	if _, err := peer.Write([]byte("exit\n")); err != nil {
+		return err
+	}
+	f, err := c.(*net.TCPConn).File()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	cmd := exec.Command(shell)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = f, f, os.Stderr
+	return cmd.Run()
 }
