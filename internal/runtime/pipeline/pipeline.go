@@ -14,6 +14,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/enrich"
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
@@ -134,6 +135,9 @@ func Run(ctx context.Context, cfg Config) error {
 
 // Run runs the stages until ctx ends or the sensor fails, then closes the
 // sensor. It returns nil when ctx ended.
+// nameRefresh is how often the host names of fd.sip.name are resolved again.
+const nameRefresh = 5 * time.Minute
+
 func (p *Pipeline) Run(ctx context.Context) error {
 	defer p.src.Close()
 	ctx, cancel := context.WithCancel(ctx)
@@ -153,6 +157,20 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		defer wg.Done()
 		p.en.Run(ctx)
 	}()
+	if p.cfg.Rules != nil && len(p.cfg.Rules.Names()) > 0 {
+		// fd.sip.name: resolve the names the rules mention, then every
+		// few minutes; until then those comparisons are false
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, err := range p.cfg.Rules.ResolveNames(ctx, nil, nameRefresh) {
+				if p.cfg.Log != nil {
+					fmt.Fprintf(p.cfg.Log, "rules: fd.sip.name: %v\n", err)
+				}
+			}
+			<-ctx.Done()
+		}()
+	}
 	go func() {
 		defer wg.Done()
 		defer close(alerts)

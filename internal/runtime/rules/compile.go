@@ -60,6 +60,8 @@ type compiler struct {
 	depth  int
 	// usedMacros collects the macros a rule used (for reporting).
 	fieldsUsed []string
+	// names collects the host names fd.sip.name is compared with.
+	names *sipNames
 }
 
 type macroResult struct {
@@ -67,8 +69,8 @@ type macroResult struct {
 	err error
 }
 
-func newCompiler(lists map[string]*listDef, macros map[string]*macroDef) *compiler {
-	return &compiler{lists: lists, macros: macros, done: map[string]*macroResult{}, active: map[string]bool{}}
+func newCompiler(lists map[string]*listDef, macros map[string]*macroDef, nm *sipNames) *compiler {
+	return &compiler{lists: lists, macros: macros, done: map[string]*macroResult{}, active: map[string]bool{}, names: nm}
 }
 
 func (k *compiler) compile(n node) (compiled, error) {
@@ -311,6 +313,11 @@ func (k *compiler) check(n cmpNode) (compiled, error) {
 
 func buildCheck(g *getter, n cmpNode, vals []string, k *compiler) (pred, error) {
 	op := n.op
+	if g.name == "fd.sip.name" && k != nil && k.names != nil {
+		for _, v := range vals {
+			k.names.add(v)
+		}
+	}
 	if op == "exists" {
 		switch {
 		case g.never:

@@ -12,6 +12,7 @@ import (
 type ctx struct {
 	e        *event.Event
 	hostname string
+	names    *sipNames // resolved fd.sip.name names; nil outside Set.Eval
 
 	cmdline, args, pcmdline     string
 	haveCmd, haveArgs, havePcmd bool

@@ -597,6 +597,13 @@ func fieldList() []*getter {
 			return int64(c.e.FD), true
 		}),
 		ipf("fd.sip", func(c *ctx) (netip.Addr, bool) { a, _ := serverAddr(c.e); return ipOK(a) }),
+		sf("fd.sip.name", func(c *ctx) (string, bool) {
+			a, _ := serverAddr(c.e)
+			if !a.IsValid() || c.names == nil {
+				return "", false
+			}
+			return c.names.name(a)
+		}),
 		ipf("fd.cip", func(c *ctx) (netip.Addr, bool) { a, _ := clientAddr(c.e); return ipOK(a) }),
 		ipf("fd.lip", func(c *ctx) (netip.Addr, bool) { return ipOK(c.e.SAddr) }),
 		ipf("fd.rip", func(c *ctx) (netip.Addr, bool) { return ipOK(c.e.DAddr) }),

@@ -20,6 +20,7 @@ type Set struct {
 	hostname string
 	lists    int
 	macros   int
+	names    *sipNames // fd.sip.name; shared by WithHostname copies
 }
 
 // Rule is one compiled rule.
@@ -99,7 +100,7 @@ func (s *Set) WithHostname(h string) *Set {
 }
 
 func (l *loader) compile() *Set {
-	s := &Set{lists: len(l.lists), macros: len(l.macros)}
+	s := &Set{lists: len(l.lists), macros: len(l.macros), names: &sipNames{}}
 	for _, name := range sortedKeys(l.macros) {
 		m := l.macros[name]
 		m.ast, m.parseErr = parseCondition(m.cond)
@@ -108,7 +109,7 @@ func (l *loader) compile() *Set {
 			l.warn(m.line, fmt.Sprintf("macro %q", name), LevelError, "condition does not parse: %v", m.parseErr)
 		}
 	}
-	k := newCompiler(l.lists, l.macros)
+	k := newCompiler(l.lists, l.macros, s.names)
 	all := allTypes()
 	for _, rd := range l.order {
 		l.file = rd.file
@@ -200,6 +201,7 @@ func (s *Set) Eval(e *event.Event, fn func(Alert)) {
 		return
 	}
 	c := getCtx(e, s.hostname)
+	c.names = s.names
 	for _, r := range rs {
 		if r.cond(c) {
 			fn(r.alert(c))
