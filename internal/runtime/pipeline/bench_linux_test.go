@@ -35,6 +35,21 @@ func peakRSS() float64 {
 	return 0
 }
 
+// benchContainer builds the test image, starts a container named
+// prefix-PID that idles, and loads the default rules.
+func benchContainer(b *testing.B, prefix string) (string, *rules.Set) {
+	testenv.RequireBPF(b)
+	testenv.RequireDocker(b)
+	image := buildImage(b)
+	name := fmt.Sprintf("%s-%d", prefix, os.Getpid())
+	startContainer(b, image, name)
+	set, _, err := rules.Load(rules.Default())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return name, set
+}
+
 // BenchmarkContainerWorkload runs 20,000 short execs and 1,000,000 opens
 // inside a container: with no sensor (sensor=off), with the BPF sensor alone
 // and its events discarded (sensor=kernel), with the whole pipeline and the
@@ -46,15 +61,7 @@ func peakRSS() float64 {
 //
 //	go test -run '^$' -bench ContainerWorkload -benchtime 1x ./internal/runtime/pipeline
 func BenchmarkContainerWorkload(b *testing.B) {
-	testenv.RequireBPF(b)
-	testenv.RequireDocker(b)
-	image := buildImage(b)
-	name := fmt.Sprintf("bh-bench-%d", os.Getpid())
-	startContainer(b, image, name)
-	set, _, err := rules.Load(rules.Default())
-	if err != nil {
-		b.Fatal(err)
-	}
+	name, set := benchContainer(b, "bh-bench")
 	workloads := []struct {
 		name, unit string
 		n          int
@@ -157,15 +164,7 @@ func BenchmarkContainerWorkload(b *testing.B) {
 //
 //	go test -run '^$' -bench WatchPaired -benchtime 1x ./internal/runtime/pipeline
 func BenchmarkWatchPaired(b *testing.B) {
-	testenv.RequireBPF(b)
-	testenv.RequireDocker(b)
-	image := buildImage(b)
-	name := fmt.Sprintf("bh-bench-paired-%d", os.Getpid())
-	startContainer(b, image, name)
-	set, _, err := rules.Load(rules.Default())
-	if err != nil {
-		b.Fatal(err)
-	}
+	name, set := benchContainer(b, "bh-bench-paired")
 	workloads := []struct {
 		name, unit string
 		rounds, n  int
