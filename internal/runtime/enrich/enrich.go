@@ -123,7 +123,7 @@ func (e *Enricher) logf(format string, args ...any) {
 func (e *Enricher) put(p *procInfo) *node {
 	n := &node{pid: p.PID, ppid: p.PPID, containerID: p.ContainerID}
 	n.info = event.Process{
-		PID: p.PID, PPID: p.PPID, Name: p.Name, ExePath: p.Exe, Args: p.Args, Cwd: p.Cwd,
+		PID: p.PID, PPID: p.PPID, SID: p.SID, Name: p.Name, ExePath: p.Exe, Args: p.Args, Cwd: p.Cwd,
 		UID: p.UID, EUID: p.EUID, GID: p.GID, LoginUID: p.LoginUID,
 	}
 	e.procs[p.PID] = n
@@ -224,9 +224,12 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 			// process, no /proc reads
 			n.info.TTY, n.info.StdinType, n.info.StdoutType = ev.TTY, ev.StdinType, ev.StdoutType
 		} else {
-			n.info.TTY = ttyOf(e.procRoot, ev.PID)
+			n.info.TTY, n.info.SID = statTTYSession(e.procRoot, ev.PID)
 			n.info.StdinType = fdType(e.procRoot, ev.PID, 0)
 			n.info.StdoutType = fdType(e.procRoot, ev.PID, 1)
+		}
+		if ev.SID != 0 {
+			n.info.SID = ev.SID
 		}
 		n.built = nil
 	case event.Clone, event.Fork, event.Vfork, event.Clone3:
@@ -419,25 +422,28 @@ func (e *Enricher) resolve(ev *event.Event) {
 	}
 }
 
-// ttyOf reads the controlling terminal (tty_nr, field 7) of /proc/PID/stat.
-func ttyOf(procRoot string, pid uint32) uint32 {
+// statTTYSession reads the controlling terminal (tty_nr, field 7) and the
+// session id (field 6) of /proc/PID/stat.
+func statTTYSession(procRoot string, pid uint32) (tty, sid uint32) {
 	b, err := readLimited(filepath.Join(procRoot, strconv.FormatUint(uint64(pid), 10), "stat"), 4096)
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	// the command name (field 2) is in parentheses and may hold spaces
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0
+		return 0, 0
 	}
 	f := strings.Fields(string(b[i+1:]))
-	// f[0] is field 3 (state); tty_nr is field 7
+	// f[0] is field 3 (state); session is field 6, tty_nr field 7
 	if len(f) < 5 {
-		return 0
+		return 0, 0
 	}
-	v, err := strconv.ParseInt(f[4], 10, 64)
-	if err != nil || v < 0 {
-		return 0
+	if v, err := strconv.ParseUint(f[3], 10, 32); err == nil {
+		sid = uint32(v)
 	}
-	return uint32(v)
+	if v, err := strconv.ParseInt(f[4], 10, 64); err == nil && v >= 0 {
+		tty = uint32(v)
+	}
+	return tty, sid
 }

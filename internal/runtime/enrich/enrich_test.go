@@ -264,8 +264,8 @@ func TestUnknownContainerKeepsID(t *testing.T) {
 }
 
 func TestParseStatus(t *testing.T) {
-	got := parseStatus([]byte("Name:\tsh\nPPid:\t7\nUid:\t0\t1000\t0\t0\nGid:\t5\t5\t5\t5\nbogus\nUid: x\n"))
-	want := &procInfo{Name: "sh", PPID: 7, UID: 0, EUID: 1000, GID: 5, LoginUID: event.NoUID}
+	got := parseStatus([]byte("Name:\tsh\nPPid:\t7\nUid:\t0\t1000\t0\t0\nGid:\t5\t5\t5\t5\nNSsid:\t4000\t1\nbogus\nUid: x\n"))
+	want := &procInfo{Name: "sh", PPID: 7, SID: 4000, UID: 0, EUID: 1000, GID: 5, LoginUID: event.NoUID}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(procInfo{})); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

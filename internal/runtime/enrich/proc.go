@@ -26,7 +26,7 @@ const (
 
 // procInfo is what /proc says about a process.
 type procInfo struct {
-	PID, PPID                uint32
+	PID, PPID, SID           uint32
 	Name, Exe, Cwd           string
 	Args                     []string
 	UID, EUID, GID, LoginUID uint32
@@ -68,7 +68,8 @@ func readProc(procRoot string, pid uint32) (*procInfo, error) {
 	return p, nil
 }
 
-// parseStatus reads Name, PPid, Uid and Gid from /proc/PID/status.
+// parseStatus reads Name, PPid, Uid, Gid and NSsid (the session id, first
+// in the host's pid namespace) from /proc/PID/status.
 func parseStatus(b []byte) *procInfo {
 	p := &procInfo{LoginUID: event.NoUID, UID: event.NoUID, EUID: event.NoUID, GID: event.NoUID}
 	for _, line := range bytes.Split(b, []byte("\n")) {
@@ -83,6 +84,11 @@ func parseStatus(b []byte) *procInfo {
 		case "PPid":
 			if n, err := strconv.ParseUint(string(v), 10, 32); err == nil {
 				p.PPID = uint32(n)
+			}
+		case "NSsid":
+			f, _, _ := bytes.Cut(v, []byte("\t"))
+			if n, err := strconv.ParseUint(string(bytes.TrimSpace(f)), 10, 32); err == nil {
+				p.SID = uint32(n)
 			}
 		case "Uid", "Gid":
 			f := strings.Fields(string(v))

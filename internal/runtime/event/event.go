@@ -163,7 +163,7 @@ const NoUID = ^uint32(0)
 //
 // Field use by type:
 //   - Execve/Execveat: ExePath, Args (argv, argv[0] included), Cwd; Ret;
-//     TTY, StdinType, StdoutType when ExecStdio.
+//     TTY, StdinType, StdoutType when ExecStdio; SID.
 //   - Open/Openat/Openat2/Creat: Path (absolute), Flags (O_*), Mode, FD = Ret.
 //   - Connect/Accept/Bind/Listen/Socket/Sendto/Dup*: Family, Proto, FD, FDType;
 //     SAddr:SPort is always the LOCAL end of the socket and DAddr:DPort the
@@ -203,6 +203,9 @@ type Event struct {
 	// otherwise enrichment reads them from /proc.
 	StdinType, StdoutType FDType
 	ExecStdio             bool
+	// Exec only: the session id in the host's pid namespace; 0 when the
+	// sensor did not read it.
+	SID uint32
 
 	// The call's result: the return value, negative errno on failure.
 	Ret int64

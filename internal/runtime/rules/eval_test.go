@@ -71,6 +71,12 @@ func yamlQuote(s string) string {
 
 func TestConditions(t *testing.T) {
 	ex, cn := testExec(), testConnect()
+	// bash (100) in the session of nginx (99), and in one whose leader is
+	// not among its ancestors
+	sess := testExec()
+	sess.Process.SID = 99
+	far := testExec()
+	far.Process.SID = 5
 	tests := []struct {
 		cond     string
 		ev       *event.Event
@@ -155,6 +161,9 @@ func TestConditions(t *testing.T) {
 		{cond: "evt.type = connect and fd.connected = true and fd.type = ipv4 and fd.sockfamily = ip", ev: cn, want: true},
 		{cond: "evt.type = connect and evt.res = SUCCESS and evt.failed = false and evt.rawres = 0", ev: cn, want: true},
 		{cond: "evt.type = connect and evt.dir = <", ev: cn, want: true},
+		{cond: "is_exec and proc.sid = 99 and proc.sname = nginx", ev: sess, want: true},
+		{cond: "is_exec and proc.sid = 5 and proc.sname exists", ev: far, want: false},
+		{cond: "is_exec and proc.sid exists", ev: ex, want: false}, // not known
 		// unsupported fields disable the rule with the field named
 		{cond: "is_exec and proc.env contains X", ev: ex, disabled: `"proc.env"`},
 		{cond: "is_exec and evt.arg[0] = x", ev: ex, disabled: `"evt.arg[0]"`},

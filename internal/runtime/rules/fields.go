@@ -520,10 +520,24 @@ func fieldList() []*getter {
 			return int64(c.e.VPID), c.e.VPID != 0
 		}),
 		nf("proc.sid", func(c *ctx) (int64, bool) {
-			if p := c.proc(); p != nil {
+			if p := c.proc(); p != nil && p.SID != 0 {
 				return int64(p.SID), true
 			}
 			return 0, false
+		}),
+		// the session leader's name: itself or an ancestor whose pid is
+		// the session id (a leader that is not an ancestor is not known)
+		sf("proc.sname", func(c *ctx) (string, bool) {
+			p := c.proc()
+			if p == nil || p.SID == 0 {
+				return "", false
+			}
+			for a, n := p, 0; a != nil && n <= 64; a, n = a.Parent, n+1 {
+				if a.PID == p.SID {
+					return a.Name, true
+				}
+			}
+			return "", false
 		}),
 		nf("proc.tty", func(c *ctx) (int64, bool) {
 			if c.e.TTY != 0 {

@@ -161,9 +161,9 @@ func TestBPFOpenPrefixes(t *testing.T) {
 }
 
 // TestBPFExecStdio checks that an exec record carries the controlling
-// terminal and what stdin and stdout are, read by the program at the exec:
-// a child with a pty as its terminal, a TCP socket as stdin and a pipe as
-// stdout.
+// terminal, the session and what stdin and stdout are, read by the program
+// at the exec: a child leading a new session with a pty as its terminal, a
+// TCP socket as stdin and a pipe as stdout.
 func TestBPFExecStdio(t *testing.T) {
 	testenv.RequireBPF(t)
 	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
@@ -219,7 +219,7 @@ func TestBPFExecStdio(t *testing.T) {
 	go cmd.Wait()
 	type stdio struct {
 		Known         bool
-		TTY           uint32
+		TTY, SID      uint32
 		Stdin, Stdout event.FDType
 	}
 	var got stdio
@@ -228,12 +228,13 @@ func TestBPFExecStdio(t *testing.T) {
 		if e.PID != pid || e.Type != event.Execve {
 			return false
 		}
-		got = stdio{e.ExecStdio, e.TTY, e.StdinType, e.StdoutType}
+		got = stdio{e.ExecStdio, e.TTY, e.SID, e.StdinType, e.StdoutType}
 		return true
 	})
 	// /dev/pts/N is major 136, minor N, as /proc/PID/stat encodes it
 	tty := uint32(n&0xff | 136<<8 | (n&^0xff)<<12)
-	if diff := cmp.Diff(stdio{true, tty, event.FDIPv4, event.FDPipe}, got); diff != "" {
+	// Setsid: the child leads its own session
+	if diff := cmp.Diff(stdio{true, tty, pid, event.FDIPv4, event.FDPipe}, got); diff != "" {
 		t.Errorf("exec of pid %d (-want +got):\n%s", pid, diff)
 	}
 }

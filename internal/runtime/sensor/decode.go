@@ -217,6 +217,7 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 		}
 		e.Args = splitArgv(argv)
 		e.TTY = uint32(arg(1))
+		e.SID = uint32(arg(3))
 		if st := arg(2); st&execStdio != 0 {
 			in, inOK := fdClass(uint8(st))
 			out, outOK := fdClass(uint8(st >> 8))

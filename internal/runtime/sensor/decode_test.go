@@ -110,10 +110,10 @@ func TestDecode(t *testing.T) {
 		})},
 		{"exec with a terminal and a socket for stdin", func(r rec) rec {
 			r.kind, r.path, r.argv = kindExec, "/bin/sh", "sh\x00"
-			r.args = [4]uint64{77, 34816, execStdio | uint64(event.FDPipe)<<8 | uint64(event.FDIPv4)}
+			r.args = [4]uint64{77, 34816, execStdio | uint64(event.FDPipe)<<8 | uint64(event.FDIPv4), 4242}
 			return r
 		}, with(func(e *event.Event) {
-			e.Type, e.ExePath, e.Path, e.Args, e.TTY = event.Execve, "/bin/sh", "/bin/sh", []string{"sh"}, 34816
+			e.Type, e.ExePath, e.Path, e.Args, e.TTY, e.SID = event.Execve, "/bin/sh", "/bin/sh", []string{"sh"}, 34816, 4242
 			e.StdinType, e.StdoutType, e.ExecStdio = event.FDIPv4, event.FDPipe, true
 		})},
 		{"exec with an unclassified stdout leaves stdio to /proc", func(r rec) rec {

@@ -729,6 +729,9 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	// a short-lived process is gone before user space could look in /proc
 	e->args[1] = tty_nr(p);
 	e->args[2] = EXEC_STDIO | fd_class(p, 1) << 8 | fd_class(p, 0);
+	// the session id (proc.sid, proc.sname), host pid namespace
+	struct pid *sp = p->signal->pids[bpf_core_enum_value(enum pid_type, PIDTYPE_SID) & 3];
+	e->args[3] = sp ? sp->numbers[0].nr : 0;
 	submit(e);
 	return 0;
 }
