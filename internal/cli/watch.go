@@ -67,6 +67,7 @@ func newWatchCmd() *cobra.Command {
 		burst       int
 		duration    time.Duration
 		repeat      time.Duration
+		prefixes    []string
 	)
 	c := &cobra.Command{
 		Use:   "watch",
@@ -93,6 +94,17 @@ Runs until interrupted (or for --duration). Needs root.`,
 			}
 			if repeat < 0 {
 				return usageError{fmt.Errorf("--repeat-window %v: want 0 or more", repeat)}
+			}
+			var openPrefixes []string
+			for _, p := range prefixes {
+				if p == "default" {
+					openPrefixes = append(openPrefixes, sensor.DefaultOpenPrefixes()...)
+				} else {
+					openPrefixes = append(openPrefixes, p)
+				}
+			}
+			if err := sensor.CheckOpenPrefixes(openPrefixes); err != nil {
+				return usageError{fmt.Errorf("--open-prefixes: %w", err)}
 			}
 			set, err := loadRules(ruleFiles, noDefault, cmd.ErrOrStderr())
 			if err != nil {
@@ -163,7 +175,7 @@ Runs until interrupted (or for --duration). Needs root.`,
 				filter = sensor.FilterAll
 			}
 			cfg := pipeline.Config{
-				Sensor:  sensor.Options{Mode: sm, Filter: filter, RepeatWindow: repeat},
+				Sensor:  sensor.Options{Mode: sm, Filter: filter, RepeatWindow: repeat, OpenPrefixes: openPrefixes},
 				Rules:   set,
 				Outputs: []pipeline.Output{pipeline.OutputFunc(fan.Send)},
 				Log:     cmd.ErrOrStderr(),
@@ -200,6 +212,7 @@ Runs until interrupted (or for --duration). Needs root.`,
 	f.Float64Var(&rate, "rate-limit", 10, "alerts per second per rule before alerts are suppressed (0: no limit)")
 	f.IntVar(&burst, "burst", 20, "alerts a rule may send at once before the rate limit applies")
 	f.DurationVar(&duration, "duration", 0, "stop after this long (default: until interrupted)")
+	f.StringSliceVar(&prefixes, "open-prefixes", nil, "send only opens of absolute paths below these prefixes ('default': the folders the default rules watch); others are counted, not sent")
 	f.DurationVar(&repeat, "repeat-window", sensor.DefaultRepeatWindow, "send a process's repeated open of the same file (same flags, name, uids; no exec between) once per window and count the rest (0: send every open)")
 	return c
 }

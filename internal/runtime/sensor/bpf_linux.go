@@ -67,7 +67,7 @@ func openBPF(opts Options) (*Sensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load eBPF sensor: %w", err)
 	}
-	if err := checkPrefixes(opts.OpenPrefixes); err != nil {
+	if err := CheckOpenPrefixes(opts.OpenPrefixes); err != nil {
 		return nil, fmt.Errorf("load eBPF sensor: %w", err)
 	}
 	hostNS, err := hostPidNS()

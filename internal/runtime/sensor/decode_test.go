@@ -307,8 +307,8 @@ func TestCheckPrefixes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := checkPrefixes(tc.in); (err == nil) != tc.ok {
-				t.Errorf("checkPrefixes(%q) = %v, want ok=%v", tc.in, err, tc.ok)
+			if err := CheckOpenPrefixes(tc.in); (err == nil) != tc.ok {
+				t.Errorf("CheckOpenPrefixes(%q) = %v, want ok=%v", tc.in, err, tc.ok)
 			}
 		})
 	}

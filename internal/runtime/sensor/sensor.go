@@ -109,8 +109,9 @@ func DefaultOpenPrefixes() []string {
 	}
 }
 
-// checkPrefixes validates Options.OpenPrefixes.
-func checkPrefixes(ps []string) error {
+// CheckOpenPrefixes validates Options.OpenPrefixes: absolute paths of at
+// most 64 bytes.
+func CheckOpenPrefixes(ps []string) error {
 	for _, p := range ps {
 		if len(p) == 0 || p[0] != '/' || len(p) > maxPrefixLen {
 			return fmt.Errorf("open prefix %q: want an absolute path of at most %d bytes", p, maxPrefixLen)
