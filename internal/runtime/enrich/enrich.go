@@ -231,6 +231,7 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 		if ev.SID != 0 {
 			n.info.SID = ev.SID
 		}
+		n.info.ExeIno, n.info.ExeMtime, n.info.ExeCtime = ev.ExeIno, ev.ExeMtime, ev.ExeCtime
 		n.built = nil
 	case event.Clone, event.Fork, event.Vfork, event.Clone3:
 		if ev.Ret != 0 || ev.PID == 0 {

@@ -206,6 +206,10 @@ type Event struct {
 	// Exec only: the session id in the host's pid namespace; 0 when the
 	// sensor did not read it.
 	SID uint32
+	// Exec only: the executable's inode number and its modification and
+	// change times; zero when the sensor did not read them.
+	ExeIno             uint64
+	ExeMtime, ExeCtime time.Time
 
 	// The call's result: the return value, negative errno on failure.
 	Ret int64
@@ -259,6 +263,10 @@ type Process struct {
 	ExeUpperLayer bool
 	// ExeFromMemfd is true when the executable is a memfd (fileless exec).
 	ExeFromMemfd bool
+	// The executable's inode number, modification and change times, as
+	// the sensor read them at the exec (zero when unknown).
+	ExeIno             uint64
+	ExeMtime, ExeCtime time.Time
 	// ExeWritable is true when the executable is writable by the process's user.
 	ExeWritable bool
 

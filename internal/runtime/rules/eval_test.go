@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -77,6 +78,9 @@ func TestConditions(t *testing.T) {
 	sess.Process.SID = 99
 	far := testExec()
 	far.Process.SID = 5
+	changed := testExec() // an executable changed 2 s before the process started
+	changed.Process.ExeIno, changed.Process.StartTime = 42, testTime
+	changed.Process.ExeCtime, changed.Process.ExeMtime = testTime.Add(-2*time.Second), testTime.Add(-3*time.Second)
 	tests := []struct {
 		cond     string
 		ev       *event.Event
@@ -164,6 +168,10 @@ func TestConditions(t *testing.T) {
 		{cond: "is_exec and proc.sid = 99 and proc.sname = nginx", ev: sess, want: true},
 		{cond: "is_exec and proc.sid = 5 and proc.sname exists", ev: far, want: false},
 		{cond: "is_exec and proc.sid exists", ev: ex, want: false}, // not known
+		{cond: "is_exec and proc.exe_ino = 42 and proc.exe_ino.ctime_duration_proc_start = 2000000000", ev: changed, want: true},
+		{cond: "is_exec and proc.exe_ino.mtime < 1 and proc.exe_ino.ctime > 1", ev: changed, want: false},
+		{cond: "is_exec and proc.exe_ino.mtime > 1 and proc.exe_ino.ctime > proc.exe_ino.mtime", ev: changed, disabled: "not a number"},
+		{cond: "is_exec and proc.exe_ino exists", ev: ex, want: false},
 		// unsupported fields disable the rule with the field named
 		{cond: "is_exec and proc.env contains X", ev: ex, disabled: `"proc.env"`},
 		{cond: "is_exec and evt.arg[0] = x", ev: ex, disabled: `"evt.arg[0]"`},

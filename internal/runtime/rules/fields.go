@@ -561,6 +561,32 @@ func fieldList() []*getter {
 		sf("proc.pcmdline", func(c *ctx) (string, bool) { return c.getPcmdline() }),
 		bf("proc.is_exe_upper_layer", func(c *ctx) bool { p := c.proc(); return p != nil && p.ExeUpperLayer }),
 		bf("proc.is_exe_from_memfd", func(c *ctx) bool { p := c.proc(); return p != nil && p.ExeFromMemfd }),
+		nf("proc.exe_ino", func(c *ctx) (int64, bool) {
+			if p := c.proc(); p != nil && p.ExeIno != 0 {
+				return int64(p.ExeIno), true
+			}
+			return 0, false
+		}),
+		nf("proc.exe_ino.mtime", func(c *ctx) (int64, bool) {
+			if p := c.proc(); p != nil && !p.ExeMtime.IsZero() {
+				return p.ExeMtime.UnixNano(), true
+			}
+			return 0, false
+		}),
+		nf("proc.exe_ino.ctime", func(c *ctx) (int64, bool) {
+			if p := c.proc(); p != nil && !p.ExeCtime.IsZero() {
+				return p.ExeCtime.UnixNano(), true
+			}
+			return 0, false
+		}),
+		// ns from the executable's last change to the process's start
+		nf("proc.exe_ino.ctime_duration_proc_start", func(c *ctx) (int64, bool) {
+			p := c.proc()
+			if p == nil || p.ExeCtime.IsZero() || p.StartTime.IsZero() {
+				return 0, false
+			}
+			return p.StartTime.Sub(p.ExeCtime).Nanoseconds(), true
+		}),
 		bf("proc.is_exe_writable", func(c *ctx) bool { p := c.proc(); return p != nil && p.ExeWritable }),
 		nf("thread.tid", func(c *ctx) (int64, bool) { return int64(c.e.TID), true }),
 		sf("thread.cap_effective", func(c *ctx) (string, bool) {

@@ -161,9 +161,9 @@ func TestBPFOpenPrefixes(t *testing.T) {
 }
 
 // TestBPFExecStdio checks that an exec record carries the controlling
-// terminal, the session and what stdin and stdout are, read by the program
-// at the exec: a child leading a new session with a pty as its terminal, a
-// TCP socket as stdin and a pipe as stdout.
+// terminal, the session, what stdin and stdout are and the executable's
+// inode, read by the program at the exec: a child leading a new session
+// with a pty as its terminal, a TCP socket as stdin and a pipe as stdout.
 func TestBPFExecStdio(t *testing.T) {
 	testenv.RequireBPF(t)
 	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
@@ -221,6 +221,8 @@ func TestBPFExecStdio(t *testing.T) {
 		Known         bool
 		TTY, SID      uint32
 		Stdin, Stdout event.FDType
+		Ino           uint64
+		Mtime, Ctime  int64
 	}
 	var got stdio
 	pid := uint32(cmd.Process.Pid)
@@ -228,13 +230,18 @@ func TestBPFExecStdio(t *testing.T) {
 		if e.PID != pid || e.Type != event.Execve {
 			return false
 		}
-		got = stdio{e.ExecStdio, e.TTY, e.SID, e.StdinType, e.StdoutType}
+		got = stdio{e.ExecStdio, e.TTY, e.SID, e.StdinType, e.StdoutType, e.ExeIno, e.ExeMtime.UnixNano(), e.ExeCtime.UnixNano()}
 		return true
 	})
 	// /dev/pts/N is major 136, minor N, as /proc/PID/stat encodes it
 	tty := uint32(n&0xff | 136<<8 | (n&^0xff)<<12)
+	var st unix.Stat_t
+	if err := unix.Stat("/bin/true", &st); err != nil {
+		t.Fatal(err)
+	}
 	// Setsid: the child leads its own session
-	if diff := cmp.Diff(stdio{true, tty, pid, event.FDIPv4, event.FDPipe}, got); diff != "" {
+	want := stdio{true, tty, pid, event.FDIPv4, event.FDPipe, st.Ino, st.Mtim.Nano(), st.Ctim.Nano()}
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("exec of pid %d (-want +got):\n%s", pid, diff)
 	}
 }

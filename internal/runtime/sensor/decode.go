@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"strings"
 	"time"
@@ -218,6 +219,13 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 		e.Args = splitArgv(argv)
 		e.TTY = uint32(arg(1))
 		e.SID = uint32(arg(3))
+		if addrLen == 24 {
+			// the executable's inode: number, mtime and ctime (ns)
+			a := b[offAddr : offAddr+24]
+			e.ExeIno = binary.LittleEndian.Uint64(a)
+			e.ExeMtime = nsTime(binary.LittleEndian.Uint64(a[8:]))
+			e.ExeCtime = nsTime(binary.LittleEndian.Uint64(a[16:]))
+		}
 		if st := arg(2); st&execStdio != 0 {
 			in, inOK := fdClass(uint8(st))
 			out, outOK := fdClass(uint8(st >> 8))
@@ -243,6 +251,14 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 		return nil, fmt.Errorf("decode record: unknown kind %d: %w", kind, ErrMalformed)
 	}
 	return e, nil
+}
+
+// nsTime is a time in ns since the epoch; the zero Time for 0.
+func nsTime(ns uint64) time.Time {
+	if ns == 0 || ns > math.MaxInt64 {
+		return time.Time{}
+	}
+	return time.Unix(0, int64(ns))
 }
 
 // execStdio marks an exec record's args[2] as holding the classes of

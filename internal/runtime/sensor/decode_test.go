@@ -116,6 +116,17 @@ func TestDecode(t *testing.T) {
 			e.Type, e.ExePath, e.Path, e.Args, e.TTY, e.SID = event.Execve, "/bin/sh", "/bin/sh", []string{"sh"}, 34816, 4242
 			e.StdinType, e.StdoutType, e.ExecStdio = event.FDIPv4, event.FDPipe, true
 		})},
+		{"exec with the executable's inode", func(r rec) rec {
+			r.kind, r.path, r.argv = kindExec, "/bin/sh", "sh\x00"
+			r.addr = make([]byte, 24)
+			binary.LittleEndian.PutUint64(r.addr, 1234)
+			binary.LittleEndian.PutUint64(r.addr[8:], 1700000000123456789)
+			binary.LittleEndian.PutUint64(r.addr[16:], 1700000001000000000)
+			return r
+		}, with(func(e *event.Event) {
+			e.Type, e.ExePath, e.Path, e.Args = event.Execve, "/bin/sh", "/bin/sh", []string{"sh"}
+			e.ExeIno, e.ExeMtime, e.ExeCtime = 1234, time.Unix(0, 1700000000123456789), time.Unix(0, 1700000001000000000)
+		})},
 		{"exec with an unclassified stdout leaves stdio to /proc", func(r rec) rec {
 			r.kind, r.path, r.argv = kindExec, "/bin/sh", "sh\x00"
 			r.args = [4]uint64{77, 0, execStdio | 0xff<<8 | uint64(event.FDFile)}

@@ -693,6 +693,45 @@ static __always_inline __u64 tty_nr(struct task_struct *t)
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
 }
 
+// struct inode before Linux 6.7 kept its times as timespec64 (6.6 named
+// the change time __i_ctime); CO-RE picks whichever this kernel has.
+struct inode___ts {
+	struct timespec64 i_mtime;
+	struct timespec64 i_ctime;
+} __attribute__((preserve_access_index));
+
+struct inode___ts66 {
+	struct timespec64 i_mtime;
+	struct timespec64 __i_ctime;
+} __attribute__((preserve_access_index));
+
+// exe_inode writes the executable's inode number, modification and change
+// times (ns since the epoch) into an exec record's addr bytes, which exec
+// records do not otherwise use (proc.exe_ino, proc.exe_ino.mtime/ctime).
+static __always_inline void exe_inode(struct event *e, struct linux_binprm *bprm)
+{
+	struct inode *in = BPF_CORE_READ(bprm, file, f_inode);
+	if (!in)
+		return;
+	__u64 v[3] = {};
+	v[0] = BPF_CORE_READ(in, i_ino);
+	if (bpf_core_field_exists(in->i_mtime_sec)) {
+		v[1] = BPF_CORE_READ(in, i_mtime_sec) * 1000000000ULL + (BPF_CORE_READ(in, i_mtime_nsec) & 0x3fffffff);
+		// the top bit of i_ctime_nsec is a flag (multigrain timestamps, 6.13+)
+		v[2] = BPF_CORE_READ(in, i_ctime_sec) * 1000000000ULL + (BPF_CORE_READ(in, i_ctime_nsec) & 0x3fffffff);
+	} else if (bpf_core_field_exists(((struct inode___ts66 *)in)->__i_ctime)) {
+		struct inode___ts66 *o = (void *)in;
+		v[1] = BPF_CORE_READ(o, i_mtime.tv_sec) * 1000000000ULL + BPF_CORE_READ(o, i_mtime.tv_nsec);
+		v[2] = BPF_CORE_READ(o, __i_ctime.tv_sec) * 1000000000ULL + BPF_CORE_READ(o, __i_ctime.tv_nsec);
+	} else {
+		struct inode___ts *o = (void *)in;
+		v[1] = BPF_CORE_READ(o, i_mtime.tv_sec) * 1000000000ULL + BPF_CORE_READ(o, i_mtime.tv_nsec);
+		v[2] = BPF_CORE_READ(o, i_ctime.tv_sec) * 1000000000ULL + BPF_CORE_READ(o, i_ctime.tv_nsec);
+	}
+	__builtin_memcpy(&e->addr, v, sizeof(v));
+	e->addr_len = sizeof(v);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -732,6 +771,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	// the session id (proc.sid, proc.sname), host pid namespace
 	struct pid *sp = p->signal->pids[bpf_core_enum_value(enum pid_type, PIDTYPE_SID) & 3];
 	e->args[3] = sp ? sp->numbers[0].nr : 0;
+	exe_inode(e, bprm);
 	submit(e);
 	return 0;
 }
