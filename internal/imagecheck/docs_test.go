@@ -3,13 +3,11 @@ package imagecheck
 import (
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/bulkhead-sec/bulkhead/internal/testenv"
-	"github.com/google/go-cmp/cmp"
 )
 
 var update = flag.Bool("update", false, "rewrite the rule pages")
@@ -82,30 +80,5 @@ func TestDocs(t *testing.T) {
 		}
 		files[m.ID+".md"] = page
 	}
-	if *update {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for name, content := range files {
-			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	for name, want := range files {
-		got, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Errorf("%v (run go test -update)", err)
-			continue
-		}
-		if diff := cmp.Diff(want, string(got)); diff != "" {
-			t.Errorf("%s is out of date (run go test -update) (-want +got):\n%s", name, diff)
-		}
-	}
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if _, ok := files[e.Name()]; !ok {
-			t.Errorf("%s: no check has this page", e.Name())
-		}
-	}
+	testenv.GoldenDir(t, dir, files, *update)
 }

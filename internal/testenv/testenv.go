@@ -1,6 +1,6 @@
 // Package testenv lets tests ask for real components (a Docker daemon, root,
 // BPF, the shared vulnerability data) and skip with a clear reason when they
-// are missing. When BULKHEAD_REQUIRE_DOCKER=1 or BULKHEAD_REQUIRE_BPF=1 is
+// are missing, and checks generated files kept in the repository (GoldenDir). When BULKHEAD_REQUIRE_DOCKER=1 or BULKHEAD_REQUIRE_BPF=1 is
 // set (as CI does), a missing component fails the test instead.
 package testenv
 
@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func required(env string) bool { return os.Getenv(env) == "1" }
@@ -100,4 +102,38 @@ func SharedDir(t testing.TB, sub string) string {
 		t.Skipf("skipping: %s is absent (the shared data is not part of the repository)", p)
 	}
 	return p
+}
+
+// GoldenDir checks that dir holds exactly files (name to content), as
+// generated pages are kept in the repository: with update it writes them
+// first. Missing, differing and extra files are test errors that say to
+// run go test -update.
+func GoldenDir(t testing.TB, dir string, files map[string]string, update bool) {
+	t.Helper()
+	if update {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, content := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for name, want := range files {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("%v (run go test -update)", err)
+			continue
+		}
+		if diff := cmp.Diff(want, string(got)); diff != "" {
+			t.Errorf("%s is out of date (run go test -update) (-want +got):\n%s", name, diff)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if _, ok := files[e.Name()]; !ok {
+			t.Errorf("%s: nothing generates this page (run go test -update, then remove it)", e.Name())
+		}
+	}
 }
