@@ -433,30 +433,48 @@ static __always_inline void read_addr(struct event *e, __u64 uptr, __u32 len)
 // without kfuncs, where the helper reads are used.
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
+// cast_to_void reports whether fd_file can be used on this kernel.
+static __always_inline bool cast_to_void(void)
+{
+	return bpf_rdonly_cast && bpf_core_enum_value_exists(enum bpf_features, BPF_FEAT_RDONLY_CAST_TO_VOID);
+}
+
+// fd_file returns the file behind descriptor fd of t, NULL when fd is not
+// open. Only when cast_to_void().
+static __always_inline struct file *fd_file(struct task_struct *t, __u64 fd)
+{
+	struct fdtable *fdt = t->files->fdt;
+	if (fd >= fdt->max_fds)
+		return NULL;
+	__u64 *slots = bpf_rdonly_cast(fdt->fd, 0);
+	__u64 fp = slots[fd & 0xffffff];
+	if (!fp)
+		return NULL;
+	return bpf_rdonly_cast((void *)fp, bpf_core_type_id_kernel(struct file));
+}
+
 // repeat_lookup fills k for the open that returned fd (open or openat) and
 // returns its slot, or NULL when the file cannot be read back from the
 // descriptor table.
 static __always_inline struct repeat_slot *repeat_lookup(struct task_struct *t, struct pt_regs *regs,
 							  long id, long fd, struct repeat_key *k)
 {
-	struct fdtable *fdt = t->files->fdt;
-	if ((__u64)fd >= fdt->max_fds)
-		return NULL;
-	struct file **fds = fdt->fd;
 	struct path p = {};
 	__u64 hl = 0;
-	if (bpf_rdonly_cast && bpf_core_enum_value_exists(enum bpf_features, BPF_FEAT_RDONLY_CAST_TO_VOID)) {
-		__u64 *slots = bpf_rdonly_cast(fds, 0);
-		__u64 fp = slots[fd & 0xffffff];
-		if (!fp)
+	if (cast_to_void()) {
+		struct file *f = fd_file(t, fd);
+		if (!f)
 			return NULL;
-		struct file *f = bpf_rdonly_cast((void *)fp, bpf_core_type_id_kernel(struct file));
 		p.dentry = f->f_path.dentry;
 		p.mnt = f->f_path.mnt;
 		if (!p.dentry)
 			return NULL;
 		hl = p.dentry->d_name.hash_len;
 	} else {
+		struct fdtable *fdt = t->files->fdt;
+		if ((__u64)fd >= fdt->max_fds)
+			return NULL;
+		struct file **fds = fdt->fd;
 		struct file *f = NULL;
 		if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
 			return NULL;
@@ -611,7 +629,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	}
 	if (submit(e) && rs) {
 		rs->k = rk;
-		rs->ts = bpf_ktime_get_ns();
+		rs->ts = e->ts_ns; // fill_task's clock read
 	}
 	return 0;
 }
@@ -642,16 +660,11 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 static __always_inline __u32 fd_class(struct task_struct *t, __u32 fd)
 {
-	if (!bpf_rdonly_cast || !bpf_core_enum_value_exists(enum bpf_features, BPF_FEAT_RDONLY_CAST_TO_VOID))
+	if (!cast_to_void())
 		return FD_UNCLASSIFIED;
-	struct fdtable *fdt = t->files->fdt;
-	if (fd >= fdt->max_fds)
-		return FD_NONE;
-	__u64 *slots = bpf_rdonly_cast(fdt->fd, 0);
-	__u64 fp = slots[fd & 0xffffff];
-	if (!fp)
+	struct file *f = fd_file(t, fd);
+	if (!f)
 		return FD_NONE; // not open
-	struct file *f = bpf_rdonly_cast((void *)fp, bpf_core_type_id_kernel(struct file));
 	__u32 mode = f->f_inode->i_mode & S_IFMT;
 	if (mode == S_IFSOCK) {
 		struct socket *sock = bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct socket));
