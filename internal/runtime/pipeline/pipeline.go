@@ -163,12 +163,20 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for _, err := range p.cfg.Rules.ResolveNames(ctx, nil, nameRefresh) {
-				if p.cfg.Log != nil {
-					fmt.Fprintf(p.cfg.Log, "rules: fd.sip.name: %v\n", err)
+			t := time.NewTicker(nameRefresh)
+			defer t.Stop()
+			for {
+				for _, err := range p.cfg.Rules.ResolveNames(ctx, nil) {
+					if p.cfg.Log != nil {
+						fmt.Fprintf(p.cfg.Log, "rules: fd.sip.name: %v\n", err)
+					}
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
 				}
 			}
-			<-ctx.Done()
 		}()
 	}
 	go func() {

@@ -45,11 +45,12 @@ func (s *Set) Names() []string {
 	return slices.Clone(s.names.want)
 }
 
-// ResolveNames resolves the names of Names, then again every interval
-// until ctx ends (when interval > 0). Each lookup gets at most 5 seconds; a
-// failed lookup keeps the addresses the name had, so that a DNS outage does
-// not blind the rules. It returns the first round's lookup errors.
-func (s *Set) ResolveNames(ctx context.Context, lookup Resolver, interval time.Duration) []error {
+// ResolveNames looks up the names of Names once; the caller repeats it to
+// follow changes. Each lookup gets at most 5 seconds; a failed lookup keeps
+// the addresses the name had, so that a DNS outage does not blind the
+// rules. It returns the lookup errors. A nil lookup uses the system
+// resolver.
+func (s *Set) ResolveNames(ctx context.Context, lookup Resolver) []error {
 	if s == nil || s.names == nil {
 		return nil
 	}
@@ -58,23 +59,7 @@ func (s *Set) ResolveNames(ctx context.Context, lookup Resolver, interval time.D
 			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 		}
 	}
-	errs := s.names.resolve(ctx, lookup)
-	if interval <= 0 || len(s.names.want) == 0 {
-		return errs
-	}
-	go func() {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				s.names.resolve(ctx, lookup)
-			}
-		}
-	}()
-	return errs
+	return s.names.resolve(ctx, lookup)
 }
 
 func (n *sipNames) resolve(ctx context.Context, lookup Resolver) []error {

@@ -62,7 +62,7 @@ func TestSipName(t *testing.T) {
 		}
 		return nil, errors.New("no such host")
 	}
-	if errs := set.ResolveNames(context.Background(), lookup, 0); len(errs) != 0 {
+	if errs := set.ResolveNames(context.Background(), lookup); len(errs) != 0 {
 		t.Fatal(errs)
 	}
 	for _, tc := range []struct {
@@ -83,7 +83,7 @@ func TestSipName(t *testing.T) {
 	dns["kubernetes.default.svc.cluster.local"] = nil
 	delete(dns, "api.example")
 	dns["mirror.example"] = []netip.Addr{netip.MustParseAddr("192.0.2.81")}
-	if errs := set.ResolveNames(context.Background(), lookup, 0); len(errs) != 1 {
+	if errs := set.ResolveNames(context.Background(), lookup); len(errs) != 1 {
 		t.Errorf("second round errors = %v, want the one failed lookup", errs)
 	}
 	if got := fired(to("192.0.2.7")); len(got) != 2 {
