@@ -199,9 +199,11 @@ func ScanImage(ctx context.Context, img *image.Image, opts Options) (*Result, er
 	n := len(img.Layers)
 	results := make([]*layerResult, n)
 	keys := make([]string, n)
-	for i, l := range img.Layers {
-		if s.cache != nil && l.DiffID != "" {
-			keys[i] = cacheKey(l.DiffID, &opts)
+	for i := range img.Layers {
+		if s.cache != nil {
+			if id := img.CacheID(i); id != "" {
+				keys[i] = cacheKey(id, &opts)
+			}
 		}
 	}
 	target := imageTarget(img)
@@ -286,6 +288,12 @@ func ScanImage(ctx context.Context, img *image.Image, opts Options) (*Result, er
 	if s.cache != nil {
 		for i := range walked {
 			if keys[i] == "" {
+				continue
+			}
+			if !results[i].Verified {
+				// Neither the layer nor the image: the merged result holds it.
+				imgKey = ""
+				s.progress("layer %d/%d: not cached: its content was not verified against its digests", i+1, n)
 				continue
 			}
 			if err := s.cache.put(keys[i], results[i]); err != nil {
