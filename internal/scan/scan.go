@@ -165,20 +165,35 @@ func newScanner(opts *Options) (*scanner, error) {
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = runtime.GOMAXPROCS(0)
 	}
-	tmpRoot := filepath.Join(opts.CacheDir, "tmp")
-	if err := os.MkdirAll(tmpRoot, 0o700); err != nil {
-		return nil, fmt.Errorf("create cache dir %q: %w", opts.CacheDir, err)
-	}
-	tmp, err := os.MkdirTemp(tmpRoot, "scan-*")
-	if err != nil {
-		return nil, fmt.Errorf("create temporary dir in %q: %w", tmpRoot, err)
-	}
-	s := &scanner{opts: opts, tmpDir: tmp}
+	s := &scanner{opts: opts}
 	if !opts.NoCache {
 		s.cache = &layerCache{dir: opts.CacheDir}
 	}
+	// Temporary files go under the cache dir when it is writable (so they
+	// stay on the disk the user chose), else under the system's temporary
+	// dir: a read-only cache dir, or none with NoCache, must not stop a scan.
+	tmpRoot := filepath.Join(opts.CacheDir, "tmp")
+	var tmp string
+	err := errNoCacheDir
+	if !opts.NoCache {
+		if err = os.MkdirAll(tmpRoot, 0o700); err == nil {
+			tmp, err = os.MkdirTemp(tmpRoot, "scan-*")
+		}
+	}
+	if err != nil {
+		var terr error
+		if tmp, terr = os.MkdirTemp("", "bulkhead-scan-*"); terr != nil {
+			return nil, fmt.Errorf("create a temporary dir: in %q: %v; in %q: %w", tmpRoot, err, os.TempDir(), terr)
+		}
+		if !errors.Is(err, errNoCacheDir) {
+			s.progress("cache dir %q is not writable (%v): results are not cached", opts.CacheDir, err)
+		}
+	}
+	s.tmpDir = tmp
 	return s, nil
 }
+
+var errNoCacheDir = errors.New("no cache")
 
 func (s *scanner) cleanup() { os.RemoveAll(s.tmpDir) }
 
