@@ -117,6 +117,7 @@ type options struct {
 	cacheDir   string
 	limits     Limits
 	dockerHost string
+	timeouts   Timeouts
 }
 
 // WithPlatform picks os/arch[/variant] from a multi-arch index (registry:
@@ -135,8 +136,10 @@ func WithPlatform(p string) Option {
 	}
 }
 
-// WithInsecure allows plain-http registries; Open refuses it for anything
-// but a loopback host.
+// WithInsecure allows plain http (after https fails) for the registry the
+// REF names, whatever its host; every other host (a redirect to blob
+// storage, a token server) must still use https. Loopback registries may
+// use plain http without it, as with Docker.
 func WithInsecure() Option { return func(o *options) { o.insecure = true } }
 
 // WithDockerConfigDir reads registry credentials from dir/config.json (and
