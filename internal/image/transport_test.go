@@ -271,3 +271,38 @@ func TestLoopbackWithoutInsecure(t *testing.T) {
 	}
 	img.Close()
 }
+
+// TestRegistryBlobDigestChecked: a registry (or a proxy) that serves other
+// bytes than the blob's digest fails the walk, which is then not verified,
+// even when they decompress to the right tar (here only the gzip header's
+// mtime differs).
+func TestRegistryBlobDigestChecked(t *testing.T) {
+	reg := imagetest.Registry(t, "", "")
+	l := imagetest.Layer(t, imagetest.File("etc/a", strings.Repeat("a", 4096)))
+	ld, _ := l.Digest()
+	imagetest.Push(t, reg+"/app:1", imagetest.Image(t, []v1.Layer{l}, nil))
+	u, _ := url.Parse("http://" + reg)
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	orc, _ := l.Compressed()
+	otherBytes, _ := io.ReadAll(orc)
+	otherBytes[4] ^= 0xff // MTIME
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/blobs/"+ld.String()) && r.Method == http.MethodGet {
+			w.Header().Set("Content-Length", strconv.Itoa(len(otherBytes)))
+			w.Write(otherBytes)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	img, err := image.Open(context.Background(), "registry:"+strings.TrimPrefix(front.URL, "http://")+"/app:1", image.WithInsecure(), short)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	st, err := img.WalkLayer(context.Background(), 0, image.Limits{}, func(*image.Entry, io.Reader) error { return nil })
+	if err == nil || st.Verified {
+		t.Errorf("walk of a tampered blob: error %v, verified %v; want an error", err, st.Verified)
+	}
+	t.Logf("%v", err)
+}
