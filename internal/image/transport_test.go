@@ -105,6 +105,45 @@ func TestRegistryTimeouts(t *testing.T) {
 	}
 }
 
+// TestRegistryTLSTimeout: an https registry that accepts and never starts
+// the handshake. It needs an address go-containerregistry reaches over
+// https only: not loopback, not private.
+func TestRegistryTLSTimeout(t *testing.T) {
+	addrs, _ := net.InterfaceAddrs()
+	ip := ""
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsPrivate() && !n.IP.IsLinkLocalUnicast() {
+			ip = n.IP.String()
+		}
+	}
+	if ip == "" {
+		t.Skip("skipping: no public-looking IPv4 address on this machine")
+	}
+	l, err := net.Listen("tcp", ip+":0")
+	if err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done); l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { <-done; c.Close() }()
+		}
+	}()
+	img, err := openWithin(t, 10*time.Second, "registry:"+l.Addr().String()+"/app:1", short)
+	if err == nil {
+		img.Close()
+		t.Fatal("Open succeeded")
+	}
+	if !errors.Is(err, image.ErrTimeout) || !strings.Contains(err.Error(), "TLS handshake") {
+		t.Errorf("error %q, want a TLS handshake timeout", err)
+	}
+}
+
 // TestRegistryLayerIdleTimeout: a blob download that stops making progress
 // fails the layer walk.
 func TestRegistryLayerIdleTimeout(t *testing.T) {
