@@ -137,3 +137,77 @@ func sizeOf(rs io.Seeker) (int64, error) {
 	_, err = rs.Seek(0, io.SeekStart)
 	return n, err
 }
+
+// asyncChunk is the size of the buffers an asyncHash hands its goroutine.
+const asyncChunk = 256 << 10
+
+var asyncBufPool = sync.Pool{New: func() any { b := make([]byte, 0, asyncChunk); return &b }}
+
+// asyncHash hashes what is written to it in a goroutine of its own. Writes
+// are copied into a few rotating buffers, so memory stays bounded (four
+// buffers) and a slow hash holds the writer back.
+type asyncHash struct {
+	h    hash.Hash
+	cur  *[]byte
+	work chan *[]byte
+	free chan *[]byte
+	done chan struct{}
+	once sync.Once
+}
+
+func newAsyncHash(h hash.Hash) *asyncHash {
+	a := &asyncHash{h: h, work: make(chan *[]byte, 3), free: make(chan *[]byte, 4), done: make(chan struct{})}
+	for i := 0; i < 3; i++ {
+		a.free <- asyncBufPool.Get().(*[]byte)
+	}
+	a.cur = asyncBufPool.Get().(*[]byte)
+	go func() {
+		defer close(a.done)
+		for b := range a.work {
+			a.h.Write(*b)
+			*b = (*b)[:0]
+			a.free <- b
+		}
+	}()
+	return a
+}
+
+func (a *asyncHash) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		b := *a.cur
+		k := copy(b[len(b):cap(b)], p)
+		*a.cur = b[:len(b)+k]
+		p = p[k:]
+		if len(*a.cur) == cap(*a.cur) {
+			a.work <- a.cur
+			a.cur = <-a.free
+		}
+	}
+	return n, nil
+}
+
+// close hands the last bytes over, waits for the goroutine and returns the
+// buffers; later calls do nothing.
+func (a *asyncHash) close() {
+	a.once.Do(func() {
+		if len(*a.cur) > 0 {
+			a.work <- a.cur
+		} else {
+			a.free <- a.cur
+		}
+		close(a.work)
+		<-a.done
+		for len(a.free) > 0 {
+			b := <-a.free
+			*b = (*b)[:0]
+			asyncBufPool.Put(b)
+		}
+	})
+}
+
+// finish closes a and returns the hash of everything written.
+func (a *asyncHash) finish() hash.Hash {
+	a.close()
+	return a.h
+}

@@ -202,11 +202,19 @@ func walkVerified(ctx context.Context, name string, r io.Reader, limits Limits, 
 			// Verified without random access: read it as a stream.
 		}
 	}
-	var raw, diff hash.Hash
+	// The hashes run in goroutines of their own: with a free core they
+	// cost the walk no time.
+	var raw, diff *asyncHash
 	if v != nil {
-		raw, diff = v.newHashes()
+		rh, dh := v.newHashes()
+		diff = newAsyncHash(dh)
+		defer diff.close()
+		if rh != nil {
+			raw = newAsyncHash(rh)
+			defer raw.close()
+		}
 	}
-	src := r
+	var src io.Reader = r
 	if raw != nil {
 		src = io.TeeReader(r, raw)
 	}
@@ -237,7 +245,11 @@ func walkVerified(ctx context.Context, name string, r io.Reader, limits Limits, 
 		if _, derr := io.Copy(io.Discard, &countingReader{r: br, max: limits.MaxLayerBytes}); derr != nil {
 			return st, layerErr(name, "read", derr)
 		}
-		if err := v.check(name, raw, diff); err != nil {
+		var rawSum hash.Hash
+		if raw != nil {
+			rawSum = raw.finish()
+		}
+		if err := v.check(name, rawSum, diff.finish()); err != nil {
 			return st, err
 		}
 		st.Verified = true
