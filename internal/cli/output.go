@@ -30,6 +30,7 @@ type outputFlags struct {
 	vex           []string
 	showPackages  bool
 	showIgnored   bool
+	rules         ruleFlags
 }
 
 func (o *outputFlags) register(fs *pflag.FlagSet, defaultFormat string) {
@@ -42,6 +43,7 @@ func (o *outputFlags) register(fs *pflag.FlagSet, defaultFormat string) {
 	fs.StringVar(&o.ignoreFile, "ignorefile", ".bulkheadignore", "YAML file of ignored findings (id, package, path, reason, expires)")
 	fs.StringSliceVar(&o.vex, "vex", nil, "OpenVEX document(s) whose not_affected/fixed statements suppress findings")
 	fs.BoolVar(&o.showIgnored, "show-suppressed", false, "list suppressed findings in human formats")
+	o.rules.register(fs)
 }
 
 // policy builds the policy from the flags.
@@ -89,7 +91,7 @@ func (o *outputFlags) validate() error {
 			return usageError{fmt.Errorf("--severity: %w", err)}
 		}
 	}
-	return nil
+	return o.rules.resolve(nil)
 }
 
 // progress returns where progress goes: stderr when it is a terminal and
@@ -111,6 +113,7 @@ func (o *outputFlags) finish(cmd *cobra.Command, r *report.Report) error {
 	if err != nil {
 		return err
 	}
+	dropDisabled(r, o.rules.sel)
 	policy.Apply(r, p)
 	r.Sort()
 

@@ -12,13 +12,13 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
+	"github.com/bulkhead-sec/bulkhead/internal/rule"
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/output"
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/pipeline"
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/rules"
@@ -293,30 +293,24 @@ had to be dropped or a rule cannot run.`,
 
 	var ruleFiles []string
 	var noDefault bool
+	var scanner, listFormat string
 	list := &cobra.Command{
-		Use:     "list",
-		Short:   "List the runtime rules watch would load, with their priority and whether they run",
-		Example: "  bulkhead rules list\n  bulkhead rules list --rules my_rules.yaml",
+		Use:   "list",
+		Short: "List every rule of every scanner (Dockerfile, compose, image, secret, audit, runtime) from the catalogue",
+		Long: `List the rule catalogue: every rule of every scanner with its id, severity, state, aliases and
+title. For runtime rules the state says whether watch would run the rule (and why not); --rules
+adds the rule files watch would load. Any id, alias or tag listed here is accepted by --disable
+and --enable.`,
+		Example: "  bulkhead rules list\n  bulkhead rules list --scanner runtime --rules my_rules.yaml\n  bulkhead rules list --scanner dockerfile --format markdown",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			set, err := loadRules(ruleFiles, noDefault, cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "PRIORITY\tSTATE\tRULE\tSOURCE")
-			for _, r := range set.Rules() {
-				state := "enabled"
-				if !r.Enabled {
-					state = "disabled: " + r.Disabled
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s:%d\n", r.Priority, state, r.Name, r.File, r.Line)
-			}
-			return tw.Flush()
+			return listRules(cmd, ruleFiles, noDefault, scanner, listFormat)
 		},
 	}
-	list.Flags().StringSliceVar(&ruleFiles, "rules", nil, "rule files loaded after the defaults")
-	list.Flags().BoolVar(&noDefault, "no-default-rules", false, "list only the --rules files")
+	list.Flags().StringSliceVar(&ruleFiles, "rules", nil, "runtime rule files loaded after the defaults")
+	list.Flags().BoolVar(&noDefault, "no-default-rules", false, "list only the --rules files as runtime rules")
+	list.Flags().StringVar(&scanner, "scanner", "", "list only this scanner's rules: "+strings.Join(rule.Scanners(), ", "))
+	list.Flags().StringVar(&listFormat, "format", "table", "table, json or markdown")
 	c.AddCommand(check, list)
 	return c
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/report"
+	catalog "github.com/bulkhead-sec/bulkhead/internal/rule"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
@@ -57,22 +58,9 @@ type Input struct {
 	Now time.Time
 }
 
-// RuleMeta describes a check.
-type RuleMeta struct {
-	// ID is the stable bulkhead id, "BH-IMG-NNN".
-	ID string `json:"id"`
-	// Name is a short kebab-case name.
-	Name     string           `json:"name"`
-	Severity finding.Severity `json:"severity"`
-	Title    string           `json:"title"`
-	// Aliases are Dockle's ids of the same check (CIS-DI-*, DKL-*).
-	Aliases     []string `json:"aliases,omitempty"`
-	Description string   `json:"description"`
-	// Fix is the remediation in one line.
-	Fix string `json:"fix"`
-	// Doc is the documentation page, relative to the repository root.
-	Doc string `json:"doc"`
-}
+// RuleMeta describes a rule: the catalogue's one rule type, so that every
+// rule literal here is a catalogue entry.
+type RuleMeta = catalog.Rule
 
 // rule is one check.
 type rule struct {
@@ -96,6 +84,7 @@ func Rules() []RuleMeta {
 	for i, r := range allRules {
 		m := r.Meta
 		m.Doc = docPath(m.ID)
+		m.Scanner = catalog.ScannerImage
 		m.Aliases = append([]string(nil), m.Aliases...)
 		out[i] = m
 	}

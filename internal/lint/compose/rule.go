@@ -3,26 +3,12 @@ package compose
 import (
 	"strings"
 
-	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/bulkhead-sec/bulkhead/internal/rule"
 )
 
-// RuleMeta describes a rule.
-type RuleMeta struct {
-	// ID is the stable bulkhead id, "BH-CP-NNN".
-	ID string `json:"id"`
-	// Name is a short kebab-case name, such as "privileged".
-	Name     string           `json:"name"`
-	Severity finding.Severity `json:"severity"`
-	Title    string           `json:"title"`
-	// Aliases are the KICS query ids of the same check.
-	Aliases []string `json:"aliases,omitempty"`
-	// Description says what the rule flags and why it matters.
-	Description string `json:"description"`
-	// Fix is the remediation in one line.
-	Fix string `json:"fix"`
-	// Doc is the documentation page, relative to the repository root.
-	Doc string `json:"doc"`
-}
+// RuleMeta describes a rule: the catalogue's one rule type, so that every
+// rule literal here is a catalogue entry.
+type RuleMeta = rule.Rule
 
 // Rule is a check over one service.
 type Rule struct {
@@ -49,6 +35,7 @@ func Rules() []RuleMeta {
 	for i, r := range allRules {
 		m := r.Meta
 		m.Doc = docPath(m.ID)
+		m.Scanner = rule.ScannerCompose
 		m.Aliases = append([]string(nil), m.Aliases...)
 		out[i] = m
 	}

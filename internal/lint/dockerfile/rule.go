@@ -4,29 +4,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/bulkhead-sec/bulkhead/internal/rule"
 )
 
-// RuleMeta describes a rule.
-type RuleMeta struct {
-	// ID is the stable bulkhead id, "BH-DF-NNN".
-	ID string `json:"id"`
-	// Name is a short kebab-case name, such as "final-user-root".
-	Name     string           `json:"name"`
-	Severity finding.Severity `json:"severity"`
-	Title    string           `json:"title"`
-	// Aliases are the ids of peer tools for the same check (hadolint DLxxxx,
-	// Trivy DS-xxxx, CIS Docker Benchmark section 4 as "CIS-4.n").
-	Aliases []string `json:"aliases,omitempty"`
-	// Description says what the rule flags and why it matters.
-	Description string `json:"description"`
-	// Fix is the remediation in one line.
-	Fix string `json:"fix"`
-	// Doc is the documentation page, relative to the repository root.
-	Doc string `json:"doc"`
-	// Fixable is true when Fix repairs what the rule flags.
-	Fixable bool `json:"fixable,omitempty"`
-}
+// RuleMeta describes a rule: the catalogue's one rule type, so that every
+// rule literal here is a catalogue entry.
+type RuleMeta = rule.Rule
 
 // Rule is a check over a parsed Dockerfile.
 type Rule struct {
@@ -64,6 +47,7 @@ func Rules() []RuleMeta {
 func (r *Rule) meta() RuleMeta {
 	m := r.Meta
 	m.Doc = docPath(m.ID)
+	m.Scanner = rule.ScannerDockerfile
 	m.Fixable = fixedRules[m.ID]
 	m.Aliases = append([]string(nil), m.Aliases...)
 	return m

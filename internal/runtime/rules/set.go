@@ -179,7 +179,7 @@ func (l *loader) compile() *Set {
 			}
 		}
 		if !rd.enabled {
-			r.info.Disabled = "enabled: false"
+			r.info.Disabled = disabledInFile
 			continue
 		}
 		r.info.Enabled = true
