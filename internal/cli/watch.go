@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
+	reportformat "github.com/bulkhead-sec/bulkhead/internal/report/format"
 	"github.com/bulkhead-sec/bulkhead/internal/rule"
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/output"
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/pipeline"
@@ -68,6 +69,7 @@ func newWatchCmd() *cobra.Command {
 		duration    time.Duration
 		repeat      time.Duration
 		prefixes    []string
+		wr          watchReport
 	)
 	c := &cobra.Command{
 		Use:   "watch",
@@ -84,7 +86,7 @@ Runs until interrupted (or for --duration). Needs root.`,
 		Example: "  sudo bulkhead watch\n  sudo bulkhead watch --rules my_rules.yaml --webhook https://siem.example/hook --metrics-addr 127.0.0.1:9464",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmtKind, err := output.ParseFormat(format)
+			fmtKind, stream, err := wr.parseFormat(format)
 			if err != nil {
 				return usageError{err}
 			}
@@ -110,20 +112,25 @@ Runs until interrupted (or for --duration). Needs root.`,
 			if err != nil {
 				return err
 			}
+			if err := wr.selectRules(set, cmd.ErrOrStderr()); err != nil {
+				return err
+			}
 			host, _ := os.Hostname()
 			set = set.WithHostname(host)
 
 			var outs []output.Output
 			w := cmd.OutOrStdout()
 			closeW := false
-			if outFile != "" {
+			if outFile != "" && stream {
 				f, err := os.OpenFile(outFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 				if err != nil {
 					return fmt.Errorf("watch: %w", err)
 				}
 				w, closeW = f, true
 			}
-			outs = append(outs, output.NewWriter(w, fmtKind, host, closeW))
+			if stream {
+				outs = append(outs, output.NewWriter(w, fmtKind, host, closeW))
+			}
 			if syslogAddr != "" {
 				network, addr := "", ""
 				if syslogAddr != "local" {
@@ -177,7 +184,7 @@ Runs until interrupted (or for --duration). Needs root.`,
 			cfg := pipeline.Config{
 				Sensor:  sensor.Options{Mode: sm, Filter: filter, RepeatWindow: repeat, OpenPrefixes: openPrefixes},
 				Rules:   set,
-				Outputs: []pipeline.Output{pipeline.OutputFunc(fan.Send)},
+				Outputs: wr.outputs(fan),
 				Log:     cmd.ErrOrStderr(),
 				// The pipeline's own counters (sensor events, lost events,
 				// decode errors, queue drops) sit beside the per-type and
@@ -196,13 +203,14 @@ Runs until interrupted (or for --duration). Needs root.`,
 			if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 				return fmt.Errorf("watch: %w (hint: bulkhead watch needs root; --sensor fallback works without BPF)", err)
 			}
-			return nil
+			return wr.finish(cmd, host, outFile)
 		},
 	}
 	f := c.Flags()
 	f.StringSliceVar(&ruleFiles, "rules", nil, "Falco-compatible rule file(s) loaded after the defaults (they may append or override)")
 	f.BoolVar(&noDefault, "no-default-rules", false, "load only the --rules files")
-	f.StringVar(&format, "format", "json", "alert format: json (Falco-compatible JSON lines) or text")
+	f.StringVar(&format, "format", "falco", "alert format: "+watchFormatsHelp+strings.Join(reportformat.Names(), ", "))
+	wr.register(f)
 	f.StringVarP(&outFile, "output", "o", "", "append alerts to this file instead of stdout")
 	f.StringVar(&syslogAddr, "syslog", "", "also send alerts to syslog: 'local', HOST:PORT (udp) or tcp://HOST:PORT")
 	f.StringVar(&webhook, "webhook", "", "also POST each alert as JSON to this URL (retries, bounded queue)")
