@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -48,7 +49,15 @@ type CollectOptions struct {
 	// MaxObjects bounds how many containers, images and networks are
 	// inspected (0 means 5000 each); the rest are noted in Daemon.Partial.
 	MaxObjects int
+	// Timeout bounds each daemon API call, from connect to the end of the
+	// body (0 means DefaultTimeout). A daemon that accepts and never
+	// answers fails the collection of that call with a message saying so.
+	Timeout time.Duration
 }
+
+// DefaultTimeout bounds one daemon API call when CollectOptions.Timeout is
+// zero.
+const DefaultTimeout = 30 * time.Second
 
 // DefaultSocket is the daemon socket used when nothing else is named.
 const DefaultSocket = "/var/run/docker.sock"
@@ -67,6 +76,9 @@ func Collect(ctx context.Context, opts CollectOptions) (*Facts, error) {
 	}
 	if opts.MaxObjects <= 0 {
 		c.opts.MaxObjects = 5000
+	}
+	if opts.Timeout <= 0 {
+		c.opts.Timeout = DefaultTimeout
 	}
 	f := &Facts{CollectedAt: time.Now().UTC(), Files: map[string]FileFact{}}
 	c.host(f)
@@ -174,10 +186,10 @@ func (c *collector) setupHTTP() error {
 			},
 			MaxIdleConnsPerHost: 8,
 		}
-		c.http = &http.Client{Transport: tr, Timeout: 30 * time.Second}
+		c.http = &http.Client{Transport: tr, Timeout: c.opts.Timeout}
 		c.base = "http://docker"
 	case "tcp", "http":
-		c.http = &http.Client{Timeout: 30 * time.Second}
+		c.http = &http.Client{Timeout: c.opts.Timeout}
 		c.base = "http://" + u.Host
 	default:
 		return fmt.Errorf("daemon host %q: scheme %q is not supported (use unix:// or tcp://)", h, u.Scheme)
@@ -196,18 +208,71 @@ func (c *collector) get(ctx context.Context, p string, v any) error {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("daemon GET %s: %w", p, err)
+		return &apiError{path: p, err: c.transportError(err)}
 	}
 	defer resp.Body.Close()
 	body := io.LimitReader(resp.Body, maxAPIBody)
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(body, 4096))
-		return fmt.Errorf("daemon GET %s: %s: %s", p, resp.Status, strings.TrimSpace(string(msg)))
+		return &apiError{path: p, status: resp.StatusCode, err: fmt.Errorf("%s: %s", resp.Status, oneLine(string(msg), 200))}
 	}
 	if err := json.NewDecoder(body).Decode(v); err != nil {
-		return fmt.Errorf("daemon GET %s: decode: %w", p, err)
+		if errors.Is(err, os.ErrDeadlineExceeded) || isTimeout(err) {
+			return &apiError{path: p, err: fmt.Errorf("no complete answer within %s", c.opts.Timeout)}
+		}
+		return &apiError{path: p, err: fmt.Errorf("the answer is not the JSON a Docker daemon sends (%v)", err)}
 	}
 	return nil
+}
+
+// apiError is a failed daemon API call; status is the HTTP status when the
+// daemon answered one.
+type apiError struct {
+	path   string
+	status int
+	err    error
+}
+
+func (e *apiError) Error() string { return "GET " + e.path + ": " + e.err.Error() }
+func (e *apiError) Unwrap() error { return e.err }
+
+// transportError words a failed request for a person: the endpoint did not
+// answer in time, refused, or spoke something other than HTTP.
+func (c *collector) transportError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	switch {
+	case isTimeout(err):
+		return fmt.Errorf("no answer within %s (is the daemon hung?)", c.opts.Timeout)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return errors.New("connection refused (nothing listens on the socket; is dockerd running?)")
+	case errors.Is(err, fs.ErrNotExist):
+		return errors.New("the socket does not exist (is dockerd running? see --host)")
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%s: permission denied on the socket (be root or in the docker group)", needsRoot)
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "malformed HTTP"); i >= 0 {
+		return fmt.Errorf("the answer is not HTTP, so not a Docker daemon (%s)", oneLine(msg[i:], 200))
+	}
+	return fmt.Errorf("%s", oneLine(msg, 300))
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		(errors.As(err, &ne) && ne.Timeout())
+}
+
+// oneLine folds s onto one line of at most n bytes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
 }
 
 func (c *collector) daemonAPI(ctx context.Context, f *Facts) {
@@ -218,7 +283,11 @@ func (c *collector) daemonAPI(ctx context.Context, f *Facts) {
 	f.Daemon.Endpoint = c.endpoint
 	var info Info
 	if err := c.get(ctx, "/info", &info); err != nil {
-		f.Daemon.Error = reason(err)
+		f.Daemon.Error = err.Error()
+		return
+	}
+	if info.ServerVersion == "" && info.ID == "" && info.DockerRootDir == "" {
+		f.Daemon.Error = "GET /info: the answer has no ServerVersion, ID or DockerRootDir: not a Docker daemon"
 		return
 	}
 	f.Daemon.Info = &info
@@ -239,21 +308,42 @@ func (c *collector) daemonAPI(ctx context.Context, f *Facts) {
 		ID string `json:"Id"`
 	}
 	if err := c.get(ctx, "/containers/json", &list); err != nil {
-		partial(err)
+		// Without the list every container check would judge nothing:
+		// the daemon counts as not asked.
+		f.Daemon.Info, f.Daemon.Version = nil, nil
+		f.Daemon.Error = err.Error()
+		return
 	}
 	if len(list) > c.opts.MaxObjects {
 		partial(fmt.Errorf("containers: %d running, only %d inspected", len(list), c.opts.MaxObjects))
 		list = list[:c.opts.MaxObjects]
 	}
 	cs := make([]*Container, len(list))
+	var inspectErr error
 	parallel(len(list), func(i int) {
 		var ct Container
 		if err := c.get(ctx, "/containers/"+url.PathEscape(list[i].ID)+"/json", &ct); err != nil {
-			partial(err)
+			// A container removed since the list is gone (404); any other
+			// failure leaves a running container unjudged.
+			var ae *apiError
+			if errors.As(err, &ae) && ae.status == http.StatusNotFound {
+				partial(err)
+				return
+			}
+			mu.Lock()
+			if inspectErr == nil {
+				inspectErr = err
+			}
+			mu.Unlock()
 			return
 		}
 		cs[i] = &ct
 	})
+	if inspectErr != nil {
+		f.Daemon.Info, f.Daemon.Version = nil, nil
+		f.Daemon.Error = inspectErr.Error()
+		return
+	}
 	for _, ct := range cs {
 		if ct != nil {
 			f.Containers = append(f.Containers, *ct)

@@ -183,3 +183,32 @@ func TestCollectCanceled(t *testing.T) {
 		t.Error("Collect with a canceled context: want an error")
 	}
 }
+
+// TestCollectContainerListFails: a daemon that answers /info but not the
+// container list (or a running container's inspect) counts as not asked, so
+// that the container checks cannot pass a gate by judging nothing.
+func TestCollectContainerListFails(t *testing.T) {
+	info := `{"ServerVersion":"24.0.0","DockerRootDir":"/var/lib/docker"}`
+	tests := []struct {
+		name   string
+		routes map[string]string
+		want   string
+	}{
+		{"no list", map[string]string{"/info": info}, "GET /containers/json: 404"},
+		{"garbage list", map[string]string{"/info": info, "/containers/json": `[{"Id":`}, "not the JSON"},
+		{"garbage inspect", map[string]string{"/info": info, "/containers/json": `[{"Id":"` + ctrID + `"}]`,
+			"/containers/" + ctrID + "/json": `<html>`}, "GET /containers/" + ctrID + "/json: the answer is not the JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sock := fakeDaemon(t, tt.routes)
+			f, err := Collect(context.Background(), CollectOptions{Host: sock, Root: t.TempDir(), SkipAuditctl: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(f.Daemon.Error, tt.want) || f.Daemon.Info != nil {
+				t.Errorf("Daemon.Error %q (info %v), want it to contain %q and no info", f.Daemon.Error, f.Daemon.Info != nil, tt.want)
+			}
+		})
+	}
+}

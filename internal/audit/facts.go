@@ -69,8 +69,10 @@ type DaemonFacts struct {
 	Endpoint string   `json:"endpoint"`
 	Info     *Info    `json:"info,omitempty"`
 	Version  *Version `json:"version,omitempty"`
-	// Error says why the daemon could not be asked; Info and Version are
-	// nil then.
+	// Error says why the daemon could not be asked, in one line: it did
+	// not answer (refused, hung past the timeout), answered something that
+	// is not the Docker API, or failed to list or inspect the running
+	// containers. Info and Version are nil then.
 	Error string `json:"error,omitempty"`
 	// Partial lists API calls that failed while the daemon otherwise
 	// answered (one container's inspect, one network).

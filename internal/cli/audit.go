@@ -22,17 +22,35 @@ type auditFlags struct {
 	container    string
 	noSecrets    bool
 	mountSecrets bool
+	timeout      time.Duration
 }
 
 func (a *auditFlags) register(c *cobra.Command) {
 	c.PersistentFlags().StringVar(&a.host, "host", "", "daemon endpoint: unix:///path or a socket path (default $DOCKER_HOST, else /var/run/docker.sock)")
 	c.PersistentFlags().StringVar(&a.daemonConfig, "daemon-config", "", "daemon.json path (default: dockerd's --config-file, else /etc/docker/daemon.json)")
+	c.PersistentFlags().DurationVar(&a.timeout, "timeout", audit.DefaultTimeout, "give up on a daemon API call after this long")
 }
 
+// collect gathers the facts and fails (exit 1, one line) when the daemon
+// could not be asked: an audit that judged no container must not pass a
+// gate.
 func (a *auditFlags) collect(cmd *cobra.Command) (*audit.Facts, error) {
-	facts, err := audit.Collect(cmd.Context(), audit.CollectOptions{Host: a.host, DaemonConfig: a.daemonConfig})
+	if a.timeout <= 0 {
+		return nil, usageError{fmt.Errorf("--timeout must be positive, not %s", a.timeout)}
+	}
+	facts, err := audit.Collect(cmd.Context(), audit.CollectOptions{Host: a.host, DaemonConfig: a.daemonConfig, Timeout: a.timeout})
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
+	}
+	if facts.Daemon.Error != "" {
+		at := facts.Daemon.Endpoint
+		if at == "" {
+			at = a.host
+		}
+		if at == "" {
+			return nil, fmt.Errorf("audit: the Docker daemon: %s", facts.Daemon.Error)
+		}
+		return nil, fmt.Errorf("audit: the Docker daemon at %s: %s", at, facts.Daemon.Error)
 	}
 	return facts, nil
 }
@@ -70,9 +88,6 @@ are scanned for secrets (redacted).
 			r := report.New(report.Target{Kind: report.KindHost, Name: name}, Version, start)
 			r.Findings = audit.Run(facts, audit.Options{Checks: f.checks, Skip: f.skip, Container: f.container})
 			r.SetScanner(report.ScannerStatus{Name: "cis-docker-1.6.0", State: report.StateDone})
-			if facts.Daemon.Error != "" {
-				r.Warn("daemon: " + facts.Daemon.Error + " (daemon and container checks are SKIP)")
-			}
 			for _, p := range facts.Daemon.Partial {
 				r.Warn("daemon API: " + p)
 			}
@@ -126,9 +141,6 @@ inter-container communication on the default bridge and ports on all interfaces.
 			facts, err := f.collect(cmd)
 			if err != nil {
 				return err
-			}
-			if facts.Daemon.Error != "" {
-				return fmt.Errorf("audit network: %s (hint: is dockerd running? see --host)", facts.Daemon.Error)
 			}
 			v := netview.Build(facts)
 			w := cmd.OutOrStdout()
