@@ -2,6 +2,7 @@ package table_test
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -124,5 +125,32 @@ func TestWrap(t *testing.T) {
 		"                            nine ten eleven twelv…\n"
 	if !strings.Contains(got, want) {
 		t.Errorf("wrapped table not found; got:\n%s\nwant it to contain:\n%s", got, want)
+	}
+}
+
+func TestAuditGolden(t *testing.T) {
+	for _, width := range []int{80, 120} {
+		name := "audit-" + strconv.Itoa(width) + ".txt"
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := table.Write(&buf, formattest.Audit(), table.Options{Width: width}); err != nil {
+				t.Fatal(err)
+			}
+			formattest.Golden(t, name, buf.Bytes())
+			for _, l := range strings.Split(buf.String(), "\n") {
+				if n := len([]rune(l)); n > width {
+					t.Errorf("line of %d runes at width %d: %q", n, width, l)
+				}
+			}
+			// Every failing container is named under its check, once.
+			for _, want := range []string{"web (registry.example.com/team/nginx:1.25.3-alpine): network=host", "2 of 3 containers", "all 2 containers pass", "2 containers skipped"} {
+				if !strings.Contains(strings.Join(strings.Fields(buf.String()), " "), want) {
+					t.Errorf("width %d: no %q in\n%s", width, want, buf.String())
+				}
+			}
+			if n := strings.Count(buf.String(), "needs root to read other processes"); n != 1 {
+				t.Errorf("the shared skip reason appears %d times, want once", n)
+			}
+		})
 	}
 }
