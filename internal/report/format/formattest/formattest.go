@@ -227,4 +227,3 @@ func Audit() *report.Report {
 	}
 	return r
 }
-
