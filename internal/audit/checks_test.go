@@ -228,6 +228,14 @@ func TestChecksFlip(t *testing.T) {
 		{"5.1 swarm", func(f *Facts) { f.Daemon.Info.Swarm.LocalNodeState = "active" }, map[string]finding.Status{"5.1 daemon": finding.StatusWarn, "2.15 dockerd": finding.StatusInfo}},
 		{"5.2 unconfined", func(f *Facts) { ctr(f).AppArmorProfile = "unconfined" }, map[string]finding.Status{"5.2 web": finding.StatusFail}},
 		{"5.3 no label", func(f *Facts) { ctr(f).HostConfig.SecurityOpt = []string{"no-new-privileges"} }, map[string]finding.Status{"5.3 web": finding.StatusFail}},
+		{"5.2 5.3 neither AppArmor nor SELinux", func(f *Facts) {
+			f.Daemon.Info.SecurityOptions = []string{"name=seccomp,profile=default", "name=userns"}
+			ctr(f).AppArmorProfile = ""
+		}, map[string]finding.Status{"5.2 web": finding.StatusSkip, "5.3 web": finding.StatusSkip}},
+		{"5.2 on an SELinux host", func(f *Facts) {
+			f.Daemon.Info.SecurityOptions = []string{"name=seccomp,profile=default", "name=selinux", "name=userns"}
+			ctr(f).AppArmorProfile = ""
+		}, map[string]finding.Status{"5.2 web": finding.StatusSkip}},
 		{"5.4 cap add", func(f *Facts) { ctr(f).HostConfig.CapAdd = []string{"CAP_SYS_ADMIN", "CHOWN"} }, map[string]finding.Status{"5.4 web": finding.StatusFail}},
 		{"5.4 default cap is fine", func(f *Facts) { ctr(f).HostConfig.CapAdd = []string{"NET_BIND_SERVICE"} }, map[string]finding.Status{}},
 		{"5.5 privileged", func(f *Facts) { ctr(f).HostConfig.Privileged = true }, map[string]finding.Status{"5.5 web": finding.StatusFail, "5.22 web": finding.StatusFail}},
@@ -321,7 +329,7 @@ func TestFindingShape(t *testing.T) {
 	want := []finding.Finding{{
 		Kind: finding.Compliance, ID: "5.4", Aliases: []string{"CIS-DOCKER-5.4"}, Severity: finding.High,
 		Title: "Linux kernel capabilities are restricted", Status: finding.StatusFail,
-		Location: finding.Location{ContainerID: strings.Repeat("w", 64), ContainerName: "web"},
+		Location: finding.Location{ContainerID: strings.Repeat("w", 64), ContainerName: "web", Object: "app:1"},
 		Evidence: "capabilities added beyond the default set: SYS_ADMIN",
 		Fix:      "Drop the added capabilities (--cap-add); prefer --cap-drop ALL with only what is needed.",
 		Source:   Benchmark, Tags: []string{"cis-docker-1.6.0", "level1", "section-5"},

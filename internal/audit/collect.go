@@ -473,18 +473,52 @@ func (c *collector) process(f *Facts) {
 		}
 		return
 	}
-	pick := cands[0]
-	if len(cands) > 1 {
-		for _, cd := range cands {
-			hosts := ParseDockerdFlags(cd.args[1:])["host"]
-			if servesSocket(hosts, c.sockPath) {
-				pick = cd
-				break
-			}
+	// The command line must be that of the daemon audited: a dockerd that
+	// serves another socket says nothing about this one.
+	var pick *cand
+	for i := range cands {
+		if c.serves(ParseDockerdFlags(cands[i].args[1:])["host"]) {
+			pick = &cands[i]
+			break
 		}
+	}
+	if pick == nil {
+		pids := make([]string, len(cands))
+		for i, cd := range cands {
+			pids[i] = strconv.Itoa(cd.pid)
+		}
+		f.Process.Error = fmt.Sprintf("no dockerd in /proc serves %s (dockerd pid %s serves others)", c.endpoint, strings.Join(pids, ", "))
+		return
 	}
 	f.Process.PID, f.Process.Args = pick.pid, pick.args
 	f.Process.Flags = ParseDockerdFlags(pick.args[1:])
+}
+
+// serves says whether a dockerd with these -H values listens where the
+// audit asks.
+func (c *collector) serves(hosts []string) bool {
+	if c.sockPath != "" {
+		return servesSocket(hosts, c.sockPath)
+	}
+	u, err := url.Parse(c.endpoint)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	_, port, _ := net.SplitHostPort(u.Host)
+	for _, h := range hosts {
+		hu, err := url.Parse(h)
+		if err != nil || hu.Scheme != "tcp" {
+			continue
+		}
+		if hu.Host == u.Host {
+			return true
+		}
+		hh, hp, _ := net.SplitHostPort(hu.Host)
+		if hp == port && (hh == "" || hh == "0.0.0.0" || hh == "::") {
+			return true
+		}
+	}
+	return false
 }
 
 // servesSocket says whether a dockerd with these -H values listens on sock.
@@ -492,15 +526,24 @@ func servesSocket(hosts []string, sock string) bool {
 	if sock == "" {
 		return false
 	}
+	sock = runPath(sock)
 	if len(hosts) == 0 {
-		return sock == DefaultSocket || sock == "/run/docker.sock"
+		return sock == "/run/docker.sock"
 	}
 	for _, h := range hosts {
-		if strings.TrimPrefix(h, "unix://") == sock || (h == "fd://" && (sock == DefaultSocket || sock == "/run/docker.sock")) {
+		if runPath(strings.TrimPrefix(h, "unix://")) == sock || (h == "fd://" && sock == "/run/docker.sock") {
 			return true
 		}
 	}
 	return false
+}
+
+// runPath spells /var/run/X as /run/X: /var/run is a link to /run.
+func runPath(p string) string {
+	if strings.HasPrefix(p, "/var/run/") {
+		return p[len("/var"):]
+	}
+	return p
 }
 
 func (c *collector) cmdline(pid int) ([]string, error) {
@@ -523,6 +566,12 @@ func (c *collector) config(f *Facts) {
 		if v := f.Process.Flags["config-file"]; len(v) > 0 {
 			p = v[len(v)-1]
 		}
+	}
+	if p == "" && f.Process.Args == nil && f.Process.Error != "" && c.opts.Host != "" {
+		// Another daemon than the local default one, whose command line
+		// was not found: this host's daemon.json may not be its.
+		f.Config.Error = "the configuration file of the daemon at " + c.endpoint + " is unknown (" + f.Process.Error + "; name it with --daemon-config)"
+		return
 	}
 	if p == "" {
 		p = "/etc/docker/daemon.json"
@@ -641,7 +690,11 @@ func (c *collector) files(f *Facts) {
 		sock = DefaultSocket
 	}
 	f.Files[FileDockerSock] = c.stat(sock)
-	f.Files[FileDaemonJSON] = c.stat(f.Config.Path)
+	if f.Config.Path == "" {
+		f.Files[FileDaemonJSON] = FileFact{Error: f.Config.Error}
+	} else {
+		f.Files[FileDaemonJSON] = c.stat(f.Config.Path)
+	}
 	f.Files[FileDefaultDocker] = c.stat(FileDefaultDocker)
 	f.Files[FileSysconfigDocker] = c.stat(FileSysconfigDocker)
 	cs := "/run/containerd/containerd.sock"
@@ -827,35 +880,64 @@ func (c *collector) dataRoot(f *Facts) {
 			resolved = r
 		}
 	}
-	mp, fstype := MountPointOf(b, resolved)
-	f.DataRoot.MountPoint, f.DataRoot.FSType = mp, fstype
-	f.DataRoot.Separate = mp == resolved && mp != "/"
+	m, root := MountOf(b, resolved)
+	f.DataRoot.MountPoint, f.DataRoot.FSType = m.MountPoint, m.FSType
+	f.DataRoot.Device, f.DataRoot.BindOf, f.DataRoot.RootDevice = m.Device, "", root.Device
+	if m.Root != "/" && m.Root != "" {
+		f.DataRoot.BindOf = m.Root
+	}
+	// A mount point of its own is not enough: a bind mount of a folder of
+	// the root disk is the same partition. The devices tell.
+	f.DataRoot.Separate = m.MountPoint == resolved && m.MountPoint != "/" && (root.Device == "" || m.Device != root.Device)
 }
 
-// MountPointOf returns the mount point holding p and its file system type,
-// reading /proc/self/mountinfo.
-func MountPointOf(mountinfo []byte, p string) (string, string) {
-	best, bestType := "", ""
+// MountEntry is one line of /proc/self/mountinfo.
+type MountEntry struct {
+	// Device is the file system's major:minor.
+	Device string
+	// Root is the folder of that file system mounted here: "/" for a whole
+	// file system, another path for a bind mount.
+	Root       string
+	MountPoint string
+	FSType     string
+	Source     string
+}
+
+// MountOf returns the mount holding p (the longest mount point that is p or
+// a parent of it; the last one mounted wins a tie) and the mount at "/".
+func MountOf(mountinfo []byte, p string) (holder, root MountEntry) {
 	for _, line := range strings.Split(string(mountinfo), "\n") {
 		fs := strings.Fields(line)
 		if len(fs) < 10 {
 			continue
 		}
-		mp := unescapeMount(fs[4])
-		fstype := ""
+		m := MountEntry{Device: fs[2], Root: unescapeMount(fs[3]), MountPoint: unescapeMount(fs[4])}
 		for i := 6; i < len(fs)-1; i++ {
 			if fs[i] == "-" {
-				fstype = fs[i+1]
+				m.FSType = fs[i+1]
+				if i+2 < len(fs) {
+					m.Source = unescapeMount(fs[i+2])
+				}
 				break
 			}
 		}
-		if mp == p || mp == "/" || strings.HasPrefix(p, mp+"/") {
-			if len(mp) >= len(best) {
-				best, bestType = mp, fstype
+		if m.MountPoint == "/" {
+			root = m
+		}
+		if m.MountPoint == p || m.MountPoint == "/" || strings.HasPrefix(p, m.MountPoint+"/") {
+			if len(m.MountPoint) >= len(holder.MountPoint) {
+				holder = m
 			}
 		}
 	}
-	return best, bestType
+	return holder, root
+}
+
+// MountPointOf returns the mount point holding p and its file system type,
+// reading /proc/self/mountinfo.
+func MountPointOf(mountinfo []byte, p string) (string, string) {
+	m, _ := MountOf(mountinfo, p)
+	return m.MountPoint, m.FSType
 }
 
 func unescapeMount(s string) string {

@@ -211,7 +211,15 @@ type MountFacts struct {
 	Path       string `json:"path"`
 	MountPoint string `json:"mount_point,omitempty"`
 	FSType     string `json:"fs_type,omitempty"`
-	Separate   bool   `json:"separate"`
+	// Device is the major:minor of the file system holding the data root,
+	// RootDevice that of "/"; BindOf is the folder of that file system
+	// mounted at the data root when it is a bind mount.
+	Device     string `json:"device,omitempty"`
+	RootDevice string `json:"root_device,omitempty"`
+	BindOf     string `json:"bind_of,omitempty"`
+	// Separate is true when the data root is a mount point on another
+	// device than "/".
+	Separate bool `json:"separate"`
 	Error      string `json:"error,omitempty"`
 }
 
@@ -231,6 +239,15 @@ type Container struct {
 	// with ProcessesError set when they could not be read.
 	Processes      []string `json:"BulkheadProcesses"`
 	ProcessesError string   `json:"BulkheadProcessesError,omitempty"`
+}
+
+// ImageName is the image the container was started from, as the user named
+// it (nginx:1.25), else its id.
+func (c *Container) ImageName() string {
+	if c.Config.Image != "" {
+		return c.Config.Image
+	}
+	return c.Image
 }
 
 // DisplayName is the container's name without the leading slash.

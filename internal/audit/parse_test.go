@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -118,6 +119,39 @@ func TestMountPointOf(t *testing.T) {
 		if mp != tt.mp || ft != tt.fstype {
 			t.Errorf("MountPointOf(%q) = %q, %q, want %q, %q", tt.path, mp, ft, tt.mp, tt.fstype)
 		}
+	}
+}
+
+// TestDataRootBindMount: a bind mount of a folder of the root disk at
+// /var/lib/docker has a mount point of its own but is no separate
+// partition; a bind mount from another disk is.
+func TestDataRootBindMount(t *testing.T) {
+	tests := []struct {
+		name, mountinfo string
+		separate        bool
+		evidence        string
+	}{
+		{"own partition", mountinfo, true, "is a mount point (xfs, device 8:2)"},
+		{"bind of the root disk", "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n40 22 8:1 /srv/docker /var/lib/docker rw - ext4 /dev/sda1 rw\n",
+			false, "is a bind mount of /srv/docker on the root file system's device 8:1"},
+		{"bind from another disk", "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n30 22 8:3 / /data rw - xfs /dev/sdc1 rw\n40 22 8:3 /docker /var/lib/docker rw - xfs /dev/sdc1 rw\n",
+			true, "device 8:3"},
+		{"on /", "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n", false, "lives on the file system mounted at /"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := writeTree(t, map[string]string{"proc/self/mountinfo": tt.mountinfo})
+			c := &collector{root: root}
+			f := &Facts{}
+			c.dataRoot(f)
+			if f.DataRoot.Separate != tt.separate {
+				t.Errorf("Separate = %v, want %v (%+v)", f.DataRoot.Separate, tt.separate, f.DataRoot)
+			}
+			got := Run(f, Options{Checks: []string{"1.1.1"}})
+			if len(got) != 1 || !strings.Contains(got[0].Evidence, tt.evidence) {
+				t.Errorf("1.1.1 = %+v, want evidence with %q", got, tt.evidence)
+			}
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -55,6 +56,31 @@ func (a *auditFlags) collect(cmd *cobra.Command) (*audit.Facts, error) {
 	return facts, nil
 }
 
+// checkContainer refuses a --container that names no running container: a
+// gate limited to a container that is not there must not pass with every
+// check skipped.
+func (a *auditFlags) checkContainer(facts *audit.Facts) error {
+	if a.container == "" {
+		return nil
+	}
+	var names []string
+	for i := range facts.Containers {
+		c := &facts.Containers[i]
+		if audit.MatchContainer(c, a.container) {
+			return nil
+		}
+		names = append(names, c.DisplayName())
+	}
+	running := "none is running"
+	if len(names) > 0 {
+		if len(names) > 10 {
+			names = append(names[:10], fmt.Sprintf("and %d more", len(names)-10))
+		}
+		running = "running: " + strings.Join(names, ", ")
+	}
+	return usageError{fmt.Errorf("--container %q matches no running container (name, id or id prefix); %s", a.container, running)}
+}
+
 func newAuditCmd() *cobra.Command {
 	var f auditFlags
 	var out outputFlags
@@ -81,22 +107,26 @@ are scanned for secrets (redacted).
 			if err != nil {
 				return err
 			}
+			if err := f.checkContainer(facts); err != nil {
+				return err
+			}
+			opts := audit.Options{Checks: f.checks, Skip: f.skip, Container: f.container}
 			name := facts.Host.Hostname
 			if name == "" {
 				name, _ = os.Hostname()
 			}
 			r := report.New(report.Target{Kind: report.KindHost, Name: name}, Version, start)
-			r.Findings = audit.Run(facts, audit.Options{Checks: f.checks, Skip: f.skip, Container: f.container})
+			r.Findings = audit.Run(facts, opts)
 			r.SetScanner(report.ScannerStatus{Name: "cis-docker-1.6.0", State: report.StateDone})
 			for _, p := range facts.Daemon.Partial {
 				r.Warn("daemon API: " + p)
 			}
-			if !f.noSecrets {
+			if !f.noSecrets && audit.Selected(audit.SecretsCheck, opts) {
 				sc, err := secret.New(secret.Config{})
 				if err != nil {
 					return err
 				}
-				found, warns := audit.Secrets(cmd.Context(), facts, sc, audit.SecretOptions{Mounts: f.mountSecrets})
+				found, warns := audit.Secrets(cmd.Context(), facts, sc, audit.SecretOptions{Mounts: f.mountSecrets, Container: f.container})
 				r.Findings = append(r.Findings, found...)
 				for _, w := range warns {
 					r.Warn(w)
@@ -108,7 +138,7 @@ are scanned for secrets (redacted).
 	}
 	f.register(c)
 	out.register(c.Flags(), "table")
-	c.Flags().StringSliceVar(&f.checks, "checks", nil, "check ids or globs to run, e.g. '5.*' or 2.1,2.2 (default all)")
+	c.Flags().StringSliceVar(&f.checks, "checks", nil, "check ids or globs to run, e.g. '5.*' or 2.1,2.2 ('secrets' for the secret scan; default all)")
 	c.Flags().StringSliceVar(&f.skip, "skip", nil, "check ids or globs to leave out")
 	c.Flags().StringVar(&f.container, "container", "", "limit container checks to this container (name, id or id prefix)")
 	c.Flags().BoolVar(&f.noSecrets, "no-secrets", false, "do not scan container environments for secrets")
