@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"net"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/bulkhead-sec/bulkhead/internal/cli"
+	"github.com/bulkhead-sec/bulkhead/internal/testenv"
 )
 
 // TestAuditFailsClosed: an audit gate whose daemon refuses, hangs or answers
@@ -122,4 +125,94 @@ func answer(t *testing.T, sock, reply string) {
 			c.Close()
 		}
 	}()
+}
+
+// auditContainers starts two containers of a freshly imported image: one on
+// the host network with an AWS key in its environment, one hardened
+// enough to pass 5.10.
+func auditContainers(t *testing.T) (hostnet, plain, image string) {
+	t.Helper()
+	testenv.RequireDocker(t)
+	root := t.TempDir()
+	helper := filepath.Join(root, "helper")
+	build := exec.Command("go", "build", "-o", helper, "./testdata/helper")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build helper: %v\n%s", err, out)
+	}
+	image = dockerImport(t, root)
+	suffix := strings.TrimPrefix(image, "bulkhead-e2e:")
+	hostnet, plain = "audit-cli-hostnet-"+suffix, "audit-cli-plain-"+suffix
+	for _, args := range [][]string{
+		{"run", "-d", "--name", hostnet, "--network", "host", "-e", "AWS_SECRET=AKIA" + "IOSFODNN7EXAMPLQ", image, "/helper", "sleep"},
+		{"run", "-d", "--name", plain, "--memory", "32m", image, "/helper", "sleep"},
+	} {
+		if out, err := exec.Command("docker", args...).CombinedOutput(); err != nil {
+			t.Fatalf("docker %v: %v\n%s", args, err, out)
+		}
+	}
+	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", hostnet, plain).Run() })
+	return hostnet, plain, image
+}
+
+func runCLI(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	rc := cli.Main(args, strings.NewReader(""), &stdout, &stderr)
+	return rc, stdout.String(), stderr.String()
+}
+
+// TestAuditContainersCLI: the audit table names the failing container and
+// its image under its check, --container limits checks and the secret scan,
+// an unknown --container is a usage error, and --fail-on gates.
+func TestAuditContainersCLI(t *testing.T) {
+	hostnet, plain, image := auditContainers(t)
+
+	rc, out, errs := runCLI("audit", "--checks", "5.10,5.11", "--container", hostnet, "--no-secrets", "--fail-on", "HIGH")
+	if rc != cli.ExitFindings {
+		t.Errorf("audit --fail-on HIGH of a host-network container: exit %d, want %d\n%s%s", rc, cli.ExitFindings, out, errs)
+	}
+	flat := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{
+		"FAIL 5.10 HIGH The host's network namespace is not shared — 1 of 1 container fail",
+		"* " + hostnet + " (" + image + "): network=host",
+		"FAIL 5.11",
+		"Compliance: 2 checks: 2 fail",
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("no %q in the table:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, plain) {
+		t.Errorf("--container %s: the table names %s too:\n%s", hostnet, plain, out)
+	}
+
+	// The plain container passes 5.10 and 5.11: exit 0.
+	rc, out, errs = runCLI("audit", "--checks", "5.10,5.11", "--container", plain, "--fail-on", "HIGH")
+	if rc != cli.ExitOK || !strings.Contains(strings.Join(strings.Fields(out), " "), "all 1 container pass") {
+		t.Errorf("audit of %s: exit %d\n%s%s", plain, rc, out, errs)
+	}
+
+	// --checks limits the secret scan: 5.* leaves it out, 'secrets' runs
+	// it, on the --container only.
+	_, out, _ = runCLI("audit", "--checks", "5.10", "--format", "json")
+	if strings.Contains(out, `"kind": "secret"`) {
+		t.Errorf("--checks 5.10 ran the secret scan:\n%s", out)
+	}
+	_, out, _ = runCLI("audit", "--checks", "secrets", "--container", hostnet, "--format", "json")
+	if !strings.Contains(out, `"kind": "secret"`) || !strings.Contains(out, hostnet) {
+		t.Errorf("--checks secrets --container %s found no secret:\n%s", hostnet, out)
+	}
+	if strings.Contains(out, "AKIAIOSFODNN7EXAMPLQ") {
+		t.Errorf("the secret is printed in full")
+	}
+	_, out, _ = runCLI("audit", "--checks", "secrets", "--container", plain, "--format", "json")
+	if strings.Contains(out, `"kind": "secret"`) {
+		t.Errorf("--container %s reported another container's secret:\n%s", plain, out)
+	}
+
+	// A --container that matches nothing is a usage error, not all-SKIP.
+	rc, _, errs = runCLI("audit", "--container", "audit-cli-no-such-container", "--fail-on", "HIGH")
+	if rc != cli.ExitUsage || !strings.Contains(errs, `--container "audit-cli-no-such-container" matches no running container`) {
+		t.Errorf("unknown --container: exit %d, stderr %q", rc, errs)
+	}
 }
