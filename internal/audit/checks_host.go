@@ -18,6 +18,8 @@ func checkList() []check {
 	l = append(l, section4()...)
 	l = append(l, section5()...)
 	l = append(l, section6()...)
+	l = append(l, section7()...)
+	l = append(l, community()...)
 	return l
 }
 

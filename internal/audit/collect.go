@@ -87,6 +87,7 @@ func Collect(ctx context.Context, opts CollectOptions) (*Facts, error) {
 		return nil, fmt.Errorf("collect host facts: %w", err)
 	}
 	c.process(f)
+	c.swarm(ctx, f)
 	c.config(f)
 	c.files(f)
 	c.tls(f)
@@ -556,6 +557,94 @@ func (c *collector) cmdline(pid int) ([]string, error) {
 		return nil, fmt.Errorf("read command line of pid %d: empty", pid)
 	}
 	return strings.Split(string(b), "\x00"), nil
+}
+
+// --- swarm ----------------------------------------------------------------------
+
+// SwarmPort is the swarm management port CIS 7.2 wants bound to one
+// interface.
+const SwarmPort = 2377
+
+func (c *collector) swarm(ctx context.Context, f *Facts) {
+	if !f.Daemon.Info.SwarmActive() {
+		return
+	}
+	s := &SwarmFacts{Secrets: -1}
+	f.Swarm = s
+	if f.Daemon.Info.Swarm.ControlAvailable {
+		var secrets []json.RawMessage
+		if err := c.get(ctx, "/secrets", &secrets); err != nil {
+			s.SecretsError = err.Error()
+		} else {
+			s.Secrets = len(secrets)
+		}
+	} else {
+		s.SecretsError = "only a manager lists swarm secrets"
+	}
+	// The listening sockets of dockerd's network namespace.
+	if f.Process.PID <= 0 {
+		s.ListenersError = "the dockerd process was not found: " + orUnset(f.Process.Error)
+		return
+	}
+	var tables [][]byte
+	for _, name := range []string{"tcp", "tcp6"} {
+		b, err := c.readHostFile(fmt.Sprintf("/proc/%d/net/%s", f.Process.PID, name), 64<<20)
+		if errors.Is(err, fs.ErrNotExist) && name == "tcp6" {
+			continue // no IPv6
+		}
+		if err != nil {
+			s.ListenersError = reason(err)
+			return
+		}
+		tables = append(tables, b)
+	}
+	for _, b := range tables {
+		s.Listeners = append(s.Listeners, ListeningOn(b, SwarmPort)...)
+	}
+	sort.Strings(s.Listeners)
+}
+
+// ListeningOn reads a /proc/net/tcp or tcp6 table and returns the local
+// addresses ("0.0.0.0:2377", "[::1]:2377") of sockets listening on port.
+func ListeningOn(table []byte, port int) []string {
+	var out []string
+	for i, line := range strings.Split(string(table), "\n") {
+		fs := strings.Fields(line)
+		if i == 0 || len(fs) < 4 || fs[3] != "0A" { // 0A: LISTEN
+			continue
+		}
+		host, p, ok := strings.Cut(fs[1], ":")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseUint(p, 16, 16)
+		if err != nil || int(n) != port {
+			continue
+		}
+		ip, ok := procIP(host)
+		if !ok {
+			continue
+		}
+		out = append(out, net.JoinHostPort(ip.String(), strconv.Itoa(port)))
+	}
+	return out
+}
+
+// procIP decodes the hex address of /proc/net/tcp{,6}: 32-bit words in
+// host (little-endian) order.
+func procIP(h string) (net.IP, bool) {
+	if len(h) != 8 && len(h) != 32 {
+		return nil, false
+	}
+	ip := make(net.IP, len(h)/2)
+	for w := 0; w < len(h)/8; w++ {
+		v, err := strconv.ParseUint(h[w*8:w*8+8], 16, 32)
+		if err != nil {
+			return nil, false
+		}
+		ip[w*4], ip[w*4+1], ip[w*4+2], ip[w*4+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	}
+	return ip, true
 }
 
 // --- daemon.json ------------------------------------------------------------

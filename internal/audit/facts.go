@@ -38,6 +38,8 @@ type Facts struct {
 	Containers   []Container         `json:"containers"`
 	Images       []Image             `json:"images"`
 	Networks     []Network           `json:"networks"`
+	// Swarm is set when the daemon is in a swarm.
+	Swarm *SwarmFacts `json:"swarm,omitempty"`
 	Env          map[string]string   `json:"env,omitempty"`
 }
 
@@ -99,10 +101,48 @@ type Info struct {
 	Images             int      `json:"Images"`
 	KernelVersion      string   `json:"KernelVersion"`
 	OperatingSystem    string   `json:"OperatingSystem"`
-	Swarm              struct {
-		LocalNodeState   string `json:"LocalNodeState"`
-		ControlAvailable bool   `json:"ControlAvailable"`
-	} `json:"Swarm"`
+	Swarm              SwarmInfo `json:"Swarm"`
+}
+
+// SwarmInfo is /info's Swarm: the node's part in a swarm and, on a
+// manager, the cluster's settings.
+type SwarmInfo struct {
+	NodeID           string        `json:"NodeID"`
+	NodeAddr         string        `json:"NodeAddr"`
+	LocalNodeState   string        `json:"LocalNodeState"`
+	ControlAvailable bool          `json:"ControlAvailable"`
+	Nodes            int           `json:"Nodes"`
+	Managers         int           `json:"Managers"`
+	Cluster          *SwarmCluster `json:"Cluster,omitempty"`
+}
+
+// SwarmCluster is the part of the cluster's description a manager reports.
+type SwarmCluster struct {
+	ID   string `json:"ID"`
+	Spec struct {
+		EncryptionConfig struct {
+			AutoLockManagers bool `json:"AutoLockManagers"`
+		} `json:"EncryptionConfig"`
+		CAConfig struct {
+			// NodeCertExpiry is in nanoseconds.
+			NodeCertExpiry int64 `json:"NodeCertExpiry"`
+		} `json:"CAConfig"`
+	} `json:"Spec"`
+	RootRotationInProgress bool `json:"RootRotationInProgress"`
+}
+
+// SwarmFacts are what section 7 needs beyond /info, read when the daemon
+// is in a swarm.
+type SwarmFacts struct {
+	// Secrets is the number of swarm secrets (managers only); -1 when not
+	// read, with SecretsError saying why.
+	Secrets      int    `json:"secrets"`
+	SecretsError string `json:"secrets_error,omitempty"`
+	// Listeners are the local addresses dockerd's network namespace
+	// listens on for the swarm management port 2377, from
+	// /proc/PID/net/tcp and tcp6.
+	Listeners      []string `json:"listeners,omitempty"`
+	ListenersError string   `json:"listeners_error,omitempty"`
 }
 
 // SwarmActive says whether the node is part of a swarm.

@@ -200,9 +200,14 @@ func (c check) toFinding(r result) finding.Finding {
 		tags = append(tags, "manual")
 	}
 	aliases := []string{"CIS-DOCKER-" + c.ID}
-	if strings.HasPrefix(c.ID, "BH-") {
+	switch {
+	case strings.HasPrefix(c.ID, "BH-"):
 		aliases = nil
 		tags[0] = "bulkhead"
+	case strings.HasPrefix(c.ID, "C."):
+		// docker-bench-security's community checks, not the benchmark's.
+		aliases = []string{"DOCKER-BENCH-" + c.ID}
+		tags = append([]string{"docker-bench-community"}, tags[1:2]...)
 	}
 	f := finding.Finding{
 		Kind:     finding.Compliance,

@@ -27,8 +27,12 @@ type CheckResult struct {
 }
 
 // Section is the section a check id belongs to: the number before the
-// first dot, or "bulkhead" for checks the benchmark has no number for.
+// first dot, "community" for docker-bench's community checks (C.*), or
+// "bulkhead" for checks the benchmark has no number for.
 func Section(id string) string {
+	if strings.HasPrefix(id, "C.") {
+		return "community"
+	}
 	s := id
 	if i := strings.IndexByte(id, '.'); i > 0 {
 		s = id[:i]
@@ -246,8 +250,11 @@ func (p *printer) compliance(fs []finding.Finding) {
 				}
 			}
 			name := "Section " + s
-			if s == "bulkhead" {
+			switch s {
+			case "bulkhead":
 				name = "bulkhead checks"
+			case "community":
+				name = "Community checks (docker-bench-security)"
 			}
 			t.rows = append(t.rows, []string{"", "", "", name + " — " + TallyLine(in)})
 		}
