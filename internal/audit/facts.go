@@ -39,8 +39,8 @@ type Facts struct {
 	Images       []Image             `json:"images"`
 	Networks     []Network           `json:"networks"`
 	// Swarm is set when the daemon is in a swarm.
-	Swarm *SwarmFacts `json:"swarm,omitempty"`
-	Env          map[string]string   `json:"env,omitempty"`
+	Swarm *SwarmFacts       `json:"swarm,omitempty"`
+	Env   map[string]string `json:"env,omitempty"`
 }
 
 // The keys of Facts.Files.
@@ -83,24 +83,24 @@ type DaemonFacts struct {
 
 // Info is the subset of GET /info the checks use.
 type Info struct {
-	ID                 string   `json:"ID"`
-	Name               string   `json:"Name"`
-	ServerVersion      string   `json:"ServerVersion"`
-	DockerRootDir      string   `json:"DockerRootDir"`
-	Driver             string   `json:"Driver"`
-	LoggingDriver      string   `json:"LoggingDriver"`
-	CgroupDriver       string   `json:"CgroupDriver"`
-	CgroupVersion      string   `json:"CgroupVersion"`
-	SecurityOptions    []string `json:"SecurityOptions"`
-	LiveRestoreEnabled bool     `json:"LiveRestoreEnabled"`
-	ExperimentalBuild  bool     `json:"ExperimentalBuild"`
-	Containers         int      `json:"Containers"`
-	ContainersRunning  int      `json:"ContainersRunning"`
-	ContainersPaused   int      `json:"ContainersPaused"`
-	ContainersStopped  int      `json:"ContainersStopped"`
-	Images             int      `json:"Images"`
-	KernelVersion      string   `json:"KernelVersion"`
-	OperatingSystem    string   `json:"OperatingSystem"`
+	ID                 string    `json:"ID"`
+	Name               string    `json:"Name"`
+	ServerVersion      string    `json:"ServerVersion"`
+	DockerRootDir      string    `json:"DockerRootDir"`
+	Driver             string    `json:"Driver"`
+	LoggingDriver      string    `json:"LoggingDriver"`
+	CgroupDriver       string    `json:"CgroupDriver"`
+	CgroupVersion      string    `json:"CgroupVersion"`
+	SecurityOptions    []string  `json:"SecurityOptions"`
+	LiveRestoreEnabled bool      `json:"LiveRestoreEnabled"`
+	ExperimentalBuild  bool      `json:"ExperimentalBuild"`
+	Containers         int       `json:"Containers"`
+	ContainersRunning  int       `json:"ContainersRunning"`
+	ContainersPaused   int       `json:"ContainersPaused"`
+	ContainersStopped  int       `json:"ContainersStopped"`
+	Images             int       `json:"Images"`
+	KernelVersion      string    `json:"KernelVersion"`
+	OperatingSystem    string    `json:"OperatingSystem"`
 	Swarm              SwarmInfo `json:"Swarm"`
 }
 
@@ -259,8 +259,8 @@ type MountFacts struct {
 	BindOf     string `json:"bind_of,omitempty"`
 	// Separate is true when the data root is a mount point on another
 	// device than "/".
-	Separate bool `json:"separate"`
-	Error      string `json:"error,omitempty"`
+	Separate bool   `json:"separate"`
+	Error    string `json:"error,omitempty"`
 }
 
 // Container is the subset of a container's inspect data the checks use.
