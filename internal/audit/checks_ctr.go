@@ -338,7 +338,11 @@ func section5() []check {
 						return fail("sshd is running")
 					}
 				}
-				return pass(fmt.Sprintf("no sshd among %d processes", len(c.Processes)))
+				from := ""
+				if c.ProcessesSource != "" {
+					from = " (from " + c.ProcessesSource + ")"
+				}
+				return pass(fmt.Sprintf("no sshd among %d processes%s", len(c.Processes), from))
 			}),
 		ctrCheck("5.8", "Privileged ports are not mapped within containers", 1, finding.Medium,
 			"Publish the service on a host port of 1024 or above.",

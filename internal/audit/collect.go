@@ -93,7 +93,7 @@ func Collect(ctx context.Context, opts CollectOptions) (*Facts, error) {
 	c.tls(f)
 	c.auditRules(ctx, f)
 	c.auditTargets(f)
-	c.containerProcesses(f)
+	c.containerProcesses(ctx, f)
 	c.group(f)
 	c.dataRoot(f)
 	c.env(f)
@@ -1101,53 +1101,115 @@ func (c *collector) auditTargets(f *Facts) {
 	f.AuditTargets = t
 }
 
-// containerProcesses maps host processes to containers through the
-// container id in their cgroup path.
-func (c *collector) containerProcesses(f *Facts) {
+// containerProcesses finds the command names of each container's
+// processes: from /proc, through the container id in each process's cgroup
+// path, and for a container /proc shows no process of (not root and /proc
+// mounted with hidepid, a rootless or remote daemon) from the daemon's own
+// process list (GET /containers/ID/top), which a docker group member may
+// ask for.
+func (c *collector) containerProcesses(ctx context.Context, f *Facts) {
 	if len(f.Containers) == 0 {
-		return
-	}
-	setErr := func(why string) {
-		for i := range f.Containers {
-			f.Containers[i].ProcessesError = why
-		}
-	}
-	if os.Geteuid() != 0 {
-		setErr(needsRoot + " to read other processes")
-		return
-	}
-	entries, err := os.ReadDir(c.hostPath("/proc"))
-	if err != nil {
-		setErr(reason(err))
 		return
 	}
 	byID := map[string]int{}
 	for i := range f.Containers {
 		byID[f.Containers[i].ID] = i
-		f.Containers[i].Processes = []string{}
 	}
-	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
+	found := make([][]string, len(f.Containers))
+	procErr := ""
+	if entries, err := os.ReadDir(c.hostPath("/proc")); err != nil {
+		procErr = reason(err)
+	} else if c.opts.Host != "" && !c.localDaemon(f) {
+		procErr = "the daemon's processes are not this host's"
+	} else {
+		for _, e := range entries {
+			if _, err := strconv.Atoi(e.Name()); err != nil {
+				continue
+			}
+			cg, err := c.readHostFile(path.Join("/proc", e.Name(), "cgroup"), 64<<10)
+			if err != nil {
+				continue
+			}
+			i, ok := byID[containerIDInCgroup(string(cg))]
+			if !ok {
+				continue
+			}
+			comm, err := c.readHostFile(path.Join("/proc", e.Name(), "comm"), 256)
+			if err != nil {
+				continue
+			}
+			found[i] = append(found[i], strings.TrimSpace(string(comm)))
 		}
-		cg, err := c.readHostFile(path.Join("/proc", e.Name(), "cgroup"), 64<<10)
-		if err != nil {
-			continue
-		}
-		id := containerIDInCgroup(string(cg))
-		i, ok := byID[id]
-		if !ok {
-			continue
-		}
-		comm, err := c.readHostFile(path.Join("/proc", e.Name(), "comm"), 256)
-		if err != nil {
-			continue
-		}
-		f.Containers[i].Processes = append(f.Containers[i].Processes, strings.TrimSpace(string(comm)))
 	}
 	for i := range f.Containers {
-		sort.Strings(f.Containers[i].Processes)
+		ct := &f.Containers[i]
+		if len(found[i]) > 0 {
+			ct.Processes = found[i]
+			ct.ProcessesSource = "/proc"
+			sort.Strings(ct.Processes)
+			continue
+		}
+		// A running container has at least one process: /proc did not
+		// show it, so ask the daemon.
+		names, err := c.top(ctx, ct.ID)
+		if err != nil {
+			why := err.Error()
+			if procErr != "" {
+				why = procErr + "; " + why
+			}
+			ct.ProcessesError = why
+			continue
+		}
+		ct.Processes, ct.ProcessesSource = names, "daemon API (container top)"
+		sort.Strings(ct.Processes)
 	}
+}
+
+// localDaemon says whether the daemon audited runs on this host: its
+// process was found in /proc.
+func (c *collector) localDaemon(f *Facts) bool { return f.Process.PID > 0 }
+
+// top asks the daemon for a container's processes and returns their
+// command names.
+func (c *collector) top(ctx context.Context, id string) ([]string, error) {
+	var t struct {
+		Titles    []string   `json:"Titles"`
+		Processes [][]string `json:"Processes"`
+	}
+	if err := c.get(ctx, "/containers/"+url.PathEscape(id)+"/top", &t); err != nil {
+		return nil, err
+	}
+	return TopCommands(t.Titles, t.Processes)
+}
+
+// TopCommands reads the command names out of a container top answer: the
+// CMD (or COMMAND) column, its first word's base name ("/usr/sbin/sshd -D"
+// and "sshd: /usr/sbin/sshd" both give "sshd").
+func TopCommands(titles []string, procs [][]string) ([]string, error) {
+	col := -1
+	for i, t := range titles {
+		if t == "CMD" || t == "COMMAND" {
+			col = i
+		}
+	}
+	if col < 0 {
+		return nil, fmt.Errorf("container top: no CMD column in %q", titles)
+	}
+	names := []string{}
+	for _, p := range procs {
+		if col >= len(p) {
+			continue
+		}
+		fs := strings.Fields(p[col])
+		if len(fs) == 0 {
+			continue
+		}
+		n := strings.TrimSuffix(path.Base(fs[0]), ":")
+		if n != "" && n != "." && n != "/" {
+			names = append(names, n)
+		}
+	}
+	return names, nil
 }
 
 // containerIDInCgroup finds a 64-hex container id in a /proc/PID/cgroup

@@ -253,3 +253,29 @@ func TestCollectOtherDaemon(t *testing.T) {
 		t.Errorf("--daemon-config: %q %v", f.Config.Error, f.Config.Values)
 	}
 }
+
+// TestCollectProcessesFromTop: when /proc shows no process of a running
+// container, its processes come from the daemon's process list, so that
+// 5.7 is judged for a docker group member too.
+func TestCollectProcessesFromTop(t *testing.T) {
+	sock := fakeDaemon(t, map[string]string{
+		"/info":                          `{"ServerVersion":"24.0.0","DockerRootDir":"/var/lib/docker"}`,
+		"/containers/json":               `[{"Id":"` + ctrID + `"}]`,
+		"/containers/" + ctrID + "/json": `{"Id":"` + ctrID + `","Name":"/ssh","Config":{"Image":"sshbox"},"State":{"Running":true}}`,
+		"/containers/" + ctrID + "/top": `{"Titles":["UID","PID","PPID","C","STIME","TTY","TIME","CMD"],
+			"Processes":[["root","10","1","0","10:00","?","00:00:00","/usr/sbin/sshd -D"]]}`,
+	})
+	root := writeTree(t, map[string]string{"proc/1/comm": "systemd\n", "proc/1/cgroup": "0::/init.scope\n"})
+	f, err := Collect(context.Background(), CollectOptions{Host: sock, Root: root, SkipAuditctl: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct := f.Containers[0]
+	if ct.ProcessesSource != "daemon API (container top)" || len(ct.Processes) != 1 {
+		t.Fatalf("processes %v from %q (error %q)", ct.Processes, ct.ProcessesSource, ct.ProcessesError)
+	}
+	got := Run(f, Options{Checks: []string{"5.7"}})
+	if len(got) != 1 || got[0].Status != finding.StatusFail {
+		t.Errorf("5.7 = %+v, want FAIL", got)
+	}
+}

@@ -279,6 +279,9 @@ type Container struct {
 	// with ProcessesError set when they could not be read.
 	Processes      []string `json:"BulkheadProcesses"`
 	ProcessesError string   `json:"BulkheadProcessesError,omitempty"`
+	// ProcessesSource is where Processes come from: "/proc" or the daemon
+	// API's process list.
+	ProcessesSource string `json:"BulkheadProcessesSource,omitempty"`
 }
 
 // ImageName is the image the container was started from, as the user named

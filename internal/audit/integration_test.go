@@ -98,6 +98,11 @@ func testImageRef(t testing.TB) string {
 			imageErr = err
 			return
 		}
+		// The same sleeper under the name of an SSH daemon, for 5.7.
+		if err := os.Link(filepath.Join(root, "sleep"), filepath.Join(root, "sshd")); err != nil {
+			imageErr = err
+			return
+		}
 		imp := exec.Command("bash", "-c", `tar c -C "$1" . | docker import -c 'CMD ["/sleep"]' - "$2"`, "bash", root, testImage)
 		if out, err := imp.CombinedOutput(); err != nil {
 			imageErr = fmt.Errorf("docker import: %v: %s", err, out)

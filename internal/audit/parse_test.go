@@ -186,3 +186,24 @@ func TestListeningOn(t *testing.T) {
 		t.Errorf("ListeningOn (-want +got):\n%s", diff)
 	}
 }
+
+func TestTopCommands(t *testing.T) {
+	titles := []string{"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"}
+	procs := [][]string{
+		{"root", "10", "1", "0", "10:00", "?", "00:00:00", "/usr/sbin/sshd -D"},
+		{"root", "11", "10", "0", "10:00", "?", "00:00:00", "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"},
+		{"app", "12", "1", "0", "10:00", "?", "00:00:00", "nginx: worker process"},
+		{"app", "13"},
+		{"app", "14", "1", "0", "10:00", "?", "00:00:00", "   "},
+	}
+	got, err := TopCommands(titles, procs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"sshd", "sshd", "nginx"}, got); diff != "" {
+		t.Errorf("TopCommands (-want +got):\n%s", diff)
+	}
+	if _, err := TopCommands([]string{"PID"}, nil); err == nil {
+		t.Error("an answer without a CMD column gave no error")
+	}
+}

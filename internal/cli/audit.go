@@ -11,6 +11,7 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/audit"
 	"github.com/bulkhead-sec/bulkhead/internal/audit/netview"
+	"github.com/bulkhead-sec/bulkhead/internal/finding"
 	"github.com/bulkhead-sec/bulkhead/internal/report"
 	"github.com/bulkhead-sec/bulkhead/internal/secret"
 )
@@ -54,6 +55,28 @@ func (a *auditFlags) collect(cmd *cobra.Command) (*audit.Facts, error) {
 		return nil, fmt.Errorf("audit: the Docker daemon at %s: %s", at, facts.Daemon.Error)
 	}
 	return facts, nil
+}
+
+// rootOnly says, for an audit run without root, which checks were skipped
+// for needing it: a docker group member audits every container, and only
+// these host reads need more.
+func rootOnly(facts *audit.Facts, fs []finding.Finding) string {
+	if facts.Host.Root {
+		return ""
+	}
+	seen := map[string]bool{}
+	var ids []string
+	for _, f := range fs {
+		if f.Status == finding.StatusSkip && strings.Contains(f.Evidence, "needs root") && !seen[f.ID] {
+			seen[f.ID] = true
+			ids = append(ids, f.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("not root (uid %d): %d %s read root-only host files or processes and were skipped (%s); run as root to judge them (docs/audit.md)",
+		facts.Host.EUID, len(ids), map[bool]string{true: "check", false: "checks"}[len(ids) == 1], strings.Join(ids, ", "))
 }
 
 // checkContainer refuses a --container that names no running container: a
@@ -117,6 +140,9 @@ are scanned for secrets (redacted).
 			}
 			r := report.New(report.Target{Kind: report.KindHost, Name: name}, Version, start)
 			r.Findings = audit.Run(facts, opts)
+			if w := rootOnly(facts, r.Findings); w != "" {
+				r.Warn(w)
+			}
 			r.SetScanner(report.ScannerStatus{Name: "cis-docker-1.6.0", State: report.StateDone})
 			for _, p := range facts.Daemon.Partial {
 				r.Warn("daemon API: " + p)
