@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bulkhead-sec/bulkhead/internal/cli"
 	"github.com/bulkhead-sec/bulkhead/internal/testenv"
@@ -130,7 +132,7 @@ func answer(t *testing.T, sock, reply string) {
 // auditContainers starts two containers of a freshly imported image: one on
 // the host network with an AWS key in its environment, one hardened
 // enough to pass 5.10.
-func auditContainers(t *testing.T) (hostnet, plain, image string) {
+func auditContainers(t *testing.T) (hostnet, plain, image, listen string) {
 	t.Helper()
 	testenv.RequireDocker(t)
 	root := t.TempDir()
@@ -143,8 +145,15 @@ func auditContainers(t *testing.T) (hostnet, plain, image string) {
 	image = dockerImport(t, root)
 	suffix := strings.TrimPrefix(image, "bulkhead-e2e:")
 	hostnet, plain = "audit-cli-hostnet-"+suffix, "audit-cli-plain-"+suffix
+	// A free loopback port for the host-network container to listen on.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listen = ln.Addr().String()
+	ln.Close()
 	for _, args := range [][]string{
-		{"run", "-d", "--name", hostnet, "--network", "host", "-e", "AWS_SECRET=AKIA" + "IOSFODNN7EXAMPLQ", image, "/helper", "sleep"},
+		{"run", "-d", "--name", hostnet, "--network", "host", "-e", "AWS_SECRET=AKIA" + "IOSFODNN7EXAMPLQ", image, "/helper", "listen", listen},
 		{"run", "-d", "--name", plain, "--memory", "32m", image, "/helper", "sleep"},
 	} {
 		if out, err := exec.Command("docker", args...).CombinedOutput(); err != nil {
@@ -152,7 +161,7 @@ func auditContainers(t *testing.T) (hostnet, plain, image string) {
 		}
 	}
 	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", hostnet, plain).Run() })
-	return hostnet, plain, image
+	return hostnet, plain, image, listen
 }
 
 func runCLI(args ...string) (int, string, string) {
@@ -165,7 +174,7 @@ func runCLI(args ...string) (int, string, string) {
 // its image under its check, --container limits checks and the secret scan,
 // an unknown --container is a usage error, and --fail-on gates.
 func TestAuditContainersCLI(t *testing.T) {
-	hostnet, plain, image := auditContainers(t)
+	hostnet, plain, image, listen := auditContainers(t)
 
 	rc, out, errs := runCLI("audit", "--checks", "5.10,5.11", "--container", hostnet, "--no-secrets", "--fail-on", "HIGH")
 	if rc != cli.ExitFindings {
@@ -208,6 +217,38 @@ func TestAuditContainersCLI(t *testing.T) {
 	_, out, _ = runCLI("audit", "--checks", "secrets", "--container", plain, "--format", "json")
 	if strings.Contains(out, `"kind": "secret"`) {
 		t.Errorf("--container %s reported another container's secret:\n%s", plain, out)
+	}
+
+	// audit network --format json lists what the host-network container
+	// listens on (root reads which sockets its process holds).
+	if os.Geteuid() == 0 {
+		var v struct {
+			Containers []struct {
+				Name      string   `json:"name"`
+				Listening []string `json:"listening"`
+			} `json:"containers"`
+		}
+		var found bool
+		for try := 0; try < 20 && !found; try++ {
+			rc, out, errs = runCLI("audit", "network", "--format", "json")
+			if rc != 0 {
+				t.Fatalf("audit network --format json: exit %d: %s", rc, errs)
+			}
+			if err := json.Unmarshal([]byte(out), &v); err != nil {
+				t.Fatalf("audit network --format json: %v\n%s", err, out)
+			}
+			for _, c := range v.Containers {
+				if c.Name == hostnet && len(c.Listening) == 1 && c.Listening[0] == listen+"/tcp" {
+					found = true
+				}
+			}
+			if !found {
+				time.Sleep(100 * time.Millisecond) // the listener may not be up yet
+			}
+		}
+		if !found {
+			t.Errorf("audit network does not show %s listening on %s:\n%s", hostnet, listen, out)
+		}
 	}
 
 	// A --container that matches nothing is a usage error, not all-SKIP.

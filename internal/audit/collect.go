@@ -604,13 +604,23 @@ func (c *collector) swarm(ctx context.Context, f *Facts) {
 	sort.Strings(s.Listeners)
 }
 
-// ListeningOn reads a /proc/net/tcp or tcp6 table and returns the local
-// addresses ("0.0.0.0:2377", "[::1]:2377") of sockets listening on port.
-func ListeningOn(table []byte, port int) []string {
-	var out []string
+// Listener is one listening TCP socket of a /proc/net/tcp{,6} table.
+type Listener struct {
+	IP    net.IP
+	Port  int
+	Inode string
+}
+
+// String is "0.0.0.0:80" or "[::]:80".
+func (l Listener) String() string { return net.JoinHostPort(l.IP.String(), strconv.Itoa(l.Port)) }
+
+// ParseListeners reads the listening sockets of a /proc/net/tcp or tcp6
+// table.
+func ParseListeners(table []byte) []Listener {
+	var out []Listener
 	for i, line := range strings.Split(string(table), "\n") {
 		fs := strings.Fields(line)
-		if i == 0 || len(fs) < 4 || fs[3] != "0A" { // 0A: LISTEN
+		if i == 0 || len(fs) < 10 || fs[3] != "0A" { // 0A: LISTEN
 			continue
 		}
 		host, p, ok := strings.Cut(fs[1], ":")
@@ -618,14 +628,26 @@ func ListeningOn(table []byte, port int) []string {
 			continue
 		}
 		n, err := strconv.ParseUint(p, 16, 16)
-		if err != nil || int(n) != port {
+		if err != nil {
 			continue
 		}
 		ip, ok := procIP(host)
 		if !ok {
 			continue
 		}
-		out = append(out, net.JoinHostPort(ip.String(), strconv.Itoa(port)))
+		out = append(out, Listener{IP: ip, Port: int(n), Inode: fs[9]})
+	}
+	return out
+}
+
+// ListeningOn reads a /proc/net/tcp or tcp6 table and returns the local
+// addresses ("0.0.0.0:2377", "[::1]:2377") of sockets listening on port.
+func ListeningOn(table []byte, port int) []string {
+	var out []string
+	for _, l := range ParseListeners(table) {
+		if l.Port == port {
+			out = append(out, l.String())
+		}
 	}
 	return out
 }
@@ -1116,6 +1138,7 @@ func (c *collector) containerProcesses(ctx context.Context, f *Facts) {
 		byID[f.Containers[i].ID] = i
 	}
 	found := make([][]string, len(f.Containers))
+	pids := make([][]string, len(f.Containers))
 	procErr := ""
 	if entries, err := os.ReadDir(c.hostPath("/proc")); err != nil {
 		procErr = reason(err)
@@ -1139,8 +1162,10 @@ func (c *collector) containerProcesses(ctx context.Context, f *Facts) {
 				continue
 			}
 			found[i] = append(found[i], strings.TrimSpace(string(comm)))
+			pids[i] = append(pids[i], e.Name())
 		}
 	}
+	c.hostListeners(f, pids)
 	for i := range f.Containers {
 		ct := &f.Containers[i]
 		if len(found[i]) > 0 {
@@ -1162,6 +1187,60 @@ func (c *collector) containerProcesses(ctx context.Context, f *Facts) {
 		}
 		ct.Processes, ct.ProcessesSource = names, "daemon API (container top)"
 		sort.Strings(ct.Processes)
+	}
+}
+
+// hostListeners finds the TCP ports each host-network container listens
+// on: the listening sockets of the host's network namespace whose inode one
+// of the container's processes holds open. Reading other users' open files
+// needs root.
+func (c *collector) hostListeners(f *Facts, pids [][]string) {
+	var tables map[string]Listener
+	for i := range f.Containers {
+		ct := &f.Containers[i]
+		if ct.HostConfig.NetworkMode != "host" {
+			continue
+		}
+		if len(pids[i]) == 0 {
+			ct.HostListenersError = "the container's processes were not found in /proc"
+			continue
+		}
+		if tables == nil {
+			tables = map[string]Listener{}
+			for _, name := range []string{"tcp", "tcp6"} {
+				b, err := c.readHostFile(path.Join("/proc", pids[i][0], "net", name), 64<<20)
+				if err != nil {
+					continue
+				}
+				for _, l := range ParseListeners(b) {
+					tables[l.Inode] = l
+				}
+			}
+		}
+		seen := map[string]bool{}
+		ct.HostListeners = []string{}
+		for _, pid := range pids[i] {
+			dir := c.hostPath(path.Join("/proc", pid, "fd"))
+			fds, err := os.ReadDir(dir)
+			if err != nil {
+				if errors.Is(err, fs.ErrPermission) {
+					ct.HostListeners, ct.HostListenersError = nil, needsRoot+" to see which sockets the container's processes hold"
+					break
+				}
+				continue
+			}
+			for _, fd := range fds {
+				link, err := os.Readlink(filepath.Join(dir, fd.Name()))
+				if err != nil || !strings.HasPrefix(link, "socket:[") {
+					continue
+				}
+				if l, ok := tables[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")]; ok && !seen[l.String()] {
+					seen[l.String()] = true
+					ct.HostListeners = append(ct.HostListeners, l.String()+"/tcp")
+				}
+			}
+		}
+		sort.Strings(ct.HostListeners)
 	}
 }
 

@@ -282,6 +282,11 @@ type Container struct {
 	// ProcessesSource is where Processes come from: "/proc" or the daemon
 	// API's process list.
 	ProcessesSource string `json:"BulkheadProcessesSource,omitempty"`
+	// HostListeners are the TCP addresses a container on the host network
+	// listens on ("0.0.0.0:80/tcp"), read by bulkhead from /proc; nil with
+	// HostListenersError set when they could not be read.
+	HostListeners      []string `json:"BulkheadHostListeners,omitempty"`
+	HostListenersError string   `json:"BulkheadHostListenersError,omitempty"`
 }
 
 // ImageName is the image the container was started from, as the user named

@@ -182,7 +182,11 @@ func newAuditNetworkCmd(f *auditFlags) *cobra.Command {
 reachable from outside the host (bound to all interfaces or a non-loopback address). Flags
 inter-container communication on the default bridge and ports on all interfaces.
 
---format text (default), dot (Graphviz) or svg (drawn with Graphviz's dot when installed, else by bulkhead).`,
+Containers on the host network are listed with the TCP ports they listen on (reading which
+sockets their processes hold needs root; without it their ports are reported unknown).
+
+--format text (default), json, dot (Graphviz) or svg (drawn with Graphviz's dot when installed,
+else by bulkhead).`,
 		Example: "  bulkhead audit network\n  bulkhead audit network --format svg -o network.svg",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -190,9 +194,10 @@ inter-container communication on the default bridge and ports on all interfaces.
 				"text": netview.WriteText,
 				"dot":  netview.WriteDOT,
 				"svg":  netview.WriteSVG,
+				"json": netview.WriteJSON,
 			}[format]
 			if write == nil {
-				return usageError{fmt.Errorf("unknown --format %q (want text, dot or svg)", format)}
+				return usageError{fmt.Errorf("unknown --format %q (want text, json, dot or svg)", format)}
 			}
 			facts, err := f.collect(cmd)
 			if err != nil {
@@ -214,7 +219,7 @@ inter-container communication on the default bridge and ports on all interfaces.
 			return write(w, v)
 		},
 	}
-	c.Flags().StringVarP(&format, "format", "f", "text", "text, dot or svg")
+	c.Flags().StringVarP(&format, "format", "f", "text", "text, json, dot or svg")
 	c.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of stdout")
 	return c
 }
