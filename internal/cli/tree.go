@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,6 +47,34 @@ var formatsFor = map[string][]string{
 	"bulkhead lint":  {"table", "json", "sarif", "junit", "markdown"},
 }
 
+// argChecks catch arguments that name the wrong kind of thing, before the
+// command runs.
+var argChecks = map[string]func(string) error{
+	"bulkhead scan image": imageRefIsNotDir,
+	"bulkhead sbom":       imageRefIsNotDir,
+}
+
+// imageTransports are the REF prefixes of an image.
+var imageTransports = []string{"docker:", "registry:", "docker-archive:", "oci:", "oci-archive:", "dir:"}
+
+// imageRefIsNotDir refuses a bare REF that is a local directory: it is a
+// root filesystem (dir:) or a source tree (scan fs), not an image name.
+func imageRefIsNotDir(ref string) error {
+	for _, t := range imageTransports {
+		if strings.HasPrefix(ref, t) {
+			return nil
+		}
+	}
+	fi, err := os.Stat(ref)
+	if err != nil || !fi.IsDir() {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(ref, "oci-layout")); err == nil {
+		return usageError{fmt.Errorf("%s is a directory: for the OCI layout in it write oci:%s", ref, ref)}
+	}
+	return usageError{fmt.Errorf("%s is a directory, not an image: for a root filesystem write dir:%s, for a source tree use 'bulkhead scan fs %s' (an image of that name: docker:%s or registry:%s)", ref, ref, ref, ref, ref)}
+}
+
 // prepare walks the command tree once: commands with subcommands refuse an
 // unknown one with a suggestion, --json flags get a --format json twin,
 // refused flags are hidden, and every command's flags are bound to the
@@ -74,8 +103,14 @@ func prepare(root *cobra.Command) {
 	}
 	walk(root)
 	root.PersistentFlags().String("config", "", "configuration file (default ./"+config.DefaultFile+" when present; env "+config.EnvPrefix+"CONFIG)")
-	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		return bind(cmd)
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if err := bind(cmd); err != nil {
+			return err
+		}
+		if check, ok := argChecks[cmd.CommandPath()]; ok && len(args) > 0 {
+			return check(args[0])
+		}
+		return nil
 	}
 }
 
