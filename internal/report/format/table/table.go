@@ -231,6 +231,10 @@ func (p *printer) kindTable(k finding.Kind, fs []finding.Finding) {
 		t = &grid{header: []string{"SEVERITY", "ID", "LOCATION", "TITLE"}, flex: 3}
 		for _, f := range fs {
 			t.rows = append(t.rows, []string{f.Severity.String(), f.ID, f.Location.String(), f.Title})
+			// A misconfiguration says how to fix it, on a line of its own.
+			if k == finding.Misconfiguration && f.Fix != "" {
+				t.rows = append(t.rows, []string{"", "", "", "fix: " + f.Fix})
+			}
 		}
 	}
 	p.grid(t, func(row []string) string { return row[0] })
