@@ -80,6 +80,32 @@ func imageRefIsNotDir(ref string) error {
 // refused flags are hidden, and every command's flags are bound to the
 // configuration file and environment before it runs.
 func prepare(root *cobra.Command) {
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [COMMAND...]",
+		Short: "Help about any command",
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || len(rest) > 0 || target == nil {
+				parent := c.Root()
+				if target != nil {
+					parent = target
+				}
+				typed := strings.Join(args, " ")
+				if len(rest) > 0 {
+					typed = rest[0]
+				}
+				msg := fmt.Sprintf("no help topic %q", strings.Join(args, " "))
+				if s := parent.SuggestionsFor(typed); len(s) > 0 {
+					msg += fmt.Sprintf(" (did you mean %q?)", s[0])
+				}
+				return usageError{fmt.Errorf("%s (see 'bulkhead --help')", msg)}
+			}
+			return target.Help()
+		},
+	})
+	// The completion command is added lazily by Execute; add it now so
+	// that the walk below covers it.
+	root.InitDefaultCompletionCmd()
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		if c.HasSubCommands() {
