@@ -35,7 +35,7 @@ var errFindings = errors.New("findings at or above the --fail-on threshold")
 const exitCodesHelp = `Exit codes:
   0  nothing at or above the --fail-on threshold
   1  an operational error (missing image, daemon down, unreadable file)
-  2  a usage error (unknown flag, bad argument)
+  2  a usage error (unknown command or flag, bad argument or configuration)
   3  findings at or above the --fail-on threshold remain`
 
 // Main runs bulkhead with args and returns the process exit code.
