@@ -129,6 +129,9 @@ func prepare(root *cobra.Command) {
 	}
 	walk(root)
 	root.PersistentFlags().String("config", "", "configuration file (default ./"+config.DefaultFile+" when present; env "+config.EnvPrefix+"CONFIG)")
+	// A command that gets a PersistentPreRunE of its own must not lose the
+	// configuration binding: run every ancestor's hook.
+	cobra.EnableTraverseRunHooks = true
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		if err := bind(cmd); err != nil {
 			return err

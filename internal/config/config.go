@@ -153,7 +153,9 @@ func (s *Settings) Lookup(cmd *cobra.Command, flag string) (Value, bool, error) 
 		if key != "" {
 			k = key + "." + flag
 		}
-		if s.file.Exists(k) {
+		// A key that is a mapping names a command section ("db:",
+		// "rules:"), not the flag of the same name.
+		if _, section := s.file.Get(k).(map[string]any); s.file.Exists(k) && !section {
 			vals, err := scalarList(s.file.Get(k))
 			if err != nil {
 				return Value{}, false, fmt.Errorf("configuration file %s: %s: %w", s.File, k, err)
