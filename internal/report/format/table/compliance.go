@@ -132,13 +132,18 @@ func (c CheckResult) Scope() string {
 	switch {
 	case judged == 0:
 		s = fmt.Sprintf("%d %s skipped", c.Containers, plural(c.Containers, "container"))
+	case c.Failed == 0 && c.Status == finding.StatusInfo:
+		s = fmt.Sprintf("%d %s to verify", judged, plural(judged, "container"))
+	case c.Failed == 0 && judged == 1:
+		s = "the 1 container passes"
 	case c.Failed == 0:
-		s = fmt.Sprintf("all %d %s pass", judged, plural(judged, "container"))
-		if c.Status == finding.StatusInfo {
-			s = fmt.Sprintf("%d %s to verify", judged, plural(judged, "container"))
-		}
+		s = fmt.Sprintf("all %d containers pass", judged)
 	default:
-		s = fmt.Sprintf("%d of %d %s fail", c.Failed, judged, plural(judged, "container"))
+		verb := "fail"
+		if c.Failed == 1 {
+			verb = "fails"
+		}
+		s = fmt.Sprintf("%d of %d %s %s", c.Failed, judged, plural(judged, "container"), verb)
 	}
 	if c.Skipped > 0 && judged > 0 {
 		s += fmt.Sprintf(", %d skipped", c.Skipped)
@@ -163,10 +168,11 @@ func (c CheckResult) Details() []string {
 		s := status(f)
 		ev := strings.TrimSpace(f.Evidence)
 		line := who(f)
-		if ev != "" && line != "" {
+		switch {
+		case ev != "" && line != "" && !strings.HasPrefix(ev, line):
 			line += ": " + ev
-		} else if ev != "" {
-			line = ev
+		case ev != "":
+			line = ev // the evidence names its object already
 		}
 		switch {
 		case s == finding.StatusFail || s == finding.StatusWarn:
