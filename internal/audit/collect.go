@@ -678,7 +678,7 @@ func (c *collector) config(f *Facts) {
 			p = v[len(v)-1]
 		}
 	}
-	if p == "" && f.Process.Args == nil && f.Process.Error != "" && c.opts.Host != "" {
+	if p == "" && f.Process.Args == nil && f.Process.Error != "" && !c.defaultEndpoint() {
 		// Another daemon than the local default one, whose command line
 		// was not found: this host's daemon.json may not be its.
 		f.Config.Error = "the configuration file of the daemon at " + c.endpoint + " is unknown (" + f.Process.Error + "; name it with --daemon-config)"
@@ -1142,7 +1142,7 @@ func (c *collector) containerProcesses(ctx context.Context, f *Facts) {
 	procErr := ""
 	if entries, err := os.ReadDir(c.hostPath("/proc")); err != nil {
 		procErr = reason(err)
-	} else if c.opts.Host != "" && !c.localDaemon(f) {
+	} else if !c.defaultEndpoint() && !c.localDaemon(f) {
 		procErr = "the daemon's processes are not this host's"
 	} else {
 		for _, e := range entries {
@@ -1242,6 +1242,12 @@ func (c *collector) hostListeners(f *Facts, pids [][]string) {
 		}
 		sort.Strings(ct.HostListeners)
 	}
+}
+
+// defaultEndpoint says whether the audit asks the host's default daemon
+// socket (whatever named it: nothing, --host or DOCKER_HOST).
+func (c *collector) defaultEndpoint() bool {
+	return c.sockPath != "" && runPath(c.sockPath) == "/run/docker.sock"
 }
 
 // localDaemon says whether the daemon audited runs on this host: its
