@@ -98,11 +98,6 @@ func testImageRef(t testing.TB) string {
 			imageErr = err
 			return
 		}
-		// The same sleeper under the name of an SSH daemon, for 5.7.
-		if err := os.Link(filepath.Join(root, "sleep"), filepath.Join(root, "sshd")); err != nil {
-			imageErr = err
-			return
-		}
 		imp := exec.Command("bash", "-c", `tar c -C "$1" . | docker import -c 'CMD ["/sleep"]' - "$2"`, "bash", root, testImage)
 		if out, err := imp.CombinedOutput(); err != nil {
 			imageErr = fmt.Errorf("docker import: %v: %s", err, out)
@@ -112,6 +107,35 @@ func testImageRef(t testing.TB) string {
 		t.Fatal(imageErr)
 	}
 	return testImage
+}
+
+// sshdImage builds an image of its own (the shared test image's tag is
+// used by other test runs too) whose sleeper is called /sshd, for 5.7.
+func sshdImage(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	src, root := filepath.Join(dir, "src"), filepath.Join(dir, "root")
+	for _, d := range []string{src, root} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(src, "main.go"), []byte(sleeper), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(root, "sshd"), "main.go")
+	build.Dir = src
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GO111MODULE=off", "GOTOOLCHAIN=local")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build sleeper: %v: %s", err, out)
+	}
+	tag := "audit-cli-sshd:" + uniq()
+	imp := exec.Command("bash", "-c", `tar c -C "$1" . | docker import -c 'CMD ["/sshd"]' - "$2"`, "bash", root, tag)
+	if out, err := imp.CombinedOutput(); err != nil {
+		t.Fatalf("docker import: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", tag).Run() })
+	return tag
 }
 
 func docker(t testing.TB, args ...string) string {

@@ -121,9 +121,9 @@ func TestDockerGroup(t *testing.T) {
 	}
 
 	// An image whose one process is called sshd.
-	img := testImageRef(t)
+	img := sshdImage(t)
 	name := "audit-cli-sshd-" + uniq()
-	docker(t, "run", "-d", "--name", name, "--entrypoint", "/sshd", img)
+	docker(t, "run", "-d", "--name", name, img)
 	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", name).Run() })
 
 	dir, err := os.MkdirTemp("", "bh-audit-group")
