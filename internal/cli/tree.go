@@ -133,6 +133,14 @@ func prepare(root *cobra.Command) {
 	// configuration binding: run every ancestor's hook.
 	cobra.EnableTraverseRunHooks = true
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		// Help, version and completion work whatever the configuration
+		// holds.
+		for c := cmd; c != nil; c = c.Parent() {
+			switch c.Name() {
+			case "help", "version", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd, "completion":
+				return nil
+			}
+		}
 		if err := bind(cmd); err != nil {
 			return err
 		}
