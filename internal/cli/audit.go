@@ -79,6 +79,28 @@ func rootOnly(facts *audit.Facts, fs []finding.Finding) string {
 		facts.Host.EUID, len(ids), map[bool]string{true: "check", false: "checks"}[len(ids) == 1], strings.Join(ids, ", "))
 }
 
+// checkGlobs refuses a --checks or --skip glob that selects no check: a
+// mistyped selection must not make an audit that judges nothing and passes.
+func checkGlobs(globs []string, flag string) error {
+	ids := []string{audit.SecretsCheck}
+	for _, c := range audit.Checks() {
+		ids = append(ids, c.ID)
+	}
+	for _, g := range globs {
+		hit := false
+		for _, id := range ids {
+			if audit.Selected(id, audit.Options{Checks: []string{g}}) {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			return usageError{fmt.Errorf("%s %q selects no check (ids like 5.4, globs like '5.*', a section like 2, C.5.3.1, BH-AUDIT-001, secrets; see docs/rules/cis/README.md)", flag, g)}
+		}
+	}
+	return nil
+}
+
 // checkContainer refuses a --container that names no running container: a
 // gate limited to a container that is not there must not pass with every
 // check skipped.
@@ -123,6 +145,12 @@ are scanned for secrets (redacted).
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
+				return err
+			}
+			if err := checkGlobs(f.checks, "--checks"); err != nil {
+				return err
+			}
+			if err := checkGlobs(f.skip, "--skip"); err != nil {
 				return err
 			}
 			start := time.Now()
