@@ -134,9 +134,16 @@ func newAuditCmd() *cobra.Command {
 		Short: "Audit the Docker host, daemon and running containers against the CIS Docker Benchmark",
 		Long: `Audit the Docker host, daemon and every running container against the CIS Docker Benchmark
 v1.6.0: host configuration, daemon flags and daemon.json, file owners and modes, audit rules, the
-runtime settings of each container, and image and container sprawl. Each check reports PASS, FAIL,
-WARN, INFO or SKIP (with the reason, e.g. "needs root") and its evidence. Container environments
-are scanned for secrets (redacted).
+runtime settings of each container, image and container sprawl, section 7 on a swarm node, and
+docker-bench-security's automatable community checks. Each check reports PASS, FAIL, WARN, INFO or
+SKIP (with the reason, e.g. "needs root" or "not applicable: ...") and its evidence; the table
+shows one row per check with "n of m containers fail" and the failing containers under it.
+Container environments are scanned for secrets (redacted; the check id "secrets" for --checks).
+
+A daemon that refuses, does not answer within --timeout or does not speak the Docker API is an
+error (exit 1): an audit that judged no container never passes --fail-on. A docker group member
+audits every container without root; the checks that read root-only host files are skipped and
+named at the end (docs/audit.md).
 
   bulkhead audit network    networks, containers, published ports and what is reachable from outside
 
