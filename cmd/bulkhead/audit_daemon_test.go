@@ -57,7 +57,8 @@ func TestAuditFailsClosed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			sock := filepath.Join(t.TempDir(), "d.sock")
 			tt.serve(t, sock)
-			for _, args := range [][]string{
+			t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", hostnet, plain).Run() })
+	for _, args := range [][]string{
 				{"audit", "--host", sock, "--fail-on", "HIGH", "--timeout", "300ms"},
 				{"audit", "network", "--host", sock, "--timeout", "300ms"},
 			} {
@@ -160,7 +161,6 @@ func auditContainers(t *testing.T) (hostnet, plain, image, listen string) {
 			t.Fatalf("docker %v: %v\n%s", args, err, out)
 		}
 	}
-	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", hostnet, plain).Run() })
 	return hostnet, plain, image, listen
 }
 

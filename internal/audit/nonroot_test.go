@@ -123,8 +123,8 @@ func TestDockerGroup(t *testing.T) {
 	// An image whose one process is called sshd.
 	img := sshdImage(t)
 	name := "audit-cli-sshd-" + uniq()
-	docker(t, "run", "-d", "--name", name, img)
 	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", name).Run() })
+	docker(t, "run", "-d", "--name", name, img)
 
 	dir, err := os.MkdirTemp("", "bh-audit-group")
 	if err != nil {
