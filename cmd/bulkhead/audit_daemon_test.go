@@ -57,8 +57,7 @@ func TestAuditFailsClosed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			sock := filepath.Join(t.TempDir(), "d.sock")
 			tt.serve(t, sock)
-			t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", hostnet, plain).Run() })
-	for _, args := range [][]string{
+			for _, args := range [][]string{
 				{"audit", "--host", sock, "--fail-on", "HIGH", "--timeout", "300ms"},
 				{"audit", "network", "--host", sock, "--timeout", "300ms"},
 			} {
@@ -153,6 +152,7 @@ func auditContainers(t *testing.T) (hostnet, plain, image, listen string) {
 	}
 	listen = ln.Addr().String()
 	ln.Close()
+	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", hostnet, plain).Run() })
 	for _, args := range [][]string{
 		{"run", "-d", "--name", hostnet, "--network", "host", "-e", "AWS_SECRET=AKIA" + "IOSFODNN7EXAMPLQ", image, "/helper", "listen", listen},
 		{"run", "-d", "--name", plain, "--memory", "32m", image, "/helper", "sleep"},
