@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -58,7 +62,12 @@ func newDBUpdateCmd(path func() (string, error)) *cobra.Command {
 			if !quiet {
 				opts.Progress = cmd.ErrOrStderr()
 			}
-			st, err := vulndb.Update(cmd.Context(), p, opts)
+			var st vulndb.Stats
+			err = interruptible(cmd, "db update", func(ctx context.Context) error {
+				var err error
+				st, err = vulndb.Update(ctx, p, opts)
+				return err
+			})
 			if err != nil {
 				return fmt.Errorf("%w (the previous database, if any, is unchanged)", err)
 			}
@@ -83,7 +92,12 @@ func newDBImportCmd(path func() (string, error)) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := vulndb.Import(cmd.Context(), p, args[0])
+			var st vulndb.Stats
+			err = interruptible(cmd, "db import", func(ctx context.Context) error {
+				var err error
+				st, err = vulndb.Import(ctx, p, args[0])
+				return err
+			})
 			if err != nil {
 				return err
 			}
@@ -104,9 +118,16 @@ func newDBExportCmd(path func() (string, error)) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tmp := args[0] + ".tmp"
-			f, err := os.Create(tmp)
+			// A fresh file under a random name (never a link someone
+			// left at FILE.tmp), renamed over FILE when complete.
+			f, err := os.CreateTemp(filepath.Dir(args[0]), filepath.Base(args[0])+".tmp-*")
 			if err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+			tmp := f.Name()
+			if err := f.Chmod(vulndb.FileMode); err != nil {
+				f.Close()
+				os.Remove(tmp)
 				return fmt.Errorf("export: %w", err)
 			}
 			if err := vulndb.Export(p, f); err != nil {
@@ -164,6 +185,40 @@ func newDBStatusCmd(path func() (string, error)) *cobra.Command {
 	return c
 }
 
+// interruptGrace is how long an interrupted update or import may take to
+// stop by itself before its temporary files are removed for it.
+var interruptGrace = 3 * time.Second
+
+// interruptible runs a database job that SIGINT or SIGTERM cancels: the
+// job's context is cancelled, and if the job has not returned after
+// interruptGrace (a read blocked in the kernel), the temporary files of
+// the new database are removed here. Either way the command fails with
+// the signal's name and the old database is left as it was.
+func interruptible(cmd *cobra.Command, what string, job func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	done := make(chan error, 1)
+	go func() { done <- job(ctx) }()
+	select {
+	case err := <-done:
+		return err
+	case sig := <-sigs:
+		cancel()
+		t := time.NewTimer(interruptGrace)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+		case <-sigs: // a second signal: stop waiting
+		}
+		vulndb.RemoveTemporaryFiles()
+		return fmt.Errorf("%s: interrupted by %s: the temporary file was removed and the previous database, if any, is unchanged", what, sig)
+	}
+}
+
 func printStats(w io.Writer, path string, st vulndb.Stats) {
 	fmt.Fprintf(w, "%s: %d records", path, st.Records)
 	if st.Withdrawn > 0 {
@@ -178,6 +233,9 @@ func printStats(w io.Writer, path string, st vulndb.Stats) {
 	for _, n := range names {
 		e, _ := json.Marshal(st.Ecosystems[n])
 		fmt.Fprintf(w, "  %-14s %s\n", n, e)
+	}
+	for _, p := range st.Swept {
+		fmt.Fprintf(w, "removed %s (left by a process that no longer runs)\n", p)
 	}
 	if st.Skipped > 0 {
 		fmt.Fprintf(w, "%d malformed records skipped:\n", st.Skipped)

@@ -2,9 +2,7 @@ package vulndb
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -29,8 +27,11 @@ type Stats struct {
 	// ecosystem the source does not have.
 	Warnings []string `json:"warnings,omitempty"`
 	// Downloaded is the number of bytes fetched over the network.
-	Downloaded int64         `json:"downloaded"`
-	Duration   time.Duration `json:"duration"`
+	Downloaded int64 `json:"downloaded"`
+	// Swept names the temporary files of dead processes that this run
+	// removed.
+	Swept    []string      `json:"swept,omitempty"`
+	Duration time.Duration `json:"duration"`
 }
 
 // EcosystemStats is one ecosystem's part of Stats.
@@ -79,18 +80,19 @@ const batchRecords = 4000
 
 func newBuilder(final, source string, now time.Time, stats *Stats) (*builder, error) {
 	dir := filepath.Dir(final)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create database folder %s: %w", dir, err)
+	if err := makeFolder(dir); err != nil {
+		return nil, err
 	}
-	f, err := os.CreateTemp(dir, filepath.Base(final)+".new-*")
+	stats.Swept = append(stats.Swept, sweepStale(final, now)...)
+	f, err := createTemp(final)
 	if err != nil {
 		return nil, fmt.Errorf("create new database in %s: %w", dir, err)
 	}
 	tmp := f.Name()
 	f.Close()
-	db, err := bolt.Open(tmp, 0o644, &bolt.Options{Timeout: time.Second, NoSync: true, NoFreelistSync: true})
+	db, err := bolt.Open(tmp, FileMode, &bolt.Options{Timeout: time.Second, NoSync: true, NoFreelistSync: true})
 	if err != nil {
-		os.Remove(tmp)
+		removeTemp(tmp)
 		return nil, fmt.Errorf("create new database %s: %w", tmp, err)
 	}
 	return &builder{
@@ -240,19 +242,20 @@ func (b *builder) commit() error {
 		return fmt.Errorf("sync %s: %w", b.tmp, err)
 	}
 	if err := b.db.Close(); err != nil {
-		os.Remove(b.tmp)
+		removeTemp(b.tmp)
 		return fmt.Errorf("close %s: %w", b.tmp, err)
 	}
-	if err := os.Chmod(b.tmp, 0o644); err != nil {
-		os.Remove(b.tmp)
+	if err := os.Chmod(b.tmp, FileMode); err != nil {
+		removeTemp(b.tmp)
 		return fmt.Errorf("chmod %s: %w", b.tmp, err)
 	}
 	// Readers that hold the old file keep their snapshot; new readers get
 	// the new file. No reader waits.
 	if err := os.Rename(b.tmp, b.final); err != nil {
-		os.Remove(b.tmp)
+		removeTemp(b.tmp)
 		return fmt.Errorf("replace %s: %w", b.final, err)
 	}
+	forgetTemp(b.tmp)
 	if d, err := os.Open(filepath.Dir(b.final)); err == nil {
 		d.Sync()
 		d.Close()
@@ -271,9 +274,7 @@ func (b *builder) commit() error {
 // abort closes and removes the temporary file.
 func (b *builder) abort() {
 	b.db.Close()
-	if err := os.Remove(b.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		_ = err // nothing more to do: the temporary name is unique
-	}
+	removeTemp(b.tmp)
 }
 
 // dedupe drops repeated entries (the same record listed under two

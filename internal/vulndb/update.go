@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -435,7 +436,7 @@ func (f *fetcher) get(ctx context.Context, eco, file string, limit int64) ([]byt
 		if st.Size() > limit {
 			return nil, fmt.Errorf("%s: %d bytes, over the %d limit", p, st.Size(), limit)
 		}
-		return os.ReadFile(p)
+		return readSource1(p, limit)
 	}
 	u := f.url(eco, file)
 	var lastErr error
@@ -508,11 +509,19 @@ func (f *fetcher) download(ctx context.Context, eco string) (string, bool, error
 	if err := os.MkdirAll(f.cacheDir, 0o755); err != nil {
 		return "", false, fmt.Errorf("create cache dir %s: %w", f.cacheDir, err)
 	}
+	if err := checkFolder(f.cacheDir); err != nil {
+		return "", false, err
+	}
 	safe := strings.NewReplacer("/", "_", "\\", "_", " ", "_", ":", "_").Replace(eco)
 	final := filepath.Join(f.cacheDir, safe+"-all.zip")
 	partial := final + ".partial"
 	u := f.url(eco, "all.zip")
 	var lastErr error
+	for _, p := range []string{partial, final} {
+		if st, err := os.Lstat(p); err == nil && !st.Mode().IsRegular() {
+			return "", false, fmt.Errorf("download %s: %s is not a regular file (%s): refused; remove it", u, p, st.Mode().Type())
+		}
+	}
 	for attempt := 0; attempt < f.opts.Attempts; attempt++ {
 		if attempt > 0 {
 			if err := f.wait(ctx, attempt); err != nil {
@@ -538,19 +547,34 @@ func (f *fetcher) download(ctx context.Context, eco string) (string, bool, error
 	return "", false, fmt.Errorf("download %s: %d attempts failed (the partial file %s resumes next time): %w", u, f.opts.Attempts, partial, lastErr)
 }
 
+// maxValidatorBytes bounds the saved ETag or Last-Modified of a partial
+// download.
+const maxValidatorBytes = 1024
+
 // downloadOnce makes one request, appending to partial when the server
-// honours a range request.
+// honours a range request. Every file it touches is opened without
+// following links: a link planted at partial or partial.etag is refused
+// (or replaced by a fresh file), never written through, and a validator
+// read through a link is never sent.
 func (f *fetcher) downloadOnce(ctx context.Context, u, partial string) (bool, error) {
 	var have int64
-	if st, err := os.Stat(partial); err == nil {
+	st, err := os.Lstat(partial)
+	switch {
+	case err == nil && !st.Mode().IsRegular():
+		return false, fmt.Errorf("partial download %s: not a regular file (%s): refused; remove it", partial, st.Mode().Type())
+	case err == nil:
 		have = st.Size()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return false, err
 	}
-	validator, _ := os.ReadFile(partial + ".etag")
-	if have > 0 && len(validator) > 0 {
+	validator, verr := readSmall(partial+".etag", maxValidatorBytes)
+	if verr != nil && !errors.Is(verr, fs.ErrNotExist) {
+		f.warn("ignored the saved validator of %s: %v", partial, verr)
+		validator = nil
+	}
+	if have > 0 && validValidator(validator) {
 		req.Header.Set("Range", "bytes="+strconv.FormatInt(have, 10)+"-")
 		req.Header.Set("If-Range", string(validator))
 	}
@@ -562,22 +586,32 @@ func (f *fetcher) downloadOnce(ctx context.Context, u, partial string) (bool, er
 	var out *os.File
 	switch resp.StatusCode {
 	case http.StatusPartialContent:
-		out, err = os.OpenFile(partial, os.O_WRONLY|os.O_APPEND, 0o644)
+		if req.Header.Get("Range") == "" {
+			return false, fmt.Errorf("GET %s: %s to a request without a range", u, resp.Status)
+		}
+		out, err = os.OpenFile(partial, os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0o644)
 	case http.StatusOK:
 		have = 0
-		out, err = os.Create(partial)
+		// Start afresh: remove whatever is there (a link is removed, not
+		// followed) and create the file exclusively.
+		if err := removeEntry(partial); err != nil {
+			return false, err
+		}
+		out, err = os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
 		v := resp.Header.Get("ETag")
 		if v == "" {
 			v = resp.Header.Get("Last-Modified")
 		}
-		if v != "" {
-			os.WriteFile(partial+".etag", []byte(v), 0o644)
+		if v != "" && validValidator([]byte(v)) {
+			if werr := writeFileAtomic(partial+".etag", []byte(v), 0o644); werr != nil {
+				f.warn("save the validator of %s: %v", partial, werr)
+			}
 		} else {
-			os.Remove(partial + ".etag")
+			removeEntry(partial + ".etag")
 		}
 	case http.StatusRequestedRangeNotSatisfiable:
-		os.Remove(partial)
-		os.Remove(partial + ".etag")
+		removeEntry(partial)
+		removeEntry(partial + ".etag")
 		return false, fmt.Errorf("GET %s: %s: restarting", u, resp.Status)
 	case http.StatusNotFound:
 		return false, fmt.Errorf("GET %s: %w", u, errNotFound)
@@ -585,7 +619,14 @@ func (f *fetcher) downloadOnce(ctx context.Context, u, partial string) (bool, er
 		return false, fmt.Errorf("GET %s: %s", u, resp.Status)
 	}
 	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return false, fmt.Errorf("partial download %s: a symbolic link, refused; remove it", partial)
+		}
 		return false, fmt.Errorf("write %s: %w", partial, err)
+	}
+	if ost, err := out.Stat(); err != nil || !ost.Mode().IsRegular() {
+		out.Close()
+		return false, fmt.Errorf("partial download %s: not a regular file: refused", partial)
 	}
 	n, copyErr := io.Copy(out, io.LimitReader(resp.Body, MaxZipBytes-have+1))
 	f.stats.Downloaded += n
@@ -596,14 +637,37 @@ func (f *fetcher) downloadOnce(ctx context.Context, u, partial string) (bool, er
 		return false, fmt.Errorf("GET %s: after %d bytes: %w", u, have+n, copyErr)
 	}
 	if have+n > MaxZipBytes {
-		os.Remove(partial)
+		removeEntry(partial)
 		return false, fmt.Errorf("GET %s: over the %d-byte limit", u, int64(MaxZipBytes))
 	}
 	if resp.ContentLength >= 0 && n != resp.ContentLength {
 		return false, fmt.Errorf("GET %s: got %d of %d bytes", u, n, resp.ContentLength)
 	}
-	os.Remove(partial + ".etag")
+	removeEntry(partial + ".etag")
 	return true, nil
+}
+
+// validValidator accepts an ETag or HTTP date: printable ASCII, no
+// control characters, bounded.
+func validValidator(v []byte) bool {
+	if len(v) == 0 || len(v) > maxValidatorBytes {
+		return false
+	}
+	for _, c := range v {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// removeEntry removes a file or link by name (never what a link points
+// to); a missing file is no error.
+func removeEntry(p string) error {
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", p, err)
+	}
+	return nil
 }
 
 // validEcosystemName accepts export folder names ("Red Hat", "crates.io")
@@ -717,14 +781,18 @@ func (f *fetcher) unchanged(ctx context.Context, old *DB, eco string) (bool, err
 // times, for an update that found nothing new.
 func (f *fetcher) refresh(old *DB, dbPath string, ecos []string, now time.Time) error {
 	dir := filepath.Dir(dbPath)
-	tmpFile, err := os.CreateTemp(dir, filepath.Base(dbPath)+".new-*")
+	if err := makeFolder(dir); err != nil {
+		return err
+	}
+	f.stats.Swept = append(f.stats.Swept, sweepStale(dbPath, now)...)
+	tmpFile, err := createTemp(dbPath)
 	if err != nil {
 		return fmt.Errorf("update: create new database in %s: %w", dir, err)
 	}
 	tmp := tmpFile.Name()
 	fail := func(err error) error {
 		tmpFile.Close()
-		os.Remove(tmp)
+		removeTemp(tmp)
 		return fmt.Errorf("update: refresh %s: %w", dbPath, err)
 	}
 	if err := old.bolt.View(func(tx *bolt.Tx) error { _, err := tx.WriteTo(tmpFile); return err }); err != nil {
@@ -733,9 +801,9 @@ func (f *fetcher) refresh(old *DB, dbPath string, ecos []string, now time.Time) 
 	if err := tmpFile.Close(); err != nil {
 		return fail(err)
 	}
-	db, err := bolt.Open(tmp, 0o644, &bolt.Options{Timeout: time.Second})
+	db, err := bolt.Open(tmp, FileMode, &bolt.Options{Timeout: time.Second})
 	if err != nil {
-		os.Remove(tmp)
+		removeTemp(tmp)
 		return fmt.Errorf("update: refresh %s: %w", dbPath, err)
 	}
 	meta := old.meta
@@ -780,14 +848,19 @@ func (f *fetcher) refresh(old *DB, dbPath string, ecos []string, now time.Time) 
 	if cerr := db.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		// CreateTemp made the file 0600: give it the documented mode.
+		err = os.Chmod(tmp, FileMode)
+	}
 	if err != nil {
-		os.Remove(tmp)
+		removeTemp(tmp)
 		return fmt.Errorf("update: refresh %s: %w", dbPath, err)
 	}
 	if err := os.Rename(tmp, dbPath); err != nil {
-		os.Remove(tmp)
+		removeTemp(tmp)
 		return fmt.Errorf("update: replace %s: %w", dbPath, err)
 	}
+	forgetTemp(tmp)
 	total := 0
 	for eco, m := range meta.Ecosystems {
 		total += m.Records
