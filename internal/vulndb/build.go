@@ -28,6 +28,8 @@ type Stats struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Downloaded is the number of bytes fetched over the network.
 	Downloaded int64 `json:"downloaded"`
+	// Sources holds per non-OSV source (nvd, kev, epss) what was done.
+	Sources map[string]SourceStats `json:"sources,omitempty"`
 	// Swept names the temporary files of dead processes that this run
 	// removed.
 	Swept    []string      `json:"swept,omitempty"`
@@ -43,6 +45,14 @@ type EcosystemStats struct {
 	Records int    `json:"records"`
 	// Fetched is the number of records read from the source this time.
 	Fetched int `json:"fetched"`
+}
+
+// SourceStats is one non-OSV source's part of Stats.
+type SourceStats struct {
+	// Mode is "full", "incremental", "kept" or "unchanged".
+	Mode    string `json:"mode"`
+	Records int    `json:"records"`
+	Fetched int    `json:"fetched"`
 }
 
 // MaxProblems bounds how many malformed records Stats names one by one.
@@ -72,6 +82,7 @@ type builder struct {
 	meta    Metadata
 	stats   *Stats
 	pending map[string][][2][]byte // source -> (id, raw)
+	aux     map[string][][2][]byte // nvd, kev, epss bucket -> (CVE, value)
 	npend   int
 	seen    map[string]map[string]bool // source -> ids
 }
@@ -101,6 +112,7 @@ func newBuilder(final, source string, now time.Time, stats *Stats) (*builder, er
 		meta:    Metadata{SchemaVersion: SchemaVersion, Built: now.UTC(), Source: source, Ecosystems: map[string]EcosystemMeta{}},
 		stats:   stats,
 		pending: map[string][][2][]byte{},
+		aux:     map[string][][2][]byte{},
 		seen:    map[string]map[string]bool{},
 	}, nil
 }
@@ -161,6 +173,17 @@ func (b *builder) flush() error {
 		if err != nil {
 			return err
 		}
+		for name, list := range b.aux {
+			ab, err := tx.CreateBucketIfNotExists([]byte(name))
+			if err != nil {
+				return err
+			}
+			for _, kv := range list {
+				if err := ab.Put(kv[0], kv[1]); err != nil {
+					return err
+				}
+			}
+		}
 		for src, list := range b.pending {
 			eb, err := recs.CreateBucketIfNotExists([]byte(src))
 			if err != nil {
@@ -182,7 +205,59 @@ func (b *builder) flush() error {
 		return fmt.Errorf("write records to %s: %w", b.tmp, err)
 	}
 	b.pending = map[string][][2][]byte{}
+	b.aux = map[string][][2][]byte{}
 	b.npend = 0
+	return nil
+}
+
+// putAux stores one value of a non-OSV source (nvd, kev, epss) under its
+// CVE id; a later put of the same id replaces the earlier one.
+func (b *builder) putAux(source, id string, val []byte) error {
+	name := string(auxBucket(source))
+	b.aux[name] = append(b.aux[name], [2][]byte{[]byte(id), val})
+	b.npend++
+	if b.npend >= batchRecords {
+		return b.flush()
+	}
+	return nil
+}
+
+// setSource records what the database holds of a non-OSV source.
+func (b *builder) setSource(source string, m SourceMeta) {
+	if b.meta.Sources == nil {
+		b.meta.Sources = map[string]SourceMeta{}
+	}
+	m.Fetched = m.Fetched.UTC()
+	m.Newest = m.Newest.UTC()
+	b.meta.Sources[source] = m
+}
+
+// copyAux carries a non-OSV source over from an old database, except the
+// ids in skip, with its metadata.
+func (b *builder) copyAux(old *DB, source string, skip map[string]bool) error {
+	if old == nil {
+		return nil
+	}
+	m, ok := old.meta.Sources[source]
+	if !ok {
+		return nil
+	}
+	err := old.bolt.View(func(tx *bolt.Tx) error {
+		ab := tx.Bucket(auxBucket(source))
+		if ab == nil {
+			return nil
+		}
+		return ab.ForEach(func(k, v []byte) error {
+			if skip[string(k)] {
+				return nil
+			}
+			return b.putAux(source, string(k), append([]byte(nil), v...))
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("carry over %s from %s: %w", source, old.path, err)
+	}
+	b.setSource(source, m)
 	return nil
 }
 
@@ -218,7 +293,7 @@ func (b *builder) commit() error {
 				return err
 			}
 		}
-		for _, name := range [][]byte{bucketRecords, bucketIDs} {
+		for _, name := range [][]byte{bucketRecords, bucketIDs, bucketNVD, bucketKEV, bucketEPSS} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -268,6 +343,17 @@ func (b *builder) commit() error {
 		b.stats.Ecosystems[src] = es
 	}
 	b.stats.Records = total
+	for src, m := range b.meta.Sources {
+		if b.stats.Sources == nil {
+			b.stats.Sources = map[string]SourceStats{}
+		}
+		ss := b.stats.Sources[src]
+		ss.Records = m.Records
+		if ss.Mode == "" {
+			ss.Mode = "kept"
+		}
+		b.stats.Sources[src] = ss
+	}
 	return nil
 }
 

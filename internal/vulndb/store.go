@@ -40,6 +40,9 @@ type Metadata struct {
 	// Ecosystems holds per source ecosystem (the export folder the records
 	// came from) the record count and the newest modified time.
 	Ecosystems map[string]EcosystemMeta `json:"ecosystems"`
+	// Sources holds, per source other than OSV (nvd, kev, epss), what the
+	// database has of it.
+	Sources map[string]SourceMeta `json:"sources,omitempty"`
 }
 
 // EcosystemMeta is one ecosystem's part of Metadata.
@@ -333,4 +336,57 @@ func (t *Tx) Advisory(id string) (*Record, error) {
 		r.Affected = append(r.Affected, Affected{Package: af.Package, Severity: af.Severity, DatabaseSpecific: af.DatabaseSpecific})
 	}
 	return r, nil
+}
+
+// NVD returns the NVD record of a CVE, or (nil, nil).
+func (t *Tx) NVD(cve string) (*NVDRecord, error) {
+	raw := t.aux(bucketNVD, cve)
+	if raw == nil {
+		return nil, nil
+	}
+	var r NVDRecord
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("read NVD record %s: %w", cve, err)
+	}
+	return &r, nil
+}
+
+// KEV returns the KEV entry of a CVE, or (nil, nil).
+func (t *Tx) KEV(cve string) (*KEVEntry, error) {
+	raw := t.aux(bucketKEV, cve)
+	if raw == nil {
+		return nil, nil
+	}
+	var e KEVEntry
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return nil, fmt.Errorf("read KEV entry %s: %w", cve, err)
+	}
+	return &e, nil
+}
+
+// EPSS returns the EPSS score of a CVE, or (nil, nil).
+func (t *Tx) EPSS(cve string) (*EPSSScore, error) {
+	raw := t.aux(bucketEPSS, cve)
+	if raw == nil {
+		return nil, nil
+	}
+	var e EPSSScore
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return nil, fmt.Errorf("read EPSS score %s: %w", cve, err)
+	}
+	return &e, nil
+}
+
+func (t *Tx) aux(bucket []byte, key string) []byte {
+	b := t.tx.Bucket(bucket)
+	if b == nil {
+		return nil
+	}
+	return b.Get([]byte(key))
+}
+
+// HasSource reports whether the database holds data of a non-OSV source.
+func (db *DB) HasSource(source string) bool {
+	_, ok := db.meta.Sources[source]
+	return ok
 }

@@ -59,6 +59,24 @@ type UpdateOptions struct {
 	RetryWait time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// Sources are the sources to fetch (SourceOSV, SourceNVD, SourceKEV,
+	// SourceEPSS); nil means OSV only. Sources not listed are kept as the
+	// old database has them.
+	Sources []string
+	// NVDURL is the NVD CVE API 2.0 endpoint, an http(s) mirror of it, or
+	// file:///folder of saved responses; empty means DefaultNVDURL.
+	NVDURL string
+	// NVDAPIKey is sent as the apiKey header (never printed).
+	NVDAPIKey string
+	// NVDInterval is the wait between two NVD requests; zero means NVD's
+	// rule (6 s without a key, 0.6 s with one).
+	NVDInterval time.Duration
+	// NVDPageSize is resultsPerPage; zero means 2,000 (NVD's maximum).
+	NVDPageSize int
+	// KEVURL and EPSSURL locate the KEV catalog and the EPSS CSV (http(s)
+	// or file://); empty means the defaults.
+	KEVURL, EPSSURL string
 }
 
 // MaxIndexBytes bounds a modified_id.csv.
@@ -92,6 +110,11 @@ func Update(ctx context.Context, dbPath string, opts UpdateOptions) (Stats, erro
 	if ecos == nil {
 		ecos = DefaultEcosystems
 	}
+	doOSV := f.wants(SourceOSV)
+	onlyOSV := doOSV && !f.wants(SourceNVD) && !f.wants(SourceKEV) && !f.wants(SourceEPSS)
+	if !doOSV {
+		ecos = nil
+	}
 	old, err := Open(dbPath)
 	if err != nil && !errors.Is(err, ErrNoDatabase) {
 		// An unreadable old file is rebuilt from scratch, not a dead end.
@@ -105,6 +128,9 @@ func Update(ctx context.Context, dbPath string, opts UpdateOptions) (Stats, erro
 	if err != nil {
 		return stats, err
 	}
+	if !doOSV && old != nil {
+		b.meta.Source = old.meta.Source
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -116,7 +142,7 @@ func Update(ctx context.Context, dbPath string, opts UpdateOptions) (Stats, erro
 			return stats, fmt.Errorf("update: ecosystem %q: not an export folder name", eco)
 		}
 	}
-	if old != nil {
+	if old != nil && onlyOSV {
 		// When nothing changed, refresh the metadata of a copy of the old
 		// file instead of rebuilding it record by record.
 		same := true
@@ -169,6 +195,9 @@ func Update(ctx context.Context, dbPath string, opts UpdateOptions) (Stats, erro
 			return stats, fmt.Errorf("update %s: carry over old records: %w", dbPath, err)
 		}
 	}
+	if err := f.updateSources(ctx, b, old, start); err != nil {
+		return stats, err
+	}
 	if err := b.commit(); err != nil {
 		return stats, err
 	}
@@ -190,6 +219,8 @@ type fetcher struct {
 	cacheDir string
 	opts     UpdateOptions
 	stats    *Stats
+	// nvdRequests counts NVD requests, for the wait between them.
+	nvdRequests int
 }
 
 func newFetcher(dbPath string, opts UpdateOptions, stats *Stats) (*fetcher, error) {
