@@ -29,6 +29,8 @@ func TestScript(t *testing.T) {
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("NO_COLOR", "1")
+			// A first run never fetches the vulnerability database in tests.
+			env.Setenv("BULKHEAD_OFFLINE", "1")
 			repo, err := filepath.Abs("../..")
 			if err != nil {
 				return err
@@ -67,7 +69,7 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	cmd := exec.Command(args[1], args[2:]...)
 	cmd.Dir = ts.Getenv("WORK")
-	for _, k := range []string{"PATH", "HOME", "XDG_CACHE_HOME", "NO_COLOR", "WORK", "TMPDIR", "DOCKER_CONFIG", "BULKHEAD_DB"} {
+	for _, k := range []string{"PATH", "HOME", "XDG_CACHE_HOME", "NO_COLOR", "WORK", "TMPDIR", "DOCKER_CONFIG", "BULKHEAD_DB", "BULKHEAD_OFFLINE"} {
 		if v := ts.Getenv(k); v != "" {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bulkhead-sec/bulkhead/examples"
 	"github.com/bulkhead-sec/bulkhead/internal/vulndb"
 )
 
@@ -25,11 +27,15 @@ func newDBCmd() *cobra.Command {
 		Short: "Keep the OSV vulnerability database current, offline too",
 		Long: `Keep the OSV vulnerability database current.
 
-  bulkhead db update                      fetch from the osv.dev export (incremental, resumable)
-  bulkhead db update --mirror file:///m   the same from a mirror on disk or over http(s)
-  bulkhead db import DIR|ZIP              build from a folder in the export layout, an all.zip or JSON files
+  bulkhead db update                      fetch OSV, NVD, CISA KEV and FIRST EPSS (incremental, resumable)
+  bulkhead db update --mirror file:///m   OSV from a mirror on disk or over http(s) (--nvd-url, --kev-url, --epss-url too)
+  bulkhead db import SRC...               build from local data: OSV (export folder, all.zip, JSON files),
+                                          NVD API responses, the KEV catalog, an EPSS CSV; each recognised
+                                          by its content; importing one source keeps the others
   bulkhead db export FILE                 write one file to carry across an air gap (db import reads it)
-  bulkhead db status                      what the database holds and how old it is`,
+  bulkhead db status                      what the database holds and how old its data is
+
+NVD's API key, when set, is read from the ` + vulndb.NVDAPIKeyEnv + ` environment variable.`,
 	}
 	c.PersistentFlags().StringVar(&dbPath, "db", "", "database file (default: the user cache dir/bulkhead/db/osv.db)")
 	path := func() (string, error) {
@@ -43,7 +49,7 @@ func newDBCmd() *cobra.Command {
 }
 
 func newDBUpdateCmd(path func() (string, error)) *cobra.Command {
-	var mirror, ecosystems string
+	var mirror, ecosystems, sources, nvdURL, kevURL, epssURL string
 	var quiet bool
 	c := &cobra.Command{
 		Use:     "update",
@@ -55,7 +61,13 @@ func newDBUpdateCmd(path func() (string, error)) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := vulndb.UpdateOptions{BaseURL: mirror}
+			opts := vulndb.UpdateOptions{BaseURL: mirror, NVDURL: nvdURL, KEVURL: kevURL, EPSSURL: epssURL,
+				NVDAPIKey: os.Getenv(vulndb.NVDAPIKeyEnv), Sources: splitList(sources)}
+			for _, s := range opts.Sources {
+				if !validSource(s) {
+					return usageError{fmt.Errorf("--sources: unknown source %q (want %s)", s, strings.Join(vulndb.AllSources, ", "))}
+				}
+			}
 			if ecosystems != "" {
 				opts.Ecosystems = splitList(ecosystems)
 			}
@@ -77,16 +89,25 @@ func newDBUpdateCmd(path func() (string, error)) *cobra.Command {
 	}
 	c.Flags().StringVar(&mirror, "mirror", "", "base URL of the export or a mirror (file://, http://, https://)")
 	c.Flags().StringVar(&ecosystems, "ecosystems", "", "comma-separated ecosystems to fetch (default: those containers need)")
+	c.Flags().StringVar(&sources, "sources", strings.Join(vulndb.AllSources, ","), "comma-separated sources to fetch: osv, nvd, kev, epss (the others are kept)")
+	c.Flags().StringVar(&nvdURL, "nvd-url", "", "NVD CVE API 2.0 endpoint, an http(s) mirror of it, or file:///folder of saved responses")
+	c.Flags().StringVar(&kevURL, "kev-url", "", "CISA KEV catalog URL or file:// path")
+	c.Flags().StringVar(&epssURL, "epss-url", "", "FIRST EPSS CSV (gzip) URL or file:// path")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress on stderr")
 	return c
 }
 
 func newDBImportCmd(path func() (string, error)) *cobra.Command {
 	return &cobra.Command{
-		Use:     "import DIR|ZIP",
-		Short:   "Build the database from a local export folder, an all.zip, JSON files or a db export file",
-		Example: "  bulkhead db import ./osv-mirror\n  bulkhead db import bulkhead-db.zip",
-		Args:    exactArgs(1, "DIR or ZIP"),
+		Use:     "import SRC...",
+		Short:   "Build the database from local OSV, NVD, KEV and EPSS data (each recognised by its content)",
+		Example: "  bulkhead db import ./osv-mirror\n  bulkhead db import bulkhead-db.zip\n  bulkhead db import ./osv ./nvd ./kev epss_scores-current.csv.gz",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{fmt.Errorf("%s takes one or more sources: DIR, ZIP or FILE (see '%s --help')", cmd.CommandPath(), cmd.CommandPath())}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := path()
 			if err != nil {
@@ -95,7 +116,7 @@ func newDBImportCmd(path func() (string, error)) *cobra.Command {
 			var st vulndb.Stats
 			err = interruptible(cmd, "db import", func(ctx context.Context) error {
 				var err error
-				st, err = vulndb.Import(ctx, p, args[0])
+				st, err = vulndb.Import(ctx, p, args...)
 				return err
 			})
 			if err != nil {
@@ -174,9 +195,23 @@ func newDBStatusCmd(path func() (string, error)) *cobra.Command {
 			fmt.Fprintf(w, "database:  %s (%d bytes)\n", st.Path, st.Size)
 			fmt.Fprintf(w, "built:     %s (%s ago)\n", st.Built.Format(time.RFC3339), st.Age.Round(time.Minute))
 			fmt.Fprintf(w, "source:    %s\n", st.Source)
-			fmt.Fprintf(w, "records:   %d (newest modified %s)\n", st.Records, st.Newest.Format(time.RFC3339))
+			fmt.Fprintf(w, "records:   %d OSV (newest modified %s)\n", st.Records, st.Newest.Format(time.RFC3339))
 			for _, e := range st.Ecosystems {
 				fmt.Fprintf(w, "  %-14s %7d  newest %s\n", e.Name, e.Records, e.Newest.Format("2006-01-02"))
+			}
+			fmt.Fprintf(w, "data age (the newest record of each source; --stale-db-error and the warning use it):\n")
+			fmt.Fprintf(w, "  %-6s %8s  %-10s  %-10s  %s\n", "SOURCE", "RECORDS", "FETCHED", "NEWEST", "AGE")
+			for _, a := range st.Sources {
+				age := "unknown"
+				if !a.Newest.IsZero() {
+					age = fmt.Sprintf("%dd", int(a.Age/(24*time.Hour)))
+				}
+				fmt.Fprintf(w, "  %-6s %8d  %-10s  %-10s  %s\n", a.Source, a.Records, a.Fetched.Format("2006-01-02"), a.Newest.Format("2006-01-02"), age)
+			}
+			for _, src := range []string{vulndb.SourceNVD, vulndb.SourceKEV, vulndb.SourceEPSS} {
+				if !db.HasSource(src) {
+					fmt.Fprintf(w, "  %-6s none: `bulkhead db update --sources %s` or `bulkhead db import` adds it\n", src, src)
+				}
 			}
 			return nil
 		},
@@ -234,6 +269,15 @@ func printStats(w io.Writer, path string, st vulndb.Stats) {
 		e, _ := json.Marshal(st.Ecosystems[n])
 		fmt.Fprintf(w, "  %-14s %s\n", n, e)
 	}
+	srcs := make([]string, 0, len(st.Sources))
+	for n := range st.Sources {
+		srcs = append(srcs, n)
+	}
+	sort.Strings(srcs)
+	for _, n := range srcs {
+		e, _ := json.Marshal(st.Sources[n])
+		fmt.Fprintf(w, "  %-14s %s\n", n, e)
+	}
 	for _, p := range st.Swept {
 		fmt.Fprintf(w, "removed %s (left by a process that no longer runs)\n", p)
 	}
@@ -246,6 +290,68 @@ func printStats(w io.Writer, path string, st vulndb.Stats) {
 	for _, warn := range st.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
+}
+
+// OfflineEnv, set to 1, keeps a first run from fetching the database.
+const OfflineEnv = "BULKHEAD_OFFLINE"
+
+// firstRunFetch returns the pipeline's first-run hook: with no database,
+// when osv.dev answers within a few seconds, fetch OSV, KEV and EPSS (NVD,
+// slow without an API key, is left to `db update`), with progress on a
+// terminal. Offline it fails at once with how to import a database.
+func firstRunFetch(progress io.Writer) func(ctx context.Context, path string) error {
+	return func(ctx context.Context, path string) error {
+		if os.Getenv(OfflineEnv) == "1" {
+			return fmt.Errorf("%s=1: not fetching; import one with `bulkhead db import DIR` (see docs/vulnerability-data.md)", OfflineEnv)
+		}
+		probe, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		req, err := http.NewRequestWithContext(probe, http.MethodHead, vulndb.DefaultBaseURL+"/Debian/modified_id.csv", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("offline (%v): on a machine without network, import a database with `bulkhead db import DIR` (an osv.dev export or `bulkhead db export` file; see docs/vulnerability-data.md)", err)
+		}
+		resp.Body.Close()
+		if progress != nil {
+			fmt.Fprintf(progress, "first run: fetching the vulnerability database into %s (OSV, CISA KEV, FIRST EPSS; `bulkhead db update` adds NVD)\n", path)
+		}
+		opts := vulndb.UpdateOptions{Progress: progress, Sources: []string{vulndb.SourceOSV, vulndb.SourceKEV, vulndb.SourceEPSS}}
+		_, err = vulndb.Update(ctx, path, opts)
+		return err
+	}
+}
+
+// exampleDB builds the example database of examples/ in a temporary
+// folder, for the pipeline's fallback.
+func exampleDB(ctx context.Context) (string, string, func(), error) {
+	dir, err := os.MkdirTemp("", "bulkhead-example-db-*")
+	if err != nil {
+		return "", "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	srcs, err := examples.WriteSources(filepath.Join(dir, "src"))
+	if err != nil {
+		cleanup()
+		return "", "", nil, err
+	}
+	p := filepath.Join(dir, "osv.db")
+	if _, err := vulndb.Import(ctx, p, srcs...); err != nil {
+		cleanup()
+		return "", "", nil, err
+	}
+	return p, examples.Label, cleanup, nil
+}
+
+func validSource(s string) bool {
+	for _, v := range vulndb.AllSources {
+		if s == v {
+			return true
+		}
+	}
+	return false
 }
 
 func splitList(s string) []string {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -251,6 +252,9 @@ type Status struct {
 	// Age is the time since Built.
 	Age        time.Duration     `json:"age"`
 	Ecosystems []EcosystemStatus `json:"ecosystems"`
+	// Sources says per source (osv, nvd, kev, epss) when its data was last
+	// fetched and how old it is.
+	Sources []SourceAge `json:"sources"`
 }
 
 // EcosystemStatus is one ecosystem's line of Status.
@@ -280,19 +284,85 @@ func (db *DB) statusAt(now time.Time) Status {
 		}
 	}
 	sort.Slice(s.Ecosystems, func(i, j int) bool { return s.Ecosystems[i].Name < s.Ecosystems[j].Name })
+	s.Sources = db.DataAge(now)
 	return s
 }
 
-// CheckStale returns an error wrapping ErrStale when the database was
-// built more than maxAge before now. The caller decides whether that is a
-// warning or a failure.
-func (db *DB) CheckStale(maxAge time.Duration, now time.Time) error {
-	age := now.Sub(db.meta.Built)
-	if maxAge > 0 && age > maxAge {
-		return fmt.Errorf("%w: built %s ago (%s), more than %s: run `bulkhead db update`",
-			ErrStale, age.Round(time.Hour), db.meta.Built.Format(time.RFC3339), maxAge)
+// SourceAge is how old one source's data is: when it was last fetched
+// from upstream (or imported) and the newest modification it holds.
+type SourceAge struct {
+	Source  string    `json:"source"`
+	Records int       `json:"records"`
+	Fetched time.Time `json:"fetched"`
+	Newest  time.Time `json:"newest_modified"`
+	// Age is the time from Newest to the time asked about: the data's
+	// age, which an import of old data does not reset.
+	Age time.Duration `json:"age"`
+	// Version is the KEV catalog or EPSS model version.
+	Version string `json:"version,omitempty"`
+}
+
+// DataAge returns the age of each source the database holds: "osv" (all
+// ecosystems together: the newest record of any), "nvd", "kev", "epss".
+func (db *DB) DataAge(now time.Time) []SourceAge {
+	var out []SourceAge
+	if len(db.meta.Ecosystems) > 0 {
+		a := SourceAge{Source: SourceOSV}
+		for _, e := range db.meta.Ecosystems {
+			a.Records += e.Records
+			if e.Newest.After(a.Newest) {
+				a.Newest = e.Newest
+			}
+			if e.Updated.After(a.Fetched) {
+				a.Fetched = e.Updated
+			}
+		}
+		out = append(out, a)
 	}
-	return nil
+	for _, src := range []string{SourceNVD, SourceKEV, SourceEPSS} {
+		if m, ok := db.meta.Sources[src]; ok {
+			out = append(out, SourceAge{Source: src, Records: m.Records, Fetched: m.Fetched, Newest: m.Newest, Version: m.Version})
+		}
+	}
+	for i := range out {
+		if !out[i].Newest.IsZero() {
+			out[i].Age = now.Sub(out[i].Newest)
+		}
+	}
+	return out
+}
+
+// CheckStale returns an error wrapping ErrStale when the data of a source
+// is older than maxAge: its newest record (NVD lastModified, the KEV
+// release, the EPSS score date, the newest OSV record) is more than maxAge
+// before now. An import of old data is stale however recently it was
+// imported. The caller decides whether that is a warning or a failure.
+func (db *DB) CheckStale(maxAge time.Duration, now time.Time) error {
+	if maxAge <= 0 {
+		return nil
+	}
+	var stale []string
+	for _, a := range db.DataAge(now) {
+		if a.Newest.IsZero() || a.Age > maxAge {
+			newest := "unknown"
+			if !a.Newest.IsZero() {
+				newest = fmt.Sprintf("%s, %s old", a.Newest.Format("2006-01-02"), roundAge(a.Age))
+			}
+			stale = append(stale, fmt.Sprintf("%s data newest %s (fetched %s)", a.Source, newest, a.Fetched.Format("2006-01-02")))
+		}
+	}
+	if len(stale) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s; more than %s: run `bulkhead db update`", ErrStale, strings.Join(stale, "; "), roundAge(maxAge))
+}
+
+// roundAge prints a duration in days when it is a day or more.
+func roundAge(d time.Duration) string {
+	if d >= 24*time.Hour {
+		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+	}
+	return d.Round(time.Minute).String()
 }
 
 // advisory is Record without what the index already holds (affected
