@@ -145,7 +145,7 @@ func vulnReport() *report.Report {
 		{Kind: finding.Vulnerability, ID: "GHSA-aaaa-bbbb-cccc", Severity: finding.Low, Title: "a package with a very long name and a long title that must wrap",
 			Package: &finding.PackageRef{Name: "@some-scope/a-rather-long-package-name", Version: "10.20.30-beta.4"}},
 		{Kind: finding.Vulnerability, ID: "GO-2025-0001", Severity: finding.Medium, Title: "exploited", Package: &finding.PackageRef{Name: "example.com/mod", Version: "v1.0.0"},
-			KEV: &finding.KEV{CVE: "CVE-2025-49704", DateAdded: "2025-07-22"},
+			KEV:  &finding.KEV{CVE: "CVE-2025-49704", DateAdded: "2025-07-22"},
 			CVEs: []finding.CVE{{ID: "CVE-2025-49704", Severity: finding.Medium, KEV: &finding.KEV{CVE: "CVE-2025-49704", DateAdded: "2025-07-22"}}}},
 	}
 	return r
