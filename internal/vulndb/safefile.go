@@ -114,6 +114,48 @@ func readSource1(p string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
+// readInto reads one file of a local source (at most limit bytes) into
+// *buf, reusing its memory.
+func readInto(p string, limit int64, buf *[]byte) ([]byte, error) {
+	f, err := openSource(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s: %d bytes, over the %d limit", p, st.Size(), limit)
+	}
+	if int64(cap(*buf)) < st.Size()+1 {
+		*buf = make([]byte, 0, st.Size()+1)
+	}
+	b := (*buf)[:0]
+	for {
+		if len(b) == cap(b) {
+			if int64(len(b)) > limit {
+				return nil, fmt.Errorf("%s: over the %d-byte limit", p, limit)
+			}
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: over the %d-byte limit", p, limit)
+	}
+	*buf = b
+	return b, nil
+}
+
 // readSmall reads a regular file of at most limit bytes without following
 // links.
 func readSmall(p string, limit int64) ([]byte, error) {

@@ -146,6 +146,7 @@ func readNVDFiles(ctx context.Context, src string, l *nvdLoader) (int, error) {
 	}
 	sort.Strings(dirs)
 	n := 0
+	var buf []byte // one buffer for every page: records copy what they keep
 	for _, d := range dirs {
 		type span struct{ start, count, total int }
 		var spans []span
@@ -155,7 +156,7 @@ func readNVDFiles(ctx context.Context, src string, l *nvdLoader) (int, error) {
 			if err := ctx.Err(); err != nil {
 				return n, err
 			}
-			data, err := readSource1(p, MaxNVDPageBytes)
+			data, err := readInto(p, MaxNVDPageBytes, &buf)
 			if err != nil {
 				return n, fmt.Errorf("nvd: %w", err)
 			}

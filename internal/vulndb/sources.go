@@ -205,8 +205,8 @@ func ParseNVDPage(data []byte) (*NVDPage, error) {
 	if len(data) > MaxNVDPageBytes {
 		return nil, fmt.Errorf("%w: %d bytes, over the %d limit", ErrSourceFormat, len(data), MaxNVDPageBytes)
 	}
-	var p nvdPage
-	if err := json.Unmarshal(data, &p); err != nil {
+	p, err := scanNVDPage(data)
+	if err != nil {
 		return nil, fmt.Errorf("%w: not an NVD API response: %v", ErrSourceFormat, err)
 	}
 	if p.Format != "NVD_CVE" {
@@ -240,6 +240,109 @@ func ParseNVDPage(data []byte) (*NVDPage, error) {
 		out.Records = append(out.Records, rec)
 	}
 	return out, nil
+}
+
+// scanNVDPage reads a page with jscan: the envelope and, of each record,
+// only the fields NVDRecord keeps; the rest is checked and skipped.
+func scanNVDPage(data []byte) (*nvdPage, error) {
+	p := &nvdPage{}
+	sc := &jscan{b: data}
+	setInt := func(dst **int) error {
+		v, err := sc.value()
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := json.Unmarshal(v, &n); err != nil {
+			return err
+		}
+		*dst = &n
+		return nil
+	}
+	setStr := func(dst *string) error {
+		v, err := sc.value()
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(v, dst)
+	}
+	decode := func(dst any) error {
+		v, err := sc.value()
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(v, dst)
+	}
+	err := sc.object(func(key []byte) error {
+		switch string(key) {
+		case "resultsPerPage":
+			return setInt(&p.ResultsPerPage)
+		case "startIndex":
+			return setInt(&p.StartIndex)
+		case "totalResults":
+			return setInt(&p.TotalResults)
+		case "format":
+			return setStr(&p.Format)
+		case "version":
+			return setStr(&p.Version)
+		case "timestamp":
+			return setStr(&p.Timestamp)
+		case "vulnerabilities":
+			if sc.peek() == 'n' {
+				_, err := sc.value()
+				return err
+			}
+			return sc.array(func() error {
+				var item struct {
+					CVE *nvdCVE `json:"cve"`
+				}
+				err := sc.object(func(key []byte) error {
+					if string(key) != "cve" {
+						_, err := sc.value()
+						return err
+					}
+					if sc.peek() != '{' {
+						_, err := sc.value()
+						return err
+					}
+					c := &nvdCVE{}
+					item.CVE = c
+					return sc.object(func(key []byte) error {
+						switch string(key) {
+						case "id":
+							return setStr(&c.ID)
+						case "published":
+							return setStr(&c.Published)
+						case "lastModified":
+							return setStr(&c.LastModified)
+						case "vulnStatus":
+							return setStr(&c.VulnStatus)
+						case "metrics":
+							return decode(&c.Metrics)
+						case "weaknesses":
+							return decode(&c.Weaknesses)
+						}
+						_, err := sc.value()
+						return err
+					})
+				})
+				if err != nil {
+					return err
+				}
+				p.Vulnerabilities = append(p.Vulnerabilities, item)
+				return nil
+			})
+		}
+		_, err := sc.value()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := sc.end(); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 func (c *nvdCVE) record() (NVDRecord, error) {

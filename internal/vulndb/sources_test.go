@@ -462,3 +462,28 @@ func FuzzParseEPSS(f *testing.F) {
 		_ = err
 	})
 }
+
+// FuzzJSONScan: the scanner that reads NVD pages accepts exactly what
+// encoding/json accepts (nesting within its bound).
+func FuzzJSONScan(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2,{"b":"c\u00e9\n"}],"d":null,"e":true,"f":-1.5e3}`, `[`, `{"a":}`, `"\x01"`, `01`, `{"a":1,}`, `[1 2]`, `"\ud800"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc := &jscan{b: data}
+		_, err := sc.value()
+		if err == nil {
+			err = sc.end()
+		}
+		if bytes.Count(data, []byte("[")) + bytes.Count(data, []byte("{")) > maxJSONDepth {
+			return
+		}
+		got, want := err == nil, json.Valid(data)
+		if got && !want {
+			t.Fatalf("scanner accepted invalid JSON %q", data)
+		}
+		if !got && want {
+			t.Fatalf("scanner rejected valid JSON %q: %v", data, err)
+		}
+	})
+}
