@@ -475,7 +475,7 @@ func FuzzJSONScan(f *testing.F) {
 		if err == nil {
 			err = sc.end()
 		}
-		if bytes.Count(data, []byte("[")) + bytes.Count(data, []byte("{")) > maxJSONDepth {
+		if bytes.Count(data, []byte("["))+bytes.Count(data, []byte("{")) > maxJSONDepth {
 			return
 		}
 		got, want := err == nil, json.Valid(data)
