@@ -97,6 +97,10 @@ func Packages(ctx context.Context, db *vulndb.DB, osInfo *inventory.OS, pkgs []i
 	return out, m.stats, nil
 }
 
+// skipRating turns severity rating off; only the benchmark that measures
+// what rating costs sets it.
+var skipRating = false
+
 type matcher struct {
 	tx      *vulndb.Tx
 	os      *inventory.OS
@@ -106,6 +110,8 @@ type matcher struct {
 	cves    map[string]*cveInfo
 	// epssDate is the score date of the database's EPSS data.
 	epssDate string
+	// prefixes caches hasIDPrefix.
+	prefixes map[string]bool
 }
 
 func (m *matcher) lookup(eco, name string) ([]vulndb.Entry, error) {
@@ -199,8 +205,10 @@ func (m *matcher) match(p *inventory.Package) ([]finding.Finding, error) {
 			continue
 		}
 		f := newFinding(p, t, rec, byID[id])
-		if err := m.rate(&f, rec, byID[id].entries); err != nil {
-			return nil, err
+		if !skipRating {
+			if err := m.rate(&f, rec, byID[id].entries); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, f)
 	}

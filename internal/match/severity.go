@@ -109,15 +109,16 @@ func databaseSeverity(raw []byte) finding.Severity {
 }
 
 // debianUrgency reads the Debian security tracker's urgency, which
-// DEBIAN-CVE records carry in database_specific ("low", "medium", "high",
-// "unimportant"; a trailing "*" marks a guess).
+// DEBIAN-CVE records carry in database_specific or an affected entry's
+// ecosystem_specific ("low", "medium", "high", "unimportant"; a trailing
+// "*" marks a guess; "not yet assigned" rates nothing).
 func debianUrgency(rec *vulndb.Record) finding.Severity {
 	for _, raw := range append([][]byte{rec.DatabaseSpecific}, affectedDB(rec)...) {
 		u := vulndb.DatabaseField(raw, "urgency")
 		switch strings.TrimSuffix(strings.ToLower(strings.TrimSpace(u)), "*") {
 		case "unimportant":
 			return finding.Low
-		case "low", "low**":
+		case "low":
 			return finding.Low
 		case "medium":
 			return finding.Medium
@@ -131,7 +132,7 @@ func debianUrgency(rec *vulndb.Record) finding.Severity {
 func affectedDB(rec *vulndb.Record) [][]byte {
 	var out [][]byte
 	for _, a := range rec.Affected {
-		out = append(out, a.DatabaseSpecific)
+		out = append(out, a.DatabaseSpecific, a.EcosystemSpecific)
 	}
 	return out
 }
@@ -154,7 +155,11 @@ func (m *matcher) cveInfo(cve string, rec *vulndb.Record) (*cveInfo, error) {
 			}
 		}
 	}
-	candidates = append(candidates, "DEBIAN-"+cve, "UBUNTU-"+cve, cve)
+	for _, prefix := range []string{"DEBIAN-", "UBUNTU-", ""} {
+		if m.hasIDPrefix(prefix + "CVE-") {
+			candidates = append(candidates, prefix+cve)
+		}
+	}
 	for _, id := range candidates {
 		other, err := m.record(id)
 		if err != nil {
@@ -205,6 +210,21 @@ func (m *matcher) cveInfo(cve string, rec *vulndb.Record) (*cveInfo, error) {
 	}
 	m.cves[cve] = ci
 	return ci, nil
+}
+
+// hasIDPrefix reports, once per scan, whether the database holds records
+// whose ids start with prefix (so that a scan of a database without
+// DEBIAN-CVE records does not look each CVE up there).
+func (m *matcher) hasIDPrefix(prefix string) bool {
+	if v, ok := m.prefixes[prefix]; ok {
+		return v
+	}
+	if m.prefixes == nil {
+		m.prefixes = map[string]bool{}
+	}
+	v := m.tx.HasIDPrefix(prefix)
+	m.prefixes[prefix] = v
+	return v
 }
 
 func orPrimary(t string) string {

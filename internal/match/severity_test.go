@@ -2,7 +2,9 @@ package match
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
@@ -114,5 +116,113 @@ func TestSeverityFromSources(t *testing.T) {
 		if f.KEV != nil {
 			t.Errorf("DSA-5139-1 is not in KEV: %+v", f.KEV)
 		}
+	}
+}
+
+// BenchmarkSeverityOverhead measures what rating adds to a match run (the
+// record's own severity, alias records, NVD, KEV and EPSS lookups) over
+// the real OSV, NVD and KEV data: every Debian 11, Go and PyPI package with
+// an advisory (the worst case: every package has findings to rate). Compare
+// cpu-s/op of rated and unrated.
+func BenchmarkSeverityOverhead(b *testing.B) {
+	osv := testenv.SharedDir(b, "vulndata/osv")
+	nvd := testenv.SharedDir(b, "vulndata/nvd")
+	kev := testenv.SharedDir(b, "vulndata/kev")
+	dbPath := filepath.Join(b.TempDir(), "osv.db")
+	if _, err := vulndb.Import(context.Background(), dbPath, osv, nvd, kev, "../vulndb/testdata/epss/epss_scores-2025-08-25.csv.gz"); err != nil {
+		b.Fatal(err)
+	}
+	db, err := vulndb.Open(dbPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	worst := benchPackages(b, db)
+	// A typical image: 400 packages, one in twenty with advisories.
+	var typical []inventory.Package
+	for i := 0; len(typical) < 400 && i < len(worst); i++ {
+		p := worst[i]
+		if i%20 != 0 {
+			p.Name = "plain-" + p.Name
+		}
+		typical = append(typical, p)
+	}
+	osInfo := &inventory.OS{ID: "debian", VersionID: "11"}
+	for _, mode := range []string{"worst/unrated", "worst/rated", "typical/unrated", "typical/rated"} {
+		pkgs := worst
+		if strings.HasPrefix(mode, "typical") {
+			pkgs = typical
+		}
+		b.Run(mode, func(b *testing.B) {
+			skipRating = strings.HasSuffix(mode, "unrated")
+			defer func() { skipRating = false }()
+			cpu0 := cpuTime()
+			for i := 0; i < b.N; i++ {
+				if _, _, err := Packages(context.Background(), db, osInfo, pkgs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+		})
+	}
+}
+
+// TestSeverityFromAliasRecords: without a rating of its own, a record is
+// rated by another record of the database about the same CVE: its GHSA
+// alias (CVSS), else the DEBIAN-CVE record (urgency); an NVD rating comes
+// only after those. KEV comes from the catalog.
+func TestSeverityFromAliasRecords(t *testing.T) {
+	src := t.TempDir()
+	write := func(rel, body string) {
+		p := filepath.Join(src, rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("osv/Go/GO-2099-0001.json", `{"id":"GO-2099-0001","modified":"2099-01-01T00:00:00Z","aliases":["CVE-2099-1111","GHSA-2099-aaaa-bbbb"],
+ "affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.0"}]}]}]}`)
+	write("osv/Go/GHSA-2099-aaaa-bbbb.json", `{"id":"GHSA-2099-aaaa-bbbb","modified":"2099-01-01T00:00:00Z","aliases":["CVE-2099-1111"],
+ "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+ "affected":[{"package":{"ecosystem":"Go","name":"example.com/other"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"9.9.9"}]}]}]}`)
+	write("osv/Debian/DSA-9999-1.json", `{"id":"DSA-9999-1","modified":"2099-01-01T00:00:00Z","upstream":["CVE-2099-2222","CVE-2099-3333"],
+ "affected":[{"package":{"ecosystem":"Debian:11","name":"libfoo"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.0-2"}]}]}]}`)
+	write("osv/Debian/DEBIAN-CVE-2099-2222.json", `{"id":"DEBIAN-CVE-2099-2222","modified":"2099-01-01T00:00:00Z","upstream":["CVE-2099-2222"],
+ "affected":[{"package":{"ecosystem":"Debian:11","name":"libfoo"},"ecosystem_specific":{"urgency":"high"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.0-2"}]}]}]}`)
+	write("osv/Debian/DEBIAN-CVE-2099-3333.json", `{"id":"DEBIAN-CVE-2099-3333","modified":"2099-01-01T00:00:00Z","upstream":["CVE-2099-3333"],
+ "affected":[{"package":{"ecosystem":"Debian:11","name":"libfoo"},"ecosystem_specific":{"urgency":"unimportant"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.0-2"}]}]}]}`)
+	write("kev.json", `{"catalogVersion":"1","dateReleased":"2099-01-02T00:00:00Z","count":1,"vulnerabilities":[{"cveID":"CVE-2099-3333","dateAdded":"2099-01-02","dueDate":"2099-01-23","knownRansomwareCampaignUse":"Unknown"}]}`)
+	dbPath := filepath.Join(t.TempDir(), "osv.db")
+	if _, err := vulndb.Import(context.Background(), dbPath, filepath.Join(src, "osv"), filepath.Join(src, "kev.json")); err != nil {
+		t.Fatal(err)
+	}
+	db, err := vulndb.Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got, _, err := Packages(context.Background(), db, &inventory.OS{ID: "debian", VersionID: "11"}, []inventory.Package{
+		{Name: "example.com/m", Version: "v1.0.0", Type: "golang"},
+		{Name: "libfoo", Version: "1.0-1", Type: "deb"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]*finding.Finding{}
+	for i := range got {
+		by[got[i].ID] = &got[i]
+	}
+	if f := by["GO-2099-0001"]; f == nil || f.Severity != finding.Critical || f.SeveritySource != "osv:GHSA-2099-aaaa-bbbb CVSS_V3" {
+		t.Errorf("GO-2099-0001 = %+v", f)
+	}
+	f := by["DSA-9999-1"]
+	if f == nil || f.Severity != finding.High || f.SeveritySource != "osv:DEBIAN-CVE-2099-2222 urgency" {
+		t.Fatalf("DSA-9999-1 = %+v", f)
+	}
+	if len(f.CVEs) != 2 || f.CVEs[1].Severity != finding.Low || f.CVEs[1].KEV == nil {
+		t.Errorf("DSA-9999-1 CVEs = %+v", f.CVEs)
+	}
+	if f.KEV == nil || f.KEV.CVE != "CVE-2099-3333" || f.KEV.DueDate != "2099-01-23" {
+		t.Errorf("DSA-9999-1 KEV = %+v", f.KEV)
 	}
 }

@@ -144,6 +144,21 @@ func (db *DB) Metadata() Metadata { return db.meta }
 // Tx is one read transaction: a consistent view for a whole scan.
 type Tx struct {
 	tx *bolt.Tx
+	// Buckets looked up once per transaction.
+	buckets map[string]*bolt.Bucket
+}
+
+// bucket returns a top-level bucket, looked up once per transaction.
+func (t *Tx) bucket(name []byte) *bolt.Bucket {
+	if b, ok := t.buckets[string(name)]; ok {
+		return b
+	}
+	if t.buckets == nil {
+		t.buckets = map[string]*bolt.Bucket{}
+	}
+	b := t.tx.Bucket(name)
+	t.buckets[string(name)] = b
+	return b
 }
 
 // View runs fn in one read transaction.
@@ -183,7 +198,7 @@ func (t *Tx) Record(id string) (*Record, error) {
 }
 
 func (t *Tx) raw(id string) ([]byte, error) {
-	ids := t.tx.Bucket(bucketIDs)
+	ids := t.bucket(bucketIDs)
 	if ids == nil {
 		return nil, nil
 	}
@@ -191,7 +206,7 @@ func (t *Tx) raw(id string) ([]byte, error) {
 	if src == nil {
 		return nil, nil
 	}
-	recs := t.tx.Bucket(bucketRecords)
+	recs := t.bucket(bucketRecords)
 	if recs == nil {
 		return nil, nil
 	}
@@ -381,15 +396,16 @@ type advisory struct {
 	References       []Reference     `json:"references,omitempty"`
 	DatabaseSpecific json.RawMessage `json:"database_specific,omitempty"`
 	Affected         []struct {
-		Package          Package         `json:"package"`
-		Severity         []Severity      `json:"severity,omitempty"`
-		DatabaseSpecific json.RawMessage `json:"database_specific,omitempty"`
+		Package           Package         `json:"package"`
+		Severity          []Severity      `json:"severity,omitempty"`
+		EcosystemSpecific json.RawMessage `json:"ecosystem_specific,omitempty"`
+		DatabaseSpecific  json.RawMessage `json:"database_specific,omitempty"`
 	} `json:"affected,omitempty"`
 }
 
 // Advisory returns a record by id for reporting: everything but the
-// affected entries' ranges, versions and ecosystem_specific, which
-// matching reads from the index. It returns (nil, nil) when there is none.
+// affected entries' ranges and versions, which matching reads from the
+// index. It returns (nil, nil) when there is none.
 func (t *Tx) Advisory(id string) (*Record, error) {
 	raw, err := t.raw(id)
 	if raw == nil || err != nil {
@@ -403,7 +419,7 @@ func (t *Tx) Advisory(id string) (*Record, error) {
 		Aliases: a.Aliases, Upstream: a.Upstream, Related: a.Related, Summary: a.Summary, Details: a.Details,
 		Severity: a.Severity, References: a.References, DatabaseSpecific: a.DatabaseSpecific}
 	for _, af := range a.Affected {
-		r.Affected = append(r.Affected, Affected{Package: af.Package, Severity: af.Severity, DatabaseSpecific: af.DatabaseSpecific})
+		r.Affected = append(r.Affected, Affected{Package: af.Package, Severity: af.Severity, EcosystemSpecific: af.EcosystemSpecific, DatabaseSpecific: af.DatabaseSpecific})
 	}
 	return r, nil
 }
@@ -448,7 +464,7 @@ func (t *Tx) EPSS(cve string) (*EPSSScore, error) {
 }
 
 func (t *Tx) aux(bucket []byte, key string) []byte {
-	b := t.tx.Bucket(bucket)
+	b := t.bucket(bucket)
 	if b == nil {
 		return nil
 	}
@@ -459,4 +475,14 @@ func (t *Tx) aux(bucket []byte, key string) []byte {
 func (db *DB) HasSource(source string) bool {
 	_, ok := db.meta.Sources[source]
 	return ok
+}
+
+// HasIDPrefix reports whether any record id starts with prefix.
+func (t *Tx) HasIDPrefix(prefix string) bool {
+	ids := t.bucket(bucketIDs)
+	if ids == nil {
+		return false
+	}
+	k, _ := ids.Cursor().Seek([]byte(prefix))
+	return k != nil && strings.HasPrefix(string(k), prefix)
 }
