@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/bulkhead-sec/bulkhead/examples"
 	"github.com/bulkhead-sec/bulkhead/internal/vulndb"
@@ -73,6 +74,9 @@ func newDBUpdateCmd(path func() (string, error)) *cobra.Command {
 			}
 			if !quiet {
 				opts.Progress = cmd.ErrOrStderr()
+				if f, ok := opts.Progress.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+					opts.ProgressBar = true
+				}
 			}
 			var st vulndb.Stats
 			err = interruptible(cmd, "db update", func(ctx context.Context) error {
@@ -295,32 +299,58 @@ func printStats(w io.Writer, path string, st vulndb.Stats) {
 // OfflineEnv, set to 1, keeps a first run from fetching the database.
 const OfflineEnv = "BULKHEAD_OFFLINE"
 
+// MirrorEnv names an OSV export mirror (http(s):// or file://) that a
+// first run fetches from instead of osv.dev.
+const MirrorEnv = "BULKHEAD_DB_MIRROR"
+
 // firstRunFetch returns the pipeline's first-run hook: with no database,
-// when osv.dev answers within a few seconds, fetch OSV, KEV and EPSS (NVD,
-// slow without an API key, is left to `db update`), with progress on a
-// terminal. Offline it fails at once with how to import a database.
+// when the OSV export (osv.dev, or the mirror in BULKHEAD_DB_MIRROR)
+// answers within a few seconds, fetch OSV into the default path, then
+// (from osv.dev's side of the internet only) CISA KEV and FIRST EPSS, best
+// effort, with progress on a terminal. NVD, slow without an API key, is left to `db update`.
+// Offline it fails at once with how to import a database.
 func firstRunFetch(progress io.Writer) func(ctx context.Context, path string) error {
 	return func(ctx context.Context, path string) error {
 		if os.Getenv(OfflineEnv) == "1" {
 			return fmt.Errorf("%s=1: not fetching; import one with `bulkhead db import DIR` (see docs/vulnerability-data.md)", OfflineEnv)
 		}
-		probe, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		req, err := http.NewRequestWithContext(probe, http.MethodHead, vulndb.DefaultBaseURL+"/Debian/modified_id.csv", nil)
-		if err != nil {
+		base := os.Getenv(MirrorEnv)
+		probeURL := vulndb.DefaultBaseURL + "/Debian/modified_id.csv"
+		if base != "" {
+			probeURL = strings.TrimRight(base, "/") + "/"
+		}
+		if !strings.HasPrefix(probeURL, "file://") {
+			probe, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			req, err := http.NewRequestWithContext(probe, http.MethodHead, probeURL, nil)
+			if err != nil {
+				return err
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return fmt.Errorf("offline (%v): on a machine without network, import a database with `bulkhead db import DIR` (an osv.dev export or a `bulkhead db export` file; see docs/vulnerability-data.md)", err)
+			}
+			resp.Body.Close()
+		}
+		if progress != nil {
+			fmt.Fprintf(progress, "first run: fetching the vulnerability database into %s\n", path)
+		}
+		opts := vulndb.UpdateOptions{BaseURL: base, Progress: progress, ProgressBar: progress != nil, Sources: []string{vulndb.SourceOSV}}
+		if _, err := vulndb.Update(ctx, path, opts); err != nil {
 			return err
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return fmt.Errorf("offline (%v): on a machine without network, import a database with `bulkhead db import DIR` (an osv.dev export or `bulkhead db export` file; see docs/vulnerability-data.md)", err)
+		if base == "" {
+			// From a mirror, OSV only: KEV and EPSS come with `db update`
+			// (--kev-url, --epss-url) or `db import`.
+			opts.Sources = []string{vulndb.SourceKEV, vulndb.SourceEPSS}
+			if _, err := vulndb.Update(ctx, path, opts); err != nil && progress != nil {
+				fmt.Fprintf(progress, "warning: KEV and EPSS not fetched (%v): `bulkhead db update` retries\n", err)
+			}
 		}
-		resp.Body.Close()
 		if progress != nil {
-			fmt.Fprintf(progress, "first run: fetching the vulnerability database into %s (OSV, CISA KEV, FIRST EPSS; `bulkhead db update` adds NVD)\n", path)
+			fmt.Fprintf(progress, "first run: done; `bulkhead db update` adds NVD severities (set %s for NVD's faster rate)\n", vulndb.NVDAPIKeyEnv)
 		}
-		opts := vulndb.UpdateOptions{Progress: progress, Sources: []string{vulndb.SourceOSV, vulndb.SourceKEV, vulndb.SourceEPSS}}
-		_, err = vulndb.Update(ctx, path, opts)
-		return err
+		return nil
 	}
 }
 

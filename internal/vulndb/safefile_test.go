@@ -272,3 +272,20 @@ func TestImportRefusesFIFO(t *testing.T) {
 }
 
 func mkfifo(p string) error { return syscall.Mkfifo(p, 0o600) }
+
+// TestProgressBar: a terminal gets one rewritten line per download, ending
+// at 100%.
+func TestProgressBar(t *testing.T) {
+	_, base := linkServer(t)
+	var out strings.Builder
+	opts := quickOptions(base)
+	opts.Ecosystems = []string{"npm"}
+	opts.Progress = &out
+	opts.ProgressBar = true
+	if _, err := Update(context.Background(), filepath.Join(t.TempDir(), "osv.db"), opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "\rnpm-all.zip") || !strings.Contains(out.String(), "100%") {
+		t.Errorf("progress:\n%q", out.String())
+	}
+}

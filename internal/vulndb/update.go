@@ -48,6 +48,9 @@ type UpdateOptions struct {
 	Client *http.Client
 	// Progress, when set, receives one line per step.
 	Progress io.Writer
+	// ProgressBar draws a download's progress on Progress, rewriting one
+	// line (for a terminal).
+	ProgressBar bool
 	// MaxIncremental is the most changed records fetched one by one;
 	// beyond it the ecosystem's all.zip is downloaded. Zero means 500;
 	// a negative value always downloads all.zip.
@@ -659,7 +662,13 @@ func (f *fetcher) downloadOnce(ctx context.Context, u, partial string) (bool, er
 		out.Close()
 		return false, fmt.Errorf("partial download %s: not a regular file: refused", partial)
 	}
-	n, copyErr := io.Copy(out, io.LimitReader(resp.Body, MaxZipBytes-have+1))
+	var body io.Reader = io.LimitReader(resp.Body, MaxZipBytes-have+1)
+	if f.opts.ProgressBar && f.opts.Progress != nil {
+		bar := &progressBar{w: f.opts.Progress, name: filepath.Base(strings.TrimSuffix(partial, ".partial")), done: have, total: have + resp.ContentLength}
+		body = io.TeeReader(body, bar)
+		defer bar.finish()
+	}
+	n, copyErr := io.Copy(out, body)
 	f.stats.Downloaded += n
 	if err := out.Close(); err != nil && copyErr == nil {
 		copyErr = err
@@ -901,4 +910,46 @@ func (f *fetcher) refresh(old *DB, dbPath string, ecos []string, now time.Time) 
 	}
 	f.stats.Records = total
 	return nil
+}
+
+// progressBar draws "name  12.3 / 40.0 MiB [=====>     ] 31%" on one
+// terminal line, at most five times a second.
+type progressBar struct {
+	w           io.Writer
+	name        string
+	done, total int64
+	last        time.Time
+}
+
+func (p *progressBar) Write(b []byte) (int, error) {
+	p.done += int64(len(b))
+	if now := time.Now(); now.Sub(p.last) >= 200*time.Millisecond {
+		p.last = now
+		p.draw()
+	}
+	return len(b), nil
+}
+
+func (p *progressBar) draw() {
+	const mib = 1 << 20
+	if p.total > 0 {
+		const width = 30
+		frac := float64(p.done) / float64(p.total)
+		if frac > 1 {
+			frac = 1
+		}
+		fill := int(frac * width)
+		bar := strings.Repeat("=", fill) + strings.Repeat(" ", width-fill)
+		if fill < width {
+			bar = bar[:fill] + ">" + bar[fill+1:]
+		}
+		fmt.Fprintf(p.w, "\r%s  %.1f / %.1f MiB [%s] %3.0f%%", p.name, float64(p.done)/mib, float64(p.total)/mib, bar, frac*100)
+	} else {
+		fmt.Fprintf(p.w, "\r%s  %.1f MiB", p.name, float64(p.done)/mib)
+	}
+}
+
+func (p *progressBar) finish() {
+	p.draw()
+	fmt.Fprintln(p.w)
 }
