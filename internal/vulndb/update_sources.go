@@ -133,19 +133,15 @@ func (f *fetcher) open(ctx context.Context, u string, header http.Header) (io.Re
 		case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusForbidden:
 			// NVD answers 403 when the rate limit is exceeded.
 			resp.Body.Close()
-			lastErr = fmt.Errorf("GET %s: %s", redactKey(u), resp.Status)
+			lastErr = fmt.Errorf("GET %s: %s", u, resp.Status)
 			continue
 		default:
 			resp.Body.Close()
-			return nil, fmt.Errorf("GET %s: %s", redactKey(u), resp.Status)
+			return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
 		}
 	}
 	return nil, fmt.Errorf("%d attempts failed: %w", f.opts.Attempts, lastErr)
 }
-
-// redactKey returns u as it may be printed: the API key travels in a
-// header, never in the URL, so there is nothing to hide today.
-func redactKey(u string) string { return u }
 
 func (f *fetcher) updateKEV(ctx context.Context, b *builder, now time.Time) error {
 	u := f.opts.KEVURL
