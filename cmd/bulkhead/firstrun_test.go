@@ -93,3 +93,38 @@ func TestFirstRunFetchesDatabase(t *testing.T) {
 		t.Errorf("no database left at the default path: %v", err)
 	}
 }
+
+// TestDBUpdateFromMirrors: with --mirror, `db update` fetches OSV from it
+// and the other sources only from the URLs given (an air-gapped host
+// reaches nothing else): here KEV and EPSS from files, NVD not at all.
+func TestDBUpdateFromMirrors(t *testing.T) {
+	repo := testenv.RepoRoot(t)
+	mirror := osvMirror(t, filepath.Join(repo, "examples", "osv"))
+	dir := t.TempDir()
+	kev := filepath.Join(dir, "kev.json")
+	os.WriteFile(kev, []byte(`{"catalogVersion":"1","dateReleased":"2025-01-02T00:00:00Z","count":1,"vulnerabilities":[{"cveID":"CVE-2022-1292","dateAdded":"2025-01-02","dueDate":"2025-01-23"}]}`), 0o644)
+	epss := filepath.Join(repo, "internal", "vulndb", "testdata", "epss", "epss_scores-2025-08-25.csv.gz")
+	db := filepath.Join(dir, "osv.db")
+	code, out, errs := run(t, "db", "update", "--db", db, "-q", "--mirror", "file://"+mirror, "--kev-url", "file://"+kev, "--epss-url", "file://"+epss)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"kev ", "epss ", "Debian "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "nvd ") {
+		t.Errorf("NVD fetched although no --nvd-url was given:\n%s", out)
+	}
+	code, out, _ = run(t, "scan", "image", "dir:"+filepath.Join(repo, "examples", "rootfs"), "--db", db, "--scanners", "vuln", "--cache-dir", t.TempDir())
+	kevRow := false
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, " KEV ") && strings.Contains(l, "CVE-2022-1292") {
+			kevRow = true
+		}
+	}
+	if code != 0 || !kevRow {
+		t.Errorf("exit %d; no KEV row for CVE-2022-1292:\n%s", code, out)
+	}
+}

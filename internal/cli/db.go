@@ -64,6 +64,17 @@ func newDBUpdateCmd(path func() (string, error)) *cobra.Command {
 			}
 			opts := vulndb.UpdateOptions{BaseURL: mirror, NVDURL: nvdURL, KEVURL: kevURL, EPSSURL: epssURL,
 				NVDAPIKey: os.Getenv(vulndb.NVDAPIKeyEnv), Sources: splitList(sources)}
+			if mirror != "" && !cmd.Flags().Changed("sources") {
+				// An OSV mirror means a host that may not reach the
+				// internet: fetch the other sources only from the URLs
+				// given for them.
+				opts.Sources = []string{vulndb.SourceOSV}
+				for src, u := range map[string]string{vulndb.SourceNVD: nvdURL, vulndb.SourceKEV: kevURL, vulndb.SourceEPSS: epssURL} {
+					if u != "" {
+						opts.Sources = append(opts.Sources, src)
+					}
+				}
+			}
 			for _, s := range opts.Sources {
 				if !validSource(s) {
 					return usageError{fmt.Errorf("--sources: unknown source %q (want %s)", s, strings.Join(vulndb.AllSources, ", "))}
@@ -93,7 +104,7 @@ func newDBUpdateCmd(path func() (string, error)) *cobra.Command {
 	}
 	c.Flags().StringVar(&mirror, "mirror", "", "base URL of the export or a mirror (file://, http://, https://)")
 	c.Flags().StringVar(&ecosystems, "ecosystems", "", "comma-separated ecosystems to fetch (default: those containers need)")
-	c.Flags().StringVar(&sources, "sources", strings.Join(vulndb.AllSources, ","), "comma-separated sources to fetch: osv, nvd, kev, epss (the others are kept)")
+	c.Flags().StringVar(&sources, "sources", strings.Join(vulndb.AllSources, ","), "comma-separated sources to fetch: osv, nvd, kev, epss (the others are kept); with --mirror the default is osv and the sources whose --*-url is given")
 	c.Flags().StringVar(&nvdURL, "nvd-url", "", "NVD CVE API 2.0 endpoint, an http(s) mirror of it, or file:///folder of saved responses")
 	c.Flags().StringVar(&kevURL, "kev-url", "", "CISA KEV catalog URL or file:// path")
 	c.Flags().StringVar(&epssURL, "epss-url", "", "FIRST EPSS CSV (gzip) URL or file:// path")
