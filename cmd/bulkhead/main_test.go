@@ -14,6 +14,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// No test fetches a vulnerability database from the internet on a
+	// first run (TestFirstRunFetchesDatabase fetches from a local mirror).
+	os.Setenv("BULKHEAD_OFFLINE", "1")
 	testscript.Main(m, map[string]func(){
 		"bulkhead": func() { os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
