@@ -270,7 +270,7 @@ func interruptible(cmd *cobra.Command, what string, job func(context.Context) er
 }
 
 func printStats(w io.Writer, path string, st vulndb.Stats) {
-	fmt.Fprintf(w, "%s: %d records", path, st.Records)
+	fmt.Fprintf(w, "%s: %d OSV records", path, st.Records)
 	if st.Withdrawn > 0 {
 		fmt.Fprintf(w, " (%d withdrawn)", st.Withdrawn)
 	}
