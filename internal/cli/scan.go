@@ -24,6 +24,7 @@ type scanFlags struct {
 	scanners  string
 	dbPath    string
 	staleFail bool
+	skipDB    bool
 	skipDirs  []string
 	noIgnore  bool
 	secRules  string
@@ -43,7 +44,8 @@ func (s *scanFlags) register(fs *pflag.FlagSet, defaultFormat string, withScanne
 	if withScanners {
 		fs.StringVar(&s.scanners, "scanners", "", "scanners to run, comma separated: vuln, secret, misconfig (default all)")
 		fs.StringVar(&s.dbPath, "db", "", "vulnerability database file (default: the user cache dir/bulkhead/db/osv.db)")
-		fs.BoolVar(&s.staleFail, "stale-db-error", false, "fail instead of warning when the vulnerability database is stale")
+		fs.BoolVar(&s.staleFail, "stale-db-error", false, "fail instead of warning when the vulnerability data is older than 7 days")
+		fs.BoolVar(&s.skipDB, "skip-db", false, "do not scan for vulnerabilities (without it, a missing or unreadable database is exit 1)")
 		fs.StringVar(&s.secRules, "secret-rules", "", "YAML file of custom secret rules, added to the built-in ones (see docs/secrets.md)")
 	}
 }
@@ -68,6 +70,11 @@ func (s *scanFlags) config(cmd *cobra.Command) (pipeline.Config, error) {
 	cfg.Secret.CustomRulesPath = s.secRules
 	cfg.NoGitignore = s.noIgnore
 	cfg.DB.StaleIsError = s.staleFail
+	cfg.DB.Skip = s.skipDB
+	if s.dbPath == "" {
+		cfg.DB.Fetch = firstRunFetch(cfg.Progress)
+		cfg.DB.Fallback = exampleDB
+	}
 	if s.platform != "" {
 		cfg.ImageOptions = append(cfg.ImageOptions, image.WithPlatform(s.platform))
 	}

@@ -88,6 +88,24 @@ func (p *printer) target(r *report.Report) {
 	if t.Kind == report.KindImage || len(t.Layers) > 0 {
 		p.line("Layers: %d", len(t.Layers))
 	}
+	for _, sc := range r.Scanners {
+		if sc.Database == nil {
+			continue
+		}
+		name := sc.Database.Path
+		if sc.Database.Label != "" {
+			name = sc.Database.Label
+		}
+		var parts []string
+		for _, src := range sc.Database.Sources {
+			part := fmt.Sprintf("%s %d", src.Name, src.Records)
+			if !src.Newest.IsZero() {
+				part += " to " + src.Newest.Format("2006-01-02")
+			}
+			parts = append(parts, part)
+		}
+		p.line("DB:     %s (%s)", clean(name), clean(strings.Join(parts, ", ")))
+	}
 }
 
 func osName(o *inventory.OS) string {
@@ -177,7 +195,9 @@ func (p *printer) findings(r *report.Report) {
 			continue
 		}
 		sortBySeverity(fs)
-		p.heading(fmt.Sprintf("%s (%d)", k.title, len(fs)))
+		if k.kind != finding.Vulnerability {
+			p.heading(fmt.Sprintf("%s (%d)", k.title, len(fs)))
+		}
 		p.kindTable(k.kind, fs)
 	}
 	if fs := byKind[finding.Compliance]; len(fs) > 0 {
@@ -206,21 +226,8 @@ func (p *printer) kindTable(k finding.Kind, fs []finding.Finding) {
 	var t *grid
 	switch k {
 	case finding.Vulnerability:
-		t = &grid{header: []string{"SEVERITY", "ID", "PACKAGE", "INSTALLED", "FIXED", "TITLE"}, flex: 5}
-		for _, f := range fs {
-			var name, inst string
-			if f.Package != nil {
-				name, inst = f.Package.Name, f.Package.Version
-			}
-			fix := f.Fix // the fixed version itself beats a sentence
-			if f.Package != nil && f.Package.FixedVersion != "" {
-				fix = f.Package.FixedVersion
-			}
-			if fix == "" {
-				fix = "-"
-			}
-			t.rows = append(t.rows, []string{f.Severity.String(), f.ID, name, inst, fix, f.Title})
-		}
+		p.vulnerabilities(fs)
+		return
 	case finding.Secret:
 		t = &grid{header: []string{"SEVERITY", "ID", "LOCATION", "EVIDENCE"}, flex: 3}
 		for _, f := range fs {
