@@ -33,6 +33,10 @@ type DBConfig struct {
 	// fails the scanner (a real image needs a real database), but the
 	// findings it gives are shown.
 	Fallback func(ctx context.Context) (path, label string, cleanup func(), err error)
+	// Example, when set, is the database the user named on purpose
+	// (`--db example`): used instead of Path, labelled in the report, and
+	// not judged stale. Unlike Fallback, choosing it is not a failure.
+	Example func(ctx context.Context) (path, label string, cleanup func(), err error)
 }
 
 const scannerVuln = "vulnerability"
@@ -45,6 +49,23 @@ const scannerVuln = "vulnerability"
 func matchVulnerabilities(ctx context.Context, r *report.Report, cfg Config) {
 	if cfg.DB.Skip {
 		skipVuln(r, report.StateSkipped, "turned off with --skip-db")
+		return
+	}
+	if cfg.DB.Example != nil {
+		fp, label, cleanup, err := cfg.DB.Example(ctx)
+		if err != nil {
+			skipVuln(r, report.StateFailed, "the example database: "+err.Error())
+			return
+		}
+		defer cleanup()
+		db, err := vulndb.Open(fp)
+		if err != nil {
+			skipVuln(r, report.StateFailed, "the example database: "+err.Error())
+			return
+		}
+		defer db.Close()
+		r.Warn("matched against " + label + " (--db example), which covers the README's example only; run `bulkhead db update` for real data")
+		runMatch(ctx, r, db, label)
 		return
 	}
 	path := cfg.DB.Path
@@ -94,28 +115,37 @@ func matchVulnerabilities(ctx context.Context, r *report.Report, cfg Config) {
 			r.Warn(err.Error())
 		}
 	}
+	status, ok := runMatch(ctx, r, db, fallback)
+	if ok && fallback != "" {
+		// Findings from the example data are real, but a clean result
+		// against it means nothing: the gate must not pass on it.
+		status.State = report.StateFailed
+		status.Reason = "no vulnerability database: matched against " + fallback + ", which covers the README's example only; run `bulkhead db update` (or `bulkhead db import DIR` offline), or name it with --db example"
+		r.SetScanner(status)
+	}
+	if ok && !db.HasSource(vulndb.SourceNVD) && fallback == "" {
+		r.Warn("the vulnerability database has no NVD data: advisories without a severity of their own stay UNKNOWN; run `bulkhead db update` (NVD is one of its sources)")
+	}
+}
+
+// runMatch matches r's packages against db, adds the findings and records
+// the scanner as done with the database it used (label names a built-in
+// one). ok is false when matching failed (the scanner is then failed).
+func runMatch(ctx context.Context, r *report.Report, db *vulndb.DB, label string) (report.ScannerStatus, bool) {
 	found, st, err := match.Packages(ctx, db, r.Target.OS, r.Packages)
 	if err != nil {
 		skipVuln(r, report.StateFailed, err.Error())
-		return
+		return report.ScannerStatus{}, false
 	}
 	r.Findings = append(r.Findings, found...)
 	counts := map[string]int{"packages": st.Packages, "unsupported": st.Unsupported,
 		"not_evaluated": st.NotEvaluated, "invalid_versions": st.InvalidVersions}
-	status := report.ScannerStatus{Name: scannerVuln, State: report.StateDone, Counts: counts, Database: databaseInfo(db, fallback)}
-	if fallback != "" {
-		// Findings from the example data are real, but a clean result
-		// against it means nothing: the gate must not pass on it.
-		status.State = report.StateFailed
-		status.Reason = "no vulnerability database: matched against " + fallback + ", which covers the README's example only; run `bulkhead db update` (or `bulkhead db import DIR` offline)"
-	}
+	status := report.ScannerStatus{Name: scannerVuln, State: report.StateDone, Counts: counts, Database: databaseInfo(db, label)}
 	r.SetScanner(status)
 	if st.NotEvaluated > 0 {
 		r.Warn(fmt.Sprintf("%d advisories give only GIT ranges and were not evaluated", st.NotEvaluated))
 	}
-	if !db.HasSource(vulndb.SourceNVD) && fallback == "" {
-		r.Warn("the vulnerability database has no NVD data: advisories without a severity of their own stay UNKNOWN; run `bulkhead db update` (NVD is one of its sources)")
-	}
+	return status, true
 }
 
 // databaseInfo says which database a scan used, for the report.
