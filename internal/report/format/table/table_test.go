@@ -218,6 +218,7 @@ func TestWidth(t *testing.T) {
 		t.Errorf("Width with COLUMNS=wide = %d", w)
 	}
 }
+
 // vulnReport holds a distro advisory naming five CVEs, a second advisory
 // naming one of them for the same package, a GHSA without CVE and a KEV
 // CVE.
