@@ -1044,13 +1044,6 @@ func MountOf(mountinfo []byte, p string) (holder, root MountEntry) {
 	return holder, root
 }
 
-// MountPointOf returns the mount point holding p and its file system type,
-// reading /proc/self/mountinfo.
-func MountPointOf(mountinfo []byte, p string) (string, string) {
-	m, _ := MountOf(mountinfo, p)
-	return m.MountPoint, m.FSType
-}
-
 func unescapeMount(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s

@@ -1,8 +1,6 @@
 package audit
 
 import (
-	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -469,26 +467,4 @@ func shortID(id string) string {
 		id = id[:12]
 	}
 	return id
-}
-
-// Redacted returns a deep copy of f with every container environment value
-// replaced by "<redacted>", for facts that are saved or shared. Run gives
-// the same findings on the copy; Secrets finds nothing in its environment.
-func (f *Facts) Redacted() (*Facts, error) {
-	b, err := json.Marshal(f)
-	if err != nil {
-		return nil, fmt.Errorf("copy facts: %w", err)
-	}
-	var g Facts
-	if err := json.Unmarshal(b, &g); err != nil {
-		return nil, fmt.Errorf("copy facts: %w", err)
-	}
-	for i := range g.Containers {
-		for j, kv := range g.Containers[i].Config.Env {
-			if k, _, ok := strings.Cut(kv, "="); ok {
-				g.Containers[i].Config.Env[j] = k + "=<redacted>"
-			}
-		}
-	}
-	return &g, nil
 }

@@ -207,3 +207,10 @@ func TestTopCommands(t *testing.T) {
 		t.Error("an answer without a CMD column gave no error")
 	}
 }
+
+// MountPointOf returns the mount point holding p and its file system type,
+// reading /proc/self/mountinfo.
+func MountPointOf(mountinfo []byte, p string) (string, string) {
+	m, _ := MountOf(mountinfo, p)
+	return m.MountPoint, m.FSType
+}

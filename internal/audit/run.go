@@ -79,8 +79,7 @@ func notApplicable(why string) result {
 	return result{status: finding.StatusSkip, evidence: "not applicable: " + why}
 }
 
-func (r result) at(l finding.Location) result { r.loc = l; return r }
-func (r result) obj(o string) result          { r.loc.Object = o; return r }
+func (r result) obj(o string) result { r.loc.Object = o; return r }
 
 func one(r result) []result { return []result{r} }
 

@@ -43,10 +43,9 @@ const watchFormatsHelp = "falco (Falco-compatible JSON lines, streamed), text (s
 // name is a report format: then alerts are collected as findings.
 func (wr *watchReport) parseFormat(name string) (output.Format, bool, error) {
 	switch strings.ToLower(name) {
-	case "falco":
-		return output.JSON, true, nil
-	case "text":
-		return output.Text, true, nil
+	case "falco", "text":
+		f, err := output.ParseFormat(strings.Replace(strings.ToLower(name), "falco", "json", 1))
+		return f, true, err
 	}
 	if _, err := format.Lookup(name); err != nil {
 		return output.JSON, false, usageError{fmt.Errorf("unknown --format %q (want %s%s)", name, watchFormatsHelp, strings.Join(format.Names(), ", "))}

@@ -78,11 +78,6 @@ var releasesTSV string
 
 var table = mustParse(releasesTSV)
 
-// Releases returns a copy of the whole table, in file order.
-func Releases() []Release {
-	return append([]Release(nil), table...)
-}
-
 func mustParse(src string) []Release {
 	rs, err := parseTable(src)
 	if err != nil {

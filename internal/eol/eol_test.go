@@ -201,3 +201,8 @@ func TestFromImage(t *testing.T) {
 		}
 	}
 }
+
+// Releases returns a copy of the whole table, in file order.
+func Releases() []Release {
+	return append([]Release(nil), table...)
+}

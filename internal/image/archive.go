@@ -105,7 +105,7 @@ func openTarStore(file string) (*tarStore, error) {
 			continue
 		}
 		switch h.Typeflag {
-		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeReg: // the reader turns the legacy TypeRegA into TypeReg
 			off, err := f.Seek(0, io.SeekCurrent)
 			if err != nil {
 				f.Close()

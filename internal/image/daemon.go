@@ -60,7 +60,7 @@ func daemonErr(ref string, op string, err error) error {
 }
 
 func openDaemon(ctx context.Context, ref, name string, o *options) (*Image, error) {
-	copts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	copts := []client.Opt{client.FromEnv} // the client negotiates the API version by default
 	if o.dockerHost != "" {
 		copts = append(copts, client.WithHost(o.dockerHost))
 	}
@@ -271,7 +271,7 @@ func (d *daemonSource) stream(ctx context.Context, img *Image, wanted func(idx [
 		if err != nil {
 			return daemonErr(img.Name, "read image save stream", err)
 		}
-		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+		if h.Typeflag != tar.TypeReg { // the reader turns the legacy TypeRegA into TypeReg
 			continue
 		}
 		name, _ := cleanPath(h.Name)

@@ -34,7 +34,6 @@ func testImage(_ *testing.T) (layers [][]imagetest.Ent, createdBy []string) {
 type written struct {
 	refs     map[string]string // source kind -> REF
 	registry string
-	want     *image.Image
 }
 
 func writeAll(t *testing.T) written {

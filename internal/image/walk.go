@@ -551,7 +551,7 @@ func entryFromHeader(e *Entry, h *tar.Header, layer string, st *Stats, limits Li
 	}
 
 	switch h.Typeflag {
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+	case tar.TypeReg, tar.TypeGNUSparse: // the reader turns the legacy TypeRegA into TypeReg
 		e.Type = TypeRegular
 		e.TooLarge = h.Size > limits.MaxFileBytes
 	case tar.TypeDir:

@@ -23,7 +23,6 @@ type tarEnt struct {
 	body     string
 	link     string
 	mode     int64
-	size     int64 // overrides len(body) in the header when set
 	uid, gid int
 }
 

@@ -15,16 +15,6 @@ var remoteAdd = regexp.MustCompile(`(?i)\bADD\s+(?:--\S+\s+)*(https?://\S+)`)
 // sudoUse matches sudo run as a command in a history line.
 var sudoUse = regexp.MustCompile(`(?:^|[\s;&|(])sudo\s`)
 
-func shortDigest(d string) string {
-	if i := strings.IndexByte(d, ':'); i >= 0 {
-		d = d[i+1:]
-	}
-	if len(d) > 12 {
-		d = d[:12]
-	}
-	return d
-}
-
 func trimLine(s string) string {
 	if r := []rune(s); len(r) > 200 {
 		return string(r[:200]) + "…"

@@ -415,3 +415,12 @@ func BenchmarkApply(b *testing.B) {
 		Apply(&r, p)
 	}
 }
+
+// ParseVEX parses one OpenVEX JSON document; name is used in messages.
+func ParseVEX(data []byte, name string) (*VEXDoc, error) {
+	out := &VEXDoc{}
+	if err := out.Add(data, name); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

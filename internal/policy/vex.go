@@ -54,15 +54,6 @@ func LoadVEX(paths ...string) (*VEXDoc, error) {
 	return out, nil
 }
 
-// ParseVEX parses one OpenVEX JSON document; name is used in messages.
-func ParseVEX(data []byte, name string) (*VEXDoc, error) {
-	out := &VEXDoc{}
-	if err := out.Add(data, name); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // Add parses one more OpenVEX JSON document into d.
 func (d *VEXDoc) Add(data []byte, name string) error {
 	doc, err := vex.Parse(data)

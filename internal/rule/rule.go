@@ -7,7 +7,6 @@ package rule
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
@@ -70,11 +69,13 @@ type Catalogue struct {
 	// an upper-cased tag to its rules.
 	by   map[string][]int
 	tags map[string][]int
+	// tagNames keeps a tag's first spelling, for suggestions.
+	tagNames map[string]string
 }
 
 // NewCatalogue indexes rules; it keeps their order.
 func NewCatalogue(rules []Rule) *Catalogue {
-	c := &Catalogue{rules: rules, by: map[string][]int{}, tags: map[string][]int{}}
+	c := &Catalogue{rules: rules, by: map[string][]int{}, tags: map[string][]int{}, tagNames: map[string]string{}}
 	for i, r := range rules {
 		c.by[key(r.ID)] = append(c.by[key(r.ID)], i)
 		for _, a := range r.Aliases {
@@ -83,6 +84,9 @@ func NewCatalogue(rules []Rule) *Catalogue {
 			}
 		}
 		for _, t := range r.Tags {
+			if _, ok := c.tagNames[key(t)]; !ok {
+				c.tagNames[key(t)] = t
+			}
 			c.tags[key(t)] = append(c.tags[key(t)], i)
 		}
 	}
@@ -150,16 +154,8 @@ func (c *Catalogue) Closest(sel string) string {
 			try(a)
 		}
 	}
-	for t := range c.tags {
-		for _, i := range c.tags[t] {
-			for _, tag := range c.rules[i].Tags {
-				if key(tag) == t {
-					try(tag)
-					break
-				}
-			}
-			break
-		}
+	for _, t := range c.tagNames {
+		try(t)
 	}
 	limit := max(2, len(k)/3)
 	if bestD < 0 || bestD > limit {
@@ -223,25 +219,3 @@ func (s Selection) Empty() bool { return len(s.Disabled) == 0 && len(s.Enabled) 
 
 // Off tells whether the rule with id is turned off by the selection.
 func (s Selection) Off(id string) bool { return s.Disabled[id] && !s.Enabled[id] }
-
-// DisabledIDs returns the ids turned off, sorted.
-func (s Selection) DisabledIDs() []string {
-	var out []string
-	for id := range s.Disabled {
-		if s.Off(id) {
-			out = append(out, id)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// EnabledIDs returns the ids explicitly turned on, sorted.
-func (s Selection) EnabledIDs() []string {
-	out := make([]string, 0, len(s.Enabled))
-	for id := range s.Enabled {
-		out = append(out, id)
-	}
-	sort.Strings(out)
-	return out
-}

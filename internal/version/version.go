@@ -75,16 +75,6 @@ var schemes = map[string]Comparator{
 	"RubyGems":    Gem,
 }
 
-// Ecosystems lists the ecosystem names For knows, sorted.
-func Ecosystems() []string {
-	out := make([]string, 0, len(schemes))
-	for k := range schemes {
-		out = append(out, k)
-	}
-	sortStrings(out)
-	return out
-}
-
 // BaseEcosystem strips an OSV ecosystem's release suffix: "Debian:12" is
 // "Debian", "Alpine:v3.18" is "Alpine", "Red Hat:rhel_aus:8.6::appstream"
 // is "Red Hat". SUSE's long product names ("SUSE Linux Enterprise Server
@@ -110,14 +100,6 @@ func BaseEcosystem(eco string) string {
 func For(ecosystem string) (Comparator, bool) {
 	c, ok := schemes[BaseEcosystem(ecosystem)]
 	return c, ok
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // cmpInt compares two ints.

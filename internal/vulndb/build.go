@@ -117,9 +117,6 @@ func newBuilder(final, source string, now time.Time, stats *Stats) (*builder, er
 	}, nil
 }
 
-// has reports whether a record id was already added under source.
-func (b *builder) has(source, id string) bool { return b.seen[source][id] }
-
 // add stores one parsed record under its source ecosystem and indexes it.
 // A second record with the same id in the same source replaces nothing:
 // the first one wins (callers add the newest first).

@@ -68,10 +68,7 @@ var kinds = []finding.Kind{finding.Vulnerability, finding.Secret, finding.Miscon
 func Write(w io.Writer, r *report.Report, _ Options) error {
 	doc := testsuites{Name: "bulkhead " + xmlSafe(r.Target.Name)}
 	byKind := map[finding.Kind][]*finding.Finding{}
-	var order []finding.Kind
-	for _, k := range kinds {
-		order = append(order, k)
-	}
+	order := append([]finding.Kind(nil), kinds...)
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		if _, ok := byKind[f.Kind]; !ok && !known(f.Kind) {

@@ -131,9 +131,7 @@ func parseClassic(data []byte) (*lockfile.Result, error) {
 				return nil, fmt.Errorf("line %d: want an entry header ending in ':', got %q", n, body)
 			}
 			cur = &classicEntry{line: n}
-			for _, s := range splitHeader(body[:len(body)-1]) {
-				cur.specs = append(cur.specs, s)
-			}
+			cur.specs = append(cur.specs, splitHeader(body[:len(body)-1])...)
 			entries = append(entries, cur)
 			sawEntry = true
 			inDeps = false

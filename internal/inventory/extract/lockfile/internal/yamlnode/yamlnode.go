@@ -65,12 +65,3 @@ func Scalar(n *yaml.Node) string {
 
 // IsMapping reports whether n is a mapping node.
 func IsMapping(n *yaml.Node) bool { return n != nil && n.Kind == yaml.MappingNode }
-
-// Keys returns the keys of a mapping node.
-func Keys(n *yaml.Node) []string {
-	var out []string
-	for k := range Pairs(n) {
-		out = append(out, k)
-	}
-	return out
-}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
 )
 
 func TestWalk(t *testing.T) {
@@ -52,4 +53,13 @@ func TestAliasBomb(t *testing.T) {
 	if n := len(Keys(root)); n != 30 {
 		t.Errorf("got %d keys, want 30", n)
 	}
+}
+
+// Keys returns the keys of a mapping node.
+func Keys(n *yaml.Node) []string {
+	var out []string
+	for k := range Pairs(n) {
+		out = append(out, k)
+	}
+	return out
 }
