@@ -70,12 +70,3 @@ func (e *Error) Unwrap() []error {
 	return errs
 }
 
-// Hint returns the hint for the sentinel err wraps, or "".
-func Hint(err error) string {
-	for k, h := range hints {
-		if errors.Is(err, k) {
-			return h
-		}
-	}
-	return ""
-}

@@ -142,10 +142,6 @@ func WithPlatform(p string) Option {
 // use plain http without it, as with Docker.
 func WithInsecure() Option { return func(o *options) { o.insecure = true } }
 
-// WithDockerConfigDir reads registry credentials from dir/config.json (and
-// the credential helpers it names) instead of $DOCKER_CONFIG or ~/.docker.
-func WithDockerConfigDir(dir string) Option { return func(o *options) { o.configDir = dir } }
-
 // WithCacheDir sets bulkhead's cache dir. Archives are read in place and
 // layers streamed, so the only thing written there is, for docker: images,
 // a small map (daemon/IMAGE-ID.json) of which docker save entry is which
@@ -154,10 +150,6 @@ func WithCacheDir(dir string) Option { return func(o *options) { o.cacheDir = di
 
 // WithLimits sets the limits of walks and archive reading.
 func WithLimits(l Limits) Option { return func(o *options) { o.limits = l } }
-
-// WithDockerHost talks to the daemon at host (such as unix:///run/docker.sock)
-// instead of $DOCKER_HOST or the default socket.
-func WithDockerHost(host string) Option { return func(o *options) { o.dockerHost = host } }
 
 // DefaultCacheDir is os.UserCacheDir()/bulkhead, or os.TempDir()/bulkhead.
 func DefaultCacheDir() string {

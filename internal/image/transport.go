@@ -54,9 +54,6 @@ func (t Timeouts) WithDefaults() Timeouts {
 	return t
 }
 
-// WithTimeouts sets the registry I/O timeouts.
-func WithTimeouts(t Timeouts) Option { return func(o *options) { o.timeouts = t } }
-
 // ErrTimeout is wrapped by the errors of registry I/O that a timeout ended.
 var ErrTimeout = errors.New("registry timed out")
 
