@@ -69,4 +69,3 @@ func (e *Error) Unwrap() []error {
 	}
 	return errs
 }
-
