@@ -160,6 +160,12 @@ Runs until interrupted (or for --duration). Needs root.`,
 				ctx, cancel = context.WithTimeout(ctx, duration)
 				defer cancel()
 			}
+			// Once stopping, a second SIGINT or SIGTERM takes the default
+			// action (the pipeline itself gives its stages pipeline.StopGrace).
+			go func() {
+				<-ctx.Done()
+				stop()
+			}()
 			if metricsAddr != "" {
 				ln, err := net.Listen("tcp", metricsAddr)
 				if err != nil {

@@ -133,24 +133,32 @@ func Run(ctx context.Context, cfg Config) error {
 	return p.Run(ctx)
 }
 
-// Run runs the stages until ctx ends or the sensor fails, then closes the
-// sensor. It returns nil when ctx ended.
 // nameRefresh is how often the host names of fd.sip.name are resolved again.
 const nameRefresh = 5 * time.Minute
 
+// StopGrace is how long Run waits, once ctx has ended, for the stages to
+// finish what they are doing (an event being evaluated, an alert being
+// sent). A stage still busy after it is left behind and Run returns, so
+// that SIGINT, SIGTERM and --duration always stop `bulkhead watch`.
+var StopGrace = 2 * time.Second
+
+// Run runs the stages until ctx ends or the sensor fails, then closes the
+// sensor. It returns nil when ctx ended. It returns at most StopGrace after
+// ctx ends, whatever the stages are doing.
 func (p *Pipeline) Run(ctx context.Context) error {
-	defer p.src.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	events := make(chan *event.Event, p.cfg.EventBuffer)
 	alerts := make(chan rules.Alert, p.cfg.AlertBuffer)
 
 	var wg sync.WaitGroup
-	var srcErr error
+	var srcErr atomic.Pointer[error]
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		srcErr = p.src.Run(ctx, events)
+		if err := p.src.Run(ctx, events); err != nil {
+			srcErr.Store(&err)
+		}
 		cancel()
 	}()
 	go func() {
@@ -187,16 +195,45 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			case <-ctx.Done():
 				return
 			case e := <-events:
+				if ctx.Err() != nil {
+					return
+				}
 				p.process(ctx, e, alerts)
 			}
 		}
 	}()
-	// outputs run on this goroutine until the alert channel is closed
-	for a := range alerts {
-		p.output(a)
+	outDone := make(chan struct{})
+	go func() {
+		defer close(outDone)
+		for a := range alerts {
+			p.output(a)
+		}
+	}()
+	all := make(chan struct{})
+	go func() {
+		wg.Wait()
+		<-outDone
+		close(all)
+	}()
+	<-ctx.Done()
+	t := time.NewTimer(StopGrace)
+	defer t.Stop()
+	select {
+	case <-all:
+		p.src.Close()
+	case <-t.C:
+		// A stage is stuck (a rule evaluation, an output, the sensor's
+		// reader): stop without it. The sensor is closed in the
+		// background, as closing may wait for its reader.
+		if p.cfg.Log != nil {
+			fmt.Fprintf(p.cfg.Log, "runtime pipeline: a stage was still busy %v after the stop; stopping without it\n", StopGrace)
+		}
+		go p.src.Close()
 	}
-	wg.Wait()
-	return srcErr
+	if e := srcErr.Load(); e != nil {
+		return *e
+	}
+	return nil
 }
 
 func (p *Pipeline) process(ctx context.Context, e *event.Event, alerts chan<- rules.Alert) {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -188,4 +189,63 @@ func TestAlertDropsAreCounted(t *testing.T) {
 	if st.Alerts != 20 || st.AlertsDropped < 17 || st.AlertsDropped > 18 {
 		t.Errorf("alerts %d dropped %d, want 20 and 17 or 18", st.Alerts, st.AlertsDropped)
 	}
+}
+
+// TestRunStopsWhenAStageIsStuck: a stage that never returns (here the
+// per-event hook, standing for a rule evaluation that does not end) does
+// not keep Run from returning once ctx ends: watch stops on SIGINT,
+// SIGTERM and --duration whatever the rule engine does.
+func TestRunStopsWhenAStageIsStuck(t *testing.T) {
+	old := StopGrace
+	StopGrace = 50 * time.Millisecond
+	t.Cleanup(func() { StopGrace = old })
+	stuck := make(chan struct{})
+	t.Cleanup(func() { close(stuck) })
+	entered := make(chan struct{}, 1)
+	src := &fakeSource{events: []*event.Event{{Type: event.Openat, PID: 7, Comm: "cat", Path: "/etc/shadow", Ret: 3, FD: 3}}}
+	var log syncBuf
+	p, err := New(Config{
+		Rules:   loadRules(t),
+		Enrich:  enrich.Options{ProcRoot: t.TempDir(), NoDocker: true},
+		OnEvent: func(*event.Event) { entered <- struct{}{}; <-stuck },
+		Log:     &log,
+		open:    func(sensor.Options) (source, error) { return src, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+	<-entered
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Run did not return after ctx ended while a stage was busy")
+	}
+	if !strings.Contains(log.String(), "still busy") {
+		t.Errorf("log %q does not say a stage was left behind", log.String())
+	}
+	waitFor(t, func() bool { src.mu.Lock(); defer src.mu.Unlock(); return src.closed })
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -43,7 +43,7 @@ func FuzzParseCondition(f *testing.F) {
 			return
 		}
 		for _, e := range evs {
-			x := getCtx(e, "h")
+			x := getCtx(e, "h", 0)
 			c.p(x)
 			putCtx(x)
 		}

@@ -21,6 +21,7 @@ type Set struct {
 	lists    int
 	macros   int
 	names    *sipNames // fd.sip.name; shared by WithHostname copies
+	slots    int       // memo slots of shared macros
 }
 
 // Rule is one compiled rule.
@@ -153,7 +154,7 @@ func (l *loader) compile() *Set {
 		if r.info.Disabled != "" {
 			continue
 		}
-		c, err := k.compile(ast)
+		c, err := k.rule(ast)
 		if err != nil {
 			if errors.Is(err, errUnsupported) {
 				disable(LevelError, "needs %v", err)
@@ -187,6 +188,7 @@ func (l *loader) compile() *Set {
 			s.byType[t] = append(s.byType[t], r)
 		}
 	}
+	s.slots = k.memoSlots()
 	return s
 }
 
@@ -200,7 +202,7 @@ func (s *Set) Eval(e *event.Event, fn func(Alert)) {
 	if len(rs) == 0 {
 		return
 	}
-	c := getCtx(e, s.hostname)
+	c := getCtx(e, s.hostname, s.slots)
 	c.names = s.names
 	for _, r := range rs {
 		if r.cond(c) {
