@@ -219,6 +219,9 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 		if n.info.Args == nil {
 			n.info.Args = []string{ev.ExePath}
 		}
+		if ev.Cwd != "" {
+			n.info.Cwd = ev.Cwd // read by the sensor at the exec
+		}
 		if ev.ExecStdio {
 			// read by the sensor at the exec: no race with a short
 			// process, no /proc reads

@@ -31,12 +31,13 @@ func TestLayout(t *testing.T) {
 		unsafe.Offsetof(e.Uid), unsafe.Offsetof(e.Gid), unsafe.Offsetof(e.Euid), unsafe.Offsetof(e.Egid),
 		unsafe.Offsetof(e.Mntns), unsafe.Offsetof(e.Pidns), unsafe.Offsetof(e.Netns), unsafe.Offsetof(e.ExitCode),
 		unsafe.Offsetof(e.PathLen), unsafe.Offsetof(e.Path2Len), unsafe.Offsetof(e.ArgvLen), unsafe.Offsetof(e.AddrLen),
+		unsafe.Offsetof(e.Path3Len), unsafe.Offsetof(e.Pflags),
 		unsafe.Offsetof(e.Comm), unsafe.Offsetof(e.CgroupName), unsafe.Offsetof(e.Addr), unsafe.Offsetof(e.Path),
-		unsafe.Offsetof(e.Path2), unsafe.Offsetof(e.Argv), unsafe.Sizeof(e)}
+		unsafe.Offsetof(e.Path2), unsafe.Offsetof(e.Path3), unsafe.Offsetof(e.Argv), unsafe.Sizeof(e)}
 	want := []uintptr{offTS, offCgroupID, offCgroupV1ID, offRet, offArgs, offKind, offSyscall, offPID, offTID,
 		offPPID, offVPID, offUID, offGID, offEUID, offEGID, offMntNS, offPidNS, offNetNS, offExitCode,
-		offPathLen, offPath2Len, offArgvLen, offAddrLen, offComm, offCgroupName, offAddr, offPath, offPath2,
-		offArgv, RecordSize}
+		offPathLen, offPath2Len, offArgvLen, offAddrLen, offPath3Len, offPFlags, offComm, offCgroupName, offAddr, offPath, offPath2,
+		offPath3, offArgv, RecordSize}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("record layout (-want +got):\n%s", diff)
 	}
@@ -67,7 +68,10 @@ func TestBPFSeesExecOpenExit(t *testing.T) {
 		}
 		switch e.Type {
 		case event.Execve:
-			got.Exec = e.ExePath == "/bin/cat"
+			// Path is the name exec was given; ExePath the file run, by
+			// the kernel (on a merged /usr, /bin is a link to usr/bin)
+			real, _ := filepath.EvalSymlinks("/bin/cat")
+			got.Exec = e.Path == "/bin/cat" && e.ExePath == real
 			got.Args = cmp.Equal(e.Args, []string{"/bin/cat", "/etc/hostname", "/nonexistent-bulkhead"})
 		case event.Openat, event.Open:
 			if e.Path == "/etc/hostname" && e.Ret >= 0 && (e.Type == event.Open || e.FD == -100) {

@@ -324,3 +324,22 @@ func TestCheckPrefixes(t *testing.T) {
 		})
 	}
 }
+
+func TestCanonical(t *testing.T) {
+	for _, tc := range []struct{ p, base, clean, raw string }{
+		{"/etc/shadow", "", "/etc/shadow", ""},
+		{"/etc/./shadow", "", "/etc/shadow", "/etc/./shadow"},
+		{"//etc/shadow", "", "/etc/shadow", "//etc/shadow"},
+		{"/tmp/../etc/shadow", "/x", "/etc/shadow", "/tmp/../etc/shadow"},
+		{"../etc/shadow", "/tmp", "/etc/shadow", "../etc/shadow"},
+		{"shadow", "/etc", "/etc/shadow", "shadow"},
+		{"../../../../etc/shadow", "/tmp", "/etc/shadow", "../../../../etc/shadow"},
+		{"shadow", "", "shadow", ""}, // no base: left to enrichment
+		{"", "/etc", "", ""},
+	} {
+		c, r := Canonical(tc.p, tc.base)
+		if c != tc.clean || r != tc.raw {
+			t.Errorf("Canonical(%q, %q) = %q, %q; want %q, %q", tc.p, tc.base, c, r, tc.clean, tc.raw)
+		}
+	}
+}
