@@ -765,8 +765,19 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 			k.prefixlen = n * 8;
 			__builtin_memcpy(k.data, e->path, PREFIX_LEN);
 			if (!bpf_map_lookup_elem(&open_prefixes, &k)) {
-				count(STAT_OPEN_SKIPPED);
-				return 0;
+				// "//etc/x", "/tmp/../etc/x" or a link into a
+				// prefix: decide on the file opened
+				__u32 m = ret >= 0 ? fd_path(e, 2, t, ret) : 0;
+				if (m) {
+					if (m > PREFIX_LEN)
+						m = PREFIX_LEN;
+					k.prefixlen = m * 8;
+					__builtin_memcpy(k.data, e->path2, PREFIX_LEN);
+				}
+				if (!m || !bpf_map_lookup_elem(&open_prefixes, &k)) {
+					count(STAT_OPEN_SKIPPED);
+					return 0;
+				}
 			}
 		}
 	}
