@@ -199,7 +199,11 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 		e.resolve(ev)
 	}
 	var n *node
-	switch ev.Type {
+	ty := ev.Type
+	if ev.Type.IsExec() && ev.Ret < 0 {
+		ty = event.Unknown // a failed exec: the process keeps its image
+	}
+	switch ty {
 	case event.Execve, event.Execveat:
 		n = e.procs[ev.PID]
 		if n == nil {
@@ -294,8 +298,12 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 	if id != "" {
 		ci := e.container(ctx, id)
 		ev.Container = &ci.Container
-		if (ev.Type == event.Execve || ev.Type == event.Execveat) && n != nil && ci.UpperDir != "" && ev.ExePath != "" {
-			if fi, err := os.Lstat(filepath.Join(ci.UpperDir, filepath.Clean("/"+ev.ExePath))); err == nil && fi.Mode().IsRegular() {
+		if ev.Type.IsExec() && ev.Ret >= 0 && n != nil {
+			upper := ev.ExeUpperLayer
+			if !ev.ExeLayerKnown {
+				upper = ci.UpperDir != "" && ev.ExePath != "" && inUpperDir(e.procRoot, ev.PID, ci.UpperDir, ev.ExePath)
+			}
+			if upper {
 				n.info.ExeUpperLayer = true
 				n.built = nil
 				ev.Process = e.process(n, 0)
@@ -306,6 +314,56 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 		delete(e.procs, ev.PID)
 	}
 	e.nprocs.Store(int64(len(e.procs)))
+}
+
+// inUpperDir reports whether exe (a path in the container) is a file of the
+// container's overlay upper directory, i.e. written after the container
+// started, when the sensor could not tell at the exec. A non-empty regular
+// file only: Docker leaves an empty placeholder there for a file
+// bind-mounted into the container, and a path that is a mount point in the
+// process's mount table is never the overlay's. A file deleted before this
+// check runs is missed: the BPF sensor decides at the exec instead.
+func inUpperDir(procRoot string, pid uint32, upperDir, exe string) bool {
+	exe = filepath.Clean("/" + exe)
+	fi, err := os.Lstat(filepath.Join(upperDir, exe))
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 {
+		return false
+	}
+	b, err := readLimited(filepath.Join(procRoot, strconv.FormatUint(uint64(pid), 10), "mountinfo"), 1<<20)
+	if err != nil {
+		return true
+	}
+	return !isMountPoint(string(b), exe)
+}
+
+// isMountPoint reports whether p is the mount point (field 5) of a line of
+// a mountinfo file. Octal escapes (\040 for a space) are decoded.
+func isMountPoint(mountinfo, p string) bool {
+	for _, line := range strings.Split(mountinfo, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 5 && unescapeMount(f[4]) == p {
+			return true
+		}
+	}
+	return false
+}
+
+func unescapeMount(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) && s[i+1] >= '0' && s[i+1] <= '3' {
+			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // maxCgroups bounds the cgroup cache; it is cleared when full.

@@ -198,6 +198,34 @@ func TestEnrichProcessTreeAndContainer(t *testing.T) {
 	if diff := cmp.Diff(want, look(exec)); diff != "" {
 		t.Errorf("exec event (-want +got):\n%s", diff)
 	}
+	// Drift: a bind-mounted binary leaves an empty placeholder in the
+	// upper dir (not drift), so does a path that is a mount point; what
+	// the sensor decided at the exec wins over the upper dir.
+	os.WriteFile(filepath.Join(upper, "tmp", "placeholder"), nil, 0o755)
+	os.WriteFile(filepath.Join(upper, "tmp", "mounted"), []byte("x"), 0o755)
+	os.MkdirAll(filepath.Join(procRoot, "300"), 0o755)
+	os.WriteFile(filepath.Join(procRoot, "300", "mountinfo"), []byte(
+		"22 1 0:21 / / rw - overlay overlay rw\n"+
+			"23 22 8:1 /home/u/bin/tool /tmp/mounted rw - ext4 /dev/sda1 rw\n"), 0o644)
+	for _, tc := range []struct {
+		exe          string
+		known, upper bool
+		want         bool
+	}{
+		{"/tmp/placeholder", false, false, false},
+		{"/tmp/mounted", false, false, false},
+		{"/tmp/dropped", false, false, true},
+		{"/tmp/dropped", true, false, false}, // the sensor saw a lower-layer or bind-mounted inode
+		{"/tmp/deleted-already", true, true, true},
+	} {
+		ev := &event.Event{Type: event.Execve, PID: 300, PPID: 200, Comm: "x", ExePath: tc.exe, CgroupID: 9,
+			ExeLayerKnown: tc.known, ExeUpperLayer: tc.upper}
+		en.Enrich(ctx, ev)
+		if got := ev.Process.ExeUpperLayer; got != tc.want {
+			t.Errorf("exec of %s (sensor knew %v, upper %v): proc.is_exe_upper_layer = %v, want %v", tc.exe, tc.known, tc.upper, got, tc.want)
+		}
+	}
+
 	// the fork event carries the parent's image
 	if got := fork.Process.Name; got != "bash" {
 		t.Errorf("fork Process.Name = %q, want bash", got)

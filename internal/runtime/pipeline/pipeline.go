@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,6 +117,16 @@ func New(cfg Config) (*Pipeline, error) {
 	src, err := open(cfg.Sensor)
 	if err != nil {
 		return nil, fmt.Errorf("start runtime pipeline: %w", err)
+	}
+	if pr, ok := src.(interface {
+		Produces(event.Type) bool
+		Kind() sensor.Mode
+	}); ok && cfg.Rules != nil {
+		// rules this sensor can never fire are disabled, and said so
+		if off := cfg.Rules.Restrict(pr.Produces, string(pr.Kind())); len(off) > 0 && cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, "rules: %d rules disabled, the %s sensor produces none of their event types: %s\n",
+				len(off), pr.Kind(), strings.Join(off, ", "))
+		}
 	}
 	p := &Pipeline{cfg: cfg, src: src, en: en}
 	if cfg.Metrics != nil {

@@ -2,9 +2,12 @@ package rules
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
 )
 
 // macroBomb is sixty macros each "(m_prev or m_prev)": as a tree the rule's
@@ -127,5 +130,59 @@ func TestConditionTooLarge(t *testing.T) {
 				t.Errorf("fine: disabled %q", r.Disabled)
 			}
 		}
+	}
+}
+
+// TestRestrict: a rule whose event types the sensor cannot produce is
+// disabled with the reason (and said so by CheckWith); a rule with one
+// producible type, and a rule on every type, stay enabled.
+func TestRestrict(t *testing.T) {
+	src := `
+- rule: splice
+  desc: d
+  condition: evt.type = splice or evt.type = process_vm_writev
+  output: o
+  priority: WARNING
+- rule: mixed
+  desc: d
+  condition: evt.type in (execve, process_vm_writev)
+  output: o
+  priority: WARNING
+- rule: any
+  desc: d
+  condition: proc.name = x
+  output: o
+  priority: WARNING
+`
+	onlyExec := func(ty event.Type) bool { return ty == event.Execve }
+	set, _ := load(t, src)
+	if got := set.Restrict(onlyExec, "test"); strings.Join(got, ",") != "splice" {
+		t.Errorf("Restrict disabled %v, want [splice]", got)
+	}
+	for _, r := range set.Rules() {
+		want := r.Name != "splice"
+		if r.Enabled != want {
+			t.Errorf("%s: enabled %v, want %v (%s)", r.Name, r.Enabled, want, r.Disabled)
+		}
+		if r.Name == "splice" && !strings.Contains(r.Disabled, "test sensor produces none of its event types (process_vm_writev)") {
+			t.Errorf("splice: reason %q", r.Disabled)
+		}
+	}
+	if got := strings.Join(firedNames(set, &event.Event{Type: event.ProcessVMWritev}), ","); got != "mixed/Warning" {
+		t.Errorf("fired %q, want only mixed/Warning (the disabled rule must not run)", got)
+	}
+	dir := t.TempDir()
+	p := dir + "/r.yaml"
+	os.WriteFile(p, []byte(src), 0o644)
+	rep, err := CheckWith(CheckOptions{Produces: onlyExec, Sensor: "test"}, p)
+	if err != nil || rep.Enabled != 2 || rep.Disabled != 1 {
+		t.Fatalf("CheckWith: %+v %v", rep, err)
+	}
+	found := false
+	for _, w := range rep.Warnings {
+		found = found || w.Item == `rule "splice"` && strings.Contains(w.Message, "disabled: the test sensor")
+	}
+	if !found {
+		t.Errorf("no warning for the disabled rule: %v", rep.Warnings)
 	}
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -304,6 +305,38 @@ func (s *Set) EventTypes() []event.Type {
 		if len(s.byType[t]) > 0 {
 			out = append(out, t)
 		}
+	}
+	return out
+}
+
+// Restrict disables the enabled rules none of whose event types the sensor
+// produces (produces(t) false for each), so that a rule that can never
+// fire is reported disabled, with the reason, instead of enabled. sensor
+// names the sensor in the reason. Rules that run on every event type are
+// kept. Call it before the set is used; it returns the rules it disabled.
+func (s *Set) Restrict(produces func(event.Type) bool, sensor string) []string {
+	var out []string
+	for _, r := range s.rules {
+		if !r.info.Enabled || r.types == allTypes() {
+			continue
+		}
+		var have, missing []string
+		for _, t := range r.types.types() {
+			if produces(t) {
+				have = append(have, t.String())
+			} else {
+				missing = append(missing, t.String())
+			}
+		}
+		if len(have) > 0 {
+			continue
+		}
+		r.info.Enabled = false
+		r.info.Disabled = fmt.Sprintf("the %s sensor produces none of its event types (%s)", sensor, strings.Join(missing, ", "))
+		for _, t := range r.types.types() {
+			s.byType[t] = slices.DeleteFunc(s.byType[t], func(x *Rule) bool { return x == r })
+		}
+		out = append(out, r.info.Name)
 	}
 	return out
 }

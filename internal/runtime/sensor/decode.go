@@ -70,6 +70,8 @@ const (
 	pfBase2    = 4  // path3 is the directory a relative path2 is relative to
 	pfExec     = 8  // exec: path2 is the cwd, path3 the file executed
 	pfExecveat = 16 // exec: the call was execveat
+	pfExeOvl   = 32 // exec: the file run is on an overlay file system
+	pfExeUpper = 64 // exec: ... in its upper (writable) layer
 )
 
 // Record kinds (KIND_* in bpf/sensor.c).
@@ -99,7 +101,7 @@ var syscallTypes = map[uint32]event.Type{
 	32: event.Dup, 33: event.Dup2, 292: event.Dup3, 41: event.Socket, 44: event.Sendto,
 	46: event.Sendmsg, 83: event.Mkdir, 84: event.Rmdir, 258: event.Mkdirat, 86: event.Link,
 	265: event.Linkat, 88: event.Symlink, 266: event.Symlinkat, 321: event.BPF,
-	323: event.Userfaultfd,
+	323: event.Userfaultfd, 59: event.Execve, 322: event.Execveat,
 }
 
 // Decoder turns ring-buffer records into events. The zero value is usable;
@@ -242,6 +244,8 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 			if pflags&pfExecveat != 0 {
 				e.Type = event.Execveat
 			}
+			e.ExeLayerKnown = true
+			e.ExeUpperLayer = pflags&pfExeUpper != 0
 			e.Path, e.PathRaw = Canonical(path, path2)
 			if path3 != "" {
 				e.ExePath = path3
@@ -286,6 +290,10 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 		e.Path, e.Path2 = path, path2
 		fillSyscall(e, nr, arg, b[offAddr:offAddr+addrLen], argvText)
 		canonicalPaths(e, pflags, path, path2, path3)
+		if e.Type == event.Execve || e.Type == event.Execveat {
+			// a failed exec (Ret < 0): the file it tried
+			e.ExePath = e.Path
+		}
 	default:
 		return nil, fmt.Errorf("decode record: unknown kind %d: %w", kind, ErrMalformed)
 	}
@@ -320,7 +328,8 @@ func Canonical(p, base string) (clean, raw string) {
 func filePaths(t event.Type) (p1, p2 bool) {
 	switch t {
 	case event.Open, event.Openat, event.Openat2, event.Unlink, event.Unlinkat, event.Chmod, event.Fchmodat,
-		event.Chown, event.Lchown, event.Fchownat, event.Mkdir, event.Mkdirat, event.Rmdir, event.Umount2:
+		event.Chown, event.Lchown, event.Fchownat, event.Mkdir, event.Mkdirat, event.Rmdir, event.Umount2,
+		event.Execve, event.Execveat:
 		return true, false
 	case event.Rename, event.Renameat, event.Renameat2, event.Link, event.Linkat:
 		return true, true
@@ -507,6 +516,8 @@ func fillSyscall(e *event.Event, nr uint32, arg func(int) uint64, addr []byte, f
 		e.Family, e.DAddr, e.DPort = family, ip, port
 	case event.BPF:
 		e.Request = uint32(arg(0)) // the command
+	case event.Execveat:
+		e.FD = int32(arg(0))
 	case event.Userfaultfd:
 		e.Flags = uint32(arg(0))
 		if e.Ret >= 0 {

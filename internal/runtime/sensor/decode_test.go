@@ -343,3 +343,23 @@ func TestCanonical(t *testing.T) {
 		}
 	}
 }
+
+// TestProduces: the BPF sensor produces every type its decoder maps a
+// followed syscall to, plus the lifecycle events; the fallback fewer.
+func TestProduces(t *testing.T) {
+	bpf, fb := Produces(ModeBPF), Produces(ModeFallback)
+	for _, ty := range []event.Type{event.Execve, event.Execveat, event.Clone, event.Procexit, event.Openat,
+		event.Symlinkat, event.Linkat, event.Socket, event.Dup2, event.Sendto, event.Mkdirat, event.BPF, event.Userfaultfd} {
+		if !bpf(ty) {
+			t.Errorf("BPF sensor does not produce %s", ty)
+		}
+	}
+	for _, ty := range []event.Type{event.ProcessVMWritev, event.Read, event.Write, event.NumTypes} {
+		if bpf(ty) {
+			t.Errorf("BPF sensor claims %s", ty)
+		}
+	}
+	if !fb(event.Execve) || fb(event.Connect) || fb(event.Socket) {
+		t.Errorf("fallback: execve %v connect %v socket %v", fb(event.Execve), fb(event.Connect), fb(event.Socket))
+	}
+}

@@ -106,6 +106,10 @@ struct event {
 #define PF_BASE2 4 // path3 is the directory a relative path2 is resolved against
 #define PF_EXEC 8  // exec: path2 is the cwd, path3 the path of the executed file
 #define PF_EXECVEAT 16 // exec: the call was execveat
+#define PF_EXE_OVERLAY 32 // exec: the file run is on an overlay file system
+#define PF_EXE_UPPER 64   // exec: ... and in its upper (writable) layer
+
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
 
 // Force BTF for the event type so bpf2go emits a Go struct for it.
 const struct event *unused_event __attribute__((unused));
@@ -372,6 +376,7 @@ static __always_inline bool submit(struct event *e)
 #define NR_socket 41
 #define NR_sendto 44
 #define NR_sendmsg 46
+#define NR_execve 59
 #define NR_mkdir 83
 #define NR_rmdir 84
 #define NR_link 86
@@ -435,6 +440,7 @@ static __always_inline bool followed(long id)
 	case NR_dup: case NR_dup2: case NR_socket: case NR_sendto: case NR_sendmsg:
 	case NR_mkdir: case NR_rmdir: case NR_link: case NR_symlink: case NR_mkdirat:
 	case NR_linkat: case NR_symlinkat: case NR_dup3: case NR_bpf: case NR_userfaultfd:
+	case NR_execve: case NR_execveat:
 		return true;
 	}
 	return false;
@@ -722,6 +728,11 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	long id = regs->orig_ax;
 	if (!followed(id))
 		return 0;
+	// a successful exec is reported by sched_process_exec; a failed one
+	// here, unless it is a PATH search miss (ENOENT, ENOTDIR): an exec
+	// refused by a noexec mount or missing permissions is an attempt
+	if ((id == NR_execve || id == NR_execveat) && (ret >= 0 || ret == -2 || ret == -20))
+		return 0;
 	struct task_struct *t = bpf_get_current_task_btf();
 	// A successful open or openat that repeats a recent one stops here,
 	// before the filter and the path: the common case of a process
@@ -839,8 +850,11 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 			read_addr(e, s.a[1], l);
 		}
 		break;
-	case NR_mkdir: case NR_rmdir:
+	case NR_mkdir: case NR_rmdir: case NR_execve:
 		read_path(e, s.a[0]);
+		break;
+	case NR_execveat:
+		read_path(e, s.a[1]);
 		break;
 	case NR_mkdirat:
 		read_path(e, s.a[1]);
@@ -874,7 +888,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	bool rel2 = e->path2_len && e->path2[0] != '/';
 	switch (s.id) {
 	case NR_openat: case NR_openat2: case NR_unlinkat: case NR_fchmodat: case NR_fchmodat2:
-	case NR_fchownat: case NR_mkdirat:
+	case NR_fchownat: case NR_mkdirat: case NR_execveat:
 		dfd1 = s.a[0];
 		break;
 	case NR_renameat: case NR_renameat2: case NR_linkat:
@@ -889,7 +903,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		rel1 = false;
 		break;
 	case NR_open: case NR_unlink: case NR_chmod: case NR_chown: case NR_lchown:
-	case NR_rename: case NR_mkdir: case NR_rmdir: case NR_link:
+	case NR_rename: case NR_mkdir: case NR_rmdir: case NR_link: case NR_execve:
 		break;
 	default:
 		rel1 = rel2 = false; // not file paths (memfd name, socket path)
@@ -1057,6 +1071,21 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	e->pflags = PF_EXEC;
 	e->path2_len = dpath(e, 2, p, BPF_CORE_READ(p, fs, pwd.dentry), BPF_CORE_READ(p, fs, pwd.mnt));
 	e->path3_len = dpath(e, 3, p, BPF_CORE_READ(bprm, file, f_path.dentry), BPF_CORE_READ(bprm, file, f_path.mnt));
+	// drift, decided now from the inode run: an overlay inode with an
+	// upper dentry was written (created or copied up) in the container's
+	// writable layer. A file bind-mounted into the container is not on
+	// the overlay at all, whatever placeholder Docker left in the upper
+	// directory; a binary deleted right after its exec was still run
+	// from the upper layer.
+	{
+		struct inode *xi = BPF_CORE_READ(bprm, file, f_inode);
+		if (xi && BPF_CORE_READ(xi, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {
+			e->pflags |= PF_EXE_OVERLAY;
+			struct ovl_inode *oi = (void *)xi - bpf_core_field_offset(struct ovl_inode, vfs_inode);
+			if (BPF_CORE_READ(oi, __upperdentry))
+				e->pflags |= PF_EXE_UPPER;
+		}
+	}
 	{
 		struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(p);
 		if (r && BPF_CORE_READ(r, orig_ax) == NR_execveat)
