@@ -75,6 +75,8 @@ type Enricher struct {
 	containers map[string]*ContainerInfo
 	failed     map[string]time.Time // inspect failures, retried after a while
 	stats      Stats
+
+	nameTables map[string]*nameTable // container id ("host") -> user and group names
 }
 
 // New builds an Enricher and seeds its process table from /proc.
@@ -86,6 +88,7 @@ func New(opts Options) (*Enricher, error) {
 		byCgroup:   map[uint64]string{},
 		containers: map[string]*ContainerInfo{},
 		failed:     map[string]time.Time{},
+		nameTables: map[string]*nameTable{},
 	}
 	if e.procRoot == "" {
 		e.procRoot = "/proc"
@@ -309,6 +312,9 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 				ev.Process = e.process(n, 0)
 			}
 		}
+	}
+	if ev.Type != event.Procexit {
+		e.names(ev, id)
 	}
 	if ev.Type == event.Procexit {
 		delete(e.procs, ev.PID)
