@@ -227,6 +227,12 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 	if path3Len > 0 {
 		path3 = string(b[offPath3 : offPath3+path3Len])
 	}
+	if pflags&(pfFile|pfExec) != 0 {
+		// paths walked in the kernel are clean, but for a root that is
+		// its own parent ("/" named "/"); Clean does not allocate for a
+		// clean path
+		path2, path3 = cleanWalked(path2), cleanWalked(path3)
+	}
 	if argvLen > 0 {
 		argv = b[offArgv : offArgv+argvLen]
 		argvText = cstr(argv)
@@ -367,6 +373,14 @@ func canonicalPaths(e *event.Event, pflags int, path, path2, path3 string) {
 		}
 		e.Path2, _ = Canonical(e.Path2, base)
 	}
+}
+
+// cleanWalked cleans a path the kernel walked ("" stays "").
+func cleanWalked(p string) string {
+	if p == "" {
+		return p
+	}
+	return path.Clean(p)
 }
 
 // nsTime is a time in ns since the epoch; the zero Time for 0.
@@ -514,6 +528,12 @@ func fillSyscall(e *event.Event, nr uint32, arg func(int) uint64, addr []byte, f
 		e.FD = int32(arg(0))
 		family, ip, port := parseSockaddr(addr)
 		e.Family, e.DAddr, e.DPort = family, ip, port
+		switch family {
+		case event.AFInet:
+			e.FDType, e.Proto = event.FDIPv4, event.ProtoUDP
+		case event.AFInet6:
+			e.FDType, e.Proto = event.FDIPv6, event.ProtoUDP
+		}
 	case event.BPF:
 		e.Request = uint32(arg(0)) // the command
 	case event.Execveat:

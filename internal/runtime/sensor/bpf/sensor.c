@@ -607,11 +607,18 @@ static long dpath_up(__u64 i, void *arg)
 		return 0;
 	}
 	struct dentry *pd = BPF_CORE_READ(d, d_parent);
+	__u32 n = c->n;
 	if (!pd || pd == d) {
-		c->done = 1; // the root of a file system not mounted here
+		// the root of a file system not mounted here, or a pseudo
+		// dentry without a parent (memfd, anonymous files): its name
+		// ("memfd:NAME") is the last component
+		c->done = 1;
+		if (n < MAX_COMP) {
+			c->names[n & (MAX_COMP - 1)] = (__u64)BPF_CORE_READ(d, d_name.name);
+			c->n = n + 1;
+		}
 		return 1;
 	}
-	__u32 n = c->n;
 	if (n >= MAX_COMP)
 		return 1;
 	c->names[n & (MAX_COMP - 1)] = (__u64)BPF_CORE_READ(d, d_name.name);
