@@ -77,6 +77,10 @@ type Enricher struct {
 	stats      Stats
 
 	nameTables map[string]*nameTable // container id ("host") -> user and group names
+
+	inflight map[string]chan struct{} // inspections under way (under mu)
+	sem      chan struct{}            // bounds concurrent inspections
+	ready    chan string              // ids whose inspection ended
 }
 
 // New builds an Enricher and seeds its process table from /proc.
@@ -89,6 +93,9 @@ func New(opts Options) (*Enricher, error) {
 		containers: map[string]*ContainerInfo{},
 		failed:     map[string]time.Time{},
 		nameTables: map[string]*nameTable{},
+		inflight:   map[string]chan struct{}{},
+		sem:        make(chan struct{}, inspectWorkers),
+		ready:      make(chan string, 256),
 	}
 	if e.procRoot == "" {
 		e.procRoot = "/proc"
@@ -378,32 +385,117 @@ const maxCgroups = 1 << 16
 // inspectRetry is how long a failed inspect is remembered.
 const inspectRetry = 5 * time.Second
 
-// container returns what is known about id, asking the daemon once.
+// Inspections run beside the event stream, at most inspectWorkers at once;
+// each tries inspectAttempts times (inspectTimeout each, backing off
+// between), except for a container the daemon does not know.
+const (
+	inspectWorkers  = 4
+	inspectAttempts = 3
+	inspectTimeout  = 2 * time.Second
+)
+
+// container returns what is known about id. It never waits for the daemon:
+// an unknown container is inspected in the background (Pending reports it)
+// and a placeholder with the id alone is returned meanwhile.
 func (e *Enricher) container(ctx context.Context, id string) *ContainerInfo {
 	e.mu.Lock()
-	ci, ok := e.containers[id]
-	failedAt, failed := e.failed[id]
-	e.mu.Unlock()
-	if ok {
+	defer e.mu.Unlock()
+	if ci, ok := e.containers[id]; ok {
 		return ci
 	}
-	if e.docker == nil || failed && time.Since(failedAt) < inspectRetry {
-		return &ContainerInfo{Container: event.Container{ID: id}}
+	placeholder := &ContainerInfo{Container: event.Container{ID: id}}
+	if e.docker == nil {
+		return placeholder
 	}
-	ictx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	got, err := e.docker.Inspect(ictx, id)
-	cancel()
+	if failedAt, failed := e.failed[id]; failed && time.Since(failedAt) < inspectRetry {
+		return placeholder
+	}
+	if _, busy := e.inflight[id]; !busy {
+		done := make(chan struct{})
+		e.inflight[id] = done
+		go e.inspect(ctx, id, done)
+	}
+	return placeholder
+}
+
+// inspect asks the daemon about id, with retries, in the bounded pool.
+func (e *Enricher) inspect(ctx context.Context, id string, done chan struct{}) {
+	var got *ContainerInfo
+	var err error
+	select {
+	case e.sem <- struct{}{}:
+		for try := 0; try < inspectAttempts && ctx.Err() == nil; try++ {
+			if try > 0 {
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Duration(try*try) * 200 * time.Millisecond):
+				}
+			}
+			ictx, cancel := context.WithTimeout(ctx, inspectTimeout)
+			got, err = e.docker.Inspect(ictx, id)
+			cancel()
+			if err == nil || strings.Contains(err.Error(), "404") {
+				break // known, or gone: no point asking again
+			}
+		}
+		<-e.sem
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if err != nil {
 		e.stats.InspectErrors++
 		e.failed[id] = time.Now()
 		e.logf("enrich: %v", err)
-		return &ContainerInfo{Container: event.Container{ID: id}}
+	} else {
+		delete(e.failed, id)
+		e.containers[id] = got
 	}
-	delete(e.failed, id)
-	e.containers[id] = got
-	return got
+	delete(e.inflight, id)
+	e.mu.Unlock()
+	close(done)
+	select {
+	case e.ready <- id:
+	default: // the reader is behind: it releases on its deadline
+	}
+}
+
+// Pending returns a channel closed when the inspection of container id in
+// progress ends, or nil when none is.
+func (e *Enricher) Pending(id string) <-chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if ch, ok := e.inflight[id]; ok {
+		return ch
+	}
+	return nil
+}
+
+// Ready delivers the ids of containers whose inspection ended (successful
+// or not). Sends are dropped when nobody reads.
+func (e *Enricher) Ready() <-chan string { return e.ready }
+
+// Refresh attaches what is now known of ev's container (after Pending), and
+// decides drift from the upper directory if the sensor did not.
+func (e *Enricher) Refresh(ev *event.Event) {
+	if ev.Container == nil {
+		return
+	}
+	e.mu.Lock()
+	ci, ok := e.containers[ev.Container.ID]
+	e.mu.Unlock()
+	if !ok {
+		return
+	}
+	ev.Container = &ci.Container
+	if ev.Type.IsExec() && ev.Ret >= 0 && !ev.ExeLayerKnown && ev.Process != nil && !ev.Process.ExeUpperLayer &&
+		ci.UpperDir != "" && ev.ExePath != "" && inUpperDir(e.procRoot, ev.PID, ci.UpperDir, ev.ExePath) {
+		if n := e.procs[ev.PID]; n != nil {
+			n.info.ExeUpperLayer = true
+			n.built = nil
+			ev.Process = e.process(n, 0)
+		}
+	}
 }
 
 // Run follows the Docker event stream until ctx ends: started containers are

@@ -81,6 +81,10 @@ type Stats struct {
 	Alerts        uint64 // rule matches
 	AlertsDropped uint64 // alerts dropped because the alert queue was full
 	OutputErrors  uint64 // failed Output.Send calls
+	// Held counts events that waited for their container's metadata,
+	// HeldTimeouts those evaluated without it (MetadataWait passed, or
+	// too many waiting).
+	Held, HeldTimeouts uint64
 }
 
 // Pipeline is a configured, opened pipeline.
@@ -90,6 +94,7 @@ type Pipeline struct {
 	en  *enrich.Enricher
 
 	events, alerts, dropped, outErrs atomic.Uint64
+	held, heldTimeouts               atomic.Uint64
 }
 
 // New opens the sensor and the enricher.
@@ -201,17 +206,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		defer close(alerts)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case e := <-events:
-				if ctx.Err() != nil {
-					return
-				}
-				p.process(ctx, e, alerts)
-			}
-		}
+		p.loop(ctx, events, alerts)
 	}()
 	outDone := make(chan struct{})
 	go func() {
@@ -247,8 +242,98 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	return nil
 }
 
-func (p *Pipeline) process(ctx context.Context, e *event.Event, alerts chan<- rules.Alert) {
-	p.en.Enrich(ctx, e)
+// MetadataWait bounds how long an event of a container still being
+// inspected waits for the container's name, image and labels before it is
+// evaluated without them; at most maxHeld events wait at once (beyond that
+// the oldest goes on without).
+var MetadataWait = 2 * time.Second
+
+const maxHeld = 4096
+
+type heldEvent struct {
+	e     *event.Event
+	until time.Time
+}
+
+// loop enriches each event and evaluates it, holding (in order, per
+// container) the events whose container is still being inspected: the
+// stream goes on for everything else.
+func (p *Pipeline) loop(ctx context.Context, events <-chan *event.Event, alerts chan<- rules.Alert) {
+	var held []heldEvent
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	arm := func() {
+		if len(held) > 0 {
+			timer.Reset(time.Until(held[0].until))
+		}
+	}
+	release := func(match func(heldEvent) bool) {
+		kept := held[:0]
+		for _, h := range held {
+			if match(h) {
+				p.en.Refresh(h.e)
+				p.finish(h.e, alerts)
+			} else {
+				kept = append(kept, h)
+			}
+		}
+		clear(held[len(kept):])
+		held = kept
+		arm()
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-events:
+			if ctx.Err() != nil {
+				return
+			}
+			p.en.Enrich(ctx, e)
+			if c := e.Container; c != nil && c.Name == "" && (p.en.Pending(c.ID) != nil || waitingOn(held, c.ID)) {
+				if len(held) >= maxHeld {
+					first := held[0].e
+					release(func(h heldEvent) bool { return h.e == first })
+					p.heldTimeouts.Add(1)
+				}
+				held = append(held, heldEvent{e, time.Now().Add(MetadataWait)})
+				p.held.Add(1)
+				if len(held) == 1 {
+					arm()
+				}
+				continue
+			}
+			p.finish(e, alerts)
+		case id := <-p.en.Ready():
+			release(func(h heldEvent) bool { return h.e.Container.ID == id })
+		case <-timer.C:
+			now := time.Now()
+			n := 0
+			release(func(h heldEvent) bool {
+				if h.until.After(now) {
+					return false
+				}
+				n++
+				return true
+			})
+			p.heldTimeouts.Add(uint64(n))
+		}
+	}
+}
+
+// waitingOn reports whether an event of container id is held (a later
+// one waits behind it, in order).
+func waitingOn(held []heldEvent, id string) bool {
+	for _, h := range held {
+		if h.e.Container.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// finish evaluates an enriched event.
+func (p *Pipeline) finish(e *event.Event, alerts chan<- rules.Alert) {
 	p.events.Add(1)
 	if p.cfg.OnEvent != nil {
 		p.cfg.OnEvent(e)
@@ -282,6 +367,7 @@ func (p *Pipeline) Stats() Stats {
 	return Stats{
 		Sensor: p.src.Stats(), Enrich: p.en.Stats(),
 		Events: p.events.Load(), Alerts: p.alerts.Load(), AlertsDropped: p.dropped.Load(), OutputErrors: p.outErrs.Load(),
+		Held: p.held.Load(), HeldTimeouts: p.heldTimeouts.Load(),
 	}
 }
 
@@ -298,4 +384,6 @@ func (p *Pipeline) register(reg func(name, help string, value func() float64)) {
 	counter("alerts_total", "Rule matches.", p.alerts.Load)
 	counter("alerts_dropped_total", "Alerts dropped because the outputs fell behind.", p.dropped.Load)
 	counter("output_errors_total", "Failed alert deliveries.", p.outErrs.Load)
+	counter("events_held_total", "Events that waited for their container's metadata.", p.held.Load)
+	counter("events_held_timeouts_total", "Events evaluated without their container's metadata (the wait ran out).", p.heldTimeouts.Load)
 }
