@@ -190,10 +190,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			t := time.NewTicker(nameRefresh)
 			defer t.Stop()
 			for {
-				for _, err := range p.cfg.Rules.ResolveNames(ctx, nil) {
-					if p.cfg.Log != nil {
-						fmt.Fprintf(p.cfg.Log, "rules: fd.sip.name: %v\n", err)
-					}
+				errs := p.cfg.Rules.ResolveNames(ctx, nil)
+				if line := nameFailures(len(p.cfg.Rules.Names()), errs); line != "" && p.cfg.Log != nil && ctx.Err() == nil {
+					fmt.Fprintln(p.cfg.Log, line)
 				}
 				select {
 				case <-ctx.Done():
@@ -240,6 +239,15 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		return *e
 	}
 	return nil
+}
+
+// nameFailures says in one line how many of the fd.sip.name lookups failed,
+// with the first error; "" when none did.
+func nameFailures(total int, errs []error) string {
+	if len(errs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("rules: fd.sip.name: %d of %d names did not resolve (first: %v); comparisons with them stay false until they do", len(errs), total, errs[0])
 }
 
 // MetadataWait bounds how long an event of a container still being

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"os"
@@ -338,5 +339,15 @@ func TestEventsWaitForContainerMetadata(t *testing.T) {
 			close(release)
 		}
 		MetadataWait = old
+	}
+}
+
+func TestNameFailuresOneLine(t *testing.T) {
+	if got := nameFailures(3, nil); got != "" {
+		t.Errorf("no failure: %q", got)
+	}
+	got := nameFailures(5, []error{errors.New("lookup a.example: no such host"), errors.New("lookup b.example: timeout")})
+	if want := "rules: fd.sip.name: 2 of 5 names did not resolve (first: lookup a.example: no such host); comparisons with them stay false until they do"; got != want || strings.Contains(got, "\n") {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -74,6 +74,8 @@ type compiler struct {
 	fieldsUsed []string
 	// names collects the host names fd.sip.name is compared with.
 	names *sipNames
+	// lastSip are those of the rule compiled last.
+	lastSip []string
 }
 
 type macroResult struct {
@@ -92,6 +94,7 @@ const maxCompiledNodes = 20000
 type nodeCount struct {
 	nodes int
 	refs  []*macroNode
+	sip   []string // host names fd.sip.name is compared with here
 }
 
 // macroNode is a compiled macro in the DAG.
@@ -125,13 +128,34 @@ func (k *compiler) rule(n node) (compiled, error) {
 	k.cur = own
 	c, err := k.compile(n)
 	k.cur = nil
+	k.lastSip = nil
 	if err != nil {
 		return c, err
 	}
+	k.lastSip = sipNamesOf(own)
 	if size, chain := dagSize(own); size > maxCompiledNodes {
 		return compiled{}, fmt.Errorf("condition too large: %d nodes with each macro counted once (limit %d); most of it comes through %s", size, maxCompiledNodes, chainText(chain))
 	}
 	return c, nil
+}
+
+// sipNamesOf lists the fd.sip.name names a condition reaches, macros
+// included.
+func sipNamesOf(root *nodeCount) []string {
+	seen := map[*macroNode]bool{}
+	var out []string
+	var walk func(nc *nodeCount)
+	walk = func(nc *nodeCount) {
+		out = append(out, nc.sip...)
+		for _, m := range nc.refs {
+			if !seen[m] {
+				seen[m] = true
+				walk(&m.own)
+			}
+		}
+	}
+	walk(root)
+	return out
 }
 
 // dagSize counts the nodes reachable from a condition, each macro once, and
@@ -475,10 +499,8 @@ func (k *compiler) check(n cmpNode) (compiled, error) {
 
 func buildCheck(g *getter, n cmpNode, vals []string, k *compiler) (pred, error) {
 	op := n.op
-	if g.name == "fd.sip.name" && k != nil && k.names != nil {
-		for _, v := range vals {
-			k.names.add(v)
-		}
+	if g.name == "fd.sip.name" && k != nil && k.cur != nil {
+		k.cur.sip = append(k.cur.sip, vals...)
 	}
 	if op == "exists" {
 		switch {

@@ -31,6 +31,7 @@ type Rule struct {
 	cond  pred
 	out   *template
 	types tset
+	sip   []string // fd.sip.name names the condition uses
 }
 
 // RuleInfo describes a rule for `rules list` and `rules check`.
@@ -168,7 +169,7 @@ func (l *loader) compile() *Set {
 		if len(unsupported) > 0 {
 			l.warn(rd.line, label, LevelWarning, "output fields bulkhead cannot fill render as <NA>: %s", strings.Join(unsupported, ", "))
 		}
-		r.cond, r.out, r.types = c.p, out, c.may
+		r.cond, r.out, r.types, r.sip = c.p, out, c.may, k.lastSip
 		switch n := c.may.count(); {
 		case n == 0:
 			disable(LevelError, "the condition can never match any event type bulkhead sees")
@@ -190,7 +191,22 @@ func (l *loader) compile() *Set {
 		}
 	}
 	s.slots = k.memoSlots()
+	s.collectNames()
 	return s
+}
+
+// collectNames makes the fd.sip.name names to resolve those of the enabled
+// rules: a name only a disabled rule (or an unused macro) mentions is never
+// looked up.
+func (s *Set) collectNames() {
+	var want []string
+	for _, r := range s.rules {
+		if r.info.Enabled {
+			want = append(want, r.sip...)
+		}
+	}
+	slices.Sort(want)
+	s.names.want = slices.Compact(want)
 }
 
 // Eval runs the rules that apply to e's type and calls fn for every match,
@@ -338,5 +354,6 @@ func (s *Set) Restrict(produces func(event.Type) bool, sensor string) []string {
 		}
 		out = append(out, r.info.Name)
 	}
+	s.collectNames()
 	return out
 }
