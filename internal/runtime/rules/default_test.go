@@ -3,6 +3,7 @@ package rules
 import (
 	"net/netip"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -245,5 +246,63 @@ func TestDefaultEventTypes(t *testing.T) {
 		"symlinkat", "link", "linkat", "dup", "dup2", "dup3"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("event types (-want +got):\n%s", diff)
+	}
+}
+
+// TestFalcoMacrosInDefaults: a user's rule file written against Falco's
+// macros and lists loads unchanged on top of the defaults, and its rules
+// fire on what the macros mean.
+func TestFalcoMacrosInDefaults(t *testing.T) {
+	user := `
+- rule: My shell rule
+  desc: d
+  condition: spawned_process and container and shell_procs and not proc.pname in (shell_binaries)
+  output: shell %proc.name
+  priority: WARNING
+- rule: My sensitive read
+  desc: d
+  condition: open_read and sensitive_files and container
+  output: read %fd.name
+  priority: WARNING
+- rule: My etc write
+  desc: d
+  condition: open_write and etc_dir and not package_mgmt_procs
+  output: write %fd.name
+  priority: WARNING
+- rule: My links
+  desc: d
+  condition: (create_symlink or create_hardlink or modify or mkdir or dup or kernel_module_load) and never_true
+  output: x
+  priority: WARNING
+- rule: My net
+  desc: d
+  condition: (inbound_outbound or container_started or open_directory or open_file_failed or chmod or rename or remove) and (always_true or interactive or proc_name_exists or bin_dir or root_dir or ssh_port) and never_true
+  output: x
+  priority: WARNING
+`
+	set, warns, err := Load(Default(), Source{Name: "user.yaml", Data: []byte(user)})
+	if err != nil || len(warns) > 0 {
+		t.Fatalf("load: %v %v", err, warns)
+	}
+	for _, r := range set.Rules() {
+		if strings.HasPrefix(r.Name, "My ") && !r.Enabled {
+			t.Errorf("%s: disabled: %s", r.Name, r.Disabled)
+		}
+	}
+	var got []string
+	for _, e := range []*event.Event{
+		execEv(nginx, proc("sh", []string{"-c", "id"}, "nginx")),
+		openEv(nginx, "cat", "/etc/shadow", event.ORdOnly),
+		openEv(nginx, "sed", "/etc/hosts", event.OWrOnly),
+		openEv(nginx, "apt-get", "/etc/apt/sources.list", event.OWrOnly),
+	} {
+		set.Eval(e, func(a Alert) {
+			if strings.HasPrefix(a.Rule, "My ") {
+				got = append(got, a.Rule)
+			}
+		})
+	}
+	if diff := cmp.Diff([]string{"My shell rule", "My sensitive read", "My etc write"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
