@@ -172,7 +172,8 @@ func TestAttacksInContainers(t *testing.T) {
 	}
 	var logBuf syncBuffer
 	p, err := New(Config{
-		Sensor:  sensor.Options{Mode: sensor.ModeBPF, Filter: sensor.FilterContainers},
+		// as bulkhead watch runs it
+		Sensor:  sensor.Options{Mode: sensor.ModeBPF, Filter: sensor.FilterContainers, RepeatWindow: sensor.DefaultRepeatWindow},
 		Rules:   def,
 		Outputs: []Output{OutputFunc(func(a rules.Alert) error { record("default")(a); return nil })},
 		OnEvent: func(e *event.Event) { falco.Eval(e, record("falco")) },
