@@ -376,9 +376,9 @@ func TestProduces(t *testing.T) {
 // base, the cwd and file run of an exec, drift and execveat flags.
 func TestDecodeKernelPaths(t *testing.T) {
 	type view struct {
-		Type                      event.Type
+		Type                       event.Type
 		Path, Raw, Path2, Exe, Cwd string
-		Known, Upper              bool
+		Known, Upper               bool
 	}
 	for _, tc := range []struct {
 		name string
