@@ -134,7 +134,7 @@ func (k *compiler) rule(n node) (compiled, error) {
 	}
 	k.lastSip = sipNamesOf(own)
 	if size, chain := dagSize(own); size > maxCompiledNodes {
-		return compiled{}, fmt.Errorf("condition too large: %d nodes with each macro counted once (limit %d); most of it comes through %s", size, maxCompiledNodes, chainText(chain))
+		return compiled{}, fmt.Errorf("too large: %d nodes with each macro counted once (limit %d); most of it comes through %s", size, maxCompiledNodes, chainText(chain))
 	}
 	return c, nil
 }

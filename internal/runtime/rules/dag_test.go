@@ -120,7 +120,7 @@ func TestConditionTooLarge(t *testing.T) {
 	for _, r := range set.Rules() {
 		switch r.Name {
 		case "huge":
-			for _, want := range []string{"condition too large", "limit 20000", "macro big300 -> big299 -> big298", "big1"} {
+			for _, want := range []string{"condition: too large", "limit 20000", "macro big300 -> big299 -> big298", "big1"} {
 				if r.Enabled || !strings.Contains(r.Disabled, want) {
 					t.Errorf("huge: enabled %v, disabled %q; want it disabled with %q", r.Enabled, r.Disabled, want)
 				}
