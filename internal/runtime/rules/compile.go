@@ -72,9 +72,8 @@ type compiler struct {
 	cur *nodeCount
 	// usedMacros collects the macros a rule used (for reporting).
 	fieldsUsed []string
-	// names collects the host names fd.sip.name is compared with.
-	names *sipNames
-	// lastSip are those of the rule compiled last.
+	// lastSip are the host names fd.sip.name is compared with in the rule
+	// compiled last (its macros included).
 	lastSip []string
 }
 
@@ -118,8 +117,8 @@ func (k *compiler) ref(m *macroNode) {
 	}
 }
 
-func newCompiler(lists map[string]*listDef, macros map[string]*macroDef, nm *sipNames) *compiler {
-	return &compiler{lists: lists, macros: macros, done: map[string]*macroResult{}, active: map[string]bool{}, names: nm}
+func newCompiler(lists map[string]*listDef, macros map[string]*macroDef) *compiler {
+	return &compiler{lists: lists, macros: macros, done: map[string]*macroResult{}, active: map[string]bool{}}
 }
 
 // rule compiles a rule's condition and checks the size of its DAG.

@@ -38,7 +38,7 @@ func FuzzParseCondition(f *testing.F) {
 		if err != nil {
 			return
 		}
-		c, err := newCompiler(l.lists, l.macros, &sipNames{}).compile(n)
+		c, err := newCompiler(l.lists, l.macros).compile(n)
 		if err != nil {
 			return
 		}

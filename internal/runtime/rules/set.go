@@ -112,7 +112,7 @@ func (l *loader) compile() *Set {
 			l.warn(m.line, fmt.Sprintf("macro %q", name), LevelError, "condition does not parse: %v", m.parseErr)
 		}
 	}
-	k := newCompiler(l.lists, l.macros, s.names)
+	k := newCompiler(l.lists, l.macros)
 	all := allTypes()
 	for _, rd := range l.order {
 		l.file = rd.file
