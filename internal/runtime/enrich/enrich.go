@@ -270,6 +270,10 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 		if n != nil && credChange(ev.Type) {
 			e.swapCreds(n, ev)
 		}
+		if n != nil && (ev.Type == event.Chdir || ev.Type == event.Fchdir) && ev.Ret == 0 && ev.Cwd != "" {
+			n.info.Cwd = ev.Cwd // proc.cwd follows the process
+			n.built = nil
+		}
 	}
 	if n != nil {
 		if n.info.VPID == 0 && ev.VPID != 0 {

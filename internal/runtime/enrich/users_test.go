@@ -59,3 +59,30 @@ func TestContainerUserNames(t *testing.T) {
 		t.Errorf("second event: %q %q %q", ev2.UserName, ev2.GroupName, ev2.LoginName)
 	}
 }
+
+// TestCwdFollowsChdir: proc.cwd is the cwd the exec record carried, then
+// what each successful chdir/fchdir left; a failed one changes nothing.
+func TestCwdFollowsChdir(t *testing.T) {
+	en, err := New(Options{ProcRoot: t.TempDir(), NoDocker: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	en.Enrich(ctx, &event.Event{Type: event.Execve, PID: 50, PPID: 1, Comm: "sh", ExePath: "/bin/sh", Cwd: "/app", LoginUID: event.NoUID})
+	cwd := func() string {
+		ev := &event.Event{Type: event.Openat, PID: 50, Path: "/x", LoginUID: event.NoUID}
+		en.Enrich(ctx, ev)
+		return ev.Process.Cwd
+	}
+	if got := cwd(); got != "/app" {
+		t.Errorf("after exec: %q", got)
+	}
+	en.Enrich(ctx, &event.Event{Type: event.Chdir, PID: 50, Cwd: "/tmp", Path: "/tmp", LoginUID: event.NoUID})
+	if got := cwd(); got != "/tmp" {
+		t.Errorf("after chdir: %q", got)
+	}
+	en.Enrich(ctx, &event.Event{Type: event.Fchdir, PID: 50, Ret: -9, LoginUID: event.NoUID})
+	if got := cwd(); got != "/tmp" {
+		t.Errorf("after a failed fchdir: %q", got)
+	}
+}

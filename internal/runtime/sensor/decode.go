@@ -65,13 +65,14 @@ const (
 
 // Path flags (PF_* in bpf/sensor.c): what path2 and path3 hold.
 const (
-	pfFile     = 1  // opens: path2 is the path of the file opened
-	pfBase1    = 2  // path3 is the directory a relative path is relative to
-	pfBase2    = 4  // path3 is the directory a relative path2 is relative to
-	pfExec     = 8  // exec: path2 is the cwd, path3 the file executed
-	pfExecveat = 16 // exec: the call was execveat
-	pfExeOvl   = 32 // exec: the file run is on an overlay file system
-	pfExeUpper = 64 // exec: ... in its upper (writable) layer
+	pfFile     = 1   // opens: path2 is the path of the file opened
+	pfBase1    = 2   // path3 is the directory a relative path is relative to
+	pfBase2    = 4   // path3 is the directory a relative path2 is relative to
+	pfExec     = 8   // exec: path2 is the cwd, path3 the file executed
+	pfExecveat = 16  // exec: the call was execveat
+	pfExeOvl   = 32  // exec: the file run is on an overlay file system
+	pfExeUpper = 64  // exec: ... in its upper (writable) layer
+	pfCwd      = 128 // chdir, fchdir: path3 is the new working directory
 )
 
 // Record kinds (KIND_* in bpf/sensor.c).
@@ -101,7 +102,7 @@ var syscallTypes = map[uint32]event.Type{
 	32: event.Dup, 33: event.Dup2, 292: event.Dup3, 41: event.Socket, 44: event.Sendto,
 	46: event.Sendmsg, 83: event.Mkdir, 84: event.Rmdir, 258: event.Mkdirat, 86: event.Link,
 	265: event.Linkat, 88: event.Symlink, 266: event.Symlinkat, 321: event.BPF,
-	323: event.Userfaultfd, 59: event.Execve, 322: event.Execveat,
+	323: event.Userfaultfd, 59: event.Execve, 322: event.Execveat, 80: event.Chdir, 81: event.Fchdir,
 }
 
 // Decoder turns ring-buffer records into events. The zero value is usable;
@@ -296,6 +297,17 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 		e.Path, e.Path2 = path, path2
 		fillSyscall(e, nr, arg, b[offAddr:offAddr+addrLen], argvText)
 		canonicalPaths(e, pflags, path, path2, path3)
+		if pflags&pfCwd != 0 && path3 != "" {
+			// chdir, fchdir: the working directory it left the task in
+			e.Cwd = cleanWalked(path3)
+			if e.Type == event.Fchdir {
+				e.FD = int32(arg(0))
+			}
+			if e.Cwd != path {
+				e.PathRaw = path
+			}
+			e.Path = e.Cwd
+		}
 		if e.Type == event.Execve || e.Type == event.Execveat {
 			// a failed exec (Ret < 0): the file it tried
 			e.ExePath = e.Path

@@ -401,6 +401,8 @@ func TestDecodeKernelPaths(t *testing.T) {
 			view{Type: event.Execve, Path: "/app/run", Raw: "./run", Path2: "/usr/bin/dash", Exe: "/usr/bin/dash", Cwd: "/app", Known: true, Upper: true}},
 		{"execveat of a memfd", rec{kind: kindExec, path: "/dev/fd/3", path2: "/", path3: "/memfd:x", pflags: pfExec | pfExecveat},
 			view{Type: event.Execveat, Path: "/dev/fd/3", Path2: "/memfd:x", Exe: "/memfd:x", Cwd: "/", Known: true}},
+		{"chdir ..", rec{kind: kindSyscall, syscall: 80, path: "..", path3: "/srv", pflags: pfCwd},
+			view{Type: event.Chdir, Path: "/srv", Raw: "..", Cwd: "/srv"}},
 		{"failed exec", rec{kind: kindSyscall, syscall: 59, ret: -13, path: "x", path3: "/dev/shm", pflags: pfBase1},
 			view{Type: event.Execve, Path: "/dev/shm/x", Raw: "x", Exe: "/dev/shm/x"}},
 	} {

@@ -37,7 +37,7 @@ func TestHelperPaths(t *testing.T) {
 	open("/" + filepath.Join(dir, "etc", "shadow"))
 	os.Chdir(filepath.Join(dir, "tmp"))
 	open("../etc/shadow")
-	os.Chdir(filepath.Join(dir, "etc"))
+	os.Chdir("../etc")
 	open("shadow")
 	open("missing-file") // fails: resolved against the cwd all the same
 	if d, err := unix.Open(filepath.Join(dir, "etc"), unix.O_RDONLY|unix.O_DIRECTORY, 0); err == nil {
@@ -119,12 +119,15 @@ func TestBPFCanonicalPaths(t *testing.T) {
 	want := []got{
 		{"openat", "D/etc/shadow", "D/etc/./shadow", ""},
 		{"openat", "D/etc/shadow", "/D/etc/shadow", ""}, // "//" + dir
+		{"chdir", "D/tmp", "", ""},                      // proc.cwd follows
 		{"openat", "D/etc/shadow", "../etc/shadow", ""},
+		{"chdir", "D/etc", "../etc", ""},
 		{"openat", "D/etc/shadow", "shadow", ""},
 		{"openat", "D/etc/missing-file", "missing-file", ""},
 		{"openat", "D/etc", "", ""},
 		{"openat", "D/etc/shadow", "shadow", ""},
 		{"unlinkat", "D/etc/gone", "gone", ""},
+		{"chdir", "D/tmp", "", ""},
 		{"openat", "D/etc/shadow", "link-to-shadow", ""},
 		{"mkdirat", "D/tmp/newdir", "newdir", ""},
 		{"symlinkat", "../etc/shadow", "", "D/tmp/sym"},

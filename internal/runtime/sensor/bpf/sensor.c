@@ -108,6 +108,7 @@ struct event {
 #define PF_EXECVEAT 16 // exec: the call was execveat
 #define PF_EXE_OVERLAY 32 // exec: the file run is on an overlay file system
 #define PF_EXE_UPPER 64   // exec: ... and in its upper (writable) layer
+#define PF_CWD 128        // chdir, fchdir: path3 is the new working directory
 
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
 
@@ -377,6 +378,8 @@ static __always_inline bool submit(struct event *e)
 #define NR_sendto 44
 #define NR_sendmsg 46
 #define NR_execve 59
+#define NR_chdir 80
+#define NR_fchdir 81
 #define NR_mkdir 83
 #define NR_rmdir 84
 #define NR_link 86
@@ -440,7 +443,7 @@ static __always_inline bool followed(long id)
 	case NR_dup: case NR_dup2: case NR_socket: case NR_sendto: case NR_sendmsg:
 	case NR_mkdir: case NR_rmdir: case NR_link: case NR_symlink: case NR_mkdirat:
 	case NR_linkat: case NR_symlinkat: case NR_dup3: case NR_bpf: case NR_userfaultfd:
-	case NR_execve: case NR_execveat:
+	case NR_execve: case NR_execveat: case NR_chdir: case NR_fchdir:
 		return true;
 	}
 	return false;
@@ -740,6 +743,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	// refused by a noexec mount or missing permissions is an attempt
 	if ((id == NR_execve || id == NR_execveat) && (ret >= 0 || ret == -2 || ret == -20))
 		return 0;
+	// a working directory change matters only when it happened (proc.cwd)
+	if ((id == NR_chdir || id == NR_fchdir) && ret != 0)
+		return 0;
 	struct task_struct *t = bpf_get_current_task_btf();
 	// A successful open or openat that repeats a recent one stops here,
 	// before the filter and the path: the common case of a process
@@ -863,6 +869,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case NR_execveat:
 		read_path(e, s.a[1]);
 		break;
+	case NR_chdir:
+		read_path(e, s.a[0]);
+		break;
 	case NR_mkdirat:
 		read_path(e, s.a[1]);
 		break;
@@ -914,6 +923,15 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		break;
 	default:
 		rel1 = rel2 = false; // not file paths (memfd name, socket path)
+	}
+	if (s.id == NR_chdir || s.id == NR_fchdir) {
+		// the directory the task is in now, walked like any path
+		rel1 = rel2 = false;
+		__u32 n = dpath(e, 3, t, BPF_CORE_READ(t, fs, pwd.dentry), BPF_CORE_READ(t, fs, pwd.mnt));
+		if (n) {
+			e->path3_len = n;
+			e->pflags |= PF_CWD;
+		}
 	}
 	if (is_open && ret >= 0) {
 		__u32 n = fd_path(e, 2, t, ret);
