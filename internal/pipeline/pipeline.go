@@ -113,7 +113,7 @@ func (c *Config) scanOptions() scan.Options {
 
 func (c *Config) openImage(ctx context.Context, ref string) (*image.Image, error) {
 	opts := append([]image.Option{}, c.ImageOptions...)
-	if c.CacheDir != "" {
+	if c.CacheDir != "" && !c.NoCache {
 		opts = append(opts, image.WithCacheDir(c.CacheDir))
 	}
 	if c.Limits != (image.Limits{}) {
@@ -130,7 +130,14 @@ func SBOM(ctx context.Context, ref string, cfg Config) (*report.Report, error) {
 		return nil, err
 	}
 	defer img.Close()
-	r, err := scan.Image(ctx, img, cfg.scanOptions())
+	opts := cfg.scanOptions()
+	if strings.HasPrefix(ref, "dir:") {
+		// A folder may be a source tree: list its lockfile packages too,
+		// as `scan fs` does and as Syft does for a directory.
+		opts.Extractors = list.Extractors()
+		opts.NoCache = true
+	}
+	r, err := scan.Image(ctx, img, opts)
 	if err != nil {
 		return nil, err
 	}
