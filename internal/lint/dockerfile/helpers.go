@@ -202,12 +202,12 @@ func isShell(name string) bool { return shells[path.Base(name)] }
 
 // isURL reports whether an ADD/COPY source is remote.
 func isURL(s string) bool {
-	l := strings.ToLower(s)
+	l := strings.ToLower(unquote(s))
 	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
 }
 
 func isGit(s string) bool {
-	l := strings.ToLower(s)
+	l := strings.ToLower(unquote(s))
 	return strings.HasPrefix(l, "git@") || strings.HasPrefix(l, "git://") || strings.HasSuffix(l, ".git") || strings.Contains(l, ".git#")
 }
 

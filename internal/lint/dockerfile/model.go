@@ -90,7 +90,11 @@ type Stage struct {
 	Image *ImageRef
 	// Platform is the --platform value of the FROM.
 	Platform string
-	// From is the FROM instruction; Instrs are the instructions after it.
+	// Implicit is true for the stage of instructions written before any
+	// FROM (a fragment); it has no From and no base.
+	Implicit bool
+	// From is the FROM instruction (nil for an implicit stage); Instrs are
+	// the instructions after it.
 	From   *Instr
 	Instrs []*Instr
 	// shell is the SHELL in effect at the end of the stage so far.
@@ -143,6 +147,14 @@ func build(name string, src []byte, root *parser.Node) *File {
 			cur = f.newStage(in)
 			stageEnv = map[string]string{}
 			continue
+		}
+		if cur == nil && in.Cmd != "arg" {
+			// A fragment (or a file in progress) without a FROM yet: its
+			// instructions form an implicit stage so every instruction rule
+			// still sees them.
+			cur = f.implicitStage()
+		}
+		switch in.Cmd {
 		case "arg":
 			if cur == nil {
 				for _, a := range in.Args {
@@ -170,6 +182,13 @@ func build(name string, src []byte, root *parser.Node) *File {
 		}
 	}
 	return f
+}
+
+// implicitStage starts the stage of instructions written before any FROM.
+func (f *File) implicitStage() *Stage {
+	st := &Stage{Index: len(f.Stages), Implicit: true}
+	f.Stages = append(f.Stages, st)
+	return st
 }
 
 func (f *File) newStage(in *Instr) *Stage {
@@ -303,4 +322,42 @@ func pairList(in *Instr) [][3]string {
 		}
 	}
 	return out
+}
+
+// stageRef returns the stage a --from value names (by name or index), or nil.
+func (f *File) stageRef(v string) *Stage {
+	v = strings.ToLower(v)
+	if isDigits(v) {
+		if len(v) > 6 {
+			return nil
+		}
+		n := 0
+		for i := 0; i < len(v); i++ {
+			n = n*10 + int(v[i]-'0')
+		}
+		// Indexes count FROM stages only.
+		for _, st := range f.Stages {
+			if st.Implicit {
+				continue
+			}
+			if n == 0 {
+				return st
+			}
+			n--
+		}
+		return nil
+	}
+	return f.byName[v]
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
