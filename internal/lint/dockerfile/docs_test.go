@@ -53,9 +53,15 @@ func rulePage(m RuleMeta) (string, error) {
 	fmt.Fprintf(&b, "## What it flags\n\n%s.\n\n", m.Title)
 	fmt.Fprintf(&b, "## Why it matters\n\n%s\n\n", m.Description)
 	fmt.Fprintf(&b, "## How to fix\n\n%s\n\n", m.Fix)
+	if m.Off {
+		fmt.Fprintf(&b, "## Off by default\n\nLike hadolint, bulkhead runs this rule only when it is enabled by name: `--enable %s`\n(or its alias), or listed under `override:` in .hadolint.yaml.\n\n", m.ID)
+	}
+	if cfg, err := os.ReadFile(filepath.Join("testdata", m.ID, "hadolint.yaml")); err == nil {
+		fmt.Fprintf(&b, "## Configuration\n\nThe rule needs configuration; the examples below are linted with this .hadolint.yaml:\n\n```yaml\n%s```\n\n", cfg)
+	}
 	fmt.Fprintf(&b, "## Bad\n\n```dockerfile\n%s```\n\n", bad)
 	fmt.Fprintf(&b, "## Good\n\n```dockerfile\n%s```\n\n", good)
-	fmt.Fprintf(&b, "## Suppressing\n\nPut `# bulkhead ignore=%s` on the line before the instruction, or\n`# bulkhead ignore-file=%s` anywhere in the Dockerfile; or pass the id in\n`Options.Disabled`.\n", m.ID, m.ID)
+	fmt.Fprintf(&b, "## Suppressing\n\nPut `# bulkhead ignore=%s` on the line before the instruction, or\n`# bulkhead ignore-file=%s` anywhere in the Dockerfile; hadolint's\n`# hadolint ignore=` and `# hadolint global ignore=` comments work with the\nrule's DL alias. Or pass `--ignore %s`, or list it under `ignored:` in .hadolint.yaml.\n", m.ID, m.ID, m.ID)
 	return b.String(), nil
 }
 
