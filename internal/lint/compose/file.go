@@ -1,7 +1,10 @@
 package compose
 
 import (
+	"bytes"
+
 	"fmt"
+	"gopkg.in/yaml.v3"
 	"io"
 	"os"
 	"path"
@@ -40,6 +43,30 @@ func IsComposeFile(p string) bool {
 	for _, pre := range []string{"docker-compose", "compose"} {
 		if stem == pre || strings.HasPrefix(stem, pre+".") || strings.HasPrefix(stem, pre+"-") {
 			return true
+		}
+	}
+	return false
+}
+
+// LooksLikeCompose reports whether src is a compose file by its content: a
+// YAML document whose top level is a mapping with a services key. The
+// file name does not matter (stack.yml, compose.prod.yaml, anything).
+func LooksLikeCompose(src []byte) bool {
+	if len(src) > MaxSize {
+		return false
+	}
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(src)).Decode(&doc); err != nil || len(doc.Content) == 0 {
+		return false
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "services" {
+			v := root.Content[i+1]
+			return v.Kind == yaml.MappingNode || (v.Kind == yaml.ScalarNode && v.Tag == "!!null")
 		}
 	}
 	return false

@@ -46,6 +46,11 @@ type Service struct {
 	Config types.ServiceConfig
 	// Line is the line of the service's key under services: (0 when unknown).
 	Line int
+	// Ports are the service's ports as written, ranges kept (see PortSpec).
+	Ports []PortSpec
+	// all are every service of the file; volumes the top-level volumes.
+	all     []*Service
+	volumes types.Volumes
 	// node is the service's mapping in the source, for key lines and raw
 	// (uninterpolated) values.
 	node *yaml.Node
@@ -86,29 +91,42 @@ func Load(name string, src []byte) ([]*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load compose file %q: %w", name, err)
 	}
-	project, err := load(name, src, false)
+	if len(docs) > 0 && len(docs[0].Content) > 0 {
+		if root := deref(docs[0].Content[0]); root != nil && root.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("load compose file %q: the top level is a %s, not a mapping of keys such as services:", name, kindName(root))
+		}
+	}
+	nodes := serviceNodes(docs)
+	loadSrc, err := prepareForLoader(src)
+	if err != nil {
+		return nil, fmt.Errorf("load compose file %q: %w", name, err)
+	}
+	project, err := load(name, loadSrc, false)
 	if err != nil {
 		// A variable required but not set, or a value that only parses once
 		// interpolated: fall back to the file as written.
-		p2, err2 := load(name, src, true)
+		p2, err2 := load(name, loadSrc, true)
 		if err2 != nil {
-			return nil, fmt.Errorf("load compose file %q: %w", name, err)
+			return nil, fmt.Errorf("load compose file %q: %w", name, explainLoadError(err))
 		}
 		project = p2
 	}
-	nodes := serviceNodes(docs)
 	var out []*Service
 	add := func(svcs types.Services) {
 		for n, cfg := range svcs {
 			s := &Service{Name: n, Config: cfg}
 			if sn, ok := nodes[n]; ok {
 				s.Line, s.node = sn.line, sn.node
+				s.Ports = portSpecs(sn.node)
 			}
 			out = append(out, s)
 		}
 	}
 	add(project.Services)
 	add(project.DisabledServices)
+	for _, s := range out {
+		s.all, s.volumes = out, project.Volumes
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
