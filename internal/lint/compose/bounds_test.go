@@ -149,11 +149,11 @@ func TestDriverOptsHostPath(t *testing.T) {
 func TestLooksLikeCompose(t *testing.T) {
 	for src, want := range map[string]bool{
 		"services:\n  web: {image: x}\n":          true,
-		"version: '3'\nservices:\n  web:\n":        true,
-		"FROM debian:12\nRUN true\n":               false,
-		"apiVersion: v1\nkind: Pod\n":              false,
-		"- services\n":                             false,
-		"name: x\nservices: [a]\n":                 false,
+		"version: '3'\nservices:\n  web:\n":       true,
+		"FROM debian:12\nRUN true\n":              false,
+		"apiVersion: v1\nkind: Pod\n":             false,
+		"- services\n":                            false,
+		"name: x\nservices: [a]\n":                false,
 		"x-common: &c {image: x}\nservices: {}\n": true,
 	} {
 		if got := LooksLikeCompose([]byte(src)); got != want {
