@@ -19,6 +19,11 @@ const MaxSize = 1 << 20
 // ErrTooLarge is returned for input over MaxSize.
 var ErrTooLarge = errors.New("dockerfile too large")
 
+// MaxFindingsPerRule bounds how many findings one rule reports for one
+// file; the last one reported says that more were left out. A generated
+// or hostile file can otherwise turn 1 MiB into a million findings.
+const MaxFindingsPerRule = 1000
+
 // maxEvidence bounds the evidence text of one finding.
 const maxEvidence = 400
 
@@ -91,7 +96,12 @@ func Lint(name string, src []byte, opts Options) ([]finding.Finding, error) {
 		if matches(r, disabled) || matches(r, fileIgnores) || (r.Meta.Off && !matches(r, enabled)) {
 			continue
 		}
+		reported := 0
 		for _, h := range r.Check(f, env) {
+			if reported >= MaxFindingsPerRule {
+				out[len(out)-1].Description += fmt.Sprintf(" (%s fired more than %d times in this file; the rest are not listed.)", r.Meta.ID, MaxFindingsPerRule)
+				break
+			}
 			in := h.Instr
 			if in == nil {
 				continue
@@ -105,6 +115,7 @@ func Lint(name string, src []byte, opts Options) ([]finding.Finding, error) {
 			}
 			seen[k] = true
 			out = append(out, newFinding(r, f, in, h.Detail, secrets))
+			reported++
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
