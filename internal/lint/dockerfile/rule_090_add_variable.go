@@ -25,6 +25,12 @@ var rule090 = &Rule{
 			}
 			src, _ := sourcesDest(in)
 			for _, s := range src {
+				// A URL or git source is remote whatever its variables
+				// say (BH-DF-007 judges those); a variable elsewhere
+				// decides what kind of source it is.
+				if isURL(s) || isGit(s) || strings.Contains(s, "://") {
+					continue
+				}
 				if strings.Contains(s, "$") {
 					out = append(out, hit(in, "Source "+s+"."))
 					break
