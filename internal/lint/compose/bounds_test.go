@@ -123,6 +123,17 @@ func TestLoadErrorNamesKey(t *testing.T) {
 	if !strings.Contains(err.Error(), "ports") {
 		t.Errorf("error does not name the key: %v", err)
 	}
+	for src, want := range map[string]string{
+		"services: [a, b]\n":                        "key services must be a mapping",
+		"services:\n  web: nginx\n":                "key services.web must be a mapping",
+		"services:\n  web:\n    image: [1]\n":     "services.web.image",
+		"services:\n  web:\n    environment: 5\n": "services.web.environment",
+	} {
+		_, err := Lint("compose.yaml", []byte(src), Options{})
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "reflect:") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: err = %v, want it to name %q on one line", src, err, want)
+		}
+	}
 	_, err = Lint("compose.yaml", []byte("- a\n- b\n"), Options{})
 	if err == nil || !strings.Contains(err.Error(), "not a mapping") {
 		t.Errorf("list at top level: %v", err)

@@ -24,11 +24,17 @@ func prepareForLoader(src []byte) ([]byte, error) {
 			continue
 		}
 		svcs, _ := mapGet(d.Content[0], "services")
-		if svcs == nil || svcs.Kind != yaml.MappingNode {
+		if svcs == nil || (svcs.Kind == yaml.ScalarNode && svcs.Tag == "!!null") {
 			continue
+		}
+		if svcs.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("line %d: key services must be a mapping of service names to their settings, not a %s", svcs.Line, kindName(svcs))
 		}
 		for i := 1; i < len(svcs.Content); i += 2 {
 			v := svcs.Content[i]
+			if dv := deref(v); dv != nil && dv.Kind != yaml.MappingNode && !(dv.Kind == yaml.ScalarNode && (dv.Tag == "!!null" || dv.Value == "")) {
+				return nil, fmt.Errorf("line %d: key services.%s must be a mapping of settings (image:, ports:, ...), not a %s", v.Line, svcs.Content[i-1].Value, kindName(dv))
+			}
 			if v.Kind == yaml.ScalarNode && (v.Tag == "!!null" || v.Value == "") {
 				svcs.Content[i] = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: v.Line, Column: v.Column}
 				changed = true
@@ -83,6 +89,8 @@ func explainLoadError(err error) error {
 	if strings.Contains(msg, "reflect:") {
 		return fmt.Errorf("a service or key has a value of the wrong kind (compose-go: %v)", err)
 	}
+	msg = strings.Replace(msg, "decoding failed due to the following error(s):", "", 1)
+	msg = strings.Join(strings.Fields(msg), " ")
 	msg = msKeyRe.ReplaceAllStringFunc(msg, func(m string) string {
 		inner := strings.Trim(m, "'")
 		if !strings.Contains(inner, "[") {
