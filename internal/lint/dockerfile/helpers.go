@@ -10,7 +10,7 @@ func runs(f *File) []*Instr {
 	var out []*Instr
 	for _, st := range f.Stages {
 		for _, in := range st.Instrs {
-			if in.Cmd == "run" {
+			if in.Cmd == "run" || in.OnBuildRun {
 				out = append(out, in)
 			}
 		}

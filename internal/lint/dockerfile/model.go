@@ -55,6 +55,9 @@ type Instr struct {
 	// ShellParsed is false when the RUN script could not be parsed as POSIX
 	// shell and Commands come from a plain word split.
 	ShellParsed bool
+	// OnBuildRun is true for ONBUILD RUN; Args, Flags, JSON, Script and
+	// Commands are then those of the RUN it wraps.
+	OnBuildRun bool
 	// Shell is the SHELL instruction in effect (nil: the default /bin/sh -c),
 	// inherited from the stage this one is built FROM.
 	Shell *Instr
@@ -174,6 +177,23 @@ func build(name string, src []byte, root *parser.Node) *File {
 		case "shell":
 			if cur != nil {
 				cur.shell = in
+			}
+		case "onbuild":
+			// ONBUILD RUN runs in every image built FROM this one: its
+			// commands are judged like a RUN's (as hadolint does).
+			if n.Next != nil && len(n.Next.Children) > 0 && strings.EqualFold(n.Next.Children[0].Value, "run") {
+				inner := n.Next.Children[0]
+				in.OnBuildRun = true
+				in.Flags = inner.Flags
+				in.JSON = inner.Attributes["json"]
+				in.Args = nil
+				for a := inner.Next; a != nil; a = a.Next {
+					in.Args = append(in.Args, a.Value)
+				}
+				if cur != nil {
+					in.Shell = cur.shell
+				}
+				in.Script, in.Commands, in.ShellParsed = runCommands(in, inner, cur)
 			}
 		}
 		if cur != nil {

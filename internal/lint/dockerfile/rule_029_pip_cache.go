@@ -34,7 +34,10 @@ var rule029 = &Rule{
 					if v, ok := pairs(in)["PIP_NO_CACHE_DIR"]; ok {
 						off = pipCacheOff(v)
 					}
-				case "run":
+				case "run", "onbuild":
+					if !in.OnBuildRun && in.Cmd != "run" {
+						continue
+					}
 					if in.Stage != st || off || cacheMount(in, "/root/.cache") || pipEnvOff.MatchString(in.Script) {
 						continue
 					}
