@@ -124,8 +124,8 @@ func TestLoadErrorNamesKey(t *testing.T) {
 		t.Errorf("error does not name the key: %v", err)
 	}
 	for src, want := range map[string]string{
-		"services: [a, b]\n":                        "key services must be a mapping",
-		"services:\n  web: nginx\n":                "key services.web must be a mapping",
+		"services: [a, b]\n":                      "key services must be a mapping",
+		"services:\n  web: nginx\n":               "key services.web must be a mapping",
 		"services:\n  web:\n    image: [1]\n":     "services.web.image",
 		"services:\n  web:\n    environment: 5\n": "services.web.environment",
 	} {
