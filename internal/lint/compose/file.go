@@ -31,8 +31,9 @@ func LintFile(p string, opts Options) ([]finding.Finding, error) {
 // IsComposeFile reports whether a file name is one Docker Compose looks
 // for or a common variant: compose.yaml, compose.yml, docker-compose.yaml,
 // docker-compose.yml, and those with a middle part such as
-// docker-compose.prod.yml or compose.override.yaml. A filesystem scan uses
-// it to pick files to lint.
+// docker-compose.prod.yml or compose.override.yaml, or a name ending in a
+// compose part (bad-compose.yaml). A filesystem scan uses it to pick files
+// to lint; bulkhead lint recognises compose files by content as well.
 func IsComposeFile(p string) bool {
 	base := strings.ToLower(path.Base(strings.ReplaceAll(p, `\`, "/")))
 	ext := path.Ext(base)
@@ -42,6 +43,13 @@ func IsComposeFile(p string) bool {
 	stem := strings.TrimSuffix(base, ext)
 	for _, pre := range []string{"docker-compose", "compose"} {
 		if stem == pre || strings.HasPrefix(stem, pre+".") || strings.HasPrefix(stem, pre+"-") {
+			return true
+		}
+	}
+	// A compose part after a separator: bad-compose.yaml, app.compose.yml,
+	// web_docker-compose.yml.
+	for _, sep := range []string{"-", ".", "_"} {
+		if strings.HasSuffix(stem, sep+"compose") || strings.Contains(stem, sep+"compose.") || strings.Contains(stem, sep+"compose-") {
 			return true
 		}
 	}
