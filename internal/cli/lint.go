@@ -52,8 +52,9 @@ the report is written, and the exit code is 1.
 
 Suppress a rule with "# bulkhead ignore=ID" or hadolint's "# hadolint ignore=DL3008" on the line
 before the instruction ("# hadolint global ignore=..." for the whole file), or with --ignore ID
-(repeatable; ids or DL aliases). A .hadolint.yaml (or .hadolint.yml) in the current directory is
-read when present, or the file given with --config: its ignored, trustedRegistries,
+(repeatable; ids or DL aliases). A .hadolint.yaml (.yml) in the current directory, else
+hadolint.yaml in $XDG_CONFIG_HOME (~/.config), is read when present, or the file given with
+--config: its ignored, trustedRegistries,
 label-schema, strict-labels, override (enables off-by-default rules such as DL1001 and DL3066),
 disable-ignore-pragma and failure-threshold keys apply.
 
@@ -166,14 +167,25 @@ func defaultFailOn(cfg *dockerfile.Config) string {
 	return finding.High.String()
 }
 
-// loadHadolintConfig reads the file named by --config, or .hadolint.yaml
-// (.hadolint.yml) in the current directory when it exists; nil when there
-// is none.
+// loadHadolintConfig reads the file named by --config, or the first of
+// .hadolint.yaml (.yml) in the current directory and hadolint.yaml (.yml)
+// in $XDG_CONFIG_HOME (~/.config) that exists; nil when there is none.
 func loadHadolintConfig(name string) (*dockerfile.Config, error) {
 	explicit := name != ""
 	candidates := []string{name}
 	if !explicit {
+		// Where hadolint looks: the current directory, then the user's
+		// configuration directory.
 		candidates = []string{".hadolint.yaml", ".hadolint.yml"}
+		cfgHome := os.Getenv("XDG_CONFIG_HOME")
+		if cfgHome == "" {
+			if home, err := os.UserHomeDir(); err == nil {
+				cfgHome = filepath.Join(home, ".config")
+			}
+		}
+		if cfgHome != "" {
+			candidates = append(candidates, filepath.Join(cfgHome, "hadolint.yaml"), filepath.Join(cfgHome, "hadolint.yml"))
+		}
 	}
 	for _, c := range candidates {
 		src, err := readBounded(c, dockerfile.MaxConfigSize)
