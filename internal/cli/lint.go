@@ -114,6 +114,7 @@ the build context (the Dockerfile's directory) shows that no source is an archiv
 				}
 				if err != nil {
 					failed++
+					fmt.Fprintf(cmd.ErrOrStderr(), "bulkhead: lint %s: %v\n", displayName(name), err)
 					r.Findings = append(r.Findings, lintErrorRow(name, err))
 					continue
 				}
