@@ -1,6 +1,7 @@
 package dockerfile
 
 import (
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
@@ -35,5 +36,20 @@ func BenchmarkManyStages(b *testing.B) {
 		if _, err := Lint("Dockerfile", src, Options{Now: testNow}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestSizeCap: input over MaxSize (1 MiB) is refused with ErrTooLarge,
+// input at the cap is linted.
+func TestSizeCap(t *testing.T) {
+	head := "FROM a:1\n"
+	body := strings.Repeat("# "+strings.Repeat("x", 1021)+"\n", (MaxSize-len(head))/1024)
+	at := []byte(head + body + strings.Repeat("#", MaxSize-len(head)-len(body)))
+	if _, err := Lint("Dockerfile", at, Options{Now: testNow}); err != nil {
+		t.Errorf("%d bytes: %v", len(at), err)
+	}
+	over := append(at, '\n')
+	if _, err := Lint("Dockerfile", over, Options{Now: testNow}); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("%d bytes: err %v, want ErrTooLarge", len(over), err)
 	}
 }
