@@ -172,3 +172,34 @@ func TestLooksLikeCompose(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedVolumesLinear: 100 services mounting the same 20 volumes are
+// judged through one index, not by comparing every pair of mounts (most
+// of the cost left is compose-go's own, per YAML node).
+func TestSharedVolumesLinear(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("services:\n")
+	vols := make([]string, 20)
+	for i := range vols {
+		vols[i] = fmt.Sprintf("v%d:/m%d", i, i)
+	}
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&b, "  s%d: {image: \"x:1\", volumes: [%s]}\n", i, strings.Join(vols, ", "))
+	}
+	src := []byte(b.String())
+	var fs []finding.Finding
+	n := allocated(func() {
+		got, err := Lint("compose.yaml", src, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs = got
+	})
+	if c := count(fs, "BH-CP-026"); c != 2000 {
+		t.Errorf("%d shared-volume findings, want 2000", c)
+	}
+	t.Logf("%d findings, %d MB allocated", len(fs), n>>20)
+	if n > 300<<20 {
+		t.Errorf("allocated %d MB", n>>20)
+	}
+}

@@ -48,9 +48,10 @@ type Service struct {
 	Line int
 	// Ports are the service's ports as written, ranges kept (see PortSpec).
 	Ports []PortSpec
-	// all are every service of the file; volumes the top-level volumes.
-	all     []*Service
+	// volumes are the file's top-level volumes; mounts indexes every
+	// service's named-volume mounts by volume name.
 	volumes types.Volumes
+	mounts  map[string][]volumeMount
 	// node is the service's mapping in the source, for key lines and raw
 	// (uninterpolated) values.
 	node *yaml.Node
@@ -124,8 +125,19 @@ func Load(name string, src []byte) ([]*Service, error) {
 	}
 	add(project.Services)
 	add(project.DisabledServices)
+	mounts := map[string][]volumeMount{}
 	for _, s := range out {
-		s.all, s.volumes = out, project.Volumes
+		seen := map[string]bool{}
+		for _, v := range s.Config.Volumes {
+			if !isNamedVolume(v) || seen[v.Source] {
+				continue
+			}
+			seen[v.Source] = true
+			mounts[v.Source] = append(mounts[v.Source], volumeMount{service: s, readOnly: v.ReadOnly})
+		}
+	}
+	for _, s := range out {
+		s.volumes, s.mounts = project.Volumes, mounts
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

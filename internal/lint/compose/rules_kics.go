@@ -36,26 +36,17 @@ var ruleSharedVolume = &Rule{
 	Check: func(s *Service) []Hit {
 		var out []Hit
 		for i, v := range s.Config.Volumes {
-			if v.Source == "" || (v.Type != types.VolumeTypeVolume && v.Type != "") || strings.HasPrefix(v.Source, "/") || strings.HasPrefix(v.Source, ".") || strings.HasPrefix(v.Source, "~") {
+			if !isNamedVolume(v) {
 				continue
 			}
 			var others []string
 			writers := 0
-			if !v.ReadOnly {
-				writers++
-			}
-			for _, o := range s.all {
-				if o == s {
-					continue
+			for _, m := range s.mounts[v.Source] {
+				if !m.readOnly {
+					writers++
 				}
-				for _, ov := range o.Config.Volumes {
-					if ov.Source == v.Source && (ov.Type == types.VolumeTypeVolume || ov.Type == "") {
-						others = append(others, o.Name)
-						if !ov.ReadOnly {
-							writers++
-						}
-						break
-					}
+				if m.service != s {
+					others = append(others, m.service.Name)
 				}
 			}
 			if len(others) == 0 || writers < 2 {
@@ -66,6 +57,21 @@ var ruleSharedVolume = &Rule{
 		}
 		return out
 	},
+}
+
+// volumeMount is one service's mount of a named volume.
+type volumeMount struct {
+	service  *Service
+	readOnly bool
+}
+
+// isNamedVolume reports whether a service volume mounts a named volume
+// (not a bind of a host path, not tmpfs).
+func isNamedVolume(v types.ServiceVolumeConfig) bool {
+	if v.Source == "" || (v.Type != types.VolumeTypeVolume && v.Type != "") {
+		return false
+	}
+	return !strings.HasPrefix(v.Source, "/") && !strings.HasPrefix(v.Source, ".") && !strings.HasPrefix(v.Source, "~")
 }
 
 // maxRestartAttempts is how many restarts on failure are reasonable.
