@@ -203,3 +203,27 @@ func TestSharedVolumesLinear(t *testing.T) {
 		t.Errorf("allocated %d MB", n>>20)
 	}
 }
+
+// TestNodeBudget: compose-go's cost per node, on the list items it handles
+// at the highest cost, stays near the 22 KB the MaxNodes bound assumes
+// (50,000 nodes, about 1.1 GB). A tenth of the limit is measured to keep
+// the test fast; the cost per node is linear.
+func TestNodeBudget(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("services:\n  a:\n    image: x:1\n    command:\n")
+	items := MaxNodes / 10
+	for i := 0; i < items; i++ {
+		b.WriteString("      - a\n")
+	}
+	src := []byte(b.String())
+	n := allocated(func() {
+		if _, err := Lint("compose.yaml", src, Options{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	per := n / uint64(items)
+	t.Logf("%d nodes: %d MB allocated, %d KB a node", items, n>>20, per>>10)
+	if per > 30<<10 {
+		t.Errorf("%d KB a node, want at most 30 KB (MaxNodes would allow %d MB)", per>>10, per*MaxNodes>>20)
+	}
+}

@@ -191,13 +191,15 @@ type serviceNode struct {
 // time in proportion to a node's depth and key path for every node, so a
 // small file nested thousands deep (or with huge dotted keys) would keep it
 // busy for minutes. Real compose files are a few levels deep.
-// compose-go also spends about half a millisecond per service, so the
-// number of services and of YAML nodes is bounded too.
+// compose-go also spends about half a millisecond per service and
+// allocates about 22 KB per YAML node (interpolation and transforms), so
+// the number of services and of nodes is bounded too: 50,000 nodes (ten
+// times a large real compose file) cost compose-go about 1 GB at most.
 const (
 	MaxDepth    = 64
 	MaxKeyPath  = 4096
 	MaxServices = 1000
-	MaxNodes    = 200000
+	MaxNodes    = 50000
 )
 
 // ErrTooComplex is returned for input nested deeper than MaxDepth, with a
