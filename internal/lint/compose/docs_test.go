@@ -74,6 +74,11 @@ func indexPage(rules []RuleMeta) string {
 	b.WriteString("for settings that weaken isolation or expose the host. The file is loaded on its own: include,\n")
 	b.WriteString("extends and env files are not followed, and variables take their defaults (or stay as written when\n")
 	b.WriteString("a required one is missing). Aliases are the KICS query ids of the same checks.\n\n")
+	b.WriteString("`bulkhead lint` recognises a compose file by its content (a YAML mapping with `services`), whatever\n")
+	b.WriteString("its name. Port ranges are read from the file and counted, never expanded (`1-65535` is one entry\n")
+	b.WriteString("covering 65,535 ports); privileged ports are judged on the container port and on the host port.\n")
+	b.WriteString("A service with an empty body is linted as a service with no settings. Suppress a rule for a run\n")
+	b.WriteString("with `--ignore ID` (ids or KICS query ids).\n\n")
 	b.WriteString("| ID | Severity | Title | Also known as |\n|---|---|---|---|\n")
 	for _, m := range rules {
 		var aka []string
