@@ -5,13 +5,14 @@ import "github.com/bulkhead-sec/bulkhead/internal/finding"
 // lastUser returns the last USER of a stage and of the stages it is built
 // FROM, or nil.
 func lastUser(st *Stage) *Instr {
-	var last *Instr
-	for _, in := range chain(st) {
-		if in.Cmd == "user" {
-			last = in
+	for _, s := range chainStages(st) {
+		for i := len(s.Instrs) - 1; i >= 0; i-- {
+			if s.Instrs[i].Cmd == "user" {
+				return s.Instrs[i]
+			}
 		}
 	}
-	return last
+	return nil
 }
 
 var rule001 = &Rule{
