@@ -13,6 +13,7 @@ import (
 // kicsNames maps the KICS query ids used as aliases to their query names.
 var kicsNames = map[string]string{
 	"4d9f44c6-2f4a-4317-9bb5-267adbea0232": "cgroup_not_default",
+	"610e266e-6c12-4bca-9925-1ed0cd29742b": "security_opt_not_set",
 	"8c978947-0ff6-485c-b0c2-0bfca6026466": "shared_volumes_between_containers",
 	"2fc99041-ddad-49d5-853f-e35e70a48391": "restart_policy_on_failure_not_set_to_5",
 	"ae5b6871-7f45-42e0-bb4c-ab300c4d2026": "privileged_containers_enabled",
