@@ -54,7 +54,7 @@ Suppress a rule with "# bulkhead ignore=ID" or hadolint's "# hadolint ignore=DL3
 before the instruction ("# hadolint global ignore=..." for the whole file), or with --ignore ID
 (repeatable; ids or DL aliases). A .hadolint.yaml (.yml) in the current directory, else
 hadolint.yaml in $XDG_CONFIG_HOME (~/.config), is read when present, or the file given with
---config: its ignored, trustedRegistries,
+--hadolint-config (--config names bulkhead's own configuration file): its ignored, trustedRegistries,
 label-schema, strict-labels, override (enables off-by-default rules such as DL1001 and DL3066),
 disable-ignore-pragma and failure-threshold keys apply.
 
@@ -141,7 +141,7 @@ the build context (the Dockerfile's directory) shows that no source is an archiv
 	c.Flags().StringVar(&lf.kind, "type", "auto", "file type: auto (by content), dockerfile or compose")
 	c.Flags().StringArrayVar(&lf.ignore, "ignore", nil, "rule id or alias not to report (repeatable), such as DL3008")
 	c.Flags().StringArrayVar(&lf.enable, "enable", nil, "turn on an off-by-default rule (repeatable), such as DL1001 or DL3066")
-	c.Flags().StringVar(&lf.config, "config", "", "hadolint configuration file (default: .hadolint.yaml or .hadolint.yml in the current directory, when present)")
+	c.Flags().StringVar(&lf.config, "hadolint-config", "", "hadolint configuration file (default: .hadolint.yaml/.yml in the current directory, else hadolint.yaml in $XDG_CONFIG_HOME or ~/.config, when present)")
 	return c
 }
 
@@ -168,7 +168,7 @@ func defaultFailOn(cfg *dockerfile.Config) string {
 	return finding.High.String()
 }
 
-// loadHadolintConfig reads the file named by --config, or the first of
+// loadHadolintConfig reads the file named by --hadolint-config, or the first of
 // .hadolint.yaml (.yml) in the current directory and hadolint.yaml (.yml)
 // in $XDG_CONFIG_HOME (~/.config) that exists; nil when there is none.
 func loadHadolintConfig(name string) (*dockerfile.Config, error) {
