@@ -16,6 +16,7 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/rule"
 	"github.com/bulkhead-sec/bulkhead/internal/rule/catalog"
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/rules"
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/sensor"
 )
 
 // ruleFlags are --disable and --enable, shared by every scanner command and
@@ -115,7 +116,7 @@ func state(r rule.Rule) string {
 	case r.State != "":
 		return r.State
 	case r.Off:
-		return "disabled"
+		return "off by default (--enable)"
 	}
 	return "enabled"
 }
@@ -138,6 +139,7 @@ func listRules(cmd *cobra.Command, ruleFiles []string, noDefault bool, scanner, 
 		if set, err = loadRules(ruleFiles, noDefault, cmd.ErrOrStderr()); err != nil {
 			return err
 		}
+		set.Restrict(sensor.Produces(sensor.ModeBPF), "eBPF")
 	}
 	return writeRules(cmd.OutOrStdout(), format, catalog.Build(set).Rules(scanner))
 }

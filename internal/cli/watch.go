@@ -172,6 +172,12 @@ Runs until interrupted (or for --duration). Needs root.`,
 				ctx, cancel = context.WithTimeout(ctx, duration)
 				defer cancel()
 			}
+			// Once stopping, a second SIGINT or SIGTERM takes the default
+			// action (the pipeline itself gives its stages pipeline.StopGrace).
+			go func() {
+				<-ctx.Done()
+				stop()
+			}()
 			if metricsAddr != "" {
 				ln, err := net.Listen("tcp", metricsAddr)
 				if err != nil {
@@ -280,7 +286,7 @@ had to be dropped or a rule cannot run.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rep, err := rules.Check(args...)
+			rep, err := rules.CheckWith(rules.CheckOptions{Produces: sensor.Produces(sensor.ModeBPF), Sensor: "eBPF"}, args...)
 			if err != nil {
 				return err
 			}

@@ -1,5 +1,15 @@
 package image
 
+import "time"
+
+// SetProgressEvery sets how often a save stream reports progress, for tests;
+// the returned function restores it.
+func SetProgressEvery(d time.Duration) func() {
+	old := progressEvery
+	progressEvery = d
+	return func() { progressEvery = old }
+}
+
 // Options only the tests set: bulkhead reads DOCKER_HOST, DOCKER_CONFIG
 // and its default registry timeouts.
 

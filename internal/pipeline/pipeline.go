@@ -119,6 +119,9 @@ func (c *Config) openImage(ctx context.Context, ref string) (*image.Image, error
 	if c.Limits != (image.Limits{}) {
 		opts = append(opts, image.WithLimits(c.Limits))
 	}
+	if c.Progress != nil {
+		opts = append(opts, image.WithProgress(c.Progress))
+	}
 	return image.Open(ctx, ref, opts...)
 }
 

@@ -7,6 +7,7 @@ package rule
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
@@ -219,3 +220,27 @@ func (s Selection) Empty() bool { return len(s.Disabled) == 0 && len(s.Enabled) 
 
 // Off tells whether the rule with id is turned off by the selection.
 func (s Selection) Off(id string) bool { return s.Disabled[id] && !s.Enabled[id] }
+
+// DisabledIDs returns the ids turned off, sorted, for scanners that take
+// a list of rules not to run.
+func (s Selection) DisabledIDs() []string {
+	var out []string
+	for id := range s.Disabled {
+		if s.Off(id) {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// EnabledIDs returns the ids explicitly turned on, sorted, for scanners
+// with rules that are off by default.
+func (s Selection) EnabledIDs() []string {
+	out := make([]string, 0, len(s.Enabled))
+	for id := range s.Enabled {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -21,6 +21,10 @@ type Rule struct {
 type Env struct {
 	// Now is the time used for end-of-life decisions.
 	Now time.Time
+	// TrustedRegistries, LabelSchema and StrictLabels are Options' values.
+	TrustedRegistries []string
+	LabelSchema       map[string]string
+	StrictLabels      bool
 }
 
 // Hit is one place a rule fired.

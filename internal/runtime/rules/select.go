@@ -37,5 +37,6 @@ func (s *Set) Select(off, on func(name string) bool) []string {
 			s.byType[t] = append(s.byType[t], r)
 		}
 	}
+	s.collectNames()
 	return cannot
 }

@@ -223,6 +223,10 @@ func sortBySeverity(fs []finding.Finding) {
 }
 
 func (p *printer) kindTable(k finding.Kind, fs []finding.Finding) {
+	if lintKind(k, fs) {
+		p.grid(lintGrid(fs), func(row []string) string { return row[1] })
+		return
+	}
 	var t *grid
 	switch k {
 	case finding.Vulnerability:
@@ -245,6 +249,60 @@ func (p *printer) kindTable(k finding.Kind, fs []finding.Finding) {
 		}
 	}
 	p.grid(t, func(row []string) string { return row[0] })
+}
+
+// lintSources are the Source values of bulkhead lint's findings.
+var lintSources = map[string]bool{"bulkhead-dockerfile": true, "bulkhead-compose": true, "bulkhead-lint": true}
+
+// lintKind reports whether fs are all Dockerfile/compose lint rows.
+func lintKind(k finding.Kind, fs []finding.Finding) bool {
+	if k != finding.Misconfiguration || len(fs) == 0 {
+		return false
+	}
+	for _, f := range fs {
+		if !lintSources[f.Source] {
+			return false
+		}
+	}
+	return true
+}
+
+// lintGrid lays out lint rows as linters do: by file and line, with the
+// rule's peer alias (hadolint's DL id first) and the fix hint.
+func lintGrid(fs []finding.Finding) *grid {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i].Location, fs[j].Location
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return fs[i].ID < fs[j].ID
+	})
+	t := &grid{header: []string{"LOCATION", "SEVERITY", "RULE", "TITLE / FIX"}, flex: 3}
+	for _, f := range fs {
+		rule := f.ID
+		alias := ""
+		for _, a := range f.Aliases {
+			if strings.HasPrefix(a, "DL") {
+				alias = a
+				break
+			}
+		}
+		if alias == "" && len(f.Aliases) > 0 && len(f.Aliases[0]) <= 12 {
+			alias = f.Aliases[0]
+		}
+		if alias != "" {
+			rule += " (" + alias + ")"
+		}
+		text := f.Title
+		if f.Fix != "" {
+			text += " — fix: " + f.Fix
+		}
+		t.rows = append(t.rows, []string{f.Location.String(), f.Severity.String(), rule, text})
+	}
+	return t
 }
 
 // idLess orders dotted ids numerically where they are numbers: 1.2 < 1.10.
