@@ -263,11 +263,11 @@ func lintErrorRow(name string, err error) finding.Finding {
 // unless dry, it writes the result back. It returns the content to lint:
 // the fixed one when written, the original on a dry run.
 func fixFile(diffOut io.Writer, name string, src []byte, dry bool) ([]byte, error) {
-	ctx := ""
+	// Standard input has no build context: only the fixes that need none.
+	fixed, applied, err := dockerfile.Fix(src)
 	if name != "-" {
-		ctx = filepath.Dir(name)
+		fixed, applied, err = dockerfile.FixWith(src, dockerfile.FixOptions{Context: filepath.Dir(name)})
 	}
-	fixed, applied, err := dockerfile.FixWith(src, dockerfile.FixOptions{Context: ctx})
 	if err != nil {
 		return nil, fmt.Errorf("fix %s: %w", displayName(name), err)
 	}

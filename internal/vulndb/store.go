@@ -184,19 +184,6 @@ func (t *Tx) Lookup(ecosystem, name string) ([]Entry, error) {
 	return out, nil
 }
 
-// Record returns a record by id, or (nil, nil) when there is none.
-func (t *Tx) Record(id string) (*Record, error) {
-	raw, err := t.raw(id)
-	if raw == nil || err != nil {
-		return nil, err
-	}
-	r, err := ParseRecord(raw)
-	if err != nil {
-		return nil, fmt.Errorf("read record %q: %w", id, err)
-	}
-	return r, nil
-}
-
 func (t *Tx) raw(id string) ([]byte, error) {
 	ids := t.bucket(bucketIDs)
 	if ids == nil {
@@ -217,20 +204,6 @@ func (t *Tx) raw(id string) ([]byte, error) {
 	return eb.Get([]byte(id)), nil
 }
 
-// ForEach calls fn with every record's source ecosystem, id and raw JSON,
-// in source then id order. The slice is only valid during the call.
-func (t *Tx) ForEach(fn func(source, id string, raw []byte) error) error {
-	recs := t.tx.Bucket(bucketRecords)
-	if recs == nil {
-		return nil
-	}
-	return recs.ForEachBucket(func(src []byte) error {
-		return recs.Bucket(src).ForEach(func(k, v []byte) error {
-			return fn(string(src), string(k), v)
-		})
-	})
-}
-
 // ForEachIn calls fn with every record of one source ecosystem.
 func (t *Tx) ForEachIn(source string, fn func(id string, raw []byte) error) error {
 	recs := t.tx.Bucket(bucketRecords)
@@ -242,17 +215,6 @@ func (t *Tx) ForEachIn(source string, fn func(id string, raw []byte) error) erro
 		return nil
 	}
 	return eb.ForEach(func(k, v []byte) error { return fn(string(k), v) })
-}
-
-// Get returns a record by id in its own transaction.
-func (db *DB) Get(id string) (*Record, error) {
-	var r *Record
-	err := db.View(func(t *Tx) error {
-		var err error
-		r, err = t.Record(id)
-		return err
-	})
-	return r, err
 }
 
 // Status describes a database for `db status`.

@@ -3,30 +3,11 @@ package compose
 import (
 	"bytes"
 
-	"fmt"
-	"gopkg.in/yaml.v3"
-	"io"
-	"os"
 	"path"
 	"strings"
 
-	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"gopkg.in/yaml.v3"
 )
-
-// LintFile reads the compose file at path (at most MaxSize bytes) and
-// lints it; findings carry path as given.
-func LintFile(p string, opts Options) ([]finding.Finding, error) {
-	fh, err := os.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("lint compose file: %w", err)
-	}
-	defer fh.Close()
-	src, err := io.ReadAll(io.LimitReader(fh, MaxSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("lint compose file %q: read: %w", p, err)
-	}
-	return Lint(p, src, opts)
-}
 
 // IsComposeFile reports whether a file name is one Docker Compose looks
 // for or a common variant: compose.yaml, compose.yml, docker-compose.yaml,

@@ -65,11 +65,3 @@ func cleanHostPath(p string) string {
 	}
 	return path.Clean(p)
 }
-
-// quoted renders a value for evidence.
-func quoted(k, v string) string {
-	if v == "" {
-		return k
-	}
-	return k + ": " + v
-}

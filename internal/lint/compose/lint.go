@@ -94,7 +94,7 @@ func Load(name string, src []byte) ([]*Service, error) {
 	}
 	if len(docs) > 0 && len(docs[0].Content) > 0 {
 		if root := deref(docs[0].Content[0]); root != nil && root.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("load compose file %q: the top level is a %s, not a mapping of keys such as services:", name, kindName(root))
+			return nil, fmt.Errorf("load compose file %q: the top level is a %s, not a mapping of keys such as services", name, kindName(root))
 		}
 	}
 	nodes := serviceNodes(docs)

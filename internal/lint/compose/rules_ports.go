@@ -2,30 +2,10 @@ package compose
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
-	"github.com/compose-spec/compose-go/v2/types"
 )
-
-func portString(p types.ServicePortConfig) string {
-	s := strconv.FormatUint(uint64(p.Target), 10)
-	if p.Published != "" {
-		s = p.Published + ":" + s
-	}
-	if p.HostIP != "" {
-		ip := p.HostIP
-		if strings.Contains(ip, ":") && !strings.HasPrefix(ip, "[") {
-			ip = "[" + ip + "]"
-		}
-		s = ip + ":" + s
-	}
-	if p.Protocol != "" && p.Protocol != "tcp" {
-		s += "/" + p.Protocol
-	}
-	return s
-}
 
 func allInterfaces(ip string) bool {
 	switch strings.Trim(strings.TrimSpace(ip), "[]") {
@@ -61,22 +41,6 @@ var rulePortsAllInterfaces = &Rule{
 		}
 		return []Hit{{Line: s.KeyLine("ports"), Detail: fmt.Sprintf("%d port(s) listen on every host interface.", n), Evidence: "ports: " + listShort(ports)}}
 	},
-}
-
-// publishedRange parses a published port or range ("80", "8000-8010").
-func publishedRange(p string) (lo, hi int, ok bool) {
-	a, b, isRange := strings.Cut(strings.TrimSpace(p), "-")
-	lo, err := strconv.Atoi(a)
-	if err != nil {
-		return 0, 0, false
-	}
-	hi = lo
-	if isRange {
-		if hi, err = strconv.Atoi(b); err != nil {
-			return 0, 0, false
-		}
-	}
-	return lo, hi, true
 }
 
 var rulePrivilegedPorts = &Rule{

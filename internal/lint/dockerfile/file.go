@@ -1,29 +1,9 @@
 package dockerfile
 
 import (
-	"fmt"
-	"io"
-	"os"
 	"path"
 	"strings"
-
-	"github.com/bulkhead-sec/bulkhead/internal/finding"
 )
-
-// LintFile reads the Dockerfile at path (at most MaxSize bytes) and lints
-// it; findings carry path as given.
-func LintFile(p string, opts Options) ([]finding.Finding, error) {
-	fh, err := os.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("lint dockerfile: %w", err)
-	}
-	defer fh.Close()
-	src, err := io.ReadAll(io.LimitReader(fh, MaxSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("lint dockerfile %q: read: %w", p, err)
-	}
-	return Lint(p, src, opts)
-}
 
 // IsDockerfile reports whether a file name looks like a Dockerfile:
 // Dockerfile, Containerfile, Dockerfile.<suffix>, <prefix>.Dockerfile and

@@ -1,7 +1,6 @@
 package dockerfile
 
 import (
-	"strings"
 	"time"
 
 	"github.com/bulkhead-sec/bulkhead/internal/rule"
@@ -55,23 +54,4 @@ func (r *Rule) meta() RuleMeta {
 	m.Fixable = fixedRules[m.ID]
 	m.Aliases = append([]string(nil), m.Aliases...)
 	return m
-}
-
-// UnknownRules returns the ids in ids that name no rule (by id or alias,
-// in any case), so that a command can reject a mistyped --disable value.
-func UnknownRules(ids []string) []string {
-	known := map[string]bool{"ALL": true}
-	for _, r := range allRules {
-		known[r.Meta.ID] = true
-		for _, a := range r.Meta.Aliases {
-			known[strings.ToUpper(a)] = true
-		}
-	}
-	var out []string
-	for _, id := range ids {
-		if !known[strings.ToUpper(strings.TrimSpace(id))] {
-			out = append(out, id)
-		}
-	}
-	return out
 }

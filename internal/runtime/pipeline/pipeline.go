@@ -140,15 +140,6 @@ func New(cfg Config) (*Pipeline, error) {
 	return p, nil
 }
 
-// Run opens the pipeline and runs it until ctx ends.
-func Run(ctx context.Context, cfg Config) error {
-	p, err := New(cfg)
-	if err != nil {
-		return err
-	}
-	return p.Run(ctx)
-}
-
 // nameRefresh is how often the host names of fd.sip.name are resolved again.
 const nameRefresh = 5 * time.Minute
 

@@ -40,13 +40,6 @@ func (r CheckReport) Errors() int {
 // OK reports whether every item loaded and every rule compiled.
 func (r CheckReport) OK() bool { return r.Errors() == 0 }
 
-// Check loads rule files together (in order, as bulkhead watch would) and
-// reports on them. The error is for files that cannot be read or are not
-// YAML lists of items.
-func Check(paths ...string) (CheckReport, error) {
-	return CheckWith(CheckOptions{}, paths...)
-}
-
 // CheckWith is Check, also reporting as disabled (with a warning) the
 // rules that o's sensor can never fire.
 func CheckWith(o CheckOptions, paths ...string) (CheckReport, error) {
@@ -59,11 +52,6 @@ func CheckWith(o CheckOptions, paths ...string) (CheckReport, error) {
 		srcs = append(srcs, s)
 	}
 	return checkSources(o, srcs...)
-}
-
-// CheckSources is Check over sources already in memory.
-func CheckSources(srcs ...Source) (CheckReport, error) {
-	return checkSources(CheckOptions{}, srcs...)
 }
 
 func checkSources(o CheckOptions, srcs ...Source) (CheckReport, error) {

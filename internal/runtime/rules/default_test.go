@@ -35,8 +35,6 @@ var testTime = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 var nginx = &event.Container{ID: "4f1c2d3e4b5a69788776655443322110", Name: "web", Image: "nginx:1.25",
 	ImageRepository: "nginx", ImageTag: "1.25"}
 
-var runcProc = &event.Process{PID: 900, Name: "containerd-shim", ExePath: "/usr/bin/containerd-shim-runc-v2"}
-
 // proc builds a process with a parent chain given as names, nearest first.
 func proc(name string, args []string, parents ...string) *event.Process {
 	p := &event.Process{PID: 100, Name: name, ExePath: "/usr/bin/" + name, Args: append([]string{name}, args...)}

@@ -313,18 +313,6 @@ func Default() Source {
 	return Source{Name: defaultrules.Name, Data: defaultrules.YAML}
 }
 
-// EventTypes returns the event types at least one enabled rule needs, in
-// Type order: what a sensor must deliver (it may filter out the rest).
-func (s *Set) EventTypes() []event.Type {
-	var out []event.Type
-	for t := event.Type(1); t < event.NumTypes; t++ {
-		if len(s.byType[t]) > 0 {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
 // Restrict disables the enabled rules none of whose event types the sensor
 // produces (produces(t) false for each), so that a rule that can never
 // fire is reported disabled, with the reason, instead of enabled. sensor

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -120,16 +119,4 @@ func (t *template) values(c *ctx, extra []*getter) map[string]any {
 		}
 	}
 	return m
-}
-
-func (t *template) String() string {
-	var b strings.Builder
-	for _, p := range t.parts {
-		if p.g == nil {
-			b.WriteString(p.lit)
-		} else {
-			fmt.Fprintf(&b, "%%%s", p.g.name)
-		}
-	}
-	return b.String()
 }
