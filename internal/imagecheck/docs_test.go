@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bulkhead-sec/bulkhead/internal/rule/ruledoc"
 	"github.com/bulkhead-sec/bulkhead/internal/testenv"
 )
 
@@ -35,50 +36,35 @@ var inspects = map[string]string{
 	"BH-IMG-019": "file names outside system directories and dependency trees (Go toolchain and module cache, node_modules, site-packages, Cargo and Maven caches): id_rsa, id_dsa, id_ecdsa, id_ed25519, .env, .netrc, .pgpass, .git-credentials, .npmrc, .pypirc, credentials, htpasswd, Rails and Django settings files, and extensions such as .ovpn, .p12, .pfx, .jks, .keychain",
 }
 
-func rulePage(m RuleMeta) (string, error) {
-	in, ok := inspects[m.ID]
-	if !ok {
-		return "", fmt.Errorf("%s: no entry in inspects", m.ID)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "# %s: %s\n\n", m.ID, m.Title)
-	fmt.Fprintf(&b, "| | |\n|---|---|\n| Name | `%s` |\n| Severity | %s |\n", m.Name, m.Severity)
-	aka := "none"
-	if len(m.Aliases) > 0 {
-		aka = strings.Join(m.Aliases, ", ") + " (Dockle)"
-	}
-	fmt.Fprintf(&b, "| Also known as | %s |\n\n", aka)
-	fmt.Fprintf(&b, "## What it flags\n\n%s.\n\nIt inspects %s.\n\n", m.Title, in)
-	fmt.Fprintf(&b, "## Why it matters\n\n%s\n\n", m.Description)
-	fmt.Fprintf(&b, "## How to fix\n\n%s\n", m.Fix)
-	return b.String(), nil
-}
-
-func indexPage(rules []RuleMeta) string {
-	var b strings.Builder
-	b.WriteString("# Image checks\n\n")
-	b.WriteString("bulkhead's image checks (`internal/imagecheck`) judge a built image from its config, its history\n")
-	b.WriteString("and its final filesystem (after whiteouts). The slimness checks (BH-IMG-005 to 008) give one\n")
-	b.WriteString("finding per category listing each program with its size and the layer that added it; their\n")
-	b.WriteString("`extra` holds the file list, the total size and the size per layer. Aliases are Dockle's ids.\n\n")
-	b.WriteString("| ID | Severity | Title | Also known as |\n|---|---|---|---|\n")
-	for _, m := range rules {
-		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s | %s |\n", m.ID, m.ID, m.Severity, m.Title, strings.Join(m.Aliases, ", "))
-	}
-	return b.String()
+// docSet is how the image checks' pages read.
+var docSet = ruledoc.Set{
+	Index: "# Image checks\n\n" +
+		"bulkhead's image checks (`internal/imagecheck`) judge a built image from its config, its history\n" +
+		"and its final filesystem (after whiteouts). The slimness checks (BH-IMG-005 to 008) give one\n" +
+		"finding per category listing each program with its size and the layer that added it; their\n" +
+		"`extra` holds the file list, the total size and the size per layer. Aliases are Dockle's ids.\n\n",
+	AKA: func(aliases []string) (string, error) {
+		if len(aliases) == 0 {
+			return "", nil
+		}
+		return strings.Join(aliases, ", ") + " (Dockle)", nil
+	},
+	Flags: func(m RuleMeta) (string, error) {
+		in, ok := inspects[m.ID]
+		if !ok {
+			return "", fmt.Errorf("no entry in inspects")
+		}
+		return fmt.Sprintf("It inspects %s.\n\n", in), nil
+	},
 }
 
 // TestDocs keeps docs/rules/image in step with the checks. Run with
 // -update to regenerate.
 func TestDocs(t *testing.T) {
 	dir := filepath.Join(testenv.RepoRoot(t), "docs", "rules", "image")
-	files := map[string]string{"README.md": indexPage(Rules())}
-	for _, m := range Rules() {
-		page, err := rulePage(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[m.ID+".md"] = page
+	files, err := docSet.Render(Rules())
+	if err != nil {
+		t.Fatal(err)
 	}
 	testenv.GoldenDir(t, dir, files, *update)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bulkhead-sec/bulkhead/internal/rule/ruledoc"
 	"github.com/bulkhead-sec/bulkhead/internal/testenv"
 )
 
@@ -35,60 +36,43 @@ var kicsNames = map[string]string{
 	"baa452f0-1f21-4a25-ace5-844e7a5f410d": "volume_mounted_in_multiple_containers",
 }
 
-func rulePage(m RuleMeta) (string, error) {
-	bad, err := os.ReadFile(filepath.Join("testdata", m.ID, "bad.yaml"))
-	if err != nil {
-		return "", err
-	}
-	good, err := os.ReadFile(filepath.Join("testdata", m.ID, "good.yaml"))
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "# %s: %s\n\n", m.ID, m.Title)
-	fmt.Fprintf(&b, "| | |\n|---|---|\n| Name | `%s` |\n| Severity | %s |\n", m.Name, m.Severity)
-	var aka []string
-	for _, a := range m.Aliases {
-		n, ok := kicsNames[a]
-		if !ok {
-			return "", fmt.Errorf("%s: alias %s has no KICS name in kicsNames", m.ID, a)
-		}
-		aka = append(aka, fmt.Sprintf("KICS `%s` (%s)", n, a))
-	}
-	if len(aka) == 0 {
-		aka = []string{"none"}
-	}
-	fmt.Fprintf(&b, "| Also known as | %s |\n\n", strings.Join(aka, ", "))
-	fmt.Fprintf(&b, "## What it flags\n\n%s.\n\n", m.Title)
-	fmt.Fprintf(&b, "## Why it matters\n\n%s\n\n", m.Description)
-	fmt.Fprintf(&b, "## How to fix\n\n%s\n\n", m.Fix)
-	fmt.Fprintf(&b, "## Bad\n\n```yaml\n%s```\n\n", bad)
-	fmt.Fprintf(&b, "## Good\n\n```yaml\n%s```\n\n", good)
-	fmt.Fprintf(&b, "## Suppressing\n\nPass the id (or the KICS query id) in `compose.Options.Disabled`.\n")
-	return b.String(), nil
-}
-
-func indexPage(rules []RuleMeta) string {
-	var b strings.Builder
-	b.WriteString("# Compose rules\n\n")
-	b.WriteString("bulkhead's compose linter (`internal/lint/compose`) checks every service of a Docker Compose file\n")
-	b.WriteString("for settings that weaken isolation or expose the host. The file is loaded on its own: include,\n")
-	b.WriteString("extends and env files are not followed, and variables take their defaults (or stay as written when\n")
-	b.WriteString("a required one is missing). Aliases are the KICS query ids of the same checks.\n\n")
-	b.WriteString("`bulkhead lint` recognises a compose file by its content (a YAML mapping with `services`), whatever\n")
-	b.WriteString("its name. Port ranges are read from the file and counted, never expanded (`1-65535` is one entry\n")
-	b.WriteString("covering 65,535 ports); privileged ports are judged on the container port and on the host port.\n")
-	b.WriteString("A service with an empty body is linted as a service with no settings. Suppress a rule for a run\n")
-	b.WriteString("with `--ignore ID` (ids or KICS query ids).\n\n")
-	b.WriteString("| ID | Severity | Title | Also known as |\n|---|---|---|---|\n")
-	for _, m := range rules {
+// docSet is how the compose rules' pages read; the examples on each page
+// are the test cases the tests run.
+var docSet = ruledoc.Set{
+	Index: "# Compose rules\n\n" +
+		"bulkhead's compose linter (`internal/lint/compose`) checks every service of a Docker Compose file\n" +
+		"for settings that weaken isolation or expose the host. The file is loaded on its own: include,\n" +
+		"extends and env files are not followed, and variables take their defaults (or stay as written when\n" +
+		"a required one is missing). Aliases are the KICS query ids of the same checks.\n\n" +
+		"`bulkhead lint` recognises a compose file by its content (a YAML mapping with `services`), whatever\n" +
+		"its name. Port ranges are read from the file and counted, never expanded (`1-65535` is one entry\n" +
+		"covering 65,535 ports); privileged ports are judged on the container port and on the host port.\n" +
+		"A service with an empty body is linted as a service with no settings. Suppress a rule for a run\n" +
+		"with `--ignore ID` (ids or KICS query ids).\n\n",
+	AKA: func(aliases []string) (string, error) {
 		var aka []string
-		for _, a := range m.Aliases {
-			aka = append(aka, "KICS "+kicsNames[a])
+		for _, a := range aliases {
+			n, ok := kicsNames[a]
+			if !ok {
+				return "", fmt.Errorf("alias %s has no KICS name in kicsNames", a)
+			}
+			aka = append(aka, fmt.Sprintf("KICS `%s` (%s)", n, a))
 		}
-		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s | %s |\n", m.ID, m.ID, m.Severity, strings.ReplaceAll(m.Title, "|", "\\|"), strings.Join(aka, ", "))
-	}
-	return b.String()
+		return strings.Join(aka, ", "), nil
+	},
+	IndexAlias: func(a string) string { return "KICS " + kicsNames[a] },
+	Sections: func(m RuleMeta) (string, error) {
+		bad, err := os.ReadFile(filepath.Join("testdata", m.ID, "bad.yaml"))
+		if err != nil {
+			return "", err
+		}
+		good, err := os.ReadFile(filepath.Join("testdata", m.ID, "good.yaml"))
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("## Bad\n\n```yaml\n%s```\n\n## Good\n\n```yaml\n%s```\n\n", bad, good) +
+			"## Suppressing\n\nPass the id (or the KICS query id) in `compose.Options.Disabled`.\n", nil
+	},
 }
 
 // TestDocs keeps docs/rules/compose in step with the rules: one page per
@@ -96,13 +80,9 @@ func indexPage(rules []RuleMeta) string {
 func TestDocs(t *testing.T) {
 	root := testenv.RepoRoot(t)
 	dir := filepath.Join(root, "docs", "rules", "compose")
-	files := map[string]string{"README.md": indexPage(Rules())}
-	for _, m := range Rules() {
-		page, err := rulePage(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[m.ID+".md"] = page
+	files, err := docSet.Render(Rules())
+	if err != nil {
+		t.Fatal(err)
 	}
 	testenv.GoldenDir(t, dir, files, *update)
 }
