@@ -46,7 +46,7 @@ func TestRulesListEveryScanner(t *testing.T) {
 		t.Errorf("--scanner runtime: exit %d\n%s", code, out)
 	}
 	code, out, _ = run(t, t.TempDir(), "rules", "list", "--scanner", "dockerfile", "--format", "markdown")
-	if code != ExitOK || !strings.Contains(out, "| dockerfile | [BH-DF-001](docs/rules/dockerfile/BH-DF-001.md) |") {
+	if code != ExitOK || !strings.Contains(out, "| dockerfile | [BH-DF-044](docs/rules/dockerfile/BH-DF-044.md) |") {
 		t.Errorf("markdown: exit %d\n%.400s", code, out)
 	}
 	for _, bad := range [][]string{{"--scanner", "dockerfiel"}, {"--format", "yaml"}} {
@@ -78,7 +78,7 @@ func TestLintDisableByIDAliasTag(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM debian:12\nRUN apt-get update && apt-get install -y curl\n"), 0o600)
 	ids := func(args ...string) map[string]bool {
-		code, out, errs := run(t, dir, append([]string{"lint", "Dockerfile", "--format", "json"}, args...)...)
+		code, out, errs := run(t, dir, append([]string{"lint", "Dockerfile", "--format", "json", "--fail-on", "CRITICAL"}, args...)...)
 		if code != ExitOK {
 			t.Fatalf("lint %v: exit %d: %s", args, code, errs)
 		}
@@ -93,11 +93,11 @@ func TestLintDisableByIDAliasTag(t *testing.T) {
 		return got
 	}
 	all := ids()
-	if !all["BH-DF-010"] || !all["BH-DF-001"] {
-		t.Fatalf("the fixture no longer trips BH-DF-010 and BH-DF-001: %v", all)
+	if !all["BH-DF-010"] || !all["BH-DF-044"] {
+		t.Fatalf("the fixture no longer trips BH-DF-010 and BH-DF-044: %v", all)
 	}
-	if got := ids("--disable", "dl3008", "--disable", "BH-DF-001"); got["BH-DF-010"] || got["BH-DF-001"] || len(got) != len(all)-2 {
-		t.Errorf("--disable dl3008 --disable BH-DF-001: %v (all: %v)", got, all)
+	if got := ids("--disable", "dl3008", "--disable", "BH-DF-044"); got["BH-DF-010"] || got["BH-DF-044"] || len(got) != len(all)-2 {
+		t.Errorf("--disable dl3008 --disable BH-DF-044: %v (all: %v)", got, all)
 	}
 	if got := ids("--disable", "DL3008", "--enable", "BH-DF-010"); !got["BH-DF-010"] {
 		t.Errorf("--enable after --disable did not keep BH-DF-010: %v", got)
