@@ -25,6 +25,7 @@ type scanFlags struct {
 	skipDirs  []string
 	noIgnore  bool
 	secRules  string
+	secPkgs   bool
 }
 
 func (s *scanFlags) register(fs *pflag.FlagSet, defaultFormat string, withScanners bool) {
@@ -38,6 +39,7 @@ func (s *scanFlags) register(fs *pflag.FlagSet, defaultFormat string, withScanne
 		fs.StringVar(&s.dbPath, "db", "", "vulnerability database file (default: the user cache dir/bulkhead/db/osv.db)")
 		fs.BoolVar(&s.staleFail, "stale-db-error", false, "fail instead of warning when the vulnerability database is stale")
 		fs.StringVar(&s.secRules, "secret-rules", "", "YAML file of custom secret rules, added to the built-in ones (see docs/secrets.md)")
+		fs.BoolVar(&s.secPkgs, "secrets-in-packages", false, "also report secrets in files that installed packages own (test keys, SDK examples), at LOW severity")
 	}
 }
 
@@ -59,6 +61,7 @@ func (s *scanFlags) config(cmd *cobra.Command) (pipeline.Config, error) {
 	cfg.DB.Path = s.dbPath
 	cfg.SkipDirs = s.skipDirs
 	cfg.Secret.CustomRulesPath = s.secRules
+	cfg.SecretsInPackages = s.secPkgs
 	cfg.NoGitignore = s.noIgnore
 	cfg.DB.StaleIsError = s.staleFail
 	if s.platform != "" {

@@ -87,12 +87,23 @@ func recordSecretScanner(sec *secret.Scanner, r *report.Report) {
 		"skipped_size":    int(st.SkippedSize),
 		"skipped_allowed": int(st.SkippedAllowed),
 	}}
+	var notes []string
 	for _, s := range r.Scanners {
 		if s.Name == "packages" && s.Counts["layers_cached"] > 0 {
-			status.Reason = fmt.Sprintf("%d of %d layers from the per-layer cache: their files are not in these counts",
-				s.Counts["layers_cached"], s.Counts["layers"])
+			notes = append(notes, fmt.Sprintf("%d of %d layers from the per-layer cache: their files are not in these counts",
+				s.Counts["layers_cached"], s.Counts["layers"]))
+		}
+		// The merge counted the findings in files that packages own.
+		if s.Name == "secret" {
+			for _, k := range []string{scan.CountPackageFilesSkipped, scan.CountPackageFindingsSkipped} {
+				status.Counts[k] = s.Counts[k]
+			}
 		}
 	}
+	if n := status.Counts[scan.CountPackageFilesSkipped]; n > 0 {
+		notes = append([]string{scan.PackageFilesReason(n, status.Counts[scan.CountPackageFindingsSkipped])}, notes...)
+	}
+	status.Reason = strings.Join(notes, "; ")
 	r.SetScanner(status)
 	for _, w := range sec.Warnings() {
 		r.Warn("secret rules: " + w)

@@ -16,11 +16,12 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/owner"
 )
 
 // cacheFormat changes whenever layerResult or its encoding changes, or the
 // set of files scan keeps for OS detection does.
-const cacheFormat = "bulkhead-layer-cache v1\n"
+const cacheFormat = "bulkhead-layer-cache v2\n"
 
 // maxCacheFile bounds what a cache read loads.
 const maxCacheFile = 1 << 30
@@ -38,8 +39,8 @@ func cacheKey(diffID string, opts *Options) string {
 	sort.Strings(parts)
 	l := opts.Limits.WithDefaults()
 	h := sha256.New()
-	fmt.Fprintf(h, "%s%s\n%s\n%d %d %d %d\n", cacheFormat, diffID, strings.Join(parts, ","),
-		l.MaxLayerBytes, l.MaxFileBytes, l.MaxEntries, l.MaxWarnings)
+	fmt.Fprintf(h, "%s%s\n%s\n%d %d %d %d\nowner@%d\n", cacheFormat, diffID, strings.Join(parts, ","),
+		l.MaxLayerBytes, l.MaxFileBytes, l.MaxEntries, l.MaxWarnings, owner.Version)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -60,15 +61,17 @@ func extraKey(v any) string {
 
 // cacheFile is the gob form of a layerResult.
 type cacheFile struct {
-	Entries   []byte
-	Packages  []inventory.Package
-	PkgFiles  []string
-	Findings  []byte
-	OSFiles   map[string][]byte
-	Bytes     int64
-	Warnings  []string
-	Truncated bool
-	Counts    map[string]int
+	Entries  []byte
+	Packages []inventory.Package
+	PkgFiles []string
+	Findings []byte
+	// FindingOwners parallels Findings.
+	FindingOwners []string
+	OSFiles       map[string][]byte
+	Bytes         int64
+	Warnings      []string
+	Truncated     bool
+	Counts        map[string]int
 }
 
 var errCacheMiss = errors.New("cache miss")
@@ -133,6 +136,12 @@ func (c *layerCache) get(key string) (*layerResult, error) {
 		}
 		res.Findings = fs
 	}
+	if len(cf.FindingOwners) > 0 {
+		if len(cf.FindingOwners) != len(res.Findings) {
+			return nil, fmt.Errorf("cache entry %s: %w", key, errCorrupt)
+		}
+		res.FindingOwners = cf.FindingOwners
+	}
 	if res.OSFiles == nil {
 		res.OSFiles = map[string][]byte{}
 	}
@@ -142,7 +151,8 @@ func (c *layerCache) get(key string) (*layerResult, error) {
 // put writes a layer result.
 func (c *layerCache) put(key string, res *layerResult) error {
 	cf := cacheFile{Entries: packEntries(res.Entries), Packages: res.Packages, PkgFiles: res.PkgFiles,
-		OSFiles: res.OSFiles, Bytes: res.Bytes, Warnings: res.Warnings, Truncated: res.Truncated, Counts: res.Counts}
+		OSFiles: res.OSFiles, Bytes: res.Bytes, Warnings: res.Warnings, Truncated: res.Truncated, Counts: res.Counts,
+		FindingOwners: res.FindingOwners}
 	if len(res.Findings) > 0 {
 		b, err := json.Marshal(res.Findings)
 		if err != nil {
@@ -191,9 +201,9 @@ func (c *layerCache) write(kind, key string, v any) error {
 
 // imageKey names the merged result of a list of layer keys; "" when a
 // layer has no key.
-func imageKey(layerKeys, ids []string, collectFiles bool) string {
+func imageKey(layerKeys, ids []string, collectFiles bool, pkgFiles PackageFiles) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%simage collect=%v\n", cacheFormat, collectFiles)
+	fmt.Fprintf(h, "%simage collect=%v package-files=%d\n", cacheFormat, collectFiles, pkgFiles)
 	for i, k := range layerKeys {
 		if k == "" {
 			return ""
