@@ -55,6 +55,10 @@ type Input struct {
 	Packages []inventory.Package
 	// Now is the time for end-of-life decisions; zero means time.Now().
 	Now time.Time
+	// ReportedEnv holds the indexes of Config.Env entries that the secret
+	// scanner already reported: the secret-in-env check leaves them out, so
+	// that each secret is reported once.
+	ReportedEnv map[int]bool
 }
 
 // RuleMeta describes a check.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bulkhead-sec/bulkhead/internal/finding"
 	"github.com/bulkhead-sec/bulkhead/internal/image"
 	"github.com/bulkhead-sec/bulkhead/internal/imagecheck"
 	"github.com/bulkhead-sec/bulkhead/internal/report"
@@ -49,7 +50,9 @@ func ScanImage(ctx context.Context, ref string, cfg Config) (*report.Report, err
 		return nil, err
 	}
 	if cfg.enabled(ScanMisconfig) {
-		r.Findings = append(r.Findings, imagecheck.Check(imagecheck.FromScan(ref, img, res, cfg.now()))...)
+		in := imagecheck.FromScan(ref, img, res, cfg.now())
+		in.ReportedEnv = reportedEnv(r)
+		r.Findings = append(r.Findings, imagecheck.Check(in)...)
 		r.SetScanner(report.ScannerStatus{Name: "misconfig", State: report.StateDone})
 	}
 	if cfg.enabled(ScanVuln) {
@@ -74,6 +77,25 @@ func scanConfigSecrets(sec *secret.Scanner, img *image.Image, r *report.Report) 
 	for i, h := range cf.History {
 		r.Findings = append(r.Findings, sec.ScanText("history["+strconv.Itoa(i)+"]", h.CreatedBy)...)
 	}
+}
+
+// reportedEnv returns the indexes of the config's Env entries that hold a
+// secret finding, so that the image checks do not report them again.
+func reportedEnv(r *report.Report) map[int]bool {
+	out := map[int]bool{}
+	for _, f := range r.Findings {
+		if f.Kind != finding.Secret {
+			continue
+		}
+		rest, ok := strings.CutPrefix(f.Location.Path, "config.Env[")
+		if !ok {
+			continue
+		}
+		if n, err := strconv.Atoi(strings.TrimSuffix(rest, "]")); err == nil {
+			out[n] = true
+		}
+	}
+	return out
 }
 
 // recordSecretScanner records what the secret scanner did in this run.

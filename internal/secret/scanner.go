@@ -549,6 +549,15 @@ func (s *Scanner) putState(st *scanState) {
 }
 
 func (s *Scanner) scan(ctx context.Context, st *scanState, buf []byte, p string, text bool) ([]finding.Finding, error) {
+	if err := s.collect(ctx, st, buf, p, text); err != nil {
+		return nil, err
+	}
+	return s.findingsOf(st, buf, p), nil
+}
+
+// collect runs the prefilter and the rules over buf and leaves the
+// candidates in st.cands.
+func (s *Scanner) collect(ctx context.Context, st *scanState, buf []byte, p string, text bool) error {
 	for i := range st.win {
 		st.win[i] = window{}
 		st.app[i] = 0
@@ -560,7 +569,7 @@ func (s *Scanner) scan(ctx context.Context, st *scanState, buf []byte, p string,
 	for hi, h := range st.hits {
 		if hi&1023 == 1023 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		kwEnd := int(h.end)
@@ -629,12 +638,12 @@ func (s *Scanner) scan(ctx context.Context, st *scanState, buf []byte, p string,
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	if st.overBudget {
 		s.overBudget.Add(1)
 	}
-	return s.findingsOf(st, buf, p), nil
+	return nil
 }
 
 // keywordWindow is the span scanned around a keyword: the keyword's line

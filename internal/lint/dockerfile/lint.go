@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/bulkhead-sec/bulkhead/internal/secret"
 	"regexp"
 	"sort"
 	"strings"
@@ -142,8 +143,8 @@ func evidence(in *Instr, secrets []string) string {
 		parts := []string{strings.ToUpper(in.Cmd)}
 		for _, kv := range pairList(in) {
 			v := kv[1]
-			if !isPlaceholder(v) && (SecretName(kv[0]) || TokenValue(v)) {
-				v = Redact(v)
+			if secretPair(kv[0], v) {
+				v = secret.Redact(v)
 			}
 			if kv[2] == "" {
 				parts = append(parts, kv[0])

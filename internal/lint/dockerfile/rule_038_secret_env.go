@@ -22,10 +22,7 @@ var rule038 = &Rule{
 			}
 			var names []string
 			for _, kv := range pairList(in) {
-				if isPlaceholder(kv[1]) {
-					continue
-				}
-				if SecretName(kv[0]) || TokenValue(kv[1]) {
+				if secretPair(kv[0], kv[1]) {
 					names = append(names, kv[0])
 				}
 			}
