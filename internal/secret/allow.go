@@ -426,8 +426,16 @@ func validDockerAuth(_, secret string) bool {
 
 // genericKeyStop are key-name fragments that mark a setting about a secret
 // (its file, length, type, hash...) rather than the secret itself. Keys are
-// compared lower-cased with '-' and '.' turned into '_'.
+// compared in snake case (camelCase split, '-' and '.' turned into '_'); a
+// fragment with a leading or trailing '_' must match whole words of the
+// key ("min_" matches password_min_length, not admin_password), one without
+// is a substring.
 var genericKeyStop = []string{
+	// Pagination, idempotency and change tokens of cloud APIs (AWS's
+	// NextToken, ClientRequestToken, ChangeToken...): opaque but public.
+	"next_token", "_continuation", "continuation_token", "page_token", "_pagination", "pagination_token",
+	"client_request_token", "change_token", "update_token", "sync_token", "lifecycle_action_token", "_marker",
+	"_last_used", "_last_changed", "_filename", "_directory",
 	"hash", "digest", "checksum", "sha1", "sha256", "sha512", "md5", "fingerprint",
 	"_file", "file_", "_path", "path_", "_dir", "_url", "_uri", "_env", "_name", "name_",
 	"_type", "_length", "_len", "_size", "min_", "_min", "max_", "_max", "num_", "_count",
@@ -470,12 +478,20 @@ var (
 
 // validGenericValue gates the generic assignment rules.
 func validGenericValue(match, secret string) bool {
-	key := genericKey(match)
-	k := strings.NewReplacer("-", "_", ".", "_").Replace(strings.ToLower(key))
+	k := snakeKey(genericKey(match))
+	padded := "_" + k + "_"
 	for _, w := range genericKeyStop {
-		if strings.Contains(k, w) {
+		if w[0] == '_' || w[len(w)-1] == '_' {
+			if strings.Contains(padded, "_"+strings.Trim(w, "_")+"_") {
+				return false
+			}
+		} else if strings.Contains(k, w) {
 			return false
 		}
+	}
+	// A date: "PasswordLastUsed": "2016-09-19T...".
+	if dateRe.MatchString(secret) {
+		return false
 	}
 	// secretID, token_ids: an identifier of a secret, not the secret;
 	// "tokens" counts or lists them.
@@ -539,6 +555,29 @@ func validGenericValue(match, secret string) bool {
 		return false
 	}
 	return true
+}
+
+// dateRe is an ISO date at the start of a value.
+var dateRe = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}`)
+
+// snakeKey lower-cases a key name into snake case: "ClientRequestToken"
+// and "client-request.token" both become "client_request_token".
+func snakeKey(key string) string {
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch {
+		case c == '-' || c == '.':
+			c = '_'
+		case 'A' <= c && c <= 'Z':
+			if i > 0 && ('a' <= key[i-1] && key[i-1] <= 'z' || '0' <= key[i-1] && key[i-1] <= '9') {
+				b.WriteByte('_')
+			}
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // genericKey pulls the key name out of a generic rule's whole match.

@@ -713,6 +713,17 @@ func (s *Scanner) runRule(st *scanState, ri int, buf []byte, ws, we int) int {
 			if ms-k > maxKeyName {
 				continue
 			}
+			// A name inside a longer one ("AWS::ApiGateway::ApiKey",
+			// "alias/aws/secretsmanager"): a type or a path, not a key.
+			if k > 0 && (buf[k-1] == ':' || buf[k-1] == '/' || buf[k-1] == '\\') {
+				continue
+			}
+			// "secretsmanager:ResourceTag/x" in one quoted string: a
+			// namespaced name, not key and value.
+			if sep := win[m[0]:a]; len(sep) > 0 && k > 0 && (buf[k-1] == '"' || buf[k-1] == '\'') &&
+				bytes.Equal(bytes.Trim(sep, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"), []byte(":")) {
+				continue
+			}
 			// "KEY value" (no = or :) only on a Dockerfile ENV/ARG line.
 			line := buf[bytes.LastIndexByte(buf[:k], '\n')+1 : k]
 			sep := win[m[0]:a]

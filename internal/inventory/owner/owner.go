@@ -378,10 +378,18 @@ var docDirs = []string{"doc", "docs", "documentation", "example", "examples", "m
 var docExts = []string{".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc", ".html", ".htm", ".texi", ".1", ".5", ".8"}
 
 // IsDoc reports whether p is a documentation or example file: under a
-// doc/docs/example(s)/man folder or usr/share/doc, or with a documentation
+// doc/docs/example(s)/man folder or usr/share/doc, named as an example, a
+// Python distribution's METADATA or PKG-INFO, or with a documentation
 // extension. Secrets found in such files of a package are never reported.
 func IsDoc(p string) bool {
 	lp := strings.ToLower(p)
+	base := path.Base(lp)
+	// Example code ("example_test.go", "examples-1.json") and a Python
+	// distribution's long description (its README).
+	if strings.Contains(base, "example") || base == "metadata" && strings.HasSuffix(path.Dir(lp), ".dist-info") ||
+		base == "pkg-info" {
+		return true
+	}
 	for _, e := range docExts {
 		if strings.HasSuffix(lp, e) {
 			return true
