@@ -28,6 +28,8 @@ var knownExamples = map[string]bool{
 	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c": true,
 	// Slack API documentation example bot token.
 	"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy": true,
+	// Stripe's documentation test keys.
+	"sk_test_BQokikJOvBiI2HlWgH4olfQ2": true, "sk_test_4eC39HqLyjWDarjtT1zdp7dc": true,
 	// Mailgun documentation example key.
 	"key-3ax6xnjp29jd6fds4gc373sgvjxteol0": true,
 	// Docker documentation's swarm join tokens and unlock keys.
@@ -428,8 +430,9 @@ func validDockerAuth(_, secret string) bool {
 // (its file, length, type, hash...) rather than the secret itself. Keys are
 // compared in snake case (camelCase split, '-' and '.' turned into '_'); a
 // fragment with a leading or trailing '_' must match whole words of the
-// key ("min_" matches password_min_length, not admin_password), one without
-// is a substring.
+// key ("min_" matches password_min_length, not admin_password), one ending
+// in '$' must end the key (secret_store names a store, key_store_password
+// is a password), one without either is a substring.
 var genericKeyStop = []string{
 	// Pagination, idempotency and change tokens of cloud APIs (AWS's
 	// NextToken, ClientRequestToken, ChangeToken...): opaque but public.
@@ -442,8 +445,8 @@ var genericKeyStop = []string{
 	"_limit", "_policy", "_prompt", "_label", "_field", "_header", "_param", "_id", "_endpoint",
 	"expir", "_ttl", "_timeout", "_regex", "_pattern", "_format", "_mode", "_hint", "_version",
 	"enabled", "enable_", "_required", "_reset", "_validation", "_placeholder", "_rotation",
-	"_ref", "_algorithm", "public", "_template", "_provider", "_store", "_backend",
-	"_manager", "_service", "_key_id", "_prefix", "_suffix", "_location", "_source", "_lifetime",
+	"_ref", "_algorithm", "public", "_template", "_provider$", "_store$", "_backend$",
+	"_manager$", "_service$", "_key_id", "_prefix", "_suffix", "_location", "_source", "_lifetime",
 	"_secret_name", "_strength", "_complexity", "_input", "_change", "_confirm", "forgot",
 	"_encoding", "_encrypted", "_salt_rounds", "_cost", "_retries", "_attempts", "_method",
 	"tokenizer", "_tokens", "tokens_", "_encryption",
@@ -479,15 +482,8 @@ var (
 // validGenericValue gates the generic assignment rules.
 func validGenericValue(match, secret string) bool {
 	k := snakeKey(genericKey(match))
-	padded := "_" + k + "_"
-	for _, w := range genericKeyStop {
-		if w[0] == '_' || w[len(w)-1] == '_' {
-			if strings.Contains(padded, "_"+strings.Trim(w, "_")+"_") {
-				return false
-			}
-		} else if strings.Contains(k, w) {
-			return false
-		}
+	if genericKeyStopped(k) {
+		return false
 	}
 	// A date: "PasswordLastUsed": "2016-09-19T...".
 	if dateRe.MatchString(secret) {
@@ -528,8 +524,11 @@ func validGenericValue(match, secret string) bool {
 	if strings.Contains(secret, ".*") || strings.Contains(secret, ".+") || namesPassword(secret) {
 		return false
 	}
-	if strings.HasPrefix(secret, "./") || strings.Contains(secret, "://") ||
-		strings.ContainsAny(secret, "() \t") {
+	// Parentheses mark a call, unless the value is a quoted literal of one
+	// word (Django's SECRET_KEY alphabet has them).
+	quoted := len(match) > 0 && (match[len(match)-1] == '"' || match[len(match)-1] == '\'')
+	if strings.HasPrefix(secret, "./") || strings.Contains(secret, "://") || strings.ContainsAny(secret, " \t") ||
+		!quoted && strings.ContainsAny(secret, "()") {
 		return false
 	}
 	// A Windows path: C:/foo/bar, D:\data.
@@ -541,7 +540,7 @@ func validGenericValue(match, secret string) bool {
 		return false
 	}
 	// An identifier, or the next key of a list ("password= scmVersion=").
-	if id := strings.TrimSuffix(secret, "="); identifierRe.MatchString(id) && !hasDigitAndLetter(id) {
+	if id := strings.TrimSuffix(secret, "="); identifierRe.MatchString(id) && !hasDigitAndLetter(id) && wordsOf(id) {
 		return false
 	}
 	l := strings.ToLower(secret)
@@ -555,6 +554,29 @@ func validGenericValue(match, secret string) bool {
 		return false
 	}
 	return true
+}
+
+// genericKeyStopped reports whether a key name (any case) names a setting
+// about a secret rather than the secret (see genericKeyStop).
+func genericKeyStopped(key string) bool {
+	k := snakeKey(key)
+	padded := "_" + k + "_"
+	for _, w := range genericKeyStop {
+		if suf, ok := strings.CutSuffix(w, "$"); ok {
+			if strings.HasSuffix(padded, suf+"_") {
+				return true
+			}
+			continue
+		}
+		if w[0] == '_' || w[len(w)-1] == '_' {
+			if strings.Contains(padded, "_"+strings.Trim(w, "_")+"_") {
+				return true
+			}
+		} else if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // dateRe is an ISO date at the start of a value.
@@ -580,6 +602,53 @@ func snakeKey(key string) string {
 	return b.String()
 }
 
+// validTerraformDefault checks a Terraform variable default as a generic
+// assignment of the variable's name.
+func validTerraformDefault(match, secret string) bool {
+	name := match
+	if i := strings.IndexByte(match, '"'); i >= 0 {
+		name = match[i+1:]
+		if j := strings.IndexByte(name, '"'); j >= 0 {
+			name = name[:j]
+		}
+	}
+	return validGenericValue(name+" = "+secret, secret)
+}
+
+// validPHPDefine checks the name of a define()d constant like a generic
+// key; the value may hold any character (WordPress salts do).
+func validPHPDefine(match, secret string) bool {
+	name := match
+	if i := strings.IndexAny(match, `'"`); i >= 0 {
+		name = match[i+1:]
+		if j := strings.IndexAny(name, `'"`); j >= 0 {
+			name = name[:j]
+		}
+	}
+	if genericKeyStopped(name) || secret[0] == '$' || namesPassword(secret) {
+		return false
+	}
+	// Salts hold '<' and '>': only a whole "<...>" is a placeholder.
+	v := secret
+	if !strings.HasPrefix(v, "<") {
+		v = strings.NewReplacer("<", "", ">", "").Replace(v)
+	}
+	if IsPlaceholder(v) {
+		return false
+	}
+	// Prose ("put your unique phrase here") and stand-ins ("password_here").
+	l := strings.ToLower(secret)
+	if strings.Trim(l, "abcdefghijklmnopqrstuvwxyz ") == "" && strings.Contains(l, " ") {
+		return false
+	}
+	for _, w := range genericValueStop {
+		if strings.Contains(l, w) {
+			return false
+		}
+	}
+	return true
+}
+
 // genericKey pulls the key name out of a generic rule's whole match.
 func genericKey(match string) string {
 	m := strings.TrimLeft(match, " \t\r\n\"'{(,;")
@@ -592,6 +661,30 @@ func genericKey(match string) string {
 		return m
 	}
 	return m[:end]
+}
+
+// wordsOf reports whether an identifier reads as words: split at '_',
+// '-', '.', ':' and lower-to-upper case changes, at most one part is
+// shorter than 3 letters ("getUserIDFromDB", "user_service"). Random
+// letters ("SGfrEo_AdSgjNw") break into many short parts.
+func wordsOf(id string) bool {
+	short, n := 0, 0
+	for i := 0; i <= len(id); i++ {
+		end := i == len(id) || id[i] == '_' || id[i] == '-' || id[i] == '.' || id[i] == ':' ||
+			i > 0 && 'a' <= id[i-1] && id[i-1] <= 'z' && 'A' <= id[i] && id[i] <= 'Z'
+		if !end {
+			n++
+			continue
+		}
+		if n > 0 && n < 3 {
+			short++
+		}
+		n = 0
+		if i < len(id) && 'A' <= id[i] && id[i] <= 'Z' {
+			n = 1
+		}
+	}
+	return short <= 1
 }
 
 func hasDigitAndLetter(s string) bool {
