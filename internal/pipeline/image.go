@@ -120,10 +120,10 @@ func recordSecretScanner(sec *secret.Scanner, r *report.Report) {
 			for _, k := range []string{scan.CountPackageFilesSkipped, scan.CountPackageFindingsSkipped} {
 				status.Counts[k] = s.Counts[k]
 			}
+			if s.Reason != "" {
+				notes = append([]string{s.Reason}, notes...)
+			}
 		}
-	}
-	if n := status.Counts[scan.CountPackageFilesSkipped]; n > 0 {
-		notes = append([]string{scan.PackageFilesReason(n, status.Counts[scan.CountPackageFindingsSkipped])}, notes...)
 	}
 	status.Reason = strings.Join(notes, "; ")
 	r.SetScanner(status)

@@ -50,9 +50,12 @@ const (
 // that a package owned: a layer that only changed owners or modes
 // (chown -R) copies files without changing them.
 
-// PackageFilesReason is the secret scanner's status note for n files (and
-// findings) owned by packages that were skipped.
-func PackageFilesReason(files, findings int) string {
+// PackageFilesReason is the secret scanner's status note for the files
+// (and findings) owned by packages that were not reported.
+func PackageFilesReason(p PackageFiles, files, findings int) string {
+	if p == PackageFilesReport {
+		return strconv.Itoa(files) + " documentation and example files of packages skipped (" + strconv.Itoa(findings) + " findings)"
+	}
 	return strconv.Itoa(files) + " files owned by packages skipped (" + strconv.Itoa(findings) +
 		" findings); --secrets-in-packages reports them at LOW severity"
 }

@@ -477,7 +477,7 @@ func (s *scanner) buildReport(target report.Target, a *assembled, layers, cached
 			counts[CountPackageFilesSkipped] = a.Counts["secret."+CountPackageFilesSkipped]
 			counts[CountPackageFindingsSkipped] = a.Counts["secret."+CountPackageFindingsSkipped]
 			if n := counts[CountPackageFilesSkipped]; n > 0 {
-				st.Reason = PackageFilesReason(n, counts[CountPackageFindingsSkipped])
+				st.Reason = PackageFilesReason(s.opts.PackageFiles, n, counts[CountPackageFindingsSkipped])
 			}
 		}
 		rep.SetScanner(st)
