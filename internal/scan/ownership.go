@@ -87,23 +87,29 @@ func (s *layerScanner) ownFindings() {
 	if !s.collectOwners() || !slices.ContainsFunc(res.Findings, isFileSecret) {
 		return
 	}
-	// Every path of the layer and its parents, for the tree markers.
-	has := make(map[string]bool, len(res.Entries))
-	for k := range res.Entries {
-		e := &res.Entries[k]
-		if e.typ == image.TypeWhiteout || e.typ == image.TypeOpaque {
-			continue
-		}
-		for p := e.path; p != "" && !has[p]; {
-			has[p] = true
-			i := strings.LastIndexByte(p, '/')
-			if i < 0 {
-				break
+	// Every path of the layer and its parents, for the tree markers that
+	// look at their neighbours; built on first use.
+	var has map[string]bool
+	hasFn := func(p string) bool {
+		if has == nil {
+			has = make(map[string]bool, len(res.Entries))
+			for k := range res.Entries {
+				e := &res.Entries[k]
+				if e.typ == image.TypeWhiteout || e.typ == image.TypeOpaque {
+					continue
+				}
+				for p := e.path; p != "" && !has[p]; {
+					has[p] = true
+					i := strings.LastIndexByte(p, '/')
+					if i < 0 {
+						break
+					}
+					p = p[:i]
+				}
 			}
-			p = p[:i]
 		}
+		return has[p]
 	}
-	hasFn := func(p string) bool { return has[p] }
 	trees := map[string]owner.Tree{}
 	for k := range res.Entries {
 		e := &res.Entries[k]

@@ -10,6 +10,7 @@ import (
 	"hash"
 	"math"
 	"net/url"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -539,10 +540,7 @@ func validGenericValue(match, secret string) bool {
 	if charClasses(secret) < 2 || upperNameRe.MatchString(secret) {
 		return false
 	}
-	// An identifier, or the next key of a list ("password= scmVersion=").
-	if id := strings.TrimSuffix(secret, "="); identifierRe.MatchString(id) && !hasDigitAndLetter(id) && wordsOf(id) {
-		return false
-	}
+
 	l := strings.ToLower(secret)
 	for _, w := range genericValueStop {
 		if strings.Contains(l, w) {
@@ -663,28 +661,79 @@ func genericKey(match string) string {
 	return m[:end]
 }
 
-// wordsOf reports whether an identifier reads as words: split at '_',
-// '-', '.', ':' and lower-to-upper case changes, at most one part is
-// shorter than 3 letters ("getUserIDFromDB", "user_service"). Random
-// letters ("SGfrEo_AdSgjNw") break into many short parts.
-func wordsOf(id string) bool {
-	short, n := 0, 0
+// identifierValue reports whether a generic value is a name (an
+// identifier without digits, or the next key of a list: "password=
+// scmVersion="). In code it is a reference to the secret; in a
+// configuration file or ENV text values are literals, so only a name made
+// of words (readsAsWords) is taken for a reference there.
+func identifierValue(secret string, literal bool) bool {
+	id, next := strings.CutSuffix(secret, "=")
+	if !identifierRe.MatchString(id) || hasDigitAndLetter(id) {
+		return false
+	}
+	return next || !literal || readsAsWords(id)
+}
+
+// readsAsWords reports whether an identifier splits (at '_', '-', '.',
+// ':' and camelCase boundaries) into words of 3 letters or more that each
+// hold a vowel, or short all-capital acronyms: "currentUserPassword",
+// "db_admin_user", "getHTTPClient". Random letters ("ZGqdKWQHwjBMFGRS")
+// break into short or vowel-less parts.
+func readsAsWords(id string) bool {
+	var parts []string
+	start := 0
+	isUp := func(c byte) bool { return 'A' <= c && c <= 'Z' }
+	isLo := func(c byte) bool { return 'a' <= c && c <= 'z' }
 	for i := 0; i <= len(id); i++ {
-		end := i == len(id) || id[i] == '_' || id[i] == '-' || id[i] == '.' || id[i] == ':' ||
-			i > 0 && 'a' <= id[i-1] && id[i-1] <= 'z' && 'A' <= id[i] && id[i] <= 'Z'
-		if !end {
-			n++
+		if i == len(id) || id[i] == '_' || id[i] == '-' || id[i] == '.' || id[i] == ':' {
+			if i > start {
+				parts = append(parts, id[start:i])
+			}
+			start = i + 1
 			continue
 		}
-		if n > 0 && n < 3 {
-			short++
-		}
-		n = 0
-		if i < len(id) && 'A' <= id[i] && id[i] <= 'Z' {
-			n = 1
+		// camelCase: before an upper-case letter that follows a lower-case
+		// one, or that starts a word after an acronym (HTTPClient).
+		if i > start && isUp(id[i]) && (isLo(id[i-1]) || isUp(id[i-1]) && i+1 < len(id) && isLo(id[i+1])) {
+			parts = append(parts, id[start:i])
+			start = i
 		}
 	}
-	return short <= 1
+	acronyms := 0
+	for _, p := range parts {
+		if strings.ToUpper(p) == p && len(p) <= 5 {
+			// An acronym; names hold one at most ("getHTTPClient").
+			if acronyms++; acronyms > 1 {
+				return false
+			}
+			continue
+		}
+		if len(p) < 3 || !strings.ContainsAny(strings.ToLower(p), "aeiouy") {
+			return false
+		}
+		// A word has at most its first letter in upper case.
+		if strings.ToLower(p[1:]) != p[1:] {
+			return false
+		}
+	}
+	return len(parts) > 0
+}
+
+// literalPath reports whether values in the file at p (or in ENV and
+// other text) are literals rather than code: configuration files.
+func literalPath(p string, text bool) bool {
+	if text {
+		return true
+	}
+	base := path.Base(p)
+	if strings.HasPrefix(base, ".env") || strings.HasSuffix(base, ".env") {
+		return true
+	}
+	switch strings.ToLower(path.Ext(base)) {
+	case ".ini", ".cfg", ".conf", ".cnf", ".properties", ".toml", ".yaml", ".yml", ".env", ".tfvars", ".json":
+		return true
+	}
+	return false
 }
 
 func hasDigitAndLetter(s string) bool {

@@ -502,6 +502,9 @@ type scanState struct {
 	// left for this input; overBudget records that some was refused.
 	budget     int
 	overBudget bool
+	// literal: the input is a configuration file or text, whose values
+	// are literals (see literalPath).
+	literal bool
 }
 
 // The regex work on one input is bounded by regexBudgetFactor times its size
@@ -564,6 +567,7 @@ func (s *Scanner) collect(ctx context.Context, st *scanState, buf []byte, p stri
 	}
 	st.cands = st.cands[:0]
 	st.budget, st.overBudget = regexBudgetFactor*len(buf)+regexBudgetBase, false
+	st.literal = literalPath(p, text)
 	maxCands := s.maxFindings * 8
 	st.hits, _ = s.pf.scan(buf, st.hits[:0], 0)
 	for hi, h := range st.hits {
@@ -751,6 +755,9 @@ func (s *Scanner) runRule(st *scanState, ri int, buf []byte, ws, we int) int {
 			continue
 		}
 		if r.Validate != nil && !r.Validate(string(buf[ms:me]), secret) {
+			continue
+		}
+		if r.generic && identifierValue(secret, st.literal) {
 			continue
 		}
 		st.cands = append(st.cands, cand{rule: int32(ri), ms: ms, me: me, ss: ws + a, se: ws + b})

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/bulkhead-sec/bulkhead/internal/secret"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/bulkhead-sec/bulkhead/internal/secret"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
