@@ -97,7 +97,7 @@ func (s *layerScanner) visit(e *image.Entry, r io.Reader) error {
 		return nil
 	}
 	wantOS := osrelease.Wanted(e.Path) && e.Size <= osrelease.MaxFileSize
-	wantOwn := s.collectOwners() && owner.Wanted(e.Path) && e.Size <= owner.MaxListBytes
+	wantOwn := s.collectOwners() && owner.Wanted(e.Path)
 	s.exIdx = s.exIdx[:0]
 	for i, ex := range s.opts.Extractors {
 		if ex.Required(e.Path, e.Mode) {
@@ -186,7 +186,7 @@ func (s *layerScanner) visit(e *image.Entry, r io.Reader) error {
 		}
 	}
 	if wantOwn {
-		s.readOwners(e.Path, newInput().Reader)
+		s.readOwners(newInput())
 	}
 	for _, i := range s.exIdx {
 		ex := s.opts.Extractors[i]

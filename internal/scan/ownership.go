@@ -1,13 +1,13 @@
 package scan
 
 import (
-	"io"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 	"github.com/bulkhead-sec/bulkhead/internal/image"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/owner"
 )
 
@@ -65,10 +65,10 @@ func PackageFilesReason(p PackageFiles, files, findings int) string {
 func (s *layerScanner) collectOwners() bool { return len(s.opts.FileAnalyzers) > 0 }
 
 // readOwners adds the files a package file list names.
-func (s *layerScanner) readOwners(p string, r io.Reader) {
-	lists, err := owner.Lists(p, r)
+func (s *layerScanner) readOwners(in *inventory.Input) {
+	lists, err := owner.ListsOf(s.ctx, in)
 	if err != nil {
-		s.warn("package file list %s: %v", p, err)
+		s.warn("package file list %s: %v", in.Path, err)
 	}
 	for _, l := range lists {
 		if s.owned == nil {

@@ -5,10 +5,10 @@
 //
 // Two kinds of evidence are used:
 //
-//   - file lists (Lists): dpkg's var/lib/dpkg/info/*.list, distroless
-//     var/lib/dpkg/status.d/*.md5sums, apk's lib/apk/db/installed, Python's
-//     *.dist-info/RECORD and *.egg-info/installed-files.txt name every file
-//     of a package;
+//   - file lists (ListsOf): dpkg's var/lib/dpkg/info/*.list, distroless
+//     var/lib/dpkg/status.d/*.md5sums, apk's lib/apk/db/installed, the rpm
+//     database (each header's file names), Python's *.dist-info/RECORD and
+//     *.egg-info/installed-files.txt name every file of a package;
 //   - package trees (TreeOf): a directory whose layout marks it as one
 //     installed unit: a Go toolchain (VERSION, src/ and pkg/tool/), each
 //     node_modules/<pkg>/ with a package.json, a CPython standard library
@@ -25,17 +25,21 @@ package owner
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"path"
 	"strings"
+
+	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/os/rpm"
 )
 
 // Version changes whenever Lists or TreeOf may give other results for the
 // same input (it keys cached layer results).
-const Version = 1
+const Version = 2
 
 // Limits of one file list.
 const (
@@ -51,6 +55,7 @@ var ErrTruncated = errors.New("file list over the size limit: truncated")
 const (
 	KindDpkg   = "deb"
 	KindApk    = "apk"
+	KindRpm    = "rpm"
 	KindPython = "pypi"
 	KindGo     = "golang"
 	KindNpm    = "npm"
@@ -68,10 +73,12 @@ type List struct {
 	Files []string
 }
 
-// Wanted reports, from the path alone, whether p is a file list that Lists
-// parses.
+// Wanted reports, from the path alone, whether p is a file list that
+// ListsOf parses (Lists, or an rpm database).
 func Wanted(p string) bool {
 	switch {
+	case rpm.IsDatabase(p):
+		return true
 	case strings.HasSuffix(p, ".list"):
 		return strings.HasPrefix(p, "var/lib/dpkg/info/") && strings.Count(p, "/") == 4
 	case strings.HasSuffix(p, ".md5sums"):
@@ -84,6 +91,23 @@ func Wanted(p string) bool {
 		return strings.HasSuffix(path.Dir(p), ".egg-info")
 	}
 	return false
+}
+
+// ListsOf reads the file lists of one Wanted file: an rpm database
+// (rpm.Files, bounded by the rpm extractor's limits) or a list Lists reads.
+func ListsOf(ctx context.Context, in *inventory.Input) ([]List, error) {
+	if !rpm.IsDatabase(in.Path) {
+		if in.Size > MaxListBytes {
+			return nil, fmt.Errorf("%s: %d bytes: %w", in.Path, in.Size, ErrTruncated)
+		}
+		return Lists(in.Path, in.Reader)
+	}
+	fls, err := rpm.Files(ctx, in)
+	out := make([]List, 0, len(fls))
+	for _, f := range fls {
+		out = append(out, List{Package: f.Package, Kind: KindRpm, Files: f.Files})
+	}
+	return out, err
 }
 
 // Lists parses the file list at p (one Wanted accepted). A list that is not

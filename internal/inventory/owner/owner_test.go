@@ -2,12 +2,16 @@ package owner
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 )
 
 func TestWanted(t *testing.T) {
@@ -214,4 +218,35 @@ func FuzzLists(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestListsOfRPM(t *testing.T) {
+	p := "usr/lib/sysimage/rpm/Packages.db"
+	if !Wanted(p) || !Wanted("var/lib/rpm/rpmdb.sqlite") {
+		t.Fatal("rpm databases are not wanted")
+	}
+	b, err := os.ReadFile("../extract/os/rpm/testdata/ndb/Packages.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := ListsOf(context.Background(), &inventory.Input{Path: p, Size: int64(len(b)), Reader: bytes.NewReader(b)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, l := range ls {
+		if l.Kind != KindRpm {
+			t.Errorf("%s: kind %q", l.Package, l.Kind)
+		}
+		if slices.Contains(l.Files, "etc/os-release") || slices.Contains(l.Files, "usr/lib/os-release") {
+			found = true
+		}
+	}
+	if len(ls) == 0 || !found {
+		t.Errorf("%d rpm lists, os-release owned: %v", len(ls), found)
+	}
+	// A list read as text is bounded by MaxListBytes before it is read.
+	if _, err := ListsOf(context.Background(), &inventory.Input{Path: "var/lib/dpkg/info/x.list", Size: MaxListBytes + 1, Reader: strings.NewReader("")}); !errors.Is(err, ErrTruncated) {
+		t.Errorf("an oversized list: %v", err)
+	}
 }
