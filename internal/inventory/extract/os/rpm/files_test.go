@@ -108,3 +108,19 @@ func TestFilesNDB(t *testing.T) {
 	}
 	t.Logf("%d packages, %d files", len(lists), files)
 }
+
+func FuzzFileList(f *testing.F) {
+	f.Add(headerBlob(map[uint32]string{tagName: "x", tagVersion: "1"}, nil))
+	f.Add([]byte("garbage garbage garbage garbage"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		l, ok := fileList(b)
+		if !ok {
+			return
+		}
+		for _, p := range l.Files {
+			if p == "" || strings.HasPrefix(p, "/") || p == ".." || strings.HasPrefix(p, "../") {
+				t.Fatalf("path %q", p)
+			}
+		}
+	})
+}
