@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
@@ -60,8 +61,10 @@ type layerScanner struct {
 	exIdx []int
 	anIdx []int
 	// owned maps the files that this layer's package file lists name to
-	// their package, when ownership is collected (see ownership.go).
-	owned map[string]string
+	// their package, when ownership is collected (see ownership.go); sums
+	// holds the MD5 the package installed where the list says, fileSums the
+	// MD5 of this layer's files with secret findings.
+	owned, sums, fileSums map[string]string
 	// tolerateReadErrors turns a file that cannot be read into a warning
 	// (directories: one unreadable file must not stop the walk).
 	tolerateReadErrors bool
@@ -224,6 +227,9 @@ func (s *layerScanner) visit(e *image.Entry, r io.Reader) error {
 			continue
 		}
 		s.res.Counts[an.Name()+".files"]++
+		if s.collectOwners() && slices.ContainsFunc(found, func(f finding.Finding) bool { return f.Kind == finding.Secret }) {
+			s.sumFile(e.Path, newInput())
+		}
 		for _, f := range found {
 			if f.Location.Path == "" {
 				f.Location.Path = e.Path

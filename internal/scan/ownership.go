@@ -1,6 +1,9 @@
 package scan
 
 import (
+	"crypto/md5"
+	"encoding/hex"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,8 +80,34 @@ func (s *layerScanner) readOwners(in *inventory.Input) {
 		for _, f := range l.Files {
 			s.owned[f] = l.Package
 		}
+		for f, sum := range l.Sums {
+			if s.sums == nil {
+				s.sums = map[string]string{}
+			}
+			s.sums[f] = sum
+		}
 	}
 }
+
+// sumFile records the MD5 of a file with secret findings, to compare with
+// the sum its package installed (dpkg md5sums and conffiles).
+func (s *layerScanner) sumFile(p string, in *inventory.Input) {
+	if in.Reader == nil || in.Size > maxSummedFile {
+		return
+	}
+	h := md5.New()
+	if _, err := io.Copy(h, in.Reader); err != nil {
+		return
+	}
+	if s.fileSums == nil {
+		s.fileSums = map[string]string{}
+	}
+	s.fileSums[p] = hex.EncodeToString(h.Sum(nil))
+}
+
+// maxSummedFile bounds the files whose content is compared with their
+// package's sums.
+const maxSummedFile = 64 << 20
 
 // ownFindings sets FindingOwners from the layer's own evidence.
 func (s *layerScanner) ownFindings() {
@@ -128,6 +157,11 @@ func (s *layerScanner) ownFindings() {
 		}
 		p := f.Location.Path
 		if pkg, ok := s.owned[p]; ok {
+			// Changed after the install, in the same layer (an apt-get
+			// install followed by a sed of its config): the user's.
+			if want, ok := s.sums[p]; ok && s.fileSums[p] != "" && s.fileSums[p] != want {
+				continue
+			}
 			res.FindingOwners[i] = pkg
 			continue
 		}

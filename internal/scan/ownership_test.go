@@ -3,6 +3,8 @@ package scan
 import (
 	"bufio"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -159,5 +161,35 @@ func TestPackageOwnershipDir(t *testing.T) {
 	got := ownedSummary(r.Findings)
 	if len(got) != 0 {
 		t.Errorf("a GOROOT scanned as a directory: %q", got)
+	}
+}
+
+// TestPackageOwnershipSums: a package file changed in the layer that
+// installed it (apt-get install, then sed of its config) no longer matches
+// the MD5 dpkg recorded, and is the user's.
+func TestPackageOwnershipSums(t *testing.T) {
+	orig := "[security]\nadmin_password = admin\n"
+	edited := "[security]\nadmin_password = SECRET-edited\n"
+	key := "SECRET-key"
+	sum := func(s string) string { h := md5.Sum([]byte(s)); return hex.EncodeToString(h[:]) }
+	l := imagetest.Layer(t,
+		f("var/lib/dpkg/status", "Package: grafana\nStatus: install ok installed\nConffiles:\n /etc/grafana/grafana.ini "+sum(orig)+"\n /etc/grafana/ldap.toml "+sum("x")+" obsolete\nDescription: x\n\nPackage: other\nStatus: install ok installed\n"),
+		f("var/lib/dpkg/info/grafana.list", "/etc/grafana/grafana.ini\n/usr/share/grafana/conf/test.key\n/usr/share/grafana/conf/other.key\n"),
+		f("var/lib/dpkg/info/grafana.md5sums", sum(key)+"  usr/share/grafana/conf/test.key\n"+sum("nope")+"  usr/share/grafana/conf/other.key\n"),
+		f("etc/grafana/grafana.ini", edited),
+		f("usr/share/grafana/conf/test.key", key),
+		f("usr/share/grafana/conf/other.key", "SECRET-other"),
+	)
+	img := openOCI(t, imagetest.Image(t, []v1.Layer{l}, []string{"RUN apt-get install grafana && sed -i ..."}))
+	r, err := Image(context.Background(), img, Options{FileAnalyzers: []FileAnalyzer{lineSecrets{}}, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"etc/grafana/grafana.ini admin_password = SECRET-edited HIGH",
+		"usr/share/grafana/conf/other.key SECRET-other HIGH",
+	}
+	if got := ownedSummary(r.Findings); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -39,7 +39,7 @@ import (
 
 // Version changes whenever Lists or TreeOf may give other results for the
 // same input (it keys cached layer results).
-const Version = 2
+const Version = 3
 
 // Limits of one file list.
 const (
@@ -71,6 +71,10 @@ type List struct {
 	// Files are slash separated, relative to the root, without a leading
 	// slash; directories may be listed too.
 	Files []string
+	// Sums, when the list has them (dpkg md5sums and conffiles), map files
+	// to the hex MD5 the package installed: a file whose content differs
+	// was changed after the install, even in the same layer.
+	Sums map[string]string
 }
 
 // Wanted reports, from the path alone, whether p is a file list that
@@ -82,7 +86,9 @@ func Wanted(p string) bool {
 	case strings.HasSuffix(p, ".list"):
 		return strings.HasPrefix(p, "var/lib/dpkg/info/") && strings.Count(p, "/") == 4
 	case strings.HasSuffix(p, ".md5sums"):
-		return strings.HasPrefix(p, "var/lib/dpkg/status.d/") && strings.Count(p, "/") == 4
+		return (strings.HasPrefix(p, "var/lib/dpkg/status.d/") || strings.HasPrefix(p, "var/lib/dpkg/info/")) && strings.Count(p, "/") == 4
+	case p == "var/lib/dpkg/status":
+		return true
 	case p == "lib/apk/db/installed":
 		return true
 	case strings.HasSuffix(p, "/RECORD"):
@@ -124,6 +130,8 @@ func Lists(p string, r io.Reader) ([]List, error) {
 		out, err = dpkgList(p, lr)
 	case strings.HasSuffix(p, ".md5sums"):
 		out, err = md5sumsList(p, lr)
+	case p == "var/lib/dpkg/status":
+		out, err = dpkgConffiles(lr)
 	case p == "lib/apk/db/installed":
 		out, err = apkInstalled(lr)
 	case strings.HasSuffix(p, "/RECORD"):
@@ -199,7 +207,7 @@ func dpkgList(p string, r io.Reader) ([]List, error) {
 
 // md5sumsList reads "<md5>  <path>" lines (paths relative to the root).
 func md5sumsList(p string, r io.Reader) ([]List, error) {
-	l := List{Package: dpkgName(p, ".md5sums"), Kind: KindDpkg}
+	l := List{Package: dpkgName(p, ".md5sums"), Kind: KindDpkg, Sums: map[string]string{}}
 	err := lines(r, func(b []byte) bool {
 		i := bytes.IndexByte(b, ' ')
 		if i < 0 {
@@ -207,11 +215,66 @@ func md5sumsList(p string, r io.Reader) ([]List, error) {
 		}
 		if f := clean(string(bytes.TrimSpace(b[i:]))); f != "" {
 			l.Files = append(l.Files, f)
+			if sum := string(b[:i]); isMD5(sum) {
+				l.Sums[f] = sum
+			}
 			return true
 		}
 		return false
 	})
 	return []List{l}, err
+}
+
+func isMD5(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !('0' <= s[i] && s[i] <= '9' || 'a' <= s[i] && s[i] <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// dpkgConffiles reads the Conffiles fields of dpkg's status file: " <path>
+// <md5>[ obsolete]" lines after "Conffiles:", one list per package.
+func dpkgConffiles(r io.Reader) ([]List, error) {
+	var out []List
+	pkg, in := "", false
+	err := lines(r, func(b []byte) bool {
+		if len(b) == 0 {
+			pkg, in = "", false
+			return false
+		}
+		if b[0] != ' ' && b[0] != '\t' {
+			in = false
+			if name, ok := bytes.CutPrefix(b, []byte("Package:")); ok {
+				pkg = string(bytes.TrimSpace(name))
+			}
+			in = bytes.HasPrefix(b, []byte("Conffiles:"))
+			return false
+		}
+		if !in || pkg == "" {
+			return false
+		}
+		fs := bytes.Fields(b)
+		if len(fs) < 2 || !isMD5(string(fs[1])) {
+			return false
+		}
+		f := clean(string(fs[0]))
+		if f == "" {
+			return false
+		}
+		if len(out) == 0 || out[len(out)-1].Package != pkg {
+			out = append(out, List{Package: pkg, Kind: KindDpkg, Sums: map[string]string{}})
+		}
+		l := &out[len(out)-1]
+		l.Files = append(l.Files, f)
+		l.Sums[f] = string(fs[1])
+		return true
+	})
+	return out, err
 }
 
 // apkInstalled reads apk's database: "P:" starts a package, "F:" names a

@@ -250,3 +250,42 @@ func TestListsOfRPM(t *testing.T) {
 		t.Errorf("an oversized list: %v", err)
 	}
 }
+
+func TestSums(t *testing.T) {
+	l := lists(t, "var/lib/dpkg/info/grafana.md5sums", "0123456789abcdef0123456789abcdef  usr/sbin/grafana\nnot-a-sum  usr/x\n")
+	if l[0].Sums["usr/sbin/grafana"] != "0123456789abcdef0123456789abcdef" || len(l[0].Sums) != 1 || len(l[0].Files) != 2 {
+		t.Errorf("md5sums = %+v", l[0])
+	}
+	st := "Package: grafana\nStatus: install ok installed\nConffiles:\n /etc/grafana/grafana.ini 0123456789abcdef0123456789abcdef\n /etc/grafana/old.ini fedcba9876543210fedcba9876543210 obsolete\n" +
+		"Description: dashboards\n more text 0123456789abcdef0123456789abcdef\n\nPackage: base-files\nConffiles:\n /etc/issue aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+	ls := lists(t, "var/lib/dpkg/status", st)
+	if len(ls) != 2 || ls[0].Package != "grafana" || len(ls[0].Sums) != 2 || ls[0].Sums["etc/grafana/grafana.ini"] != "0123456789abcdef0123456789abcdef" ||
+		ls[1].Package != "base-files" || ls[1].Sums["etc/issue"] != strings.Repeat("a", 32) {
+		t.Errorf("status conffiles = %+v", ls)
+	}
+}
+
+// TestConffilesOfThisHost reads this machine's dpkg status: every
+// conffile it names has a sum.
+func TestConffilesOfThisHost(t *testing.T) {
+	f, err := os.Open("/var/lib/dpkg/status")
+	if err != nil {
+		t.Skip("no dpkg status on this machine")
+	}
+	defer f.Close()
+	ls, err := Lists("var/lib/dpkg/status", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, l := range ls {
+		if len(l.Sums) != len(l.Files) {
+			t.Errorf("%s: %d conffiles, %d sums", l.Package, len(l.Files), len(l.Sums))
+		}
+		n += len(l.Files)
+	}
+	if n == 0 {
+		t.Error("no conffile in this machine's dpkg status")
+	}
+	t.Logf("%d packages with %d conffiles", len(ls), n)
+}
