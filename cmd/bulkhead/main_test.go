@@ -67,7 +67,7 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	cmd := exec.Command(args[1], args[2:]...)
 	cmd.Dir = ts.Getenv("WORK")
-	for _, k := range []string{"PATH", "HOME", "XDG_CACHE_HOME", "NO_COLOR", "WORK", "TMPDIR", "DOCKER_CONFIG", "BULKHEAD_DB"} {
+	for _, k := range []string{"PATH", "HOME", "XDG_CACHE_HOME", "NO_COLOR", "WORK", "TMPDIR", "DOCKER_CONFIG", "BULKHEAD_DB", "BULKHEAD_FORMAT", "BULKHEAD_FAIL_ON", "BULKHEAD_CONFIG"} {
 		if v := ts.Getenv(k); v != "" {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}

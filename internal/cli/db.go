@@ -176,8 +176,8 @@ func printStats(w io.Writer, path string, st vulndb.Stats) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		e, _ := json.Marshal(st.Ecosystems[n])
-		fmt.Fprintf(w, "  %-14s %s\n", n, e)
+		e := st.Ecosystems[n]
+		fmt.Fprintf(w, "  %-14s %7d records (%s, %d read)\n", n, e.Records, e.Mode, e.Fetched)
 	}
 	if st.Skipped > 0 {
 		fmt.Fprintf(w, "%d malformed records skipped:\n", st.Skipped)

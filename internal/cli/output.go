@@ -15,6 +15,7 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/policy"
 	"github.com/bulkhead-sec/bulkhead/internal/report"
 	"github.com/bulkhead-sec/bulkhead/internal/report/format"
+	"github.com/bulkhead-sec/bulkhead/internal/report/format/table"
 )
 
 // outputFlags are the flags every reporting command shares: format, output
@@ -117,16 +118,18 @@ func (o *outputFlags) finish(cmd *cobra.Command, r *report.Report) error {
 	w := cmd.OutOrStdout()
 	opts := report.WriteOptions{ShowPackages: o.showPackages, ShowSuppressed: o.showIgnored}
 	if o.output != "" {
-		f, err := os.Create(o.output)
+		f, err := os.Create(o.output) // -o overwrites
 		if err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
 		defer f.Close()
 		w = f
-	} else if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		opts.Color = os.Getenv("NO_COLOR") == ""
-		if width, _, err := term.GetSize(int(f.Fd())); err == nil {
-			opts.Width = width
+		opts.Width = table.Width(nil) // $COLUMNS, else 120
+	} else {
+		f, _ := w.(*os.File)
+		opts.Width = table.Width(f) // the terminal's, else $COLUMNS, else 120
+		if f != nil && term.IsTerminal(int(f.Fd())) {
+			opts.Color = os.Getenv("NO_COLOR") == ""
 		}
 	}
 	if err := format.Write(w, o.format, r, opts); err != nil {

@@ -124,7 +124,7 @@ func (c *Config) packageFiles() scan.PackageFiles {
 
 func (c *Config) openImage(ctx context.Context, ref string) (*image.Image, error) {
 	opts := append([]image.Option{}, c.ImageOptions...)
-	if c.CacheDir != "" {
+	if c.CacheDir != "" && !c.NoCache {
 		opts = append(opts, image.WithCacheDir(c.CacheDir))
 	}
 	if c.Limits != (image.Limits{}) {

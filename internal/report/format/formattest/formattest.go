@@ -196,3 +196,34 @@ func Large(n, m int) *report.Report {
 	}
 	return r
 }
+
+// Audit is an audit of three containers: a container check failing on
+// two, one skipped on all for the same reason, host checks passing,
+// failing and skipped, and a bulkhead check without a CIS number.
+func Audit() *report.Report {
+	r := report.New(report.Target{Kind: report.KindHost, Name: "host-1"}, "test", Report().CreatedAt)
+	c := func(id, title string, sev finding.Severity, st finding.Status, name, image, ev string) finding.Finding {
+		return finding.Finding{Kind: finding.Compliance, ID: id, Title: title, Severity: sev, Status: st, Evidence: ev,
+			Location: finding.Location{ContainerName: name, ContainerID: name + "0123456789abcdef", Object: image}}
+	}
+	h := func(id, title string, sev finding.Severity, st finding.Status, obj, ev string) finding.Finding {
+		return finding.Finding{Kind: finding.Compliance, ID: id, Title: title, Severity: sev, Status: st, Evidence: ev, Location: finding.Location{Object: obj}}
+	}
+	const net = "The host's network namespace is not shared"
+	const ssh = "sshd is not run within containers"
+	const mem = "The container's memory usage is limited"
+	r.Findings = []finding.Finding{
+		h("1.1.1", "Docker data root is on a separate partition", finding.Low, finding.StatusFail, "/var/lib/docker", "on the root file system (device 8:1), a bind mount of /srv/docker"),
+		h("2.2", "Network traffic is restricted between containers on the default bridge", finding.Info, finding.StatusPass, "daemon", "icc=false"),
+		h("3.1", "docker.service is owned by root:root", finding.Info, finding.StatusSkip, "/lib/systemd/system/docker.service", "skipped: needs root (permission denied)"),
+		c("5.10", net, finding.High, finding.StatusFail, "web", "registry.example.com/team/nginx:1.25.3-alpine", "network=host"),
+		c("5.10", net, finding.Info, finding.StatusPass, "db", "postgres:16", "network=bridge"),
+		c("5.10", net, finding.High, finding.StatusFail, "cache-with-a-long-name", "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "network=host"),
+		c("5.7", ssh, finding.Info, finding.StatusSkip, "web", "nginx", "skipped: needs root to read other processes"),
+		c("5.7", ssh, finding.Info, finding.StatusSkip, "db", "postgres:16", "skipped: needs root to read other processes"),
+		c("5.11", mem, finding.Info, finding.StatusPass, "web", "nginx", "memory limit 33554432 bytes"),
+		c("5.11", mem, finding.Info, finding.StatusPass, "db", "postgres:16", "memory limit 33554432 bytes"),
+		h("BH-AUDIT-001", "Container environments hold no secrets", finding.Info, finding.StatusPass, "containers", ""),
+	}
+	return r
+}

@@ -2,8 +2,11 @@ package table_test
 
 import (
 	"bytes"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -21,6 +24,8 @@ func TestGolden(t *testing.T) {
 	}{
 		{"image.txt", formattest.Report(), table.Options{}},
 		{"image-narrow.txt", formattest.Report(), table.Options{Width: 72}},
+		{"image-80.txt", formattest.Report(), table.Options{Width: 80}},
+		{"image-120.txt", formattest.Report(), table.Options{Width: 120}},
 		{"image-packages.txt", formattest.Report(), table.Options{ShowPackages: true, ShowSuppressed: true}},
 		{"image-color.txt", formattest.Report(), table.Options{Color: true}},
 		{"fs.txt", formattest.Filesystem(), table.Options{}},
@@ -124,5 +129,92 @@ func TestWrap(t *testing.T) {
 		"                            nine ten eleven twelv…\n"
 	if !strings.Contains(got, want) {
 		t.Errorf("wrapped table not found; got:\n%s\nwant it to contain:\n%s", got, want)
+	}
+}
+
+func TestAuditGolden(t *testing.T) {
+	for _, width := range []int{80, 120} {
+		name := "audit-" + strconv.Itoa(width) + ".txt"
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := table.Write(&buf, formattest.Audit(), table.Options{Width: width}); err != nil {
+				t.Fatal(err)
+			}
+			formattest.Golden(t, name, buf.Bytes())
+			for _, l := range strings.Split(buf.String(), "\n") {
+				if n := len([]rune(l)); n > width {
+					t.Errorf("line of %d runes at width %d: %q", n, width, l)
+				}
+			}
+			// Every failing container is named under its check, once.
+			for _, want := range []string{"web (registry.example.com/team/nginx:1.25.3-alpine): network=host", "2 of 3 containers", "all 2 containers pass", "2 containers skipped"} {
+				if !strings.Contains(strings.Join(strings.Fields(buf.String()), " "), want) {
+					t.Errorf("width %d: no %q in\n%s", width, want, buf.String())
+				}
+			}
+			if n := strings.Count(buf.String(), "needs root to read other processes"); n != 1 {
+				t.Errorf("the shared skip reason appears %d times, want once", n)
+			}
+		})
+	}
+}
+
+// TestNothingSplit: at 80 and 120 columns no id, version, path:line
+// location or digest is split over lines; only free text wraps.
+func TestNothingSplit(t *testing.T) {
+	for _, width := range []int{80, 120} {
+		for name, r := range map[string]*report.Report{"image": formattest.Report(), "audit": formattest.Audit()} {
+			var buf bytes.Buffer
+			if err := table.Write(&buf, r, table.Options{Width: width}); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			var whole []string
+			for _, f := range r.Findings {
+				whole = append(whole, f.ID)
+				if f.Package != nil {
+					whole = append(whole, f.Package.Version)
+					if f.Package.FixedVersion != "" {
+						whole = append(whole, f.Package.FixedVersion)
+					}
+				}
+				if f.Location.Path != "" && f.Location.Line > 0 {
+					whole = append(whole, f.Location.Path+":"+strconv.Itoa(f.Location.Line))
+				}
+			}
+			if r.Target.Digest != "" {
+				whole = append(whole, r.Target.Digest)
+			}
+			for _, w := range whole {
+				if !strings.Contains(out, w) {
+					t.Errorf("%s at %d columns: %q is split or missing:\n%s", name, width, w, out)
+				}
+			}
+			for _, l := range strings.Split(out, "\n") {
+				if n := utf8.RuneCountInString(l); n > width && strings.Contains(l, "  ") {
+					t.Errorf("%s at %d columns: line of %d runes: %q", name, width, n, l)
+				}
+			}
+		}
+	}
+}
+
+func TestWidth(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "report")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	t.Setenv("COLUMNS", "")
+	if w := table.Width(f); w != table.DefaultWidth {
+		t.Errorf("Width(file) = %d, want %d", w, table.DefaultWidth)
+	}
+	t.Setenv("COLUMNS", "93")
+	if w := table.Width(f); w != 93 {
+		t.Errorf("Width(file) with COLUMNS=93 = %d", w)
+	}
+	t.Setenv("COLUMNS", "wide")
+	if w := table.Width(nil); w != table.DefaultWidth {
+		t.Errorf("Width with COLUMNS=wide = %d", w)
 	}
 }
