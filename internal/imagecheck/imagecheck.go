@@ -59,6 +59,10 @@ type Input struct {
 	// scanner already reported: the secret-in-env check leaves them out, so
 	// that each secret is reported once.
 	ReportedEnv map[int]bool
+	// ReportedFiles holds the paths (root-relative) of files in which the
+	// secret scanner reported a secret: the credential-files check leaves
+	// them out, for the same reason.
+	ReportedFiles map[string]bool
 }
 
 // RuleMeta describes a check.

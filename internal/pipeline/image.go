@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 
@@ -51,7 +52,7 @@ func ScanImage(ctx context.Context, ref string, cfg Config) (*report.Report, err
 	}
 	if cfg.enabled(ScanMisconfig) {
 		in := imagecheck.FromScan(ref, img, res, cfg.now())
-		in.ReportedEnv = reportedEnv(r)
+		in.ReportedEnv, in.ReportedFiles = reportedEnv(r), reportedFiles(r)
 		r.Findings = append(r.Findings, imagecheck.Check(in)...)
 		r.SetScanner(report.ScannerStatus{Name: "misconfig", State: report.StateDone})
 	}
@@ -94,6 +95,21 @@ func reportedEnv(r *report.Report) map[int]bool {
 		if n, err := strconv.Atoi(strings.TrimSuffix(rest, "]")); err == nil {
 			out[n] = true
 		}
+	}
+	return out
+}
+
+// reportedFiles returns the final-filesystem paths in which the secret
+// scanner reported a secret, so that the image checks do not list them
+// again as credential files.
+func reportedFiles(r *report.Report) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range r.Findings {
+		if f.Kind != finding.Secret || f.Location.RemovedIn != "" || f.Location.Path == "" ||
+			strings.HasPrefix(f.Location.Path, "config.") || strings.HasPrefix(f.Location.Path, "history") {
+			continue
+		}
+		out[path.Clean(strings.TrimPrefix(f.Location.Path, "/"))] = true
 	}
 	return out
 }

@@ -537,6 +537,13 @@ func TestSecretsOnRealPackageTrees(t *testing.T) {
 			if f.ID == "BH-IMG-014" {
 				t.Errorf("the ENV token is reported again by the image check: %s", f.Evidence)
 			}
+			if f.ID == "BH-IMG-019" {
+				for _, p := range []string{"id_rsa", "app/.env"} {
+					if strings.Contains(f.Evidence+f.Description, p) {
+						t.Errorf("%s, reported by the secret scanner, is listed again by BH-IMG-019: %s", p, f.Evidence)
+					}
+				}
+			}
 		}
 	}
 	cfgB := Config{Scanners: []string{ScanSecret, ScanMisconfig}, CacheDir: cache}
