@@ -165,6 +165,12 @@ Runs until interrupted (or for --duration). Needs root.`,
 				ctx, cancel = context.WithTimeout(ctx, duration)
 				defer cancel()
 			}
+			// Once stopping, a second SIGINT or SIGTERM takes the default
+			// action (the pipeline itself gives its stages pipeline.StopGrace).
+			go func() {
+				<-ctx.Done()
+				stop()
+			}()
 			if metricsAddr != "" {
 				ln, err := net.Listen("tcp", metricsAddr)
 				if err != nil {
@@ -272,7 +278,7 @@ had to be dropped or a rule cannot run.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rep, err := rules.Check(args...)
+			rep, err := rules.CheckWith(rules.CheckOptions{Produces: sensor.Produces(sensor.ModeBPF), Sensor: "eBPF"}, args...)
 			if err != nil {
 				return err
 			}
@@ -309,6 +315,7 @@ had to be dropped or a rule cannot run.`,
 			if err != nil {
 				return err
 			}
+			set.Restrict(sensor.Produces(sensor.ModeBPF), "eBPF")
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "PRIORITY\tSTATE\tRULE\tSOURCE")
 			for _, r := range set.Rules() {

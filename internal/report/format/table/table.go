@@ -88,6 +88,24 @@ func (p *printer) target(r *report.Report) {
 	if t.Kind == report.KindImage || len(t.Layers) > 0 {
 		p.line("Layers: %d", len(t.Layers))
 	}
+	for _, sc := range r.Scanners {
+		if sc.Database == nil {
+			continue
+		}
+		name := sc.Database.Path
+		if sc.Database.Label != "" {
+			name = sc.Database.Label
+		}
+		var parts []string
+		for _, src := range sc.Database.Sources {
+			part := fmt.Sprintf("%s %d", src.Name, src.Records)
+			if !src.Newest.IsZero() {
+				part += " to " + src.Newest.Format("2006-01-02")
+			}
+			parts = append(parts, part)
+		}
+		p.line("DB:     %s (%s)", clean(name), clean(strings.Join(parts, ", ")))
+	}
 }
 
 func osName(o *inventory.OS) string {
@@ -177,7 +195,9 @@ func (p *printer) findings(r *report.Report) {
 			continue
 		}
 		sortBySeverity(fs)
-		p.heading(fmt.Sprintf("%s (%d)", k.title, len(fs)))
+		if k.kind != finding.Vulnerability {
+			p.heading(fmt.Sprintf("%s (%d)", k.title, len(fs)))
+		}
 		p.kindTable(k.kind, fs)
 	}
 	if fs := byKind[finding.Compliance]; len(fs) > 0 {
@@ -203,24 +223,15 @@ func sortBySeverity(fs []finding.Finding) {
 }
 
 func (p *printer) kindTable(k finding.Kind, fs []finding.Finding) {
+	if lintKind(k, fs) {
+		p.grid(lintGrid(fs), func(row []string) string { return row[1] })
+		return
+	}
 	var t *grid
 	switch k {
 	case finding.Vulnerability:
-		t = &grid{header: []string{"SEVERITY", "ID", "PACKAGE", "INSTALLED", "FIXED", "TITLE"}, flex: 5}
-		for _, f := range fs {
-			var name, inst string
-			if f.Package != nil {
-				name, inst = f.Package.Name, f.Package.Version
-			}
-			fix := f.Fix // the fixed version itself beats a sentence
-			if f.Package != nil && f.Package.FixedVersion != "" {
-				fix = f.Package.FixedVersion
-			}
-			if fix == "" {
-				fix = "-"
-			}
-			t.rows = append(t.rows, []string{f.Severity.String(), f.ID, name, inst, fix, f.Title})
-		}
+		p.vulnerabilities(fs)
+		return
 	case finding.Secret:
 		t = &grid{header: []string{"SEVERITY", "ID", "LOCATION", "EVIDENCE"}, flex: 3}
 		for _, f := range fs {
@@ -238,6 +249,60 @@ func (p *printer) kindTable(k finding.Kind, fs []finding.Finding) {
 		}
 	}
 	p.grid(t, func(row []string) string { return row[0] })
+}
+
+// lintSources are the Source values of bulkhead lint's findings.
+var lintSources = map[string]bool{"bulkhead-dockerfile": true, "bulkhead-compose": true, "bulkhead-lint": true}
+
+// lintKind reports whether fs are all Dockerfile/compose lint rows.
+func lintKind(k finding.Kind, fs []finding.Finding) bool {
+	if k != finding.Misconfiguration || len(fs) == 0 {
+		return false
+	}
+	for _, f := range fs {
+		if !lintSources[f.Source] {
+			return false
+		}
+	}
+	return true
+}
+
+// lintGrid lays out lint rows as linters do: by file and line, with the
+// rule's peer alias (hadolint's DL id first) and the fix hint.
+func lintGrid(fs []finding.Finding) *grid {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i].Location, fs[j].Location
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return fs[i].ID < fs[j].ID
+	})
+	t := &grid{header: []string{"LOCATION", "SEVERITY", "RULE", "TITLE / FIX"}, flex: 3}
+	for _, f := range fs {
+		rule := f.ID
+		alias := ""
+		for _, a := range f.Aliases {
+			if strings.HasPrefix(a, "DL") {
+				alias = a
+				break
+			}
+		}
+		if alias == "" && len(f.Aliases) > 0 && len(f.Aliases[0]) <= 12 {
+			alias = f.Aliases[0]
+		}
+		if alias != "" {
+			rule += " (" + alias + ")"
+		}
+		text := f.Title
+		if f.Fix != "" {
+			text += " — fix: " + f.Fix
+		}
+		t.rows = append(t.rows, []string{f.Location.String(), f.Severity.String(), rule, text})
+	}
+	return t
 }
 
 // idLess orders dotted ids numerically where they are numbers: 1.2 < 1.10.

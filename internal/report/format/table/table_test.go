@@ -218,3 +218,92 @@ func TestWidth(t *testing.T) {
 		t.Errorf("Width with COLUMNS=wide = %d", w)
 	}
 }
+
+// vulnReport holds a distro advisory naming five CVEs, a second advisory
+// naming one of them for the same package, a GHSA without CVE and a KEV
+// CVE.
+func vulnReport() *report.Report {
+	r := formattest.Filesystem()
+	pkg := &finding.PackageRef{Name: "libssl1.1", Version: "1.1.1n-0+deb11u1", FixedVersion: "1.1.1n-0+deb11u4"}
+	r.Findings = []finding.Finding{
+		{Kind: finding.Vulnerability, ID: "DSA-5343-1", Severity: finding.High, Title: "openssl - security update", Package: pkg,
+			CVEs: []finding.CVE{
+				{ID: "CVE-2022-2097", Severity: finding.Medium}, {ID: "CVE-2022-4304", Severity: finding.Medium},
+				{ID: "CVE-2022-4450", Severity: finding.High}, {ID: "CVE-2023-0215", Severity: finding.High},
+				{ID: "CVE-2023-0286", Severity: finding.High, EPSS: &finding.EPSS{Score: 0.5}},
+			}},
+		{Kind: finding.Vulnerability, ID: "DLA-3325-1", Severity: finding.High, Title: "openssl - LTS security update", Package: pkg,
+			CVEs: []finding.CVE{{ID: "CVE-2023-0286", Severity: finding.High}}},
+		{Kind: finding.Vulnerability, ID: "GHSA-aaaa-bbbb-cccc", Severity: finding.Low, Title: "a package with a very long name and a long title that must wrap",
+			Package: &finding.PackageRef{Name: "@some-scope/a-rather-long-package-name", Version: "10.20.30-beta.4"}},
+		{Kind: finding.Vulnerability, ID: "GO-2025-0001", Severity: finding.Medium, Title: "exploited", Package: &finding.PackageRef{Name: "example.com/mod", Version: "v1.0.0"},
+			KEV:  &finding.KEV{CVE: "CVE-2025-49704", DateAdded: "2025-07-22"},
+			CVEs: []finding.CVE{{ID: "CVE-2025-49704", Severity: finding.Medium, KEV: &finding.KEV{CVE: "CVE-2025-49704", DateAdded: "2025-07-22"}}}},
+	}
+	return r
+}
+
+// TestVulnerabilityRowsPerCVE: one row per CVE, the advisory as the
+// reference, one row for a CVE two advisories name for the same package,
+// KEV first and marked.
+func TestVulnerabilityRowsPerCVE(t *testing.T) {
+	var buf bytes.Buffer
+	if err := table.Write(&buf, vulnReport(), table.Options{Width: 160}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, "Vulnerabilities (7 in 4 advisories)") {
+		t.Errorf("heading:\n%s", out)
+	}
+	for _, cve := range []string{"CVE-2022-2097", "CVE-2022-4304", "CVE-2022-4450", "CVE-2023-0215"} {
+		if n := strings.Count(out, cve); n != 1 {
+			t.Errorf("%s appears %d times", cve, n)
+		}
+	}
+	if n := strings.Count(out, "CVE-2023-0286"); n != 1 {
+		t.Errorf("CVE-2023-0286, named by two advisories for the same package, appears %d times:\n%s", n, out)
+	}
+	if !strings.Contains(out, "DSA-5343-1, DLA-3325-1: openssl - security update") {
+		t.Errorf("the shared row does not name both advisories:\n%s", out)
+	}
+	lines := strings.Split(out, "\n")
+	first := ""
+	for i, l := range lines {
+		if strings.HasPrefix(l, "SEVERITY") && i+1 < len(lines) {
+			first = lines[i+1]
+			break
+		}
+	}
+	if !strings.HasPrefix(first, "MEDIUM KEV") || !strings.Contains(first, "CVE-2025-49704") {
+		t.Errorf("the KEV row is not first and marked: %q", first)
+	}
+	// HIGH before MEDIUM, and among the HIGH rows the one with an EPSS
+	// score first.
+	if i, j := strings.Index(out, "CVE-2023-0286"), strings.Index(out, "CVE-2022-4450"); i > j {
+		t.Errorf("EPSS does not order rows of one severity")
+	}
+}
+
+// TestVulnerabilityColumnsNeverSplit: at 80 columns (and narrower) ids,
+// package names and versions stay whole on one line; only titles wrap.
+func TestVulnerabilityColumnsNeverSplit(t *testing.T) {
+	for _, width := range []int{80, 60, 40} {
+		var buf bytes.Buffer
+		if err := table.Write(&buf, vulnReport(), table.Options{Width: width}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		for _, tok := range []string{"CVE-2022-2097", "GHSA-aaaa-bbbb-cccc", "@some-scope/a-rather-long-package-name", "10.20.30-beta.4",
+			"1.1.1n-0+deb11u1", "1.1.1n-0+deb11u4", "libssl1.1", "example.com/mod"} {
+			found := false
+			for _, l := range strings.Split(out, "\n") {
+				if strings.Contains(l, tok) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("width %d: %q is split or missing:\n%s", width, tok, out)
+			}
+		}
+	}
+}
