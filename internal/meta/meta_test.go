@@ -129,7 +129,7 @@ func TestModTidy(t *testing.T) {
 // internal/cli, internal/server...) may import any scanner; scanners may
 // import leaves and parts (internal/image, internal/scan, extractors).
 var scanners = map[string][]string{
-	"internal/lint/dockerfile": nil,
+	"internal/lint/dockerfile": {"internal/secret"},
 	"internal/lint/compose":    {"internal/secret"},
 	"internal/imagecheck":      {"internal/secret"},
 	"internal/secret":          nil,
