@@ -157,12 +157,12 @@ func defaultAllowed(p string) bool {
 
 // hostTrees are the package trees of this machine that the test copies.
 type hostTrees struct {
-	goroot     string
-	python     string // a lib/pythonX.Y directory with site-packages
-	nodeMods   string // a global node_modules
-	dpkgAdmin  string
-	selected   []string // host files with findings under today's rules
-	ownedFiles int
+	goroot    string
+	python    string // a lib/pythonX.Y directory with site-packages
+	nodeMods  string // a global node_modules
+	dpkgAdmin string
+	selected  []string // host files with findings under today's rules
+
 }
 
 func findHostTrees(t *testing.T) *hostTrees {

@@ -65,8 +65,6 @@ var class5 = func() (t [256]byte) {
 	return t
 }()
 
-func lowerASCII(b byte) byte { return fold[b] }
-
 func code3(a, b, c byte) uint32 {
 	return uint32(class5[a])<<10 | uint32(class5[b])<<5 | uint32(class5[c])
 }
