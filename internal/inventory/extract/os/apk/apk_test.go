@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"io/fs"
 	"os"
 	"strings"
 	"testing"
@@ -13,35 +12,19 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extracttest"
 )
 
 func TestRequired(t *testing.T) {
-	tests := []struct {
-		path string
-		mode fs.FileMode
-		want bool
-	}{
-		{"lib/apk/db/installed", 0, true},
-		{"lib/apk/db/installed", fs.ModeSymlink, false},
-		{"lib/apk/db/installed.new", 0, false},
-		{"usr/lib/apk/db/installed", 0, true},
-		{"usr/local/lib/apk/db/installed", 0, false},
-		{"lib/apk/db/triggers", 0, false},
-	}
-	for _, tt := range tests {
-		if got := New().Required(tt.path, tt.mode); got != tt.want {
-			t.Errorf("Required(%q, %v) = %v, want %v", tt.path, tt.mode, got, tt.want)
-		}
-	}
+	extracttest.Required(t, New(),
+		[]string{"lib/apk/db/installed", "usr/lib/apk/db/installed"},
+		[]string{"lib/apk/db/installed.new", "usr/local/lib/apk/db/installed", "lib/apk/db/triggers"})
 }
 
 func TestExtract(t *testing.T) {
 	const path = "lib/apk/db/installed"
-	tests := []struct {
-		file string
-		want []inventory.Package
-	}{
-		{"testdata/installed", []inventory.Package{
+	extracttest.Extract(t, New(), []extracttest.Case{
+		{File: "testdata/installed", Path: path, Want: []inventory.Package{
 			{Name: "musl", Version: "1.2.4-r2", Type: "apk", Arch: "x86_64", SourceVersion: "1.2.4-r2", Licenses: []string{"MIT"},
 				Path: path, Extractor: Name, Metadata: map[string]string{"maintainer": "Timo Teräs <timo.teras@iki.fi>"}},
 			{Name: "busybox", Version: "1.36.1-r5", Type: "apk", Arch: "x86_64", SourceVersion: "1.36.1-r5", Licenses: []string{"GPL-2.0-only"},
@@ -54,29 +37,14 @@ func TestExtract(t *testing.T) {
 				DependsOn: []string{"libc.musl-x86_64.so.1", "libcrypto.so.3", "libssl.so.3", "busybox", "openssl"},
 				Path:      path, Extractor: Name, Metadata: map[string]string{"maintainer": "Sören Tempel <soeren+alpine@soeren-tempel.net>"}},
 		}},
-		{"testdata/installed-wolfi", []inventory.Package{
+		{File: "testdata/installed-wolfi", Path: path, Want: []inventory.Package{
 			{Name: "glibc", Version: "2.38-r5", Type: "apk", Arch: "aarch64", SourceVersion: "2.38-r5", Licenses: []string{"LGPL-2.1-or-later"},
 				DependsOn: []string{"wolfi-baselayout", "glibc-locale-posix"}, Path: path, Extractor: Name},
 		}},
-		{"testdata/installed-crlf", []inventory.Package{
+		{File: "testdata/installed-crlf", Path: path, Want: []inventory.Package{
 			{Name: "crlf", Version: "1.0-r0", Type: "apk", Arch: "x86_64", Path: path, Extractor: Name},
 		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			b, err := os.ReadFile(tt.file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := New().Extract(context.Background(), &inventory.Input{Path: path, Size: int64(len(b)), Reader: bytes.NewReader(b)})
-			if err != nil {
-				t.Fatalf("Extract: %v", err)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Extract(%s) mismatch (-want +got):\n%s", tt.file, diff)
-			}
-		})
-	}
+	})
 }
 
 func TestDependsNames(t *testing.T) {

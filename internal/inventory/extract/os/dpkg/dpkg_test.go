@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,32 +16,15 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extracttest"
 	"github.com/bulkhead-sec/bulkhead/internal/testenv"
 )
 
 func TestRequired(t *testing.T) {
-	tests := []struct {
-		path string
-		mode fs.FileMode
-		want bool
-	}{
-		{"var/lib/dpkg/status", 0, true},
-		{"var/lib/dpkg/status", fs.ModeSymlink, false},
-		{"var/lib/dpkg/status", fs.ModeDir, false},
-		{"var/lib/dpkg/status-old", 0, false},
-		{"var/lib/dpkg/status.d/libc6", 0, true},
-		{"var/lib/dpkg/status.d/libc6.md5sums", 0, false},
-		{"var/lib/dpkg/status.d/.hidden", 0, false},
-		{"var/lib/dpkg/status.d/", 0, false},
-		{"var/lib/dpkg/status.d/sub/libc6", 0, false},
-		{"var/lib/dpkg/available", 0, false},
-		{"usr/var/lib/dpkg/status", 0, false},
-	}
-	for _, tt := range tests {
-		if got := New().Required(tt.path, tt.mode); got != tt.want {
-			t.Errorf("Required(%q, %v) = %v, want %v", tt.path, tt.mode, got, tt.want)
-		}
-	}
+	extracttest.Required(t, New(),
+		[]string{"var/lib/dpkg/status", "var/lib/dpkg/status.d/libc6"},
+		[]string{"var/lib/dpkg/status-old", "var/lib/dpkg/status.d/libc6.md5sums", "var/lib/dpkg/status.d/.hidden",
+			"var/lib/dpkg/status.d/", "var/lib/dpkg/status.d/sub/libc6", "var/lib/dpkg/available", "usr/var/lib/dpkg/status"})
 }
 
 func extractFile(t *testing.T, file, path string) ([]inventory.Package, error) {
@@ -60,11 +42,8 @@ func TestExtract(t *testing.T) {
 		return inventory.Package{Name: name, Version: version, Type: "deb", Arch: arch, SourceName: src, SourceVersion: srcVersion,
 			DependsOn: deps, Path: status, Extractor: Name}
 	}
-	tests := []struct {
-		file, path string
-		want       []inventory.Package
-	}{
-		{"testdata/status", status, []inventory.Package{
+	extracttest.Extract(t, New(), []extracttest.Case{
+		{File: "testdata/status", Path: status, Want: []inventory.Package{
 			pkg("bash", "5.2.15-2+b8", "amd64", "", "5.2.15-2", "libc6", "libtinfo6", "base-files", "debianutils"),
 			pkg("libc6", "2.36-9+deb12u14", "amd64", "glibc", "2.36-9+deb12u14", "libgcc-s1"),
 			pkg("tzdata", "2025b-0+deb12u2", "all", "", "2025b-0+deb12u2", "debconf", "debconf-2.0"),
@@ -72,26 +51,15 @@ func TestExtract(t *testing.T) {
 			pkg("libc6", "2.36-9+deb12u14", "i386", "glibc", "2.36-9+deb12u14", "libgcc-s1"),
 			pkg("held", "1:3.0-2+b1", "arm64", "heldsrc", "1:3.0-2", "libfoo1", "libfoo-alt", "libbar2", "libbaz"),
 		}},
-		{"testdata/status.d/base-files", "var/lib/dpkg/status.d/base-files", []inventory.Package{{
+		{File: "testdata/status.d/base-files", Path: "var/lib/dpkg/status.d/base-files", Want: []inventory.Package{{
 			Name: "base-files", Version: "12.4+deb12u5", Type: "deb", Arch: "amd64", SourceVersion: "12.4+deb12u5",
 			Path: "var/lib/dpkg/status.d/base-files", Extractor: Name}}},
-		{"testdata/status.d/libssl3", "var/lib/dpkg/status.d/libssl3", []inventory.Package{{
+		{File: "testdata/status.d/libssl3", Path: "var/lib/dpkg/status.d/libssl3", Want: []inventory.Package{{
 			Name: "libssl3", Version: "3.0.11-1~deb12u2", Type: "deb", Arch: "amd64", SourceName: "openssl", SourceVersion: "3.0.11-1~deb12u2",
 			DependsOn: []string{"libc6"}, Path: "var/lib/dpkg/status.d/libssl3", Extractor: Name}}},
 		// In the main status file an entry without Status is not installed.
-		{"testdata/status.d/base-files", status, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.file+"@"+tt.path, func(t *testing.T) {
-			got, err := extractFile(t, tt.file, tt.path)
-			if err != nil {
-				t.Fatalf("Extract: %v", err)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Extract(%s) mismatch (-want +got):\n%s", tt.file, diff)
-			}
-		})
-	}
+		{File: "testdata/status.d/base-files", Path: status},
+	})
 }
 
 func TestParseEdgeCases(t *testing.T) {
