@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"testing"
 
@@ -13,26 +12,21 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lang/composer"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extracttest"
 )
 
 func TestRequired(t *testing.T) {
-	tests := []struct {
-		path string
-		mode fs.FileMode
-		want bool
-	}{
-		{"var/www/html/vendor/composer/installed.json", 0o644, true},
-		{"vendor/composer/installed.json", 0o644, true},
-		{"var/www/html/composer.json", 0o644, false},
-		{"var/www/html/composer.lock", 0o644, false},
-		{"var/www/html/myvendor/composer/installed.json", 0o644, false},
-		{"vendor/composer/installed.php", 0o644, false},
-	}
-	for _, tt := range tests {
-		if got := composer.New().Required(tt.path, tt.mode); got != tt.want {
-			t.Errorf("Required(%q, %v) = %v, want %v", tt.path, tt.mode, got, tt.want)
-		}
-	}
+	extracttest.Required(t, composer.New(),
+		[]string{
+			"var/www/html/vendor/composer/installed.json",
+			"vendor/composer/installed.json",
+		},
+		[]string{
+			"var/www/html/composer.json",
+			"var/www/html/composer.lock",
+			"var/www/html/myvendor/composer/installed.json",
+			"vendor/composer/installed.php",
+		})
 }
 
 func TestExtract(t *testing.T) {

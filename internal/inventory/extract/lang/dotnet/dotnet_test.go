@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"testing"
 
@@ -13,24 +12,19 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lang/dotnet"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extracttest"
 )
 
 func TestRequired(t *testing.T) {
-	tests := []struct {
-		path string
-		mode fs.FileMode
-		want bool
-	}{
-		{"app/MyApp.deps.json", 0o644, true},
-		{"usr/share/dotnet/shared/Microsoft.NETCore.App/6.0.0/Microsoft.NETCore.App.deps.json", 0o644, true},
-		{"app/MyApp.runtimeconfig.json", 0o644, false},
-		{"app/deps.json.bak", 0o644, false},
-	}
-	for _, tt := range tests {
-		if got := dotnet.New().Required(tt.path, tt.mode); got != tt.want {
-			t.Errorf("Required(%q, %v) = %v, want %v", tt.path, tt.mode, got, tt.want)
-		}
-	}
+	extracttest.Required(t, dotnet.New(),
+		[]string{
+			"app/MyApp.deps.json",
+			"usr/share/dotnet/shared/Microsoft.NETCore.App/6.0.0/Microsoft.NETCore.App.deps.json",
+		},
+		[]string{
+			"app/MyApp.runtimeconfig.json",
+			"app/deps.json.bak",
+		})
 }
 
 const deps = `{

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"testing"
 
@@ -13,36 +12,30 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lang/npm"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extracttest"
 )
 
 func TestRequired(t *testing.T) {
-	tests := []struct {
-		path string
-		mode fs.FileMode
-		want bool
-	}{
-		{"app/node_modules/lodash/package.json", 0o644, true},
-		{"node_modules/lodash/package.json", 0o644, true},
-		{"app/node_modules/@babel/core/package.json", 0o644, true},
-		{"app/node_modules/@babel/core/node_modules/semver/package.json", 0o644, true},
-		{"usr/lib/node_modules/npm/package.json", 0o644, true},
-		{"usr/local/lib/node_modules/corepack/package.json", 0o644, true},
-		{"app/package.json", 0o644, false},
-		{"package.json", 0o644, false},
-		{"app/node_modules/package.json", 0o644, false},
-		{"app/node_modules/@babel/package.json", 0o644, false},
-		{"app/node_modules/lodash/fp/package.json", 0o644, false},
-		{"app/node_modules/@babel/core/lib/package.json", 0o644, false},
-		{"app/node_modules/.bin/package.json", 0o644, false},
-		{"app/my_node_modules/x/package.json", 0o644, false},
-		{"app/node_modules/lodash/package.json.bak", 0o644, false},
-		{"app/node_modules/lodash/package.json", fs.ModeSymlink | 0o777, false},
-	}
-	for _, tt := range tests {
-		if got := npm.New().Required(tt.path, tt.mode); got != tt.want {
-			t.Errorf("Required(%q, %v) = %v, want %v", tt.path, tt.mode, got, tt.want)
-		}
-	}
+	extracttest.Required(t, npm.New(),
+		[]string{
+			"app/node_modules/lodash/package.json",
+			"node_modules/lodash/package.json",
+			"app/node_modules/@babel/core/package.json",
+			"app/node_modules/@babel/core/node_modules/semver/package.json",
+			"usr/lib/node_modules/npm/package.json",
+			"usr/local/lib/node_modules/corepack/package.json",
+		},
+		[]string{
+			"app/package.json",
+			"package.json",
+			"app/node_modules/package.json",
+			"app/node_modules/@babel/package.json",
+			"app/node_modules/lodash/fp/package.json",
+			"app/node_modules/@babel/core/lib/package.json",
+			"app/node_modules/.bin/package.json",
+			"app/my_node_modules/x/package.json",
+			"app/node_modules/lodash/package.json.bak",
+		})
 }
 
 func extract(t testing.TB, path, data string) ([]inventory.Package, error) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io/fs"
 	"strings"
 	"testing"
 
@@ -12,28 +11,22 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lang/python"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extracttest"
 )
 
 func TestRequired(t *testing.T) {
-	tests := []struct {
-		path string
-		mode fs.FileMode
-		want bool
-	}{
-		{"usr/lib/python3.11/site-packages/requests-2.25.1.dist-info/METADATA", 0o644, true},
-		{"usr/lib/python3/dist-packages/PyYAML-5.3.1.egg-info", 0o644, true},
-		{"usr/lib/python3/dist-packages/Jinja2-2.11.2.egg-info/PKG-INFO", 0o644, true},
-		{"usr/lib/python3/site-packages/foo-1.0-py3.11.egg/EGG-INFO/PKG-INFO", 0o644, true},
-		{"usr/lib/python3/dist-packages/Jinja2-2.11.2.egg-info", fs.ModeDir | 0o755, false},
-		{"usr/lib/python3.11/site-packages/requests-2.25.1.dist-info/RECORD", 0o644, false},
-		{"usr/lib/python3.11/site-packages/requests/METADATA", 0o644, false},
-		{"src/PKG-INFO", 0o644, false},
-	}
-	for _, tt := range tests {
-		if got := python.New().Required(tt.path, tt.mode); got != tt.want {
-			t.Errorf("Required(%q, %v) = %v, want %v", tt.path, tt.mode, got, tt.want)
-		}
-	}
+	extracttest.Required(t, python.New(),
+		[]string{
+			"usr/lib/python3.11/site-packages/requests-2.25.1.dist-info/METADATA",
+			"usr/lib/python3/dist-packages/PyYAML-5.3.1.egg-info",
+			"usr/lib/python3/dist-packages/Jinja2-2.11.2.egg-info/PKG-INFO",
+			"usr/lib/python3/site-packages/foo-1.0-py3.11.egg/EGG-INFO/PKG-INFO",
+		},
+		[]string{
+			"usr/lib/python3.11/site-packages/requests-2.25.1.dist-info/RECORD",
+			"usr/lib/python3.11/site-packages/requests/METADATA",
+			"src/PKG-INFO",
+		})
 }
 
 func TestExtract(t *testing.T) {

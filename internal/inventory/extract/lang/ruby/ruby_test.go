@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io/fs"
 	"strings"
 	"testing"
 
@@ -12,28 +11,23 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lang/ruby"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extracttest"
 )
 
 func TestRequired(t *testing.T) {
-	tests := []struct {
-		path string
-		mode fs.FileMode
-		want bool
-	}{
-		{"usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec", 0o644, true},
-		{"usr/local/bundle/specifications/rails-7.0.0.gemspec", 0o644, true},
-		{"usr/lib/ruby/gems/3.1.0/specifications/default/json-2.6.1.gemspec", 0o644, true},
-		{"specifications/x-1.gemspec", 0o644, true},
-		{"app/myapp.gemspec", 0o644, false},
-		{"usr/lib/ruby/gems/3.1.0/gems/rake-13.0.6/rake.gemspec", 0o644, false},
-		{"usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec.bak", 0o644, false},
-		{"usr/lib/ruby/gems/3.1.0/myspecifications/x-1.gemspec", 0o644, false},
-	}
-	for _, tt := range tests {
-		if got := ruby.New().Required(tt.path, tt.mode); got != tt.want {
-			t.Errorf("Required(%q, %v) = %v, want %v", tt.path, tt.mode, got, tt.want)
-		}
-	}
+	extracttest.Required(t, ruby.New(),
+		[]string{
+			"usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec",
+			"usr/local/bundle/specifications/rails-7.0.0.gemspec",
+			"usr/lib/ruby/gems/3.1.0/specifications/default/json-2.6.1.gemspec",
+			"specifications/x-1.gemspec",
+		},
+		[]string{
+			"app/myapp.gemspec",
+			"usr/lib/ruby/gems/3.1.0/gems/rake-13.0.6/rake.gemspec",
+			"usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec.bak",
+			"usr/lib/ruby/gems/3.1.0/myspecifications/x-1.gemspec",
+		})
 }
 
 func TestExtract(t *testing.T) {
