@@ -27,15 +27,6 @@ func TestRequired(t *testing.T) {
 			"var/lib/dpkg/status.d/", "var/lib/dpkg/status.d/sub/libc6", "var/lib/dpkg/available", "usr/var/lib/dpkg/status"})
 }
 
-func extractFile(t *testing.T, file, path string) ([]inventory.Package, error) {
-	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return New().Extract(context.Background(), &inventory.Input{Path: path, Size: int64(len(b)), Reader: bytes.NewReader(b)})
-}
-
 func TestExtract(t *testing.T) {
 	const status = "var/lib/dpkg/status"
 	pkg := func(name, version, arch, src, srcVersion string, deps ...string) inventory.Package {
