@@ -83,8 +83,11 @@ escalation, ptrace, module loads, mounts, reverse shells, miners and more.
 Rules are bulkhead's defaults plus any Falco-compatible rule files given with --rules (lists,
 macros, rules, append/override, exceptions). Alerts go to stdout as Falco-compatible JSON lines
 (or text), and optionally to a file, syslog, a webhook and a Prometheus endpoint.
+With a report --format (json, sarif, junit, table, markdown) alerts are findings instead, written
+when the run ends, after --severity, --ignorefile, --vex and --disable/--enable; --fail-on then
+gates the run (exit 3).
 Runs until interrupted (or for --duration). Needs root.`,
-		Example: "  sudo bulkhead watch\n  sudo bulkhead watch --rules my_rules.yaml --webhook https://siem.example/hook --metrics-addr 127.0.0.1:9464",
+		Example: "  sudo bulkhead watch\n  sudo bulkhead watch --rules my_rules.yaml --webhook https://siem.example/hook --metrics-addr 127.0.0.1:9464\n  sudo bulkhead watch --duration 60s --format sarif -o runtime.sarif --fail-on HIGH",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmtKind, stream, err := wr.parseFormat(format)
