@@ -23,6 +23,9 @@ import (
 // checked against the rule catalogue.
 type ruleFlags struct {
 	disable, enable []string
+	// extra are rules of this run beside the catalogue's (custom secret
+	// rules), so that they can be selected too.
+	extra []rule.Rule
 	// sel is what resolve made of them.
 	sel rule.Selection
 }
@@ -45,7 +48,11 @@ func (rf *ruleFlags) selection(set *rules.Set) (rule.Selection, error) {
 			return rule.Selection{}, err
 		}
 	}
-	sel, err := catalog.Build(set).Select(rf.disable, rf.enable)
+	cat := catalog.Build(set)
+	if len(rf.extra) > 0 {
+		cat = rule.NewCatalogue(append(cat.Rules(""), rf.extra...))
+	}
+	sel, err := cat.Select(rf.disable, rf.enable)
 	var unknown *rule.UnknownError
 	if errors.As(err, &unknown) {
 		return sel, usageError{fmt.Errorf("--disable/--enable: %w", err)}

@@ -126,3 +126,38 @@ func TestDropDisabled(t *testing.T) {
 		t.Errorf("findings left: %+v", r.Findings)
 	}
 }
+
+// TestDisableCustomSecretRule checks that the ids of a --secret-rules file
+// are part of the catalogue for --disable.
+func TestDisableCustomSecretRule(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte("rules:\n  - id: ACME-API-KEY\n    title: ACME API key\n    severity: high\n    regex: '\\bacme_[a-z0-9]{32}\\b'\n    keywords: [acme_]\n"), 0o600)
+	os.MkdirAll(filepath.Join(dir, "src"), 0o755)
+	os.WriteFile(filepath.Join(dir, "src", "app.conf"), []byte("key = acme_k3j9x0q2m5v8b1n4c7z6l0p2w9r5t8y1\n"), 0o600)
+	count := func(args ...string) int {
+		code, out, errs := run(t, dir, append([]string{"scan", "fs", "src", "--scanners", "secret", "--secret-rules", "rules.yaml", "--format", "json"}, args...)...)
+		if code != ExitOK {
+			t.Fatalf("scan fs %v: exit %d: %s", args, code, errs)
+		}
+		var r report.Report
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, f := range r.Findings {
+			if f.ID == "ACME-API-KEY" {
+				n++
+			}
+		}
+		return n
+	}
+	if count() != 1 {
+		t.Fatalf("the custom rule did not fire")
+	}
+	if n := count("--disable", "acme-api-key"); n != 0 {
+		t.Errorf("--disable of a custom secret rule kept %d findings", n)
+	}
+	if code, _, errs := run(t, dir, "scan", "fs", "src", "--scanners", "secret", "--disable", "ACME-API-KEY"); code != ExitUsage || !strings.Contains(errs, "ACME-API-KEY") {
+		t.Errorf("without --secret-rules the id is unknown: exit %d, %q", code, errs)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -12,6 +13,9 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/image"
 	"github.com/bulkhead-sec/bulkhead/internal/pipeline"
 	"github.com/bulkhead-sec/bulkhead/internal/report"
+	"github.com/bulkhead-sec/bulkhead/internal/rule"
+	"github.com/bulkhead-sec/bulkhead/internal/rule/catalog"
+	"github.com/bulkhead-sec/bulkhead/internal/secret"
 )
 
 // scanFlags are the flags of the commands that scan a target.
@@ -53,6 +57,7 @@ func (s *scanFlags) register(fs *pflag.FlagSet, defaultFormat string, withScanne
 }
 
 func (s *scanFlags) config(cmd *cobra.Command) (pipeline.Config, error) {
+	s.out.rules.extra = customSecretRules(s.secRules)
 	if err := s.out.validate(); err != nil {
 		return pipeline.Config{}, err
 	}
@@ -216,4 +221,27 @@ func exactArgs(n int, name string) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// customSecretRules returns the rules of a --secret-rules file for the
+// catalogue, so that --disable and --enable accept their ids. A file that
+// does not load gives none here: the secret scanner reports it.
+func customSecretRules(path string) []rule.Rule {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	rs, _ := secret.LoadRules(f)
+	if rs == nil {
+		return nil
+	}
+	var out []rule.Rule
+	for _, r := range rs.Rules {
+		out = append(out, catalog.Secret(r))
+	}
+	return out
 }
