@@ -25,6 +25,12 @@ type serveFlags struct {
 	tlsCert, tlsKey        string
 	rate                   float64
 	burst                  int
+	role, id, mirror       string
+	workers                int
+	jobTimeout, rescue     time.Duration
+	updateEvery, rematch   time.Duration
+	keep, keepHosts        time.Duration
+	keepImages             time.Duration
 }
 
 func newServeCmd() *cobra.Command {
@@ -42,6 +48,11 @@ but /healthz needs a token: bulkhead token create --scope admin|read|agent.`,
 		Example: "  bulkhead serve\n  bulkhead serve --addr 0.0.0.0:7700 --database postgres://bulkhead@db/bulkhead --tls-cert cert.pem --tls-key key.pem",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch f.role {
+			case "all", "api", "worker":
+			default:
+				return usageError{fmt.Errorf("--role %q: want all, api or worker", f.role)}
+			}
 			if (f.tlsCert == "") != (f.tlsKey == "") {
 				return usageError{errors.New("--tls-cert and --tls-key go together")}
 			}
@@ -57,6 +68,17 @@ but /healthz needs a token: bulkhead token create --scope admin|read|agent.`,
 	c.Flags().StringVar(&f.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
 	c.Flags().Float64Var(&f.rate, "rate-limit", 50, "requests per second allowed to each token")
 	c.Flags().IntVar(&f.burst, "burst", 200, "requests a token may make at once above --rate-limit")
+	c.Flags().StringVar(&f.role, "role", "all", "all (API and jobs), api (API only; jobs go to the workers) or worker (jobs only; PostgreSQL lets several share them)")
+	c.Flags().StringVar(&f.id, "id", "", "this process's name among the workers (default: hostname-pid)")
+	c.Flags().IntVar(&f.workers, "workers", 4, "jobs this process runs at once")
+	c.Flags().DurationVar(&f.jobTimeout, "job-timeout", 10*time.Minute, "longest a match job may run")
+	c.Flags().DurationVar(&f.rescue, "rescue-after", 15*time.Minute, "retry a job left running this long (by a worker that died); at least --job-timeout")
+	c.Flags().DurationVar(&f.updateEvery, "db-update-interval", 0, "run db update in the server this often, then rematch (0: never; a database changed by `bulkhead db update` is rematched anyway)")
+	c.Flags().StringVar(&f.mirror, "mirror", "", "base URL db update fetches from (default osv.dev)")
+	c.Flags().DurationVar(&f.rematch, "rematch-interval", 5*time.Minute, "how often to look for a changed vulnerability database")
+	c.Flags().DurationVar(&f.keep, "keep", 90*24*time.Hour, "keep alerts, finding changes and the admin log this long")
+	c.Flags().DurationVar(&f.keepHosts, "keep-hosts", 30*24*time.Hour, "forget hosts silent this long")
+	c.Flags().DurationVar(&f.keepImages, "keep-images", 30*24*time.Hour, "forget images neither running nor reported this long")
 	return c
 }
 
@@ -80,7 +102,33 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	matcher := &server.Matcher{Store: st, DBPath: vpath}
 	defer matcher.Close()
 	metrics := server.NewMetrics()
-	srv := server.New(server.Config{Store: st, Queue: server.Inline{M: matcher}, RatePerSecond: f.rate, Burst: f.burst, Logger: log, Metrics: metrics})
+	id := f.id
+	if id == "" {
+		h, _ := os.Hostname()
+		id = fmt.Sprintf("%s-%d", h, os.Getpid())
+	}
+	jobs, err := server.NewJobs(ctx, st, matcher, server.JobsConfig{
+		Work: f.role != "api", ID: id, Workers: f.workers, JobTimeout: f.jobTimeout, RescueAfter: f.rescue,
+		UpdateEvery: f.updateEvery, Update: vulndb.UpdateOptions{BaseURL: f.mirror}, RematchEvery: f.rematch,
+		Keep: f.keep, KeepHosts: f.keepHosts, KeepImages: f.keepImages, Logger: log, Metrics: metrics,
+	})
+	if err != nil {
+		return err
+	}
+	if err := jobs.Start(ctx); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		jobs.Stop(sctx)
+	}()
+	if f.role == "worker" {
+		log.Info("working", "id", id, "database", st.Dialect(), "workers", f.workers)
+		<-ctx.Done()
+		return nil
+	}
+	srv := server.New(server.Config{Store: st, Queue: jobs, RatePerSecond: f.rate, Burst: f.burst, Logger: log, Metrics: metrics})
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (another process may hold the port; pick another with --addr)", f.addr, err)
@@ -101,7 +149,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	} else if host, _, _ := net.SplitHostPort(f.addr); !isLoopback(host) {
 		log.Warn("serving plain HTTP on a non-loopback address: tokens and data travel in clear; use --tls-cert/--tls-key or a TLS proxy")
 	}
-	log.Info("serving", "url", scheme+"://"+ln.Addr().String(), "database", st.Dialect())
+	log.Info("serving", "url", scheme+"://"+ln.Addr().String(), "database", st.Dialect(), "role", f.role)
 	errc := make(chan error, 1)
 	go func() {
 		if f.tlsCert != "" {

@@ -56,8 +56,7 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 		cfg.Queue = Inline{M: m}
 	}
 	srv := New(cfg)
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
+	ts := newTestServer(t, srv)
 	f := &fixture{t: t, st: st, srv: srv, ts: ts, tokens: map[string]string{}}
 	for _, s := range []string{store.ScopeAgent, store.ScopeRead, store.ScopeAdmin, "agent2"} {
 		scope := strings.TrimSuffix(s, "2")
@@ -68,6 +67,12 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 		f.tokens[s] = tok
 	}
 	return f
+}
+
+func newTestServer(t *testing.T, srv *Server) *httptest.Server {
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts
 }
 
 // do sends a request and returns the status and body.
