@@ -110,7 +110,9 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	jobs, err := server.NewJobs(ctx, st, matcher, server.JobsConfig{
 		Work: f.role != "api", ID: id, Workers: f.workers, JobTimeout: f.jobTimeout, RescueAfter: f.rescue,
 		UpdateEvery: f.updateEvery, Update: vulndb.UpdateOptions{BaseURL: f.mirror}, RematchEvery: f.rematch,
-		Keep: f.keep, KeepHosts: f.keepHosts, KeepImages: f.keepImages, Logger: log, Metrics: metrics,
+		Keep: f.keep, KeepHosts: f.keepHosts, KeepImages: f.keepImages, Metrics: metrics,
+		// River reports each poll at INFO: keep its warnings and errors.
+		Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		return err
