@@ -32,10 +32,18 @@ func (u usageError) Unwrap() error { return u.err }
 // errFindings is returned when findings at or above the threshold remain.
 var errFindings = errors.New("findings at or above the --fail-on threshold")
 
+// scannerFailed is the error of a report whose scanner could not run
+// (exit 1); a command with a more precise message may replace it.
+type scannerFailed struct{ name, reason string }
+
+func (e scannerFailed) Error() string {
+	return fmt.Sprintf("the %s scanner failed: %s", e.name, e.reason)
+}
+
 const exitCodesHelp = `Exit codes:
   0  nothing at or above the --fail-on threshold
   1  an operational error (missing image, daemon down, unreadable file)
-  2  a usage error (unknown flag, bad argument)
+  2  a usage error (unknown command or flag, bad argument or configuration)
   3  findings at or above the --fail-on threshold remain`
 
 // Main runs bulkhead with args and returns the process exit code.
@@ -75,10 +83,11 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(newScanCmd(), newSBOMCmd(), newLintCmd(), newAuditCmd(), newWatchCmd(), newRulesCmd(), newDBCmd(), newVersionCmd())
+	root.AddCommand(newScanCmd(), newSBOMCmd(), newLintCmd(), newAuditCmd(), newWatchCmd(), newRulesCmd(), newDBCmd(), newConfigCmd(), newVersionCmd())
 	root.AddCommand(newServeCmd())
 	root.AddCommand(newTokenCmd())
 	root.AddCommand(newAgentCmd())
+	prepare(root)
 	return root
 }
 
