@@ -63,6 +63,7 @@ but /healthz needs a token: bulkhead token create --scope admin|read|agent.`,
 	}
 	c.Flags().StringVar(&f.addr, "addr", "127.0.0.1:7700", "address to listen on (HOST:PORT)")
 	c.Flags().StringVar(&f.database, "database", "", "database URL: sqlite:///path/fleet.db or postgres://... (default: sqlite under the user's data dir)")
+	c.Flags().SetAnnotation("database", secretFlag, []string{"url"})
 	c.Flags().StringVar(&f.vulnDB, "db", "", "vulnerability database file (default: the user cache dir/bulkhead/db/osv.db)")
 	c.Flags().StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (with --tls-key)")
 	c.Flags().StringVar(&f.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
