@@ -1,0 +1,489 @@
+package store
+
+// The queries of the web dashboard (internal/dashboard): user roles, alert
+// acknowledgements and mutes, the alert timeline with its filters, and the
+// aggregates of the overview page.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Dashboard user roles.
+const (
+	RoleRead  = "read"  // sees everything
+	RoleAdmin = "admin" // also acknowledges and mutes alerts
+)
+
+// UserRole returns a user's role, ErrNotFound for an unknown user.
+func (s *Store) UserRole(ctx context.Context, name string) (string, error) {
+	if !textOK(name) {
+		return "", fmt.Errorf("user %q: %w", name, ErrNotFound)
+	}
+	var role string
+	err := s.db.QueryRowContext(ctx, `SELECT role FROM users WHERE name = $1`, name).Scan(&role)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("user %q: %w", name, ErrNotFound)
+	}
+	return role, err
+}
+
+// SetUserRole sets a user's role (RoleRead or RoleAdmin).
+func (s *Store) SetUserRole(ctx context.Context, name, role string) error {
+	if role != RoleRead && role != RoleAdmin {
+		return fmt.Errorf("role %q: want read or admin", role)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE users SET role = $2 WHERE name = $1`, name, role)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %q: %w", name, ErrNotFound)
+	}
+	return nil
+}
+
+// AckAlert records that actor acknowledged an alert. Acknowledging twice
+// keeps the first record.
+func (s *Store) AckAlert(ctx context.Context, hostID, alertID, actor string) error {
+	if !textOK(hostID, alertID, actor) {
+		return fmt.Errorf("alert %q: %w", alertID, ErrNotFound)
+	}
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM alerts WHERE host_id = $1 AND id = $2`, hostID, alertID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("alert %q on host %q: %w", alertID, hostID, ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO alert_acks (host_id, alert_id, actor, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		hostID, alertID, actor, s.ms())
+	return err
+}
+
+// Mute hides a rule's alerts, on one host or container or everywhere, until
+// an expiry.
+type Mute struct {
+	ID          string    `json:"id"`
+	Rule        string    `json:"rule"`
+	HostID      string    `json:"host_id,omitempty"`
+	ContainerID string    `json:"container_id,omitempty"`
+	Until       time.Time `json:"until"`
+	Actor       string    `json:"actor"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// AddMute stores a mute and returns it with its id. The expiry must be in
+// the future.
+func (s *Store) AddMute(ctx context.Context, m Mute) (Mute, error) {
+	if !textOK(m.Rule, m.HostID, m.ContainerID, m.Actor) {
+		return Mute{}, ErrInvalidText
+	}
+	if m.Rule == "" {
+		return Mute{}, errors.New("a mute needs a rule")
+	}
+	now := s.ms()
+	if m.Until.UnixMilli() <= now {
+		return Mute{}, errors.New("a mute's expiry must be in the future")
+	}
+	m.ID, m.CreatedAt = newID()[:16], fromMS(now)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO alert_mutes (id, rule, host_id, container_id, until_at, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		m.ID, m.Rule, m.HostID, m.ContainerID, m.Until.UnixMilli(), m.Actor, now)
+	return m, err
+}
+
+// Mutes returns the mutes still in force, soonest expiry first.
+func (s *Store) Mutes(ctx context.Context) ([]Mute, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, rule, host_id, container_id, until_at, actor, created_at FROM alert_mutes WHERE until_at > $1 ORDER BY until_at, id`, s.ms())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Mute{}
+	for rows.Next() {
+		var m Mute
+		var until, created int64
+		if err := rows.Scan(&m.ID, &m.Rule, &m.HostID, &m.ContainerID, &until, &m.Actor, &created); err != nil {
+			return nil, err
+		}
+		m.Until, m.CreatedAt = fromMS(until), fromMS(created)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Alert states for AlertQuery.State.
+const (
+	AlertsOpen  = "open"  // neither acknowledged nor muted
+	AlertsAcked = "acked" // acknowledged
+	AlertsMuted = "muted" // covered by a mute in force
+	AlertsAll   = "all"
+)
+
+// AlertQuery selects alerts for the dashboard's timeline.
+type AlertQuery struct {
+	HostID      string
+	ContainerID string // an id, or a container name
+	Rule        string
+	MinPriority string
+	Since       time.Time
+	Until       time.Time
+	State       string // AlertsOpen (default), AlertsAcked, AlertsMuted, AlertsAll
+	Limit       int    // at most 1000; default 100
+	// Before pages back: only alerts older than this time.
+	Before time.Time
+}
+
+// AlertRow is an alert with its acknowledgement, whether a mute hides it,
+// and the name of its host and container.
+type AlertRow struct {
+	Alert
+	HostName      string    `json:"host_name,omitempty"`
+	ContainerName string    `json:"container_name,omitempty"`
+	AckedBy       string    `json:"acked_by,omitempty"`
+	AckedAt       time.Time `json:"acked_at,omitzero"`
+	Muted         bool      `json:"muted,omitempty"`
+}
+
+const muteCovers = `EXISTS (SELECT 1 FROM alert_mutes m WHERE m.rule = a.rule AND m.until_at > %s
+	AND (m.host_id = '' OR m.host_id = a.host_id) AND (m.container_id = '' OR m.container_id = a.container_id))`
+
+func (q *AlertQuery) where(now int64) (string, []any) {
+	where := []string{"1 = 1"}
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if q.HostID != "" {
+		where = append(where, "a.host_id = "+arg(q.HostID))
+	}
+	if q.ContainerID != "" {
+		p := arg(q.ContainerID)
+		where = append(where, "(a.container_id = "+p+" OR a.container_id IN (SELECT c.id FROM containers c WHERE c.name = "+p+" OR c.name = '/' || "+p+"))")
+	}
+	if q.Rule != "" {
+		where = append(where, "a.rule = "+arg(q.Rule))
+	}
+	if q.MinPriority != "" {
+		where = append(where, "a.priority_num >= "+arg(PriorityRank(q.MinPriority)))
+	}
+	if !q.Since.IsZero() {
+		where = append(where, "a.at >= "+arg(q.Since.UnixMilli()))
+	}
+	if !q.Until.IsZero() {
+		where = append(where, "a.at < "+arg(q.Until.UnixMilli()))
+	}
+	if !q.Before.IsZero() {
+		where = append(where, "a.at < "+arg(q.Before.UnixMilli()))
+	}
+	mute := fmt.Sprintf(muteCovers, arg(now))
+	switch q.State {
+	case AlertsAll:
+	case AlertsAcked:
+		where = append(where, "k.actor IS NOT NULL")
+	case AlertsMuted:
+		where = append(where, mute)
+	default:
+		where = append(where, "k.actor IS NULL AND NOT "+mute)
+	}
+	return strings.Join(where, " AND "), args
+}
+
+// validQuery reports whether every string of q can be stored at all (a
+// string that cannot be stored matches nothing).
+func (q *AlertQuery) valid() bool { return textOK(q.HostID, q.ContainerID, q.Rule, q.MinPriority) }
+
+// QueryAlerts returns the alerts q selects, newest first.
+func (s *Store) QueryAlerts(ctx context.Context, q AlertQuery) ([]AlertRow, error) {
+	if !q.valid() {
+		return []AlertRow{}, nil
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	now := s.ms()
+	where, args := q.where(now)
+	args = append(args, now, limit)
+	nowArg, limArg := fmt.Sprintf("$%d", len(args)-1), fmt.Sprintf("$%d", len(args))
+	query := `SELECT a.host_id, a.id, a.at, a.rule, a.priority, a.container_id, a.output, a.fields,
+		COALESCE(h.name, ''), COALESCE((SELECT c.name FROM containers c WHERE c.host_id = a.host_id AND c.id = a.container_id), ''),
+		COALESCE(k.actor, ''), COALESCE(k.at, 0), ` + fmt.Sprintf(muteCovers, nowArg) + `
+		FROM alerts a LEFT JOIN alert_acks k ON k.host_id = a.host_id AND k.alert_id = a.id
+		LEFT JOIN hosts h ON h.id = a.host_id
+		WHERE ` + where + ` ORDER BY a.at DESC, a.host_id, a.id LIMIT ` + limArg
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []AlertRow{}
+	for rows.Next() {
+		var r AlertRow
+		var at, ackAt int64
+		var fields string
+		var muted bool
+		if err := rows.Scan(&r.HostID, &r.ID, &at, &r.Rule, &r.Priority, &r.ContainerID, &r.Output, &fields,
+			&r.HostName, &r.ContainerName, &r.AckedBy, &ackAt, &muted); err != nil {
+			return nil, err
+		}
+		r.At, r.AckedAt, r.Muted = fromMS(at), fromMS(ackAt), muted
+		_ = json.Unmarshal([]byte(fields), &r.Fields)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// OpenAlertCounts counts the open alerts (neither acknowledged nor muted)
+// at or after since, by priority.
+func (s *Store) OpenAlertCounts(ctx context.Context, since time.Time) (map[string]int, error) {
+	q := AlertQuery{Since: since, State: AlertsOpen}
+	where, args := q.where(s.ms())
+	rows, err := s.db.QueryContext(ctx, `SELECT a.priority, COUNT(*) FROM alerts a
+		LEFT JOIN alert_acks k ON k.host_id = a.host_id AND k.alert_id = a.id
+		WHERE `+where+` GROUP BY a.priority`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var p string
+		var n int
+		if err := rows.Scan(&p, &n); err != nil {
+			return nil, err
+		}
+		out[p] = n
+	}
+	return out, rows.Err()
+}
+
+// AlertRules returns the rule names alerts carry, sorted, at most limit.
+func (s *Store) AlertRules(ctx context.Context, limit int) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT rule FROM alerts ORDER BY rule LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// FindingRef is the short form of a finding that the overview aggregates.
+type FindingRef struct {
+	ImageDigest string
+	VulnID      string
+	Aliases     []string
+	Severity    string
+	Fixable     bool
+}
+
+// FindingRefs returns every finding of every image in short form.
+func (s *Store) FindingRefs(ctx context.Context) ([]FindingRef, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT image_digest, vuln_id, aliases, severity, fixed_version <> '' FROM findings`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []FindingRef{}
+	for rows.Next() {
+		var f FindingRef
+		var aliases string
+		if err := rows.Scan(&f.ImageDigest, &f.VulnID, &aliases, &f.Severity, &f.Fixable); err != nil {
+			return nil, err
+		}
+		if aliases != "[]" && aliases != "" {
+			_ = json.Unmarshal([]byte(aliases), &f.Aliases)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// TrendDay is one day of the findings trend.
+type TrendDay struct {
+	Day   time.Time `json:"day"`   // midnight UTC
+	New   int       `json:"new"`   // findings first seen that day and still open
+	Fixed int       `json:"fixed"` // findings that a rematch or new SBOM removed that day
+}
+
+// FindingTrend returns one TrendDay per UTC day from the day of since to the
+// day of until, oldest first.
+func (s *Store) FindingTrend(ctx context.Context, since, until time.Time) ([]TrendDay, error) {
+	const day = int64(24 * time.Hour / time.Millisecond)
+	from := since.UTC().Truncate(24 * time.Hour).UnixMilli()
+	to := until.UTC().Truncate(24*time.Hour).UnixMilli() + day
+	if to <= from || (to-from)/day > 3660 {
+		return nil, errors.New("trend: want a range of 1 to 3660 days")
+	}
+	out := make([]TrendDay, (to-from)/day)
+	for i := range out {
+		out[i].Day = fromMS(from + int64(i)*day)
+	}
+	count := func(q string, add func(i, n int)) error {
+		rows, err := s.db.QueryContext(ctx, q, from, to, day)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d int64
+			var n int
+			if err := rows.Scan(&d, &n); err != nil {
+				return err
+			}
+			if d >= 0 && int(d) < len(out) {
+				add(int(d), n)
+			}
+		}
+		return rows.Err()
+	}
+	if err := count(`SELECT (first_seen - $1) / $3, COUNT(*) FROM findings WHERE first_seen >= $1 AND first_seen < $2 GROUP BY (first_seen - $1) / $3`,
+		func(i, n int) { out[i].New = n }); err != nil {
+		return nil, err
+	}
+	if err := count(`SELECT (at - $1) / $3, COUNT(*) FROM finding_changes WHERE change = 'fixed' AND at >= $1 AND at < $2 GROUP BY (at - $1) / $3`,
+		func(i, n int) { out[i].Fixed = n }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ImageByDigest returns one image with its finding counts.
+func (s *Store) ImageByDigest(ctx context.Context, digest string) (Image, error) {
+	if !textOK(digest) {
+		return Image{}, fmt.Errorf("image %q: %w", digest, ErrNotFound)
+	}
+	var img Image
+	var refs string
+	var first, last, matched int64
+	err := s.db.QueryRowContext(ctx, `SELECT digest, refs, os, first_seen, last_seen, matched_at FROM images WHERE digest = $1`, digest).
+		Scan(&img.Digest, &refs, &img.OS, &first, &last, &matched)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Image{}, fmt.Errorf("image %q: %w", digest, ErrNotFound)
+	}
+	if err != nil {
+		return Image{}, err
+	}
+	_ = json.Unmarshal([]byte(refs), &img.Refs)
+	img.FirstSeen, img.LastSeen, img.MatchedAt = fromMS(first), fromMS(last), fromMS(matched)
+	rows, err := s.db.QueryContext(ctx, `SELECT severity, COUNT(*) FROM findings WHERE image_digest = $1 GROUP BY severity`, digest)
+	if err != nil {
+		return Image{}, err
+	}
+	defer rows.Close()
+	img.Findings = map[string]int{}
+	for rows.Next() {
+		var sev string
+		var n int
+		if err := rows.Scan(&sev, &n); err != nil {
+			return Image{}, err
+		}
+		img.Findings[sev] = n
+	}
+	return img, rows.Err()
+}
+
+// ContainersOfImage returns the containers, on every host, running digest.
+func (s *Store) ContainersOfImage(ctx context.Context, digest string) ([]Container, error) {
+	return s.containersWhere(ctx, `image_digest = $1`, digest)
+}
+
+func (s *Store) containersWhere(ctx context.Context, where string, args ...any) ([]Container, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT host_id, id, name, image_ref, image_digest, state, ports, networks, updated_at
+		FROM containers WHERE `+where+` ORDER BY host_id, name, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Container{}
+	for rows.Next() {
+		var c Container
+		var ports, nets string
+		var at int64
+		if err := rows.Scan(&c.HostID, &c.ID, &c.Name, &c.ImageRef, &c.ImageDigest, &c.State, &ports, &nets, &at); err != nil {
+			return nil, err
+		}
+		_ = json.Unmarshal([]byte(ports), &c.Ports)
+		_ = json.Unmarshal([]byte(nets), &c.Networks)
+		c.UpdatedAt = fromMS(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// likeEscape escapes LIKE's metacharacters for ESCAPE '\'.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// ImagesByRef returns the images whose digest starts with q or one of whose
+// refs contains q (case-sensitive), at most limit, by digest.
+func (s *Store) ImagesByRef(ctx context.Context, q string, limit int) ([]Image, error) {
+	if q == "" || !textOK(q) {
+		return []Image{}, nil
+	}
+	// refs is a JSON array of strings: a ref containing q appears in it
+	// as a substring (quotes and backslashes are escaped by JSON, so match
+	// on the JSON form of q without its quotes).
+	jq := jsonText(q)
+	jq = jq[1 : len(jq)-1]
+	rows, err := s.db.QueryContext(ctx, `SELECT digest, refs, os, first_seen, last_seen, matched_at FROM images
+		WHERE digest LIKE $1 ESCAPE '\' OR refs LIKE $2 ESCAPE '\' ORDER BY digest LIMIT $3`,
+		likeEscape(q)+"%", "%"+likeEscape(jq)+"%", limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Image{}
+	for rows.Next() {
+		var img Image
+		var refs string
+		var first, last, matched int64
+		if err := rows.Scan(&img.Digest, &refs, &img.OS, &first, &last, &matched); err != nil {
+			return nil, err
+		}
+		_ = json.Unmarshal([]byte(refs), &img.Refs)
+		img.FirstSeen, img.LastSeen, img.MatchedAt = fromMS(first), fromMS(last), fromMS(matched)
+		// A match inside the JSON punctuation (q = `","`) is no match.
+		ok := strings.HasPrefix(img.Digest, q)
+		for _, r := range img.Refs {
+			ok = ok || strings.Contains(r, q)
+		}
+		if ok {
+			out = append(out, img)
+		}
+	}
+	return out, rows.Err()
+}
+
+// HostByID returns one host with its counts.
+func (s *Store) HostByID(ctx context.Context, id string) (Host, error) {
+	if !textOK(id) {
+		return Host{}, fmt.Errorf("host %q: %w", id, ErrNotFound)
+	}
+	var h Host
+	var first, last int64
+	err := s.db.QueryRowContext(ctx, `SELECT h.id, h.name, h.agent_version, h.first_seen, h.last_seen,
+		(SELECT COUNT(*) FROM containers c WHERE c.host_id = h.id),
+		(SELECT COUNT(*) FROM audit_results r WHERE r.host_id = h.id AND r.status = 'fail'),
+		(SELECT COUNT(*) FROM audit_results r WHERE r.host_id = h.id AND r.status = 'pass')
+		FROM hosts h WHERE h.id = $1`, id).Scan(&h.ID, &h.Name, &h.AgentVersion, &first, &last, &h.Containers, &h.AuditFailed, &h.AuditPassed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Host{}, fmt.Errorf("host %q: %w", id, ErrNotFound)
+	}
+	h.FirstSeen, h.LastSeen = fromMS(first), fromMS(last)
+	return h, err
+}
