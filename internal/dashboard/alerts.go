@@ -29,23 +29,23 @@ type KV struct{ Key, Value string }
 
 // AlertsPage is the alerts page's data.
 type AlertsPage struct {
-	Filter    url.Values
-	State     string
-	Priority  string
-	Rule      string
-	HostID    string
-	Container string
-	Since     string
-	Until     string
-	Rules     []string
-	Hosts     []store.Host
-	Alerts    []AlertView
-	Mutes     []store.Mute
-	More      string // the URL of the next (older) page, or empty
-	Message   string
+	Filter     url.Values
+	State      string
+	Priority   string
+	Rule       string
+	HostID     string
+	Container  string
+	Since      string
+	Until      string
+	Rules      []string
+	Hosts      []store.Host
+	Alerts     []AlertView
+	Mutes      []store.Mute
+	More       string // the URL of the next (older) page, or empty
+	Message    string
 	Priorities []string
-	States    []string
-	Durations []string
+	States     []string
+	Durations  []string
 }
 
 const pageSize = 50

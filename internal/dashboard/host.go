@@ -31,10 +31,10 @@ type AuditCheck struct {
 
 // AuditSection is one section of the audit.
 type AuditSection struct {
-	ID, Name     string
-	Checks       []AuditCheck
-	Fail, Pass   int
-	Other        int
+	ID, Name      string
+	Checks        []AuditCheck
+	Fail, Pass    int
+	Other         int
 	OpenByDefault bool
 }
 

@@ -218,11 +218,18 @@ func advise(fs []store.Finding) (string, []Advice, int) {
 	case fixable == 0:
 		sum = fmt.Sprintf("None of the %d findings has a fix yet: watch for updates, or reduce what the image ships.", len(fs))
 	case osFix > 0 && langFix > 0:
-		sum = fmt.Sprintf("Rebuild on the fixed base and upgrade %d packages: removes %d of %d findings.", len(list), fixable, len(fs))
+		sum = fmt.Sprintf("Rebuild on the fixed base and upgrade %s: removes %d of %d findings.", plural(len(list), "package"), fixable, len(fs))
 	case osFix > 0:
 		sum = fmt.Sprintf("Rebuild on the fixed base: removes %d of %d findings.", osFix, len(fs))
 	default:
-		sum = fmt.Sprintf("Upgrade %d packages: removes %d of %d findings.", len(list), langFix, len(fs))
+		sum = fmt.Sprintf("Upgrade %s: removes %d of %d findings.", plural(len(list), "package"), langFix, len(fs))
 	}
 	return sum, adv, unfixed
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
