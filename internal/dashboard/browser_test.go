@@ -284,7 +284,7 @@ func TestBrowser(t *testing.T) {
 		t.Error("the alerts page scrolls sideways at phone width")
 	}
 	shot(t, ctx, dir, "08-alerts-phone")
-	do(t, ctx, "desktop", chromedp.ResetViewport())
+	do(t, ctx, "desktop", chromedp.EmulateViewport(1280, 800))
 	setColorScheme(t, ctx, "dark")
 	do(t, ctx, "dark overview", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(css("#n-hosts")))
 	if bgColor := eval[string](t, ctx, `getComputedStyle(document.body).backgroundColor`); bgColor != "rgb(18, 21, 27)" {

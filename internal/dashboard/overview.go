@@ -245,7 +245,7 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, s *session)
 // (up) and findings fixed (down), with a labelled axis. Only numbers and
 // dates go into it.
 func trendSVG(days []store.TrendDay) template.HTML {
-	const W, H, padL, padB, padT = 720, 200, 44, 22, 10
+	const W, H, padL, padB, padT = 720, 200, 64, 22, 10
 	maxN := 1
 	for _, d := range days {
 		maxN = max(maxN, d.New, d.Fixed)
@@ -258,9 +258,9 @@ func trendSVG(days []store.TrendDay) template.HTML {
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="trend-title" preserveAspectRatio="none">`, W, H)
 	b.WriteString(`<title id="trend-title">Findings first seen (up) and fixed (down) per day, last 30 days</title>`)
 	fmt.Fprintf(&b, `<line class="axis" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, padL, mid, W, mid)
-	fmt.Fprintf(&b, `<text class="lbl" x="%d" y="%.1f" text-anchor="end">%d</text>`, padL-4, float64(padT)+8, maxN)
+	fmt.Fprintf(&b, `<text class="lbl" x="%d" y="%.1f" text-anchor="end">%d new</text>`, padL-4, float64(padT)+8, maxN)
 	fmt.Fprintf(&b, `<text class="lbl" x="%d" y="%.1f" text-anchor="end">0</text>`, padL-4, mid+4)
-	fmt.Fprintf(&b, `<text class="lbl" x="%d" y="%d" text-anchor="end">%d</text>`, padL-4, H-padB, maxN)
+	fmt.Fprintf(&b, `<text class="lbl" x="%d" y="%d" text-anchor="end">%d fixed</text>`, padL-4, H-padB, maxN)
 	for i, d := range days {
 		x := float64(padL) + float64(i)*bw + 1
 		if d.New > 0 {
@@ -273,8 +273,13 @@ func trendSVG(days []store.TrendDay) template.HTML {
 			fmt.Fprintf(&b, `<rect class="bar-fixed" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s: %d fixed</title></rect>`,
 				x, mid, bw-2, h, d.Day.Format("2006-01-02"), d.Fixed)
 		}
-		if i%7 == 0 || i == len(days)-1 {
-			fmt.Fprintf(&b, `<text class="lbl" x="%.1f" y="%d">%s</text>`, x, H-4, d.Day.Format("Jan 2"))
+		if (i%7 == 0 && i+3 < len(days)) || i == len(days)-1 {
+			anchor := "start"
+			if i == len(days)-1 {
+				anchor = "end"
+				x += bw - 2
+			}
+			fmt.Fprintf(&b, `<text class="lbl" x="%.1f" y="%d" text-anchor="%s">%s</text>`, x, H-4, anchor, d.Day.Format("Jan 2"))
 		}
 	}
 	b.WriteString(`</svg>`)

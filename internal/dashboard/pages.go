@@ -216,7 +216,7 @@ func advise(fs []store.Finding) (string, []Advice, int) {
 	var sum string
 	switch fixable := osFix + langFix; {
 	case fixable == 0:
-		sum = fmt.Sprintf("None of the %d findings has a fix yet: watch for updates, or reduce what the image ships.", len(fs))
+		sum = fmt.Sprintf("The %s %s no fix yet: watch for updates, or ship less in the image.", plural(len(fs), "finding"), map[bool]string{true: "has", false: "have"}[len(fs) == 1])
 	case osFix > 0 && langFix > 0:
 		sum = fmt.Sprintf("Rebuild on the fixed base and upgrade %s: removes %d of %d findings.", plural(len(list), "package"), fixable, len(fs))
 	case osFix > 0:

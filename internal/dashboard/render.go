@@ -36,10 +36,12 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
-	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"bytes": humanBytes,
-	"join":  strings.Join,
-	"add":   func(a, b int) int { return a + b },
+	"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"bytes":  humanBytes,
+	"join":   strings.Join,
+	"cname":  func(s string) string { return strings.TrimPrefix(s, "/") },
+	"plural": plural,
+	"add":    func(a, b int) int { return a + b },
 	"pct": func(n, of int) int {
 		if of <= 0 {
 			return 0
