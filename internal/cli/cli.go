@@ -76,6 +76,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
 	root.AddCommand(newScanCmd(), newSBOMCmd(), newLintCmd(), newAuditCmd(), newWatchCmd(), newRulesCmd(), newDBCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd())
+	root.AddCommand(newTokenCmd())
 	return root
 }
 

@@ -303,6 +303,25 @@ func (s *Store) ImageDigests(ctx context.Context) ([]string, error) {
 	return out, rows.Err()
 }
 
+// ImagesMatchedBefore returns the images never matched or matched against a
+// vulnerability database built before built: those a rematch must visit.
+func (s *Store) ImagesMatchedBefore(ctx context.Context, built time.Time) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT digest FROM images WHERE matched_at = 0 OR db_built < $1 ORDER BY digest`, built.UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
 // Packages returns an image's package index in SBOM order.
 func (s *Store) Packages(ctx context.Context, digest string) ([]Package, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT name, version, type, purl FROM packages WHERE image_digest = $1 ORDER BY seq`, digest)

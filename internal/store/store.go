@@ -136,13 +136,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
 		f.Close()
-		q := url.Values{}
-		q.Add("_pragma", "busy_timeout(10000)")
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "foreign_keys(1)")
-		q.Add("_pragma", "synchronous(NORMAL)")
-		q.Set("_txlock", "immediate")
-		db, err = sql.Open("sqlite", "file:"+dsn+"?"+q.Encode())
+		db, err = sql.Open("sqlite", sqliteDSN(dsn))
 		if err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
@@ -159,6 +153,34 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(30000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// OpenSQLitePool opens another pool of maxConns connections to the store's
+// SQLite file (the job engine wants a pool of one). It fails for PostgreSQL.
+func (s *Store) OpenSQLitePool(maxConns int) (*sql.DB, error) {
+	if s.dialect != SQLite {
+		return nil, errors.New("not a SQLite store")
+	}
+	_, path, err := ParseURL(s.url)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", sqliteDSN(path))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(maxConns)
+	return db, nil
 }
 
 func (s *Store) migrate(ctx context.Context) error {
