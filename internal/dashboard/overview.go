@@ -68,35 +68,52 @@ type Overview struct {
 	TrendDays    []store.TrendDay
 }
 
-// imageRows joins images, containers and findings into rows keyed by digest.
-func (d *Dashboard) imageRows(ctx context.Context, images []store.Image, ctrs []store.Container) (map[string]*ImageRow, error) {
-	refs, err := d.st.FindingRefs(ctx)
+// imageRows joins images, containers and finding counts into rows keyed by
+// digest.
+func (d *Dashboard) imageRows(ctx context.Context, refs map[string][]string, ctrs []store.Container) (map[string]*ImageRow, error) {
+	counts, err := d.st.FindingCounts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows := make(map[string]*ImageRow, len(images))
-	for _, img := range images {
-		r := &ImageRow{Digest: img.Digest, Severity: img.Findings}
-		if len(img.Refs) > 0 {
-			r.Ref = img.Refs[0]
+	rows := make(map[string]*ImageRow, len(refs))
+	for dg, rs := range refs {
+		r := &ImageRow{Digest: dg, Severity: map[string]int{}}
+		if len(rs) > 0 {
+			r.Ref = rs[0]
 		}
-		for _, s := range severities {
-			n := countSev(img.Findings, s)
-			r.Counts = append(r.Counts, SevCount{s, n})
-			r.Total += n
-		}
-		rows[img.Digest] = r
+		rows[dg] = r
 	}
-	for _, f := range refs {
-		r := rows[f.ImageDigest]
+	for _, c := range counts {
+		r := rows[c.ImageDigest]
 		if r == nil {
 			continue
 		}
-		if d.opts.KEV.Has(f.VulnID, f.Aliases...) {
-			r.KEV++
+		r.Severity[c.Severity] += c.N
+		if c.Fixable {
+			r.Fixable += c.N
 		}
-		if f.Fixable {
-			r.Fixable++
+	}
+	if len(d.opts.KEV) > 0 {
+		ids := make([]string, 0, len(d.opts.KEV))
+		for id := range d.opts.KEV {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		kev, err := d.st.CountByVulns(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for dg, n := range kev {
+			if r := rows[dg]; r != nil {
+				r.KEV = n
+			}
+		}
+	}
+	for _, r := range rows {
+		for _, s := range severities {
+			n := countSev(r.Severity, s)
+			r.Counts = append(r.Counts, SevCount{s, n})
+			r.Total += n
 		}
 	}
 	hosts := map[string]map[string]bool{}
@@ -144,15 +161,15 @@ func (d *Dashboard) buildOverview(ctx context.Context) (*Overview, error) {
 	if err != nil {
 		return nil, err
 	}
-	images, err := d.st.Images(ctx)
+	refs, err := d.st.ImageRefs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := d.imageRows(ctx, images, ctrs)
+	rows, err := d.imageRows(ctx, refs, ctrs)
 	if err != nil {
 		return nil, err
 	}
-	o := &Overview{Hosts: len(hosts), Containers: len(ctrs), Images: len(images)}
+	o := &Overview{Hosts: len(hosts), Containers: len(ctrs), Images: len(refs)}
 	runningPerHost := map[string]int{}
 	for _, c := range ctrs {
 		if isRunning(c) {

@@ -154,6 +154,8 @@ type AlertRow struct {
 const muteCovers = `EXISTS (SELECT 1 FROM alert_mutes m WHERE m.rule = a.rule AND m.until_at > %s
 	AND (m.host_id = '' OR m.host_id = a.host_id) AND (m.container_id = '' OR m.container_id = a.container_id))`
 
+const acked = `EXISTS (SELECT 1 FROM alert_acks k WHERE k.host_id = a.host_id AND k.alert_id = a.id)`
+
 func (q *AlertQuery) where(now int64) (string, []any) {
 	where := []string{"1 = 1"}
 	var args []any
@@ -163,7 +165,7 @@ func (q *AlertQuery) where(now int64) (string, []any) {
 	}
 	if q.ContainerID != "" {
 		p := arg(q.ContainerID)
-		where = append(where, "(a.container_id = "+p+" OR a.container_id IN (SELECT c.id FROM containers c WHERE c.name = "+p+" OR c.name = '/' || "+p+"))")
+		where = append(where, "a.container_id IN (SELECT "+p+" UNION SELECT c.id FROM containers c WHERE c.name = "+p+" OR c.name = '/' || "+p+")")
 	}
 	if q.Rule != "" {
 		where = append(where, "a.rule = "+arg(q.Rule))
@@ -184,11 +186,11 @@ func (q *AlertQuery) where(now int64) (string, []any) {
 	switch q.State {
 	case AlertsAll:
 	case AlertsAcked:
-		where = append(where, "k.actor IS NOT NULL")
+		where = append(where, acked)
 	case AlertsMuted:
 		where = append(where, mute)
 	default:
-		where = append(where, "k.actor IS NULL AND NOT "+mute)
+		where = append(where, "NOT "+acked+" AND NOT "+mute)
 	}
 	return strings.Join(where, " AND "), args
 }
@@ -211,12 +213,16 @@ func (s *Store) QueryAlerts(ctx context.Context, q AlertQuery) ([]AlertRow, erro
 	where, args := q.where(now)
 	args = append(args, now, limit)
 	nowArg, limArg := fmt.Sprintf("$%d", len(args)-1), fmt.Sprintf("$%d", len(args))
+	// Newest first along an index ((at, host_id, id), or the host's or
+	// rule's), stopping at the limit; the acknowledgement, the container's
+	// name and the mute are looked up for the rows kept only.
 	query := `SELECT a.host_id, a.id, a.at, a.rule, a.priority, a.container_id, a.output, a.fields,
-		COALESCE(h.name, ''), COALESCE((SELECT c.name FROM containers c WHERE c.host_id = a.host_id AND c.id = a.container_id), ''),
-		COALESCE(k.actor, ''), COALESCE(k.at, 0), ` + fmt.Sprintf(muteCovers, nowArg) + `
-		FROM alerts a LEFT JOIN alert_acks k ON k.host_id = a.host_id AND k.alert_id = a.id
-		LEFT JOIN hosts h ON h.id = a.host_id
-		WHERE ` + where + ` ORDER BY a.at DESC, a.host_id, a.id LIMIT ` + limArg
+		COALESCE((SELECT c.name FROM containers c WHERE c.host_id = a.host_id AND c.id = a.container_id), ''),
+		COALESCE((SELECT k.actor FROM alert_acks k WHERE k.host_id = a.host_id AND k.alert_id = a.id), ''),
+		COALESCE((SELECT k.at FROM alert_acks k WHERE k.host_id = a.host_id AND k.alert_id = a.id), 0),
+		` + fmt.Sprintf(muteCovers, nowArg) + `
+		FROM alerts a
+		WHERE ` + where + ` ORDER BY a.at DESC, a.host_id DESC, a.id DESC LIMIT ` + limArg
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -229,14 +235,44 @@ func (s *Store) QueryAlerts(ctx context.Context, q AlertQuery) ([]AlertRow, erro
 		var fields string
 		var muted bool
 		if err := rows.Scan(&r.HostID, &r.ID, &at, &r.Rule, &r.Priority, &r.ContainerID, &r.Output, &fields,
-			&r.HostName, &r.ContainerName, &r.AckedBy, &ackAt, &muted); err != nil {
+			&r.ContainerName, &r.AckedBy, &ackAt, &muted); err != nil {
 			return nil, err
 		}
 		r.At, r.AckedAt, r.Muted = fromMS(at), fromMS(ackAt), muted
 		_ = json.Unmarshal([]byte(fields), &r.Fields)
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(out) > 0 {
+		names, err := s.hostNames(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			out[i].HostName = names[out[i].HostID]
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) hostNames(ctx context.Context) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name FROM hosts`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]string{}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		m[id] = name
+	}
+	return m, rows.Err()
 }
 
 // OpenAlertCounts counts the open alerts (neither acknowledged nor muted)
@@ -244,9 +280,7 @@ func (s *Store) QueryAlerts(ctx context.Context, q AlertQuery) ([]AlertRow, erro
 func (s *Store) OpenAlertCounts(ctx context.Context, since time.Time) (map[string]int, error) {
 	q := AlertQuery{Since: since, State: AlertsOpen}
 	where, args := q.where(s.ms())
-	rows, err := s.db.QueryContext(ctx, `SELECT a.priority, COUNT(*) FROM alerts a
-		LEFT JOIN alert_acks k ON k.host_id = a.host_id AND k.alert_id = a.id
-		WHERE `+where+` GROUP BY a.priority`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT a.priority, COUNT(*) FROM alerts a WHERE `+where+` GROUP BY a.priority`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +299,13 @@ func (s *Store) OpenAlertCounts(ctx context.Context, since time.Time) (map[strin
 
 // AlertRules returns the rule names alerts carry, sorted, at most limit.
 func (s *Store) AlertRules(ctx context.Context, limit int) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT rule FROM alerts ORDER BY rule LIMIT $1`, limit)
+	// A skip scan of the rule index: one lookup per distinct rule, not one
+	// row per alert.
+	rows, err := s.db.QueryContext(ctx, `WITH RECURSIVE r(rule) AS (
+			SELECT MIN(rule) FROM alerts
+			UNION ALL
+			SELECT (SELECT MIN(a.rule) FROM alerts a WHERE a.rule > r.rule) FROM r WHERE r.rule IS NOT NULL)
+		SELECT rule FROM r WHERE rule IS NOT NULL LIMIT $1`, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -281,35 +321,93 @@ func (s *Store) AlertRules(ctx context.Context, limit int) ([]string, error) {
 	return out, rows.Err()
 }
 
-// FindingRef is the short form of a finding that the overview aggregates.
-type FindingRef struct {
+// FindingCount counts an image's findings of one severity, with or
+// without a fix.
+type FindingCount struct {
 	ImageDigest string
-	VulnID      string
-	Aliases     []string
 	Severity    string
 	Fixable     bool
+	N           int
 }
 
-// FindingRefs returns every finding of every image in short form.
-func (s *Store) FindingRefs(ctx context.Context) ([]FindingRef, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT image_digest, vuln_id, aliases, severity, fixed_version <> '' FROM findings`)
+// FindingCounts counts every image's findings by severity and fix.
+func (s *Store) FindingCounts(ctx context.Context) ([]FindingCount, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT image_digest, severity, fixed_version <> '', COUNT(*) FROM findings
+		GROUP BY image_digest, severity, fixed_version <> ''`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []FindingRef{}
+	out := []FindingCount{}
 	for rows.Next() {
-		var f FindingRef
-		var aliases string
-		if err := rows.Scan(&f.ImageDigest, &f.VulnID, &aliases, &f.Severity, &f.Fixable); err != nil {
+		var c FindingCount
+		if err := rows.Scan(&c.ImageDigest, &c.Severity, &c.Fixable, &c.N); err != nil {
 			return nil, err
 		}
-		if aliases != "[]" && aliases != "" {
-			_ = json.Unmarshal([]byte(aliases), &f.Aliases)
-		}
-		out = append(out, f)
+		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// ImageRefs returns every image's refs by digest.
+func (s *Store) ImageRefs(ctx context.Context) (map[string][]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT digest, refs FROM images`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var d, refs string
+		if err := rows.Scan(&d, &refs); err != nil {
+			return nil, err
+		}
+		var rs []string
+		_ = json.Unmarshal([]byte(refs), &rs)
+		out[d] = rs
+	}
+	return out, rows.Err()
+}
+
+// CountByVulns counts, per image, the findings of any of ids, each id an
+// advisory id or an alias of one (a CVE id of a GHSA or distro advisory).
+func (s *Store) CountByVulns(ctx context.Context, ids []string) (map[string]int, error) {
+	out := map[string]int{}
+	const chunk = 400
+	for len(ids) > 0 {
+		n := min(chunk, len(ids))
+		part := ids[:n]
+		ids = ids[n:]
+		ph := make([]string, len(part))
+		args := make([]any, len(part))
+		for i, id := range part {
+			ph[i] = fmt.Sprintf("$%d", i+1)
+			args[i] = id
+		}
+		in := strings.Join(ph, ",")
+		// A finding counts once per chunk of ids that names it.
+		rows, err := s.db.QueryContext(ctx, `SELECT f.image_digest, COUNT(*) FROM findings f
+			WHERE f.vuln_id IN (`+in+`) OR f.vuln_id IN (SELECT a.vuln_id FROM vuln_aliases a WHERE a.alias IN (`+in+`))
+			GROUP BY f.image_digest`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var d string
+			var c int
+			if err := rows.Scan(&d, &c); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[d] += c
+		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		rows.Close()
+	}
+	return out, nil
 }
 
 // TrendDay is one day of the findings trend.

@@ -27,12 +27,19 @@ CREATE TABLE alert_mutes (
     created_at   BIGINT NOT NULL
 );
 CREATE INDEX alert_mutes_rule ON alert_mutes (rule, until_at);
-CREATE INDEX alerts_rule_at ON alerts (rule, at);
-CREATE INDEX alerts_host_at ON alerts (host_id, at);
+-- The timeline reads alerts newest first, with or without a host or rule:
+-- each index gives that order without a sort.
+CREATE INDEX alerts_at_key ON alerts (at, host_id, id);
+CREATE INDEX alerts_rule_at ON alerts (rule, at, host_id, id);
+CREATE INDEX alerts_host_at ON alerts (host_id, at, id);
+-- The overview counts findings by image, severity and fix from this index.
+CREATE INDEX findings_image_sev ON findings (image_digest, severity, fixed_version);
 
 -- +goose Down
+DROP INDEX findings_image_sev;
 DROP INDEX alerts_host_at;
 DROP INDEX alerts_rule_at;
+DROP INDEX alerts_at_key;
 DROP TABLE alert_mutes;
 DROP TABLE alert_acks;
 ALTER TABLE users DROP COLUMN role;
