@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bulkhead-sec/bulkhead/internal/store"
@@ -71,6 +72,19 @@ type Dashboard struct {
 	log      *slog.Logger
 	// argon2 takes 64 MiB per check: at most two at once.
 	loginSlots chan struct{}
+	counts     countsCache
+}
+
+// countsCache keeps the finding counts of every image (and their KEV
+// counts) while the store's FindingsVersion stays the same.
+type countsCache struct {
+	mu      sync.Mutex
+	version string
+	counts  []store.FindingCount
+	kev     map[string]int
+	// trend is kept for trendKey (the version and the day).
+	trendKey string
+	trend    []store.TrendDay
 }
 
 // New returns the dashboard handler.

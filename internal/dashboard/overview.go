@@ -71,7 +71,7 @@ type Overview struct {
 // imageRows joins images, containers and finding counts into rows keyed by
 // digest.
 func (d *Dashboard) imageRows(ctx context.Context, refs map[string][]string, ctrs []store.Container) (map[string]*ImageRow, error) {
-	counts, err := d.st.FindingCounts(ctx)
+	counts, kev, err := d.findingCounts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -93,20 +93,9 @@ func (d *Dashboard) imageRows(ctx context.Context, refs map[string][]string, ctr
 			r.Fixable += c.N
 		}
 	}
-	if len(d.opts.KEV) > 0 {
-		ids := make([]string, 0, len(d.opts.KEV))
-		for id := range d.opts.KEV {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		kev, err := d.st.CountByVulns(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		for dg, n := range kev {
-			if r := rows[dg]; r != nil {
-				r.KEV = n
-			}
+	for dg, n := range kev {
+		if r := rows[dg]; r != nil {
+			r.KEV = n
 		}
 	}
 	for _, r := range rows {
@@ -135,6 +124,70 @@ func (d *Dashboard) imageRows(ctx context.Context, refs map[string][]string, ctr
 		r.score = r.KEV*1_000_000 + countSev(r.Severity, "CRITICAL")*10_000 + countSev(r.Severity, "HIGH")*100 + countSev(r.Severity, "MEDIUM")
 	}
 	return rows, nil
+}
+
+// findingCounts returns every image's finding counts and KEV counts, from
+// the cache while no match changed them. Counts read within a second of the
+// last match are not kept: a match in the same millisecond would not change
+// the version.
+func (d *Dashboard) findingCounts(ctx context.Context) ([]store.FindingCount, map[string]int, error) {
+	version, last, err := d.st.FindingsVersion(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &d.counts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version == version && c.counts != nil {
+		return c.counts, c.kev, nil
+	}
+	counts, err := d.st.FindingCounts(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	kev := map[string]int{}
+	if len(d.opts.KEV) > 0 {
+		ids := make([]string, 0, len(d.opts.KEV))
+		for id := range d.opts.KEV {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		if kev, err = d.st.CountByVulns(ctx, ids); err != nil {
+			return nil, nil, err
+		}
+	}
+	if d.opts.Now().Sub(last) > time.Second {
+		c.version, c.counts, c.kev = version, counts, kev
+	} else {
+		c.version, c.counts, c.kev = "", nil, nil
+	}
+	return counts, kev, nil
+}
+
+// findingTrend returns the last 30 days of the trend, from the cache while
+// no match changed the findings (the trend reads findings and their change
+// records, which only a match writes) and the day is the same.
+func (d *Dashboard) findingTrend(ctx context.Context, now time.Time) ([]store.TrendDay, error) {
+	version, last, err := d.st.FindingsVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := version + "@" + now.UTC().Format("2006-01-02")
+	c := &d.counts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.trendKey == key && c.trend != nil {
+		return c.trend, nil
+	}
+	trend, err := d.st.FindingTrend(ctx, now.AddDate(0, 0, -29), now)
+	if err != nil {
+		return nil, err
+	}
+	c.trendKey, c.trend = "", nil
+	if now.Sub(last) > time.Second {
+		c.trendKey, c.trend = key, trend
+	}
+	return trend, nil
 }
 
 // countSev reads a severity count, whatever the stored case.
@@ -240,7 +293,7 @@ func (d *Dashboard) buildOverview(ctx context.Context) (*Overview, error) {
 	if o.Recent, err = d.st.QueryAlerts(ctx, store.AlertQuery{State: store.AlertsOpen, Limit: 8}); err != nil {
 		return nil, err
 	}
-	if o.TrendDays, err = d.st.FindingTrend(ctx, now.AddDate(0, 0, -29), now); err != nil {
+	if o.TrendDays, err = d.findingTrend(ctx, now); err != nil {
 		return nil, err
 	}
 	o.Trend = trendSVG(o.TrendDays)

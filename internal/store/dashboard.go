@@ -332,8 +332,9 @@ type FindingCount struct {
 
 // FindingCounts counts every image's findings by severity and fix.
 func (s *Store) FindingCounts(ctx context.Context) ([]FindingCount, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT image_digest, severity, fixed_version <> '', COUNT(*) FROM findings
-		GROUP BY image_digest, severity, fixed_version <> ''`)
+	// One pass along findings_image_sev, no sort.
+	rows, err := s.db.QueryContext(ctx, `SELECT image_digest, severity, COUNT(*), SUM(CASE WHEN fixed_version <> '' THEN 1 ELSE 0 END)
+		FROM findings GROUP BY image_digest, severity`)
 	if err != nil {
 		return nil, err
 	}
@@ -341,12 +342,30 @@ func (s *Store) FindingCounts(ctx context.Context) ([]FindingCount, error) {
 	out := []FindingCount{}
 	for rows.Next() {
 		var c FindingCount
-		if err := rows.Scan(&c.ImageDigest, &c.Severity, &c.Fixable, &c.N); err != nil {
+		var fixable int
+		if err := rows.Scan(&c.ImageDigest, &c.Severity, &c.N, &fixable); err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		if fixable > 0 {
+			out = append(out, FindingCount{ImageDigest: c.ImageDigest, Severity: c.Severity, Fixable: true, N: fixable})
+		}
+		if c.N -= fixable; c.N > 0 {
+			out = append(out, c)
+		}
 	}
 	return out, rows.Err()
+}
+
+// FindingsVersion returns a value that changes whenever any image's
+// findings may have: the last match time and the number of images (findings
+// change only by a match, and leave with their image), and that last match
+// time alone.
+func (s *Store) FindingsVersion(ctx context.Context) (string, time.Time, error) {
+	var last, n int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(matched_at), 0), COUNT(*) FROM images`).Scan(&last, &n); err != nil {
+		return "", time.Time{}, err
+	}
+	return fmt.Sprintf("%d/%d", last, n), fromMS(last), nil
 }
 
 // ImageRefs returns every image's refs by digest.

@@ -34,8 +34,11 @@ CREATE INDEX alerts_rule_at ON alerts (rule, at, host_id, id);
 CREATE INDEX alerts_host_at ON alerts (host_id, at, id);
 -- The overview counts findings by image, severity and fix from this index.
 CREATE INDEX findings_image_sev ON findings (image_digest, severity, fixed_version);
+-- The last match time without reading the images' SBOMs.
+CREATE INDEX images_matched ON images (matched_at);
 
 -- +goose Down
+DROP INDEX images_matched;
 DROP INDEX findings_image_sev;
 DROP INDEX alerts_host_at;
 DROP INDEX alerts_rule_at;
