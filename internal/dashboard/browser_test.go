@@ -2,6 +2,8 @@ package dashboard
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -119,6 +121,24 @@ func textInt(t *testing.T, ctx context.Context, sel string) int {
 	return n
 }
 
+// apiGet reads a JSON answer of the API.
+func apiGet(t *testing.T, url, token string, v any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
 // do runs steps, failing the test on an error.
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
@@ -179,24 +199,41 @@ func TestBrowser(t *testing.T) {
 	loginAs(t, ctx, srv.URL, adminUser, adminPass)
 	shot(t, ctx, dir, "02-overview")
 
-	// The overview's numbers are the store's (the API's lists).
-	hosts, _ := f.st.Hosts(bg)
-	images, _ := f.st.Images(bg)
-	ctrs, _ := f.st.Containers(bg, "")
-	running := map[string]bool{}
-	for _, c := range ctrs {
-		running[c.ImageDigest] = true
+	// The overview's numbers are the API's.
+	tok, _, err := f.st.CreateToken(bg, store.ScopeRead, "browser-test")
+	if err != nil {
+		t.Fatal(err)
 	}
-	total := 0
-	for _, img := range images {
-		for _, n := range img.Findings {
-			total += n
+	var apiHosts struct{ Hosts []store.Host }
+	var apiImages struct{ Images []store.Image }
+	apiGet(t, srv.URL+"/api/v1/hosts", tok, &apiHosts)
+	apiGet(t, srv.URL+"/api/v1/images", tok, &apiImages)
+	running := map[string]bool{}
+	ctrs := 0
+	for _, h := range apiHosts.Hosts {
+		var cs struct{ Containers []store.Container }
+		apiGet(t, srv.URL+"/api/v1/hosts/"+h.ID+"/containers", tok, &cs)
+		for _, c := range cs.Containers {
+			running[c.ImageDigest] = true
+			ctrs++
 		}
 	}
-	for sel, want := range map[string]int{"#n-hosts": len(hosts), "#n-containers": len(ctrs), "#n-images": len(running),
-		"#n-all-findings": total, "#n-kev": 2} {
+	total, runningTotal := 0, 0
+	for _, img := range apiImages.Images {
+		for _, n := range img.Findings {
+			total += n
+			if running[img.Digest] {
+				runningTotal += n
+			}
+		}
+	}
+	if len(apiHosts.Hosts) != 2 || len(apiImages.Images) != 3 || total == 0 {
+		t.Fatalf("the API lists %d hosts, %d images, %d findings: not the fixture", len(apiHosts.Hosts), len(apiImages.Images), total)
+	}
+	for sel, want := range map[string]int{"#n-hosts": len(apiHosts.Hosts), "#n-containers": ctrs, "#n-images": len(running),
+		"#n-all-findings": total, "#n-running-findings": runningTotal, "#n-kev": 2} {
 		if got := textInt(t, ctx, sel); got != want {
-			t.Errorf("overview %s = %d, want %d", sel, got, want)
+			t.Errorf("overview %s = %d, the API's is %d", sel, got, want)
 		}
 	}
 

@@ -96,6 +96,23 @@ func TestLoginRequiredAndHeaders(t *testing.T) {
 	}
 }
 
+func TestBeside(t *testing.T) {
+	srv, _ := newServer(t)
+	c := newClient(t, srv)
+	for path, want := range map[string]string{"/healthz": "application/json", "/api/v1/hosts": "application/json",
+		"/api/v1/nope": "application/json", "/login": "text/html; charset=utf-8"} {
+		resp, _ := c.get(path)
+		if got := resp.Header.Get("Content-Type"); got != want {
+			t.Errorf("GET %s: %s (%d), want %s", path, got, resp.StatusCode, want)
+		}
+	}
+	// The API keeps its own auth: no dashboard session opens it.
+	c.login(adminUser, adminPass)
+	if resp, _ := c.get("/api/v1/hosts"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("API with a dashboard session only: %d, want 401", resp.StatusCode)
+	}
+}
+
 func TestLogin(t *testing.T) {
 	srv, _ := newServer(t)
 	c := newClient(t, srv)

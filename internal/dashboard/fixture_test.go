@@ -13,6 +13,7 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/report"
 	"github.com/bulkhead-sec/bulkhead/internal/report/format/cyclonedx"
+	"github.com/bulkhead-sec/bulkhead/internal/server"
 	"github.com/bulkhead-sec/bulkhead/internal/store"
 )
 
@@ -190,7 +191,8 @@ func newServer(t testing.TB) (*httptest.Server, *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(d)
+	// The dashboard beside the real API, as bulkhead serve mounts it.
+	srv := httptest.NewServer(Beside(server.New(server.Config{Store: st}).Handler(), d))
 	t.Cleanup(srv.Close)
 	return srv, f
 }
