@@ -165,7 +165,7 @@ func (q *AlertQuery) where(now int64) (string, []any) {
 	}
 	if q.ContainerID != "" {
 		p := arg(q.ContainerID)
-		where = append(where, "a.container_id IN (SELECT "+p+" UNION SELECT c.id FROM containers c WHERE c.name = "+p+" OR c.name = '/' || "+p+")")
+		where = append(where, "a.container_id IN (SELECT CAST("+p+" AS TEXT) UNION SELECT c.id FROM containers c WHERE c.name = "+p+" OR c.name = '/' || "+p+")")
 	}
 	if q.Rule != "" {
 		where = append(where, "a.rule = "+arg(q.Rule))
@@ -182,15 +182,15 @@ func (q *AlertQuery) where(now int64) (string, []any) {
 	if !q.Before.IsZero() {
 		where = append(where, "a.at < "+arg(q.Before.UnixMilli()))
 	}
-	mute := fmt.Sprintf(muteCovers, arg(now))
+	// Every parameter must be used: PostgreSQL cannot type an unused one.
 	switch q.State {
 	case AlertsAll:
 	case AlertsAcked:
 		where = append(where, acked)
 	case AlertsMuted:
-		where = append(where, mute)
+		where = append(where, fmt.Sprintf(muteCovers, arg(now)))
 	default:
-		where = append(where, "NOT "+acked+" AND NOT "+mute)
+		where = append(where, "NOT "+acked+" AND NOT "+fmt.Sprintf(muteCovers, arg(now)))
 	}
 	return strings.Join(where, " AND "), args
 }
