@@ -307,7 +307,7 @@ func TestPages(t *testing.T) {
 	}{
 		{"/", 200, []string{`id="n-hosts">2<`, `id="n-images">2<`, `id="n-kev">2<`, "registry.example/shop/web:1.4", "web-1.prod", "Write below etc"}},
 		{"/images/" + f.web, 200, []string{"Rebuild on the fixed base and upgrade 1 package: removes 5 of 6 findings.",
-			"Upgrade lodash 4.17.20 to 4.17.21: removes 2.", "1 finding has no fix yet", "CVE-2024-3094", "KEV", "shop-web-1", "db-1.prod", "Packages (5)", "4 packages", "3.0.11-1~deb12u2"}},
+			"Upgrade lodash 4.17.20 to 4.17.21: removes 2.", "1 finding has no fix yet", "CVE-2024-3094", "KEV", "shop-web-1", "db-1.prod", "Packages (5)", "4 packages", "ADD rootfs.tar.xz /", "74.2 MiB", "COPY app /app", "3.0.11-1~deb12u2"}},
 		{"/images/sha256:nope", 404, nil},
 		{"/hosts/host-web", 200, []string{"Container runtime", "Failing containers: shop-web-1, shop-web-2", "/hosts/host-web/network.svg", "Terminal shell in container"}},
 		{"/hosts/nope", 404, nil},

@@ -102,7 +102,7 @@ func seed(t testing.TB, st *store.Store) *fixture {
 			}
 		}
 		_, err := st.PutImage(ctx, store.Image{Digest: digest, Refs: refs, OS: "debian 12"},
-			sbom(t, digest, refs, []report.Layer{{Digest: l1}, {Digest: l2}}, pkgs), toStorePkgs(pkgs))
+			sbom(t, digest, refs, []report.Layer{{Digest: l1, Size: 77_800_000, CreatedBy: "ADD rootfs.tar.xz /"}, {Digest: l2, Size: 4_200_000, CreatedBy: "COPY app /app"}}, pkgs), toStorePkgs(pkgs))
 		must(err)
 	}
 	put(f.web, []string{"registry.example/shop/web:1.4"}, webPkgs)
