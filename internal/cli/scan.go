@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -25,12 +27,17 @@ type scanFlags struct {
 	skipDirs  []string
 	noIgnore  bool
 	secRules  string
+	timeout   time.Duration
 }
+
+// defaultScanTimeout bounds a whole scan, as Trivy's --timeout does.
+const defaultScanTimeout = 5 * time.Minute
 
 func (s *scanFlags) register(fs *pflag.FlagSet, defaultFormat string, withScanners bool) {
 	s.out.register(fs, defaultFormat)
 	fs.StringVar(&s.platform, "platform", "", "pick this platform from a multi-arch image (os/arch[/variant])")
-	fs.BoolVar(&s.insecure, "insecure", false, "allow plain-http registries (loopback hosts only)")
+	fs.BoolVar(&s.insecure, "insecure", false, "allow plain http for the registry named in REF (redirects to other hosts stay https-only)")
+	fs.DurationVar(&s.timeout, "timeout", defaultScanTimeout, "give up on the whole scan after this long (0: no limit)")
 	fs.StringVar(&s.cacheDir, "cache-dir", "", "cache directory (default: the user cache dir/bulkhead)")
 	fs.BoolVar(&s.noCache, "no-cache", false, "neither read nor write per-layer cached results")
 	if withScanners {
@@ -78,7 +85,24 @@ func (s *scanFlags) run(job func(context.Context, string, pipeline.Config) (*rep
 		if err != nil {
 			return err
 		}
-		r, err := job(cmd.Context(), args[0], cfg)
+		if s.timeout < 0 {
+			return usageError{fmt.Errorf("--timeout %s: want a positive duration, or 0 for no limit", s.timeout)}
+		}
+		ctx := cmd.Context()
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		if s.timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, s.timeout)
+			defer cancel()
+		}
+		r, err := job(ctx, args[0], cfg)
+		// A scan the deadline cut short fails, whatever it returned: some
+		// scanner may have stopped early.
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("%s %s: timed out after %s (raise --timeout, or 0 for no limit)", cmd.CommandPath(), args[0], s.timeout)
+		}
 		if err != nil {
 			return err
 		}

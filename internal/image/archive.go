@@ -34,6 +34,9 @@ const (
 type blobStore interface {
 	// open returns the named file; the result is also an io.ReadSeeker.
 	open(name string) (io.ReadCloser, int64, error)
+	// identity names the named file's bytes as they lie on this machine
+	// (device, inode, size, times, offset), "" when unknown.
+	identity(name string) string
 	close() error
 }
 
@@ -60,6 +63,7 @@ func readAll(s blobStore, name string, max int64) ([]byte, error) {
 // seeking) and serves its regular files as sections of the file.
 type tarStore struct {
 	f     *os.File
+	id    string // fileIdentity of f
 	files map[string]tarSection
 }
 
@@ -75,6 +79,9 @@ func openTarStore(file string) (*tarStore, error) {
 		return nil, err
 	}
 	s := &tarStore{f: f, files: map[string]tarSection{}}
+	if fi, err := f.Stat(); err == nil {
+		s.id = fileIdentity(fi)
+	}
 	tr := tar.NewReader(f)
 	links := map[string]string{}
 	for n := 0; ; n++ {
@@ -130,6 +137,15 @@ func (s *tarStore) open(name string) (io.ReadCloser, int64, error) {
 	return sectionCloser{io.NewSectionReader(s.f, sec.off, sec.size)}, sec.size, nil
 }
 
+func (s *tarStore) identity(name string) string {
+	name = strings.TrimPrefix(path.Clean("/"+name), "/")
+	sec, ok := s.files[name]
+	if !ok || s.id == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s@%d+%d", s.id, sec.off, sec.size)
+}
+
 func (s *tarStore) close() error { return s.f.Close() }
 
 // dirStore serves the files of an OCI layout directory.
@@ -152,6 +168,14 @@ func (s *dirStore) open(name string) (io.ReadCloser, int64, error) {
 	return f, fi.Size(), nil
 }
 
+func (s *dirStore) identity(name string) string {
+	fi, err := s.root.Lstat(filepath.FromSlash(name))
+	if err != nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	return fileIdentity(fi)
+}
+
 func (s *dirStore) close() error { return s.root.Close() }
 
 // storeSource opens layer blobs from a blobStore.
@@ -166,6 +190,13 @@ func (s *storeSource) open(_ context.Context, i int) (io.ReadCloser, error) {
 	}
 	rc, _, err := s.store.open(s.names[i])
 	return rc, err
+}
+
+func (s *storeSource) identity(i int) string {
+	if i < 0 || i >= len(s.names) {
+		return ""
+	}
+	return s.store.identity(s.names[i])
 }
 
 func (s *storeSource) close() error { return s.store.close() }

@@ -117,6 +117,7 @@ type options struct {
 	cacheDir   string
 	limits     Limits
 	dockerHost string
+	timeouts   Timeouts
 }
 
 // WithPlatform picks os/arch[/variant] from a multi-arch index (registry:
@@ -135,8 +136,10 @@ func WithPlatform(p string) Option {
 	}
 }
 
-// WithInsecure allows plain-http registries; Open refuses it for anything
-// but a loopback host.
+// WithInsecure allows plain http (after https fails) for the registry the
+// REF names, whatever its host; every other host (a redirect to blob
+// storage, a token server) must still use https. Loopback registries may
+// use plain http without it, as with Docker.
 func WithInsecure() Option { return func(o *options) { o.insecure = true } }
 
 // WithDockerConfigDir reads registry credentials from dir/config.json (and
@@ -293,4 +296,44 @@ func (img *Image) TotalSize() int64 {
 		n += l.Size
 	}
 	return n
+}
+
+// CacheID returns what a cached result of layer i may be stored and found
+// under, or "" when the layer must not be cached. Results are stored only
+// for layers whose walk verified their digests (Stats.Verified); the ID
+// says which claims a later scan may trust without reading the layer:
+//
+//   - registry: the diff_id and the blob digest (the registry serves
+//     blobs by content digest, and every read is checked against it);
+//   - docker daemon: the diff_id (the daemon computed it itself);
+//   - docker-archive, oci, oci-archive: the diff_id, the blob digest and
+//     the identity of the bytes on disk (device, inode, size, times,
+//     offset), since anyone can write a file whose manifest and config
+//     name digests its layers do not have. A rescan of the same file is
+//     cached; another file is read (and verified) again.
+//   - dir: "" (there are no digests).
+func (img *Image) CacheID(i int) string {
+	if i < 0 || i >= len(img.Layers) {
+		return ""
+	}
+	l := img.Layers[i]
+	if newDigester(l.DiffID) == nil {
+		return ""
+	}
+	switch src := img.src.(type) {
+	case *daemonSource:
+		return "diff " + l.DiffID
+	case *remoteSource:
+		if l.Digest == "" {
+			return ""
+		}
+		return "diff " + l.DiffID + " blob " + l.Digest
+	case *storeSource:
+		id := src.identity(i)
+		if id == "" {
+			return ""
+		}
+		return "diff " + l.DiffID + " blob " + l.Digest + " " + id
+	}
+	return ""
 }

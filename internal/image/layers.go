@@ -34,8 +34,11 @@ func (img *Image) WalkLayer(ctx context.Context, i int, limits Limits, fn WalkFu
 			lst, lerr := walkStream(ctx, img.layerName(i), r, limits, fn)
 			return func(idx []int) error {
 				if contains(idx, i) {
+					// The stream's hash picked idx: the content is the
+					// diff_id's.
 					found = true
 					st, werr = lst, lerr
+					st.Verified = lerr == nil && !lst.Truncated
 				}
 				return nil
 			}
@@ -53,7 +56,14 @@ func (img *Image) WalkLayer(ctx context.Context, i int, limits Limits, fn WalkFu
 		return Stats{}, fmt.Errorf("open layer %s: %w", img.layerName(i), err)
 	}
 	defer rc.Close()
-	return walkStream(ctx, img.layerName(i), rc, limits, fn)
+	l := img.Layers[i]
+	v := &verifier{blob: l.Digest, diff: l.DiffID}
+	if _, ok := img.src.(*remoteSource); ok {
+		// go-containerregistry checks a blob against its digest as it
+		// reads to the end (which the walk does): no second hash.
+		v.blob = ""
+	}
+	return walkVerified(ctx, img.layerName(i), rc, limits, v, fn)
 }
 
 func contains(s []int, v int) bool {
@@ -118,6 +128,9 @@ func (img *Image) WalkLayers(ctx context.Context, want []int, limits Limits, par
 					}
 				}
 				if len(keep) > 0 {
+					// The stream's hash picked the indexes: the content
+					// is their diff_id's.
+					st.Verified = err == nil && !st.Truncated
 					if err != nil {
 						err = fmt.Errorf("%s: %w", img.layerName(keep[0]), err)
 					}

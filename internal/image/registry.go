@@ -18,7 +18,10 @@ import (
 )
 
 // remoteSource streams layer blobs from a registry.
-type remoteSource struct{ layers []v1.Layer }
+type remoteSource struct {
+	layers []v1.Layer
+	tr     *registryTransport
+}
 
 func (r *remoteSource) open(_ context.Context, i int) (io.ReadCloser, error) {
 	if i < 0 || i >= len(r.layers) {
@@ -27,7 +30,12 @@ func (r *remoteSource) open(_ context.Context, i int) (io.ReadCloser, error) {
 	return r.layers[i].Compressed()
 }
 
-func (r *remoteSource) close() error { return nil }
+func (r *remoteSource) close() error {
+	if r.tr != nil {
+		r.tr.base.CloseIdleConnections()
+	}
+	return nil
+}
 
 // isLoopback reports whether a registry host (host or host:port) is this
 // machine.
@@ -70,6 +78,12 @@ func (k configKeychain) Resolve(target authn.Resource) (authn.Authenticator, err
 }
 
 func registryErr(ref, op string, err error) error {
+	switch {
+	case errors.Is(err, ErrTimeout):
+		return &Error{Op: op, Ref: ref, Err: err, Hint: "the registry did not answer in time: check the host and the network"}
+	case errors.Is(err, ErrInsecureRedirect):
+		return &Error{Op: op, Ref: ref, Err: err, Hint: "--insecure allows plain http for the registry named in REF only"}
+	}
 	var terr *transport.Error
 	if errors.As(err, &terr) {
 		switch terr.StatusCode {
@@ -99,16 +113,25 @@ func openRegistry(ctx context.Context, ref, s string, o *options) (*Image, error
 	if err != nil {
 		return nil, &Error{Op: "parse image name", Ref: ref, Kind: ErrBadRef, Err: err}
 	}
-	if o.insecure && !isLoopback(r.Context().RegistryStr()) {
-		return nil, &Error{Op: "open image", Ref: ref, Kind: ErrBadRef,
-			Err:  fmt.Errorf("insecure (plain http) access is allowed only for loopback registries, not %q", r.Context().RegistryStr()),
-			Hint: "drop the insecure option, or run the registry on 127.0.0.1"}
+	// Plain http only for the registry named, and only with --insecure or
+	// on loopback (go-containerregistry would also try it for RFC 1918 and
+	// .local hosts: the transport refuses that).
+	reg := r.Context().Registry
+	httpHost := ""
+	if o.insecure || isLoopback(reg.RegistryStr()) {
+		httpHost = reg.RegistryStr()
+		if !o.insecure {
+			// Keep go-containerregistry's http fallback for loopback.
+			r, _ = name.ParseReference(s, name.Insecure)
+		}
 	}
 	var kc authn.Keychain = authn.DefaultKeychain
 	if o.configDir != "" {
 		kc = configKeychain{dir: o.configDir}
 	}
-	ropts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc), remote.WithPlatform(o.platformOrDefault())}
+	tr := newRegistryTransport(o.timeouts, httpHost)
+	ropts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc), remote.WithPlatform(o.platformOrDefault()),
+		remote.WithTransport(tr)}
 	desc, err := remote.Get(r, ropts...)
 	if err != nil {
 		return nil, registryErr(ref, "fetch manifest", err)
@@ -137,7 +160,13 @@ func openRegistry(ctx context.Context, ref, s string, o *options) (*Image, error
 			return nil, registryErr(ref, "fetch manifest", err)
 		}
 	}
-	return fromV1(ctx, ref, r, rimg)
+	img, err := fromV1(ctx, ref, r, rimg)
+	if err != nil {
+		tr.base.CloseIdleConnections()
+		return nil, err
+	}
+	img.src.(*remoteSource).tr = tr
+	return img, nil
 }
 
 func fromV1(_ context.Context, ref string, r name.Reference, rimg v1.Image) (*Image, error) {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"path"
@@ -121,6 +122,10 @@ type Stats struct {
 	DroppedWarnings int
 	// Truncated is set when a limit stopped the walk early.
 	Truncated bool
+	// Verified is set when the whole layer was read and hashed to the
+	// digests its manifest and config give it: only then may what the walk
+	// saw be stored under those digests.
+	Verified bool
 }
 
 func (s *Stats) warn(max int, format string, args ...any) {
@@ -160,7 +165,18 @@ const zstdMaxWindow = 64 << 20
 // walkStream walks one layer blob (gzip, zstd or plain tar) from r. name
 // identifies the layer in errors and warnings.
 func walkStream(ctx context.Context, name string, r io.Reader, limits Limits, fn WalkFunc) (Stats, error) {
+	return walkVerified(ctx, name, r, limits, nil, fn)
+}
+
+// walkVerified is walkStream that, with a usable verifier, also hashes the
+// whole blob as it streams and checks it against the layer's digests: a
+// mismatch is an error wrapping ErrDigestMismatch, a match sets
+// Stats.Verified. A walk that a limit or an error stopped is not verified.
+func walkVerified(ctx context.Context, name string, r io.Reader, limits Limits, v *verifier, fn WalkFunc) (Stats, error) {
 	limits = limits.WithDefaults()
+	if !v.enabled() {
+		v = nil
+	}
 	// A seekable plain tar lets archive/tar skip file data without reading it.
 	if rs, ok := r.(io.ReadSeeker); ok {
 		var magic [4]byte
@@ -171,18 +187,74 @@ func walkStream(ctx context.Context, name string, r io.Reader, limits Limits, fn
 		if !bytes.HasPrefix(magic[:n], gzipMagic) && !bytes.HasPrefix(magic[:n], zstdMagic) {
 			ra, _ := r.(io.ReaderAt)
 			if ra != nil {
+				if v != nil {
+					return walkPlainVerified(ctx, name, rs, ra, limits, v, fn)
+				}
 				// Headers and small files come from one big read; large
 				// files nobody reads are skipped by seeking.
 				bs := &bufferedSeeker{ra: ra, buf: seekBufPool.Get().(*[]byte)}
 				defer seekBufPool.Put(bs.buf)
 				rs = bs
 			}
-			return walkTarAt(ctx, name, &countingReadSeeker{r: rs, max: limits.MaxLayerBytes}, ra, limits, fn)
+			if v == nil {
+				return walkTarAt(ctx, name, &countingReadSeeker{r: rs, max: limits.MaxLayerBytes}, ra, limits, fn)
+			}
+			// Verified without random access: read it as a stream.
 		}
 	}
+	// The hashes run in goroutines of their own: with a free core they
+	// cost the walk no time.
+	var raw, diff *asyncHash
+	if v != nil {
+		rh, dh := v.newHashes()
+		diff = newAsyncHash(dh)
+		defer diff.close()
+		if rh != nil {
+			raw = newAsyncHash(rh)
+			defer raw.close()
+		}
+	}
+	var src io.Reader = r
+	if raw != nil {
+		src = io.TeeReader(r, raw)
+	}
 	br := bufPool.Get().(*bufio.Reader)
-	br.Reset(r)
+	br.Reset(src)
 	defer func() { br.Reset(nil); bufPool.Put(br) }()
+	tee := func(r io.Reader) io.Reader {
+		if diff == nil {
+			return r
+		}
+		return io.TeeReader(r, diff)
+	}
+	// drain reads what the tar reader left of the uncompressed stream, so
+	// that a corrupt or truncated trailer is noticed and the hash is whole.
+	drain := func(st Stats, err error, op string, dr io.Reader) (Stats, error) {
+		if err == nil && !st.Truncated {
+			if _, derr := io.Copy(io.Discard, &countingReader{r: dr, max: limits.MaxLayerBytes - st.Bytes}); derr != nil {
+				err = layerErr(name, op, derr)
+			}
+		}
+		return st, err
+	}
+	finish := func(st Stats, err error) (Stats, error) {
+		if v == nil || err != nil || st.Truncated {
+			return st, err
+		}
+		// Bytes after the compressed stream are part of the blob.
+		if _, derr := io.Copy(io.Discard, &countingReader{r: br, max: limits.MaxLayerBytes}); derr != nil {
+			return st, layerErr(name, "read", derr)
+		}
+		var rawSum hash.Hash
+		if raw != nil {
+			rawSum = raw.finish()
+		}
+		if err := v.check(name, rawSum, diff.finish()); err != nil {
+			return st, err
+		}
+		st.Verified = true
+		return st, nil
+	}
 	magic, _ := br.Peek(4)
 	switch {
 	case bytes.HasPrefix(magic, gzipMagic):
@@ -200,14 +272,9 @@ func walkStream(ctx context.Context, name string, r io.Reader, limits Limits, fn
 			}
 		}
 		defer gzipPool.Put(zr)
-		st, err := walkTar(ctx, name, &countingReader{r: zr, max: limits.MaxLayerBytes}, limits, fn)
-		if err == nil && !st.Truncated {
-			// Read to the end so a corrupt or truncated trailer is noticed.
-			if _, derr := io.Copy(io.Discard, &countingReader{r: zr, max: limits.MaxLayerBytes - st.Bytes}); derr != nil {
-				err = layerErr(name, "gzip", derr)
-			}
-		}
-		return st, err
+		dr := tee(zr)
+		st, err := walkTar(ctx, name, &countingReader{r: dr, max: limits.MaxLayerBytes}, limits, fn)
+		return finish(drain(st, err, "gzip", dr))
 	case bytes.HasPrefix(magic, zstdMagic):
 		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(zstdMaxWindow),
 			zstd.WithDecoderMaxMemory(uint64(min(limits.MaxLayerBytes, 1<<40))))
@@ -215,10 +282,54 @@ func walkStream(ctx context.Context, name string, r io.Reader, limits Limits, fn
 			return Stats{}, fmt.Errorf("layer %s: zstd: %w", name, err)
 		}
 		defer zr.Close()
-		return walkTar(ctx, name, &countingReader{r: zr, max: limits.MaxLayerBytes}, limits, fn)
+		dr := tee(zr)
+		st, err := walkTar(ctx, name, &countingReader{r: dr, max: limits.MaxLayerBytes}, limits, fn)
+		if v == nil {
+			return st, err
+		}
+		return finish(drain(st, err, "zstd", dr))
 	default:
-		return walkTar(ctx, name, &countingReader{r: br, max: limits.MaxLayerBytes}, limits, fn)
+		dr := tee(br)
+		st, err := walkTar(ctx, name, &countingReader{r: dr, max: limits.MaxLayerBytes}, limits, fn)
+		if v == nil {
+			return st, err
+		}
+		return finish(drain(st, err, "read tar", dr))
 	}
+}
+
+// walkPlainVerified walks a plain tar with random access, skipping the file
+// data nobody reads, while another goroutine hashes the whole blob.
+func walkPlainVerified(ctx context.Context, name string, rs io.ReadSeeker, ra io.ReaderAt, limits Limits, v *verifier, fn WalkFunc) (Stats, error) {
+	size, err := sizeOf(rs)
+	if err != nil {
+		return Stats{}, fmt.Errorf("layer %s: seek: %w", name, err)
+	}
+	raw, diff := v.newHashes()
+	hs := []hash.Hash{diff}
+	if raw != nil {
+		// The stored bytes are the tar: one read feeds both.
+		hs = append(hs, raw)
+	}
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- hashSection(ra, min(size, limits.MaxLayerBytes+1), stop, hs...) }()
+	bs := &bufferedSeeker{ra: ra, buf: seekBufPool.Get().(*[]byte)}
+	defer seekBufPool.Put(bs.buf)
+	st, err := walkTarAt(ctx, name, &countingReadSeeker{r: bs, max: limits.MaxLayerBytes}, ra, limits, fn)
+	if err != nil || st.Truncated || size > limits.MaxLayerBytes {
+		close(stop)
+		<-done
+		return st, err
+	}
+	if herr := <-done; herr != nil {
+		return st, layerErr(name, "read", herr)
+	}
+	if err := v.check(name, raw, diff); err != nil {
+		return st, err
+	}
+	st.Verified = true
+	return st, nil
 }
 
 func layerErr(name, op string, err error) error {

@@ -113,7 +113,7 @@ func (c *Config) scanOptions() scan.Options {
 
 func (c *Config) openImage(ctx context.Context, ref string) (*image.Image, error) {
 	opts := append([]image.Option{}, c.ImageOptions...)
-	if c.CacheDir != "" {
+	if c.CacheDir != "" && !c.NoCache {
 		opts = append(opts, image.WithCacheDir(c.CacheDir))
 	}
 	if c.Limits != (image.Limits{}) {

@@ -2,7 +2,6 @@ package sbomread
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -14,19 +13,108 @@ import (
 // maxDepth bounds how deep nested components are followed.
 const maxDepth = 16
 
-func decodeCycloneDX(data []byte) (*report.Report, error) {
-	var bom cdx.BOM
-	if err := json.Unmarshal(data, &bom); err != nil {
-		return nil, fmt.Errorf("decode CycloneDX SBOM: %w", err)
+// cdxReader turns CycloneDX components into packages as they stream.
+type cdxReader struct {
+	pkgs            []inventory.Package
+	w               warner
+	refToName       map[string]string
+	refToIndex      map[string]int
+	distro          string
+	os              *inventory.OS
+	osFromComponent bool
+	// deps are the dependencies as read (refs); they are resolved once
+	// every component is known.
+	deps []cdx.Dependency
+}
+
+// component reads one component and, depth first, the ones it nests.
+func (s *cdxReader) component(c *cdx.Component, depth int) {
+	if s.refToName == nil {
+		s.refToName, s.refToIndex = map[string]string{}, map[string]int{}
+		s.w.what = "components"
 	}
-	if bom.SpecVersion != 0 && bom.SpecVersion < cdx.SpecVersion1_2 {
-		return nil, fmt.Errorf("decode CycloneDX SBOM: spec version %s is too old (want 1.4 to 1.6)", bom.SpecVersion)
+	if depth > maxDepth {
+		s.w.warn("CycloneDX components nested deeper than %d levels skipped", maxDepth)
+		return
 	}
+	nested := func() {
+		if c.Components == nil {
+			return
+		}
+		if depth+1 > maxDepth {
+			s.w.warn("CycloneDX components nested deeper than %d levels skipped", maxDepth)
+			return
+		}
+		for i := range *c.Components {
+			s.component(&(*c.Components)[i], depth+1)
+		}
+	}
+	switch c.Type {
+	case cdx.ComponentTypeOS:
+		if !s.osFromComponent {
+			// The OS component wins over a purl's distro qualifier.
+			s.os = osComponent(c)
+			s.osFromComponent = true
+		}
+		nested()
+		return
+	case cdx.ComponentTypeFile, cdx.ComponentTypeContainer, cdx.ComponentTypePlatform, cdx.ComponentTypeDevice, cdx.ComponentTypeFirmware:
+		nested()
+		return
+	}
+	p := parsePURL(c.PackageURL)
+	if p == nil && (c.Type == cdx.ComponentTypeApplication || c.Version == "") {
+		// Trivy's lockfile "applications", Syft's sources: containers of packages.
+		nested()
+		return
+	}
+	if c.Name == "" && p == nil {
+		s.w.warn("CycloneDX component %q without name or purl skipped", c.BOMRef)
+		return
+	}
+	var f facts
+	if c.Properties != nil {
+		for _, pr := range *c.Properties {
+			f.property(pr.Name, pr.Value)
+		}
+	}
+	if p != nil {
+		if d := f.purl(p, c.Name); d != "" && s.distro == "" {
+			s.distro = d
+			if s.os == nil && !s.osFromComponent {
+				s.os = osFromDistro(d, p.Namespace)
+			}
+		}
+	}
+	if len(f.licenses) == 0 {
+		f.licenses = licenses(c.Licenses)
+	}
+	pkg := f.pkg(packageName(c.Name, c.Group, p), c.Version, c.PackageURL, "sbom/cyclonedx")
+	if pkg.Version == "" && p != nil {
+		pkg.Version = p.Version
+	}
+	if c.BOMRef != "" {
+		s.refToName[c.BOMRef] = pkg.Name
+		s.refToIndex[c.BOMRef] = len(s.pkgs)
+	}
+	s.pkgs = append(s.pkgs, pkg)
+	nested()
+}
+
+func (s *cdxReader) dependency(d *cdx.Dependency) {
+	if d.Dependencies == nil || len(*d.Dependencies) == 0 {
+		return
+	}
+	s.deps = append(s.deps, cdx.Dependency{Ref: d.Ref, Dependencies: d.Dependencies})
+}
+
+// report builds the report once the whole document was read.
+func (s *cdxReader) report(md *cdx.Metadata) *report.Report {
 	var created, name string
 	var root *cdx.Component
-	if bom.Metadata != nil {
-		created = bom.Metadata.Timestamp
-		root = bom.Metadata.Component
+	if md != nil {
+		created = md.Timestamp
+		root = md.Component
 	}
 	if root != nil {
 		name = root.Name
@@ -35,96 +123,26 @@ func decodeCycloneDX(data []byte) (*report.Report, error) {
 	if root != nil {
 		target(r, root)
 	}
-
-	w := &warner{r: r, what: "components"}
-	refToName := map[string]string{}
-	refToIndex := map[string]int{}
-	var distro string
-	osFromComponent := false
-	var walk func(cs *[]cdx.Component, depth int)
-	walk = func(cs *[]cdx.Component, depth int) {
-		if cs == nil {
-			return
+	r.Target.OS = s.os
+	r.Packages = s.pkgs
+	s.w.what = "components"
+	s.w.done(r)
+	for _, d := range s.deps {
+		i, ok := s.refToIndex[d.Ref]
+		if !ok {
+			continue
 		}
-		if depth > maxDepth {
-			w.warn("CycloneDX components nested deeper than %d levels skipped", maxDepth)
-			return
-		}
-		for i := range *cs {
-			c := &(*cs)[i]
-			switch c.Type {
-			case cdx.ComponentTypeOS:
-				if !osFromComponent {
-					// The OS component wins over a purl's distro qualifier.
-					r.Target.OS = osComponent(c)
-					osFromComponent = true
-				}
-				walk(c.Components, depth+1)
-				continue
-			case cdx.ComponentTypeFile, cdx.ComponentTypeContainer, cdx.ComponentTypePlatform, cdx.ComponentTypeDevice, cdx.ComponentTypeFirmware:
-				walk(c.Components, depth+1)
+		seen := map[string]bool{}
+		for _, dep := range *d.Dependencies {
+			n, ok := s.refToName[dep]
+			if !ok || seen[n] {
 				continue
 			}
-			p := parsePURL(c.PackageURL)
-			if p == nil && (c.Type == cdx.ComponentTypeApplication || c.Version == "") {
-				// Trivy's lockfile "applications", Syft's sources: containers of packages.
-				walk(c.Components, depth+1)
-				continue
-			}
-			if c.Name == "" && p == nil {
-				w.warn("CycloneDX component %q without name or purl skipped", c.BOMRef)
-				continue
-			}
-			var f facts
-			if c.Properties != nil {
-				for _, pr := range *c.Properties {
-					f.property(pr.Name, pr.Value)
-				}
-			}
-			if p != nil {
-				if d := f.purl(p, c.Name); d != "" && distro == "" {
-					distro = d
-					if r.Target.OS == nil && !osFromComponent {
-						r.Target.OS = osFromDistro(d, p.Namespace)
-					}
-				}
-			}
-			if len(f.licenses) == 0 {
-				f.licenses = licenses(c.Licenses)
-			}
-			pkg := f.pkg(packageName(c.Name, c.Group, p), c.Version, c.PackageURL, "sbom/cyclonedx")
-			if pkg.Version == "" && p != nil {
-				pkg.Version = p.Version
-			}
-			if c.BOMRef != "" {
-				refToName[c.BOMRef] = pkg.Name
-				refToIndex[c.BOMRef] = len(r.Packages)
-			}
-			r.Packages = append(r.Packages, pkg)
-			walk(c.Components, depth+1)
+			seen[n] = true
+			r.Packages[i].DependsOn = append(r.Packages[i].DependsOn, n)
 		}
 	}
-	walk(bom.Components, 0)
-	w.done()
-
-	if bom.Dependencies != nil {
-		for _, d := range *bom.Dependencies {
-			i, ok := refToIndex[d.Ref]
-			if !ok || d.Dependencies == nil {
-				continue
-			}
-			seen := map[string]bool{}
-			for _, dep := range *d.Dependencies {
-				n, ok := refToName[dep]
-				if !ok || seen[n] {
-					continue
-				}
-				seen[n] = true
-				r.Packages[i].DependsOn = append(r.Packages[i].DependsOn, n)
-			}
-		}
-	}
-	return r, nil
+	return r
 }
 
 func props(c *cdx.Component) map[string][]string {

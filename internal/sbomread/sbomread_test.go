@@ -2,6 +2,7 @@ package sbomread_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -271,5 +272,84 @@ func BenchmarkDecode(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// reorder rewrites a JSON object with its top-level keys in reverse order:
+// the format fields last, the arrays before what they refer to.
+func reorder(t *testing.T, b []byte) []byte {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("not an object: %v", err)
+	}
+	var keys []string
+	vals := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, tok.(string))
+		vals[tok.(string)] = v
+	}
+	var out bytes.Buffer
+	out.WriteString("{")
+	for i := len(keys) - 1; i >= 0; i-- {
+		k, _ := json.Marshal(keys[i])
+		out.Write(k)
+		out.WriteString(":")
+		out.Write(vals[keys[i]])
+		if i > 0 {
+			out.WriteString(",")
+		}
+	}
+	out.WriteString("}")
+	return out.Bytes()
+}
+
+// TestKeyOrder: the decoder streams, yet the order of the top-level keys
+// does not matter.
+func TestKeyOrder(t *testing.T) {
+	for _, name := range []string{"syft.cdx.json", "trivy.cdx.json", "syft.spdx.json", "trivy.spdx.json"} {
+		t.Run(name, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := sbomread.Decode(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rb := reorder(t, b)
+			if bytes.Equal(rb, b) {
+				t.Fatal("reorder changed nothing")
+			}
+			got, err := sbomread.Decode(bytes.NewReader(rb))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("report of the reordered document differs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestTruncated: a document cut anywhere is an error, never a partial
+// report.
+func TestTruncated(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "trivy.spdx.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, len(b) / 3, len(b) / 2, len(b) - 2} {
+		if _, err := sbomread.Decode(bytes.NewReader(b[:n])); err == nil {
+			t.Errorf("first %d of %d bytes: no error", n, len(b))
+		}
 	}
 }

@@ -1,11 +1,9 @@
 package sbomread
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
-	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdx/v2/common"
 	"github.com/spdx/tools-golang/spdx/v2/v2_3"
 
@@ -13,149 +11,189 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/report"
 )
 
-func decodeSPDX(data []byte, version string) (*report.Report, error) {
-	switch version {
-	case "SPDX-2.2", "SPDX-2.3":
-	default:
-		return nil, fmt.Errorf("decode SPDX SBOM: version %q is not supported (want SPDX-2.2 or SPDX-2.3)", version)
+// spdxReader turns SPDX packages into packages as they stream. What
+// depends on the whole document (which packages are the roots it
+// describes, the extracted licence texts) is settled in report.
+type spdxReader struct {
+	name, created string
+	entries       []spdxEntry
+	roots         map[common.ElementID]bool
+	extracted     map[string]string
+	// edges are DEPENDS_ON pairs (a depends on b) in document order.
+	edges [][2]common.ElementID
+}
+
+// spdxEntry is what one SPDX package contributes.
+type spdxEntry struct {
+	id      common.ElementID
+	name    string
+	purl    string
+	sha256  string // the first SHA256 checksum of a CONTAINER package
+	os      *inventory.OS
+	distro  *inventory.OS // from the purl's distro qualifier
+	skip    bool          // not a package (container, file, ...)
+	warn    string        // why it was skipped, when that deserves a warning
+	pkg     inventory.Package
+	license string // licenseDeclared or licenseConcluded, when the annotations gave none
+}
+
+func (s *spdxReader) root(id common.ElementID) {
+	if s.roots == nil {
+		s.roots = map[common.ElementID]bool{}
 	}
-	doc, err := spdxjson.Read(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("decode SPDX SBOM: %w", err)
+	s.roots[id] = true
+}
+
+func (s *spdxReader) otherLicense(ol *v2_3.OtherLicense) {
+	if s.extracted == nil {
+		s.extracted = map[string]string{}
 	}
-	created := ""
-	if doc.CreationInfo != nil {
-		created = doc.CreationInfo.Created
+	text := ol.ExtractedText
+	if ol.LicenseName != "" && ol.LicenseName != noAssertion {
+		text = ol.LicenseName
 	}
-	byID := map[common.ElementID]*v2_3.Package{}
-	for _, p := range doc.Packages {
-		if p != nil {
-			byID[p.PackageSPDXIdentifier] = p
+	s.extracted[ol.LicenseIdentifier] = text
+}
+
+func (s *spdxReader) relationship(rel *v2_3.Relationship) {
+	a, b := rel.RefA.ElementRefID, rel.RefB.ElementRefID
+	switch strings.ToUpper(rel.Relationship) {
+	case "DESCRIBES":
+		if a == "DOCUMENT" {
+			s.root(b)
 		}
-	}
-	// The root is what the document DESCRIBES.
-	roots := map[common.ElementID]bool{}
-	for _, rel := range doc.Relationships {
-		if rel == nil {
-			continue
+	case "DESCRIBED_BY":
+		if b == "DOCUMENT" {
+			s.root(a)
 		}
-		switch strings.ToUpper(rel.Relationship) {
-		case "DESCRIBES":
-			if rel.RefA.ElementRefID == "DOCUMENT" {
-				roots[rel.RefB.ElementRefID] = true
+	case "DEPENDS_ON":
+		s.edges = append(s.edges, [2]common.ElementID{a, b})
+	case "DEPENDENCY_OF":
+		s.edges = append(s.edges, [2]common.ElementID{b, a})
+	}
+}
+
+func (s *spdxReader) pkg(sp *v2_3.Package) {
+	e := spdxEntry{id: sp.PackageSPDXIdentifier, name: sp.PackageName, purl: purlOf(sp)}
+	purpose := sp.PrimaryPackagePurpose
+	if purpose == "CONTAINER" {
+		for _, c := range sp.PackageChecksums {
+			if c.Algorithm == common.SHA256 {
+				e.sha256 = c.Value
+				break
 			}
-		case "DESCRIBED_BY":
-			if rel.RefB.ElementRefID == "DOCUMENT" {
-				roots[rel.RefA.ElementRefID] = true
-			}
 		}
 	}
-	name := doc.DocumentName
-	var root *v2_3.Package
-	for id := range roots {
-		if p := byID[id]; p != nil && (root == nil || p.PackageSPDXIdentifier < root.PackageSPDXIdentifier) {
-			root = p
+	if purpose == "" && strings.HasPrefix(string(sp.PackageSPDXIdentifier), "OperatingSystem-") {
+		purpose = "OPERATING-SYSTEM" // SPDX 2.2 has no purpose; bulkhead and Trivy name the id
+	}
+	switch purpose {
+	case "OPERATING-SYSTEM":
+		e.os = &inventory.OS{ID: strings.ToLower(sp.PackageName), VersionID: sp.PackageVersion, PrettyName: sp.PackageDescription}
+		e.skip = true
+		s.entries = append(s.entries, e)
+		return
+	case "CONTAINER", "FILE", "SOURCE", "ARCHIVE", "DEVICE", "FIRMWARE":
+		e.skip = true
+		s.entries = append(s.entries, e)
+		return
+	}
+	p := parsePURL(e.purl)
+	var f facts
+	for _, a := range sp.Annotations {
+		f.annotation(a.AnnotationComment)
+	}
+	for _, a := range sp.PackageAttributionTexts {
+		f.annotation(a) // older Trivy
+	}
+	if p == nil && f.typ == "" {
+		// No purl and no type: Trivy's lockfile applications, Syft's
+		// directory sources, anything that is not a package.
+		e.skip = true
+		if sp.PackageVersion != "" && purpose != "APPLICATION" {
+			e.warn = fmt.Sprintf("SPDX package %q (%s) has no purl and no type; skipped", sp.PackageName, string(sp.PackageSPDXIdentifier))
+		}
+		s.entries = append(s.entries, e)
+		return
+	}
+	if from, ok := strings.CutPrefix(sp.PackageSourceInfo, "built package from: "); ok {
+		// Trivy: "built package from: openssl 3.0.11-1~deb12u2"
+		n, v, _ := strings.Cut(strings.TrimSpace(from), " ")
+		setOnce(&f.srcName, n)
+		setOnce(&f.srcVersion, v)
+	}
+	if p != nil {
+		if d := f.purl(p, sp.PackageName); d != "" {
+			e.distro = osFromDistro(d, p.Namespace)
+		}
+	}
+	if f.path == "" {
+		f.path = sourceInfoPath(sp.PackageSourceInfo)
+	}
+	if len(f.licenses) == 0 {
+		e.license = spdxLicense(sp)
+	}
+	e.pkg = f.pkg(packageName(sp.PackageName, "", p), sp.PackageVersion, e.purl, "sbom/spdx")
+	s.entries = append(s.entries, e)
+}
+
+// report builds the report once the whole document was read.
+func (s *spdxReader) report() *report.Report {
+	name := s.name
+	var root *spdxEntry
+	for i := range s.entries {
+		e := &s.entries[i]
+		if s.roots[e.id] && (root == nil || e.id < root.id) {
+			root = e
 		}
 	}
 	if root != nil {
-		name = root.PackageName
+		name = root.name
 	}
-	r := newReport(name, created)
+	r := newReport(name, s.created)
 	if root != nil {
-		if p := parsePURL(purlOf(root)); p != nil && p.Type == "oci" && strings.HasPrefix(p.Version, "sha256:") {
+		if p := parsePURL(root.purl); p != nil && p.Type == "oci" && strings.HasPrefix(p.Version, "sha256:") {
 			r.Target.Digest = p.Version
 		}
-		for _, c := range root.PackageChecksums {
-			if r.Target.Digest == "" && c.Algorithm == common.SHA256 && root.PrimaryPackagePurpose == "CONTAINER" {
-				r.Target.Digest = "sha256:" + c.Value
-			}
+		if r.Target.Digest == "" && root.sha256 != "" {
+			r.Target.Digest = "sha256:" + root.sha256
 		}
 	}
-
-	extracted := map[string]string{}
-	for _, ol := range doc.OtherLicenses {
-		if ol != nil {
-			text := ol.ExtractedText
-			if ol.LicenseName != "" && ol.LicenseName != noAssertion {
-				text = ol.LicenseName
-			}
-			extracted[ol.LicenseIdentifier] = text
-		}
-	}
-
-	w := &warner{r: r, what: "SPDX packages"}
+	w := &warner{what: "SPDX packages"}
 	index := map[common.ElementID]int{}
-	for _, sp := range doc.Packages {
-		if sp == nil || roots[sp.PackageSPDXIdentifier] {
+	r.Packages = make([]inventory.Package, 0, len(s.entries))
+	for i := range s.entries {
+		e := &s.entries[i]
+		if s.roots[e.id] {
 			continue
 		}
-		purpose := sp.PrimaryPackagePurpose
-		if purpose == "" && strings.HasPrefix(string(sp.PackageSPDXIdentifier), "OperatingSystem-") {
-			purpose = "OPERATING-SYSTEM" // SPDX 2.2 has no purpose; bulkhead and Trivy name the id
+		if e.os != nil && r.Target.OS == nil {
+			r.Target.OS = e.os
 		}
-		switch purpose {
-		case "OPERATING-SYSTEM":
-			if r.Target.OS == nil {
-				r.Target.OS = &inventory.OS{ID: strings.ToLower(sp.PackageName), VersionID: sp.PackageVersion, PrettyName: sp.PackageDescription}
-			}
-			continue
-		case "CONTAINER", "FILE", "SOURCE", "ARCHIVE", "DEVICE", "FIRMWARE":
-			continue
-		}
-		purl := purlOf(sp)
-		p := parsePURL(purl)
-		var f facts
-		for _, a := range sp.Annotations {
-			f.annotation(a.AnnotationComment)
-		}
-		for _, a := range sp.PackageAttributionTexts {
-			f.annotation(a) // older Trivy
-		}
-		if p == nil && f.typ == "" {
-			// No purl and no type: Trivy's lockfile applications, Syft's
-			// directory sources, anything that is not a package.
-			if sp.PackageVersion != "" && purpose != "APPLICATION" {
-				w.warn("SPDX package %q (%s) has no purl and no type; skipped", sp.PackageName, string(sp.PackageSPDXIdentifier))
+		if e.skip {
+			if e.warn != "" {
+				w.warn("%s", e.warn)
 			}
 			continue
 		}
-		if from, ok := strings.CutPrefix(sp.PackageSourceInfo, "built package from: "); ok {
-			// Trivy: "built package from: openssl 3.0.11-1~deb12u2"
-			n, v, _ := strings.Cut(strings.TrimSpace(from), " ")
-			setOnce(&f.srcName, n)
-			setOnce(&f.srcVersion, v)
+		if e.distro != nil && r.Target.OS == nil {
+			r.Target.OS = e.distro
 		}
-		if p != nil {
-			if d := f.purl(p, sp.PackageName); d != "" && r.Target.OS == nil {
-				r.Target.OS = osFromDistro(d, p.Namespace)
+		if e.license != "" {
+			e.pkg.Licenses = []string{e.license}
+			if text, ok := s.extracted[e.license]; ok && text != "" {
+				e.pkg.Licenses = []string{text}
 			}
 		}
-		if f.path == "" {
-			f.path = sourceInfoPath(sp.PackageSourceInfo)
-		}
-		if len(f.licenses) == 0 {
-			f.licenses = spdxLicenses(sp, extracted)
-		}
-		pkg := f.pkg(packageName(sp.PackageName, "", p), sp.PackageVersion, purl, "sbom/spdx")
-		index[sp.PackageSPDXIdentifier] = len(r.Packages)
-		r.Packages = append(r.Packages, pkg)
+		index[e.id] = len(r.Packages)
+		r.Packages = append(r.Packages, e.pkg)
+		e.pkg = inventory.Package{}
 	}
-	w.done()
-
-	for _, rel := range doc.Relationships {
-		if rel == nil {
-			continue
-		}
-		a, b := rel.RefA.ElementRefID, rel.RefB.ElementRefID
-		switch strings.ToUpper(rel.Relationship) {
-		case "DEPENDS_ON":
-		case "DEPENDENCY_OF":
-			a, b = b, a
-		default:
-			continue
-		}
-		i, ok1 := index[a]
-		j, ok2 := index[b]
+	w.done(r)
+	s.entries = nil
+	for _, ed := range s.edges {
+		i, ok1 := index[ed[0]]
+		j, ok2 := index[ed[1]]
 		if !ok1 || !ok2 || i == j {
 			continue
 		}
@@ -168,7 +206,7 @@ func decodeSPDX(data []byte, version string) (*report.Report, error) {
 			r.Packages[i].DependsOn = append(r.Packages[i].DependsOn, dep)
 		}
 	}
-	return r, nil
+	return r
 }
 
 const noAssertion = "NOASSERTION"
@@ -186,20 +224,17 @@ func purlOf(p *v2_3.Package) string {
 	return ""
 }
 
-// spdxLicenses reads licenseDeclared (or licenseConcluded), turning
+// spdxLicense reads licenseDeclared (or licenseConcluded); report turns
 // LicenseRefs back into the text the document extracted for them.
-func spdxLicenses(p *v2_3.Package, extracted map[string]string) []string {
+func spdxLicense(p *v2_3.Package) string {
 	l := p.PackageLicenseDeclared
 	if l == "" || l == noAssertion || l == "NONE" {
 		l = p.PackageLicenseConcluded
 	}
 	if l == "" || l == noAssertion || l == "NONE" {
-		return nil
+		return ""
 	}
-	if text, ok := extracted[l]; ok && text != "" {
-		return []string{text}
-	}
-	return []string{l}
+	return l
 }
 
 // sourceInfoPath takes the first path Syft names in sourceInfo, such as

@@ -19,15 +19,18 @@ import (
 )
 
 // cacheFormat changes whenever layerResult or its encoding changes, or the
-// set of files scan keeps for OS detection does.
-const cacheFormat = "bulkhead-layer-cache v1\n"
+// set of files scan keeps for OS detection does. v2: entries are written
+// only for layers whose content was verified against their digests and
+// keyed by image.CacheID; v1 entries (keyed by an unchecked diff_id) are
+// never read.
+const cacheFormat = "bulkhead-layer-cache v2\n"
 
 // maxCacheFile bounds what a cache read loads.
 const maxCacheFile = 1 << 30
 
-// cacheKey names the cached result of one layer for one set of consumers
-// and limits.
-func cacheKey(diffID string, opts *Options) string {
+// cacheKey names the cached result of one layer (by its image.CacheID) for
+// one set of consumers and limits.
+func cacheKey(layerID string, opts *Options) string {
 	var parts []string
 	for _, ex := range opts.Extractors {
 		parts = append(parts, fmt.Sprintf("x:%s@%d%s", ex.Name(), ex.Version(), extraKey(ex)))
@@ -38,7 +41,7 @@ func cacheKey(diffID string, opts *Options) string {
 	sort.Strings(parts)
 	l := opts.Limits.WithDefaults()
 	h := sha256.New()
-	fmt.Fprintf(h, "%s%s\n%s\n%d %d %d %d\n", cacheFormat, diffID, strings.Join(parts, ","),
+	fmt.Fprintf(h, "%s%s\n%s\n%d %d %d %d\n", cacheFormat, layerID, strings.Join(parts, ","),
 		l.MaxLayerBytes, l.MaxFileBytes, l.MaxEntries, l.MaxWarnings)
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -69,6 +72,9 @@ type cacheFile struct {
 	Warnings  []string
 	Truncated bool
 	Counts    map[string]int
+	// Verified is true in every entry written: the layer's content hashed
+	// to its digests before the entry was written.
+	Verified bool
 }
 
 var errCacheMiss = errors.New("cache miss")
@@ -121,7 +127,10 @@ func (c *layerCache) get(key string) (*layerResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cache entry %s: %w", key, err)
 	}
-	res := &layerResult{Entries: es, Packages: cf.Packages, PkgFiles: cf.PkgFiles, OSFiles: cf.OSFiles,
+	if !cf.Verified {
+		return nil, fmt.Errorf("cache entry %s: written for a layer that was not verified", key)
+	}
+	res := &layerResult{Verified: true, Entries: es, Packages: cf.Packages, PkgFiles: cf.PkgFiles, OSFiles: cf.OSFiles,
 		Bytes: cf.Bytes, Warnings: cf.Warnings, Truncated: cf.Truncated, Counts: cf.Counts}
 	if len(res.PkgFiles) != len(res.Packages) {
 		return nil, fmt.Errorf("cache entry %s: %w", key, errCorrupt)
@@ -139,9 +148,12 @@ func (c *layerCache) get(key string) (*layerResult, error) {
 	return res, nil
 }
 
-// put writes a layer result.
+// put writes a layer result; it refuses one whose layer was not verified.
 func (c *layerCache) put(key string, res *layerResult) error {
-	cf := cacheFile{Entries: packEntries(res.Entries), Packages: res.Packages, PkgFiles: res.PkgFiles,
+	if !res.Verified {
+		return errors.New("the layer's content was not verified against its digests")
+	}
+	cf := cacheFile{Verified: true, Entries: packEntries(res.Entries), Packages: res.Packages, PkgFiles: res.PkgFiles,
 		OSFiles: res.OSFiles, Bytes: res.Bytes, Warnings: res.Warnings, Truncated: res.Truncated, Counts: res.Counts}
 	if len(res.Findings) > 0 {
 		b, err := json.Marshal(res.Findings)

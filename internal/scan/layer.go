@@ -34,6 +34,9 @@ type layerResult struct {
 	Truncated bool
 	// Counts tallies per-consumer events (files handed, errors).
 	Counts map[string]int
+	// Verified is set when the walk read the whole layer and it hashed to
+	// its digests (image.Stats.Verified): only then is it cached.
+	Verified bool
 }
 
 // memBufferMax is the largest file handed to consumers from memory; larger
@@ -262,6 +265,7 @@ func safeAnalyze(ctx context.Context, an FileAnalyzer, in *inventory.Input) (fs 
 func (s *layerScanner) finish(st image.Stats, err error) (*layerResult, error) {
 	s.res.Bytes = st.Bytes
 	s.res.Truncated = st.Truncated
+	s.res.Verified = st.Verified && err == nil
 	for _, w := range st.Warnings {
 		s.warn("%s", w)
 	}

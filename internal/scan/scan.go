@@ -165,20 +165,35 @@ func newScanner(opts *Options) (*scanner, error) {
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = runtime.GOMAXPROCS(0)
 	}
-	tmpRoot := filepath.Join(opts.CacheDir, "tmp")
-	if err := os.MkdirAll(tmpRoot, 0o700); err != nil {
-		return nil, fmt.Errorf("create cache dir %q: %w", opts.CacheDir, err)
-	}
-	tmp, err := os.MkdirTemp(tmpRoot, "scan-*")
-	if err != nil {
-		return nil, fmt.Errorf("create temporary dir in %q: %w", tmpRoot, err)
-	}
-	s := &scanner{opts: opts, tmpDir: tmp}
+	s := &scanner{opts: opts}
 	if !opts.NoCache {
 		s.cache = &layerCache{dir: opts.CacheDir}
 	}
+	// Temporary files go under the cache dir when it is writable (so they
+	// stay on the disk the user chose), else under the system's temporary
+	// dir: a read-only cache dir, or none with NoCache, must not stop a scan.
+	tmpRoot := filepath.Join(opts.CacheDir, "tmp")
+	var tmp string
+	err := errNoCacheDir
+	if !opts.NoCache {
+		if err = os.MkdirAll(tmpRoot, 0o700); err == nil {
+			tmp, err = os.MkdirTemp(tmpRoot, "scan-*")
+		}
+	}
+	if err != nil {
+		var terr error
+		if tmp, terr = os.MkdirTemp("", "bulkhead-scan-*"); terr != nil {
+			return nil, fmt.Errorf("create a temporary dir: in %q: %v; in %q: %w", tmpRoot, err, os.TempDir(), terr)
+		}
+		if !errors.Is(err, errNoCacheDir) {
+			s.progress("cache dir %q is not writable (%v): results are not cached", opts.CacheDir, err)
+		}
+	}
+	s.tmpDir = tmp
 	return s, nil
 }
+
+var errNoCacheDir = errors.New("no cache")
 
 func (s *scanner) cleanup() { os.RemoveAll(s.tmpDir) }
 
@@ -199,9 +214,11 @@ func ScanImage(ctx context.Context, img *image.Image, opts Options) (*Result, er
 	n := len(img.Layers)
 	results := make([]*layerResult, n)
 	keys := make([]string, n)
-	for i, l := range img.Layers {
-		if s.cache != nil && l.DiffID != "" {
-			keys[i] = cacheKey(l.DiffID, &opts)
+	for i := range img.Layers {
+		if s.cache != nil {
+			if id := img.CacheID(i); id != "" {
+				keys[i] = cacheKey(id, &opts)
+			}
 		}
 	}
 	target := imageTarget(img)
@@ -286,6 +303,12 @@ func ScanImage(ctx context.Context, img *image.Image, opts Options) (*Result, er
 	if s.cache != nil {
 		for i := range walked {
 			if keys[i] == "" {
+				continue
+			}
+			if !results[i].Verified {
+				// Neither the layer nor the image: the merged result holds it.
+				imgKey = ""
+				s.progress("layer %d/%d: not cached: its content was not verified against its digests", i+1, n)
 				continue
 			}
 			if err := s.cache.put(keys[i], results[i]); err != nil {

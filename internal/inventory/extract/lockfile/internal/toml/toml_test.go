@@ -1,6 +1,7 @@
 package toml
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -86,7 +87,7 @@ esc = "tab\there \u00e9"
 					"python-versions": "^3.8",
 					"content-hash":    "abcdef",
 					"lit":             "it's",
-					"when":            "1979-05-27 07:32:00Z",
+					"when":            "1979-05-27T07:32:00Z",
 					"ratio":           0.5,
 					"on":              true,
 					"esc":             "tab\there é",
@@ -144,4 +145,30 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		Parse(b)
 	})
+}
+
+// TestDepthPrescan checks that brackets inside strings and comments do not
+// count towards MaxDepth, and that brackets in values do.
+func TestDepthPrescan(t *testing.T) {
+	deep := repeat("[", MaxDepth+1)
+	for _, in := range []string{
+		"a = \"" + deep + "\"",
+		"a = '" + deep + "'",
+		"a = \"\"\"\n" + deep + "\n\"\"\"",
+		"a = '''" + deep + "''''",
+		"# " + deep + "\na = 1",
+		"a = \"\\\"" + deep + "\"",
+	} {
+		if _, err := Parse([]byte(in)); err != nil {
+			t.Errorf("Parse(%.40q): %v, want no error", in, err)
+		}
+	}
+	for _, in := range []string{
+		"a = " + deep + repeat("]", MaxDepth+1),
+		"a = " + repeat("{b=", MaxDepth+1) + "1" + repeat("}", MaxDepth+1),
+	} {
+		if _, err := Parse([]byte(in)); !errors.Is(err, ErrTooDeep) {
+			t.Errorf("Parse(%.40q) = %v, want ErrTooDeep", in, err)
+		}
+	}
 }
