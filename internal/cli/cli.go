@@ -78,6 +78,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newScanCmd(), newSBOMCmd(), newLintCmd(), newAuditCmd(), newWatchCmd(), newRulesCmd(), newDBCmd(), newVersionCmd())
 	root.AddCommand(newServeCmd())
 	root.AddCommand(newTokenCmd())
+	root.AddCommand(newAgentCmd())
 	root.AddCommand(newUserCmd()) // dashboard users (internal/dashboard)
 	return root
 }

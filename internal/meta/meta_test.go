@@ -68,6 +68,7 @@ func layer(rel string) int {
 	case strings.HasPrefix(rel, "internal/report/format"), rel == "internal/policy",
 		strings.HasPrefix(rel, "internal/server"),
 		strings.HasPrefix(rel, "internal/store"),
+		strings.HasPrefix(rel, "internal/agent"),
 		strings.HasPrefix(rel, "internal/dashboard"):
 		return 2 // what sits between the model and the user
 	default:
