@@ -50,6 +50,13 @@ type AlertsPage struct {
 
 const pageSize = 50
 
+// notices are the messages a redirect may ask the alerts page to show (by
+// code: the URL carries no text of its own to the page).
+var notices = map[string]string{
+	"acked": "Alert acknowledged.",
+	"muted": "Rule muted: its alerts are under “muted” until the mute ends.",
+}
+
 // datetime-local inputs send "2006-01-02T15:04" (no zone: read as UTC).
 const localTime = "2006-01-02T15:04"
 
@@ -68,9 +75,11 @@ func parseLocal(s string) time.Time {
 func (d *Dashboard) alerts(w http.ResponseWriter, r *http.Request, s *session) {
 	ctx := r.Context()
 	q := r.URL.Query()
+	msg := q.Get("msg")
+	q.Del("msg") // not carried into the forms and links
 	p := &AlertsPage{Filter: q, State: q.Get("state"), Priority: strings.ToUpper(q.Get("priority")), Rule: q.Get("rule"),
 		HostID: q.Get("host"), Container: q.Get("container"), Since: q.Get("since"), Until: q.Get("until"),
-		Message: q.Get("msg"), Priorities: alertPriorities,
+		Message: notices[msg], Priorities: alertPriorities,
 		States:    []string{store.AlertsOpen, store.AlertsAcked, store.AlertsMuted, store.AlertsAll},
 		Durations: []string{"1h", "8h", "24h", "168h"}}
 	if p.State == "" {
@@ -179,7 +188,7 @@ func (d *Dashboard) ackAlert(w http.ResponseWriter, r *http.Request, s *session)
 		return
 	}
 	_ = d.st.LogAdmin(r.Context(), store.AdminEntry{Actor: s.user, Action: "alert.ack", Target: host + "/" + id})
-	http.Redirect(w, r, back(r, "Alert acknowledged."), http.StatusSeeOther)
+	http.Redirect(w, r, back(r, "acked"), http.StatusSeeOther)
 }
 
 func (d *Dashboard) muteAlert(w http.ResponseWriter, r *http.Request, s *session) {
@@ -202,5 +211,5 @@ func (d *Dashboard) muteAlert(w http.ResponseWriter, r *http.Request, s *session
 	}
 	_ = d.st.LogAdmin(r.Context(), store.AdminEntry{Actor: s.user, Action: "alert.mute", Target: m.Rule,
 		Detail: fmt.Sprintf("host=%q container=%q until=%s", m.HostID, m.ContainerID, m.Until.Format(time.RFC3339))})
-	http.Redirect(w, r, back(r, "Rule "+m.Rule+" muted until "+m.Until.UTC().Format("2006-01-02 15:04Z")+"."), http.StatusSeeOther)
+	http.Redirect(w, r, back(r, "muted"), http.StatusSeeOther)
 }

@@ -279,7 +279,13 @@ func TestAckAndMuteNeedAdminAndCSRF(t *testing.T) {
 	if n := open(); n != 0 {
 		t.Errorf("open shell alerts after the mute: %d, want 0", n)
 	}
-	_, body = admin.get("/alerts?state=muted")
+	if _, body := admin.get("/alerts?msg=" + url.QueryEscape("Your session expired: log in at evil.example")); strings.Contains(body, "evil.example") {
+		t.Error("the alerts page shows text from its URL")
+	}
+	_, body = admin.get("/alerts?state=muted&msg=muted")
+	if !strings.Contains(body, "Rule muted") {
+		t.Error("no notice after the mute")
+	}
 	if strings.Count(body, `data-alert="web-`) != 12 {
 		t.Errorf("the muted view shows %d shell alerts, want 12", strings.Count(body, `data-alert="web-`))
 	}
