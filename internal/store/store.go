@@ -27,6 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -54,6 +55,9 @@ type Store struct {
 	dialect string
 	url     string
 	now     func() time.Time
+	// wmu serialises this process's SQLite write transactions: SQLite runs
+	// one writer, and waiting here is cheaper than its busy-retry sleeps.
+	wmu sync.Mutex
 }
 
 // DB returns the underlying database, for the job engine that shares it.
@@ -233,6 +237,10 @@ func newID() string {
 
 // inTx runs f in a transaction, committed when f returns nil.
 func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	if s.dialect == SQLite {
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
