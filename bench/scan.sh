@@ -5,8 +5,9 @@
 # each cold (empty cache) and warm, with wall time, CPU and peak RSS; then
 # `lint` over 1,000 generated Dockerfiles in one process.
 #
-# The vulnerability database is built from ../shared/vulndata when present,
-# else from the repository's own fixtures.
+# The vulnerability database is built from ../shared/vulndata when present
+# (OSV, NVD and KEV, so that severities are rated as in real use), else
+# from the repository's own fixtures.
 #
 # Targets on a 2-core machine: vulnerability scan within 0.3 s of the SBOM
 # time; default scan <= 3.5 s and <= 250 MB RSS; lint >= 1,000 files/s.
@@ -20,9 +21,12 @@ bh="$out/bulkhead"
 
 db="$out/osv.db"
 if [ ! -s "$db" ]; then
-	src=internal/vulndb/testdata/osv
-	[ -d ../shared/vulndata/osv ] && src=../shared/vulndata/osv
-	"$bh" db import --db "$db" "$src" >/dev/null
+	if [ -d ../shared/vulndata/osv ]; then
+		"$bh" db import --db "$db" ../shared/vulndata/osv ../shared/vulndata/nvd ../shared/vulndata/kev \
+			internal/vulndb/testdata/epss/epss_scores-2025-08-25.csv.gz >/dev/null
+	else
+		"$bh" db import --db "$db" internal/vulndb/testdata/osv examples/nvd >/dev/null
+	fi
 fi
 
 tmp=$(mktemp -d "$out/scan.XXXXXX")

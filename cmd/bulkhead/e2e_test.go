@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -154,8 +155,9 @@ Description: fast and reliable load balancing reverse proxy
 `)
 	name := dockerImport(t, root)
 
+	nvdDir := testenv.SharedDir(t, "vulndata/nvd")
 	db := filepath.Join(t.TempDir(), "osv.db")
-	if code, _, errs := run(t, "db", "import", "--db", db, osvDir); code != 0 {
+	if code, _, errs := run(t, "db", "import", "--db", db, osvDir, nvdDir); code != 0 {
 		t.Fatalf("db import: exit %d: %s", code, errs)
 	}
 	r := mustJSON(t, "scan", "image", "docker:"+name, "--db", db, "--scanners", "vuln", "--format", "json", "--cache-dir", t.TempDir())
@@ -199,5 +201,27 @@ Description: fast and reliable load balancing reverse proxy
 		if f.Location.Layer == "" {
 			t.Errorf("%s: no layer in location", f.ID)
 		}
+	}
+	// Every advisory above has a severity, from the best source: the GHSA's
+	// own CVSS, else NVD's Primary CVSS of its CVE.
+	sev := map[string]string{}
+	for _, f := range r.Findings {
+		sev[f.ID] = fmt.Sprintf("%s %.1f %s", f.Severity, f.Score, f.SeveritySource)
+	}
+	for id, want := range map[string]string{
+		"DSA-5139-1":          "HIGH 7.3 nvd:CVE-2022-1292 CVSS 3.1 Primary (nvd@nist.gov)",
+		"GO-2022-1059":        "HIGH 7.5 nvd:CVE-2022-32149 CVSS 3.1 Primary (nvd@nist.gov)",
+		"GHSA-35jh-r3h4-6jhm": "HIGH 7.2 osv:GHSA-35jh-r3h4-6jhm CVSS_V3",
+		"PYSEC-2021-142":      "CRITICAL 9.8 nvd:CVE-2020-14343 CVSS 3.1 Primary (nvd@nist.gov)",
+	} {
+		if sev[id] != want {
+			t.Errorf("%s: %q, want %q", id, sev[id], want)
+		}
+	}
+	// --fail-on CRITICAL no longer passes the image with a critical PyYAML,
+	// and --severity CRITICAL shows its CVE in the table.
+	code, out, _ := run(t, "scan", "image", "docker:"+name, "--db", db, "--scanners", "vuln", "--cache-dir", t.TempDir(), "--fail-on", "CRITICAL", "--severity", "CRITICAL")
+	if code != 3 || !strings.Contains(out, "CVE-2020-14343") {
+		t.Errorf("--fail-on CRITICAL: exit %d, want 3 with CVE-2020-14343 in the table:\n%s", code, out)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 	"github.com/bulkhead-sec/bulkhead/internal/image/imagetest"
+	"github.com/bulkhead-sec/bulkhead/internal/testenv"
 )
 
 // TestSecretInDeletedLayer builds a two-layer image whose first layer adds
@@ -82,7 +83,14 @@ func TestHistorySecretsRedacted(t *testing.T) {
 	}
 	imagetest.WriteDockerArchive(t, img, "bulkhead-test/history-secret:1", archive)
 
-	r := mustJSON(t, "scan", "image", "docker-archive:"+archive, "--format", "json", "--cache-dir", t.TempDir())
+	// A vulnerability database (the example one), so that scans run every
+	// scanner and pass.
+	db := filepath.Join(t.TempDir(), "osv.db")
+	repo := testenv.RepoRoot(t)
+	if code, _, errs := run(t, "db", "import", "--db", db, filepath.Join(repo, "examples", "osv"), filepath.Join(repo, "examples", "nvd")); code != 0 {
+		t.Fatalf("db import: %s", errs)
+	}
+	r := mustJSON(t, "scan", "image", "docker-archive:"+archive, "--format", "json", "--cache-dir", t.TempDir(), "--db", db)
 	var found bool
 	for _, f := range r.Findings {
 		found = found || (f.Kind == finding.Secret && strings.HasPrefix(f.Location.Path, "history["))
@@ -91,8 +99,8 @@ func TestHistorySecretsRedacted(t *testing.T) {
 		t.Errorf("the token in the history is not reported; findings: %+v", r.Findings)
 	}
 	for _, args := range [][]string{
-		{"scan", "image", "--format", "json"},
-		{"scan", "image", "--scanners", "vuln", "--format", "json"},
+		{"scan", "image", "--format", "json", "--db", db},
+		{"scan", "image", "--scanners", "vuln", "--format", "json", "--db", db},
 		{"sbom", "--format", "json"},
 		{"sbom", "--format", "cyclonedx"},
 		{"sbom", "--format", "spdx"},

@@ -14,6 +14,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// No test fetches a vulnerability database from the internet on a
+	// first run (TestFirstRunFetchesDatabase fetches from a local mirror).
+	os.Setenv("BULKHEAD_OFFLINE", "1")
 	testscript.Main(m, map[string]func(){
 		"bulkhead": func() { os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
@@ -29,6 +32,8 @@ func TestScript(t *testing.T) {
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("NO_COLOR", "1")
+			// A first run never fetches the vulnerability database in tests.
+			env.Setenv("BULKHEAD_OFFLINE", "1")
 			repo, err := filepath.Abs("../..")
 			if err != nil {
 				return err
@@ -67,7 +72,7 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	cmd := exec.Command(args[1], args[2:]...)
 	cmd.Dir = ts.Getenv("WORK")
-	for _, k := range []string{"PATH", "HOME", "XDG_CACHE_HOME", "NO_COLOR", "WORK", "TMPDIR", "DOCKER_CONFIG", "BULKHEAD_DB"} {
+	for _, k := range []string{"PATH", "HOME", "XDG_CACHE_HOME", "NO_COLOR", "WORK", "TMPDIR", "DOCKER_CONFIG", "BULKHEAD_DB", "BULKHEAD_FORMAT", "BULKHEAD_FAIL_ON", "BULKHEAD_CONFIG", "BULKHEAD_OFFLINE"} {
 		if v := ts.Getenv(k); v != "" {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}

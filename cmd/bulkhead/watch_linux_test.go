@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -147,6 +148,105 @@ func TestWatchCLI(t *testing.T) {
 	for _, rule := range []string{"Shell started in container", "Sensitive file read"} {
 		if !seen[rule] {
 			t.Errorf("no %q alert for container %s; alerts: %v\nstderr:\n%s", rule, name, seen, stderr.String())
+		}
+	}
+}
+
+// TestWatchStopsWithMacroBomb: a rule file of sixty macros each
+// "(m_prev or m_prev)" passes `rules check`, and `watch` with it evaluates
+// the host's execs (the rule never matches, so every macro is evaluated)
+// and still stops at --duration (issue 11: it spun at 100% CPU and ignored
+// --duration and SIGINT).
+func TestWatchStopsWithMacroBomb(t *testing.T) {
+	testenv.RequireBPF(t)
+	var b strings.Builder
+	b.WriteString("- macro: m0\n  condition: proc.name = no_such_process_name\n")
+	for i := 1; i <= 60; i++ {
+		b.WriteString("- macro: m" + strconv.Itoa(i) + "\n  condition: (m" + strconv.Itoa(i-1) + " or m" + strconv.Itoa(i-1) + ")\n")
+	}
+	b.WriteString("- rule: bomb\n  desc: d\n  condition: evt.type in (execve, open, openat) and m60\n  output: o\n  priority: WARNING\n")
+	file := filepath.Join(t.TempDir(), "bomb.yaml")
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if code := cli.Main([]string{"rules", "check", file}, strings.NewReader(""), &out, &out); code != 0 {
+		t.Fatalf("rules check exited %d:\n%s", code, out.String())
+	}
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Main([]string{"watch", "--sensor", "bpf", "--all-processes", "--no-default-rules", "--rules", file, "--duration", "4s", "-o", os.DevNull}, strings.NewReader(""), &bytes.Buffer{}, &stderr)
+	}()
+	stopAt := time.Now().Add(time.Minute)
+	for {
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Fatalf("watch exited %d:\n%s", code, stderr.String())
+			}
+			if strings.Contains(stderr.String(), "still busy") {
+				t.Errorf("the rule engine was still busy at the stop:\n%s", stderr.String())
+			}
+			return
+		default:
+		}
+		if time.Now().After(stopAt) {
+			t.Fatalf("watch --duration 4s did not stop in a minute:\n%s", stderr.String())
+		}
+		exec.Command("/bin/true").Run()
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestWatchStopsOnSIGINT: `bulkhead watch` (this test binary under the
+// name bulkhead, as testscript runs it) with the macro bomb and the host's
+// execs going on exits 0 soon after SIGINT, and so after SIGTERM.
+func TestWatchStopsOnSIGINT(t *testing.T) {
+	testenv.RequireBPF(t)
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("- macro: m0\n  condition: proc.name = no_such_process_name\n")
+	for i := 1; i <= 60; i++ {
+		b.WriteString("- macro: m" + strconv.Itoa(i) + "\n  condition: (m" + strconv.Itoa(i-1) + " or m" + strconv.Itoa(i-1) + ")\n")
+	}
+	b.WriteString("- rule: bomb\n  desc: d\n  condition: evt.type in (execve, open, openat) and m60\n  output: o\n  priority: WARNING\n")
+	file := filepath.Join(dir, "bomb.yaml")
+	os.WriteFile(file, []byte(b.String()), 0o644)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "bulkhead")
+	if err := os.Symlink(self, bin); err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		var stderr syncBuffer
+		cmd := exec.Command(bin, "watch", "--sensor", "bpf", "--all-processes", "--no-default-rules", "--rules", file, "-o", os.DevNull)
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		deadline := time.Now().Add(30 * time.Second)
+		for !strings.Contains(stderr.String(), "eBPF sensor") && time.Now().Before(deadline) {
+			exec.Command("/bin/true").Run()
+			time.Sleep(50 * time.Millisecond)
+		}
+		for i := 0; i < 20; i++ { // the rules are busy with these
+			exec.Command("/bin/true").Run()
+		}
+		cmd.Process.Signal(sig)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("%v: watch exited with %v:\n%s", sig, err, stderr.String())
+			}
+		case <-time.After(time.Minute):
+			cmd.Process.Kill()
+			t.Fatalf("%v: watch did not stop in a minute:\n%s", sig, stderr.String())
 		}
 	}
 }

@@ -18,6 +18,8 @@ func checkList() []check {
 	l = append(l, section4()...)
 	l = append(l, section5()...)
 	l = append(l, section6()...)
+	l = append(l, section7()...)
+	l = append(l, community()...)
 	return l
 }
 
@@ -78,7 +80,18 @@ func section1() []check {
 					return one(skip(d.Error).obj(d.Path))
 				}
 				if d.Separate {
-					return one(pass(fmt.Sprintf("%s is a mount point (%s)", d.Path, d.FSType)).obj(d.Path))
+					dev := ""
+					if d.Device != "" {
+						dev = ", device " + d.Device
+					}
+					return one(pass(fmt.Sprintf("%s is a mount point (%s%s)", d.Path, d.FSType, dev)).obj(d.Path))
+				}
+				if d.MountPoint != "/" && d.Device != "" && d.Device == d.RootDevice {
+					what := "a mount point"
+					if d.BindOf != "" {
+						what = "a bind mount of " + d.BindOf
+					}
+					return one(fail(fmt.Sprintf("%s is %s on the root file system's device %s, not a partition of its own", d.Path, what, d.Device)).obj(d.Path))
 				}
 				return one(fail(fmt.Sprintf("%s lives on the file system mounted at %s", d.Path, d.MountPoint)).obj(d.Path))
 			}),

@@ -114,7 +114,7 @@ func TestHardenedHostPasses(t *testing.T) {
 	fs := Run(hardenedFacts(), runOpts())
 	var bad []string
 	for _, f := range fs {
-		if f.Status == finding.StatusFail || f.Status == finding.StatusWarn || f.Status == finding.StatusSkip {
+		if f.Status == finding.StatusFail || f.Status == finding.StatusWarn || (f.Status == finding.StatusSkip && !strings.HasPrefix(f.Evidence, "not applicable: the daemon is in no swarm")) {
 			bad = append(bad, f.ID+" "+string(f.Status)+" "+f.Evidence)
 		}
 	}
@@ -225,12 +225,41 @@ func TestChecksFlip(t *testing.T) {
 			f.Images[0].History = append([]string{"/bin/sh -c apt-get update"}, f.Images[0].History...)
 		}, map[string]finding.Status{"4.7 image app:1": finding.StatusInfo}},
 		{"4.9 ADD above base", func(f *Facts) { f.Images[0].History[0] = "/bin/sh -c #(nop) ADD https://x/y.tgz /opt" }, map[string]finding.Status{"4.9 image app:1": finding.StatusInfo}},
-		{"5.1 swarm", func(f *Facts) { f.Daemon.Info.Swarm.LocalNodeState = "active" }, map[string]finding.Status{"5.1 daemon": finding.StatusWarn, "2.15 dockerd": finding.StatusInfo}},
+		{"5.1 swarm worker", func(f *Facts) { f.Daemon.Info.Swarm.LocalNodeState = "active" }, map[string]finding.Status{"5.1 daemon": finding.StatusWarn, "2.15 dockerd": finding.StatusInfo,
+			"7.3 networks": finding.StatusPass, "7.4 swarm": finding.StatusInfo,
+			"7.6 swarm": finding.StatusInfo, "7.7 swarm": finding.StatusInfo, "7.8 swarm": finding.StatusInfo, "7.9 swarm": finding.StatusInfo}},
+		{"7 weak manager", func(f *Facts) {
+			f.Daemon.Info.Swarm = SwarmInfo{LocalNodeState: "active", ControlAvailable: true, Managers: 2, Nodes: 3, Cluster: &SwarmCluster{ID: "c1"}}
+			f.Swarm = &SwarmFacts{Secrets: 0, Listeners: []string{"0.0.0.0:2377"}}
+			f.Networks = append(f.Networks, Network{ID: "ov1", Name: "backend", Driver: "overlay"}, Network{ID: "ov2", Name: "secure", Driver: "overlay", Options: map[string]string{"encrypted": ""}})
+		}, map[string]finding.Status{"5.1 daemon": finding.StatusWarn, "2.15 dockerd": finding.StatusInfo,
+			"7.1 swarm": finding.StatusWarn, "7.2 swarm": finding.StatusFail, "7.3 network backend": finding.StatusFail, "7.3 network secure": finding.StatusPass, "7.5 swarm": finding.StatusFail, "7.4 swarm": finding.StatusInfo,
+			"7.6 swarm": finding.StatusInfo, "7.7 swarm": finding.StatusInfo, "7.8 swarm": finding.StatusInfo, "7.9 swarm": finding.StatusInfo}},
+		{"7 hardened manager", func(f *Facts) {
+			f.Daemon.Info.Swarm = SwarmInfo{LocalNodeState: "active", ControlAvailable: true, Managers: 3, Nodes: 5, Cluster: &SwarmCluster{ID: "c1"}}
+			f.Daemon.Info.Swarm.Cluster.Spec.EncryptionConfig.AutoLockManagers = true
+			f.Swarm = &SwarmFacts{Secrets: 2, Listeners: []string{"10.0.0.5:2377"}}
+		}, map[string]finding.Status{"5.1 daemon": finding.StatusWarn, "2.15 dockerd": finding.StatusInfo, "7.4 swarm": finding.StatusInfo,
+			"7.1 swarm": finding.StatusPass, "7.2 swarm": finding.StatusPass, "7.3 networks": finding.StatusPass, "7.5 swarm": finding.StatusPass,
+			"7.6 swarm": finding.StatusInfo, "7.7 swarm": finding.StatusInfo, "7.8 swarm": finding.StatusInfo, "7.9 swarm": finding.StatusInfo}},
 		{"5.2 unconfined", func(f *Facts) { ctr(f).AppArmorProfile = "unconfined" }, map[string]finding.Status{"5.2 web": finding.StatusFail}},
 		{"5.3 no label", func(f *Facts) { ctr(f).HostConfig.SecurityOpt = []string{"no-new-privileges"} }, map[string]finding.Status{"5.3 web": finding.StatusFail}},
-		{"5.4 cap add", func(f *Facts) { ctr(f).HostConfig.CapAdd = []string{"CAP_SYS_ADMIN", "CHOWN"} }, map[string]finding.Status{"5.4 web": finding.StatusFail}},
+		{"5.2 5.3 neither AppArmor nor SELinux", func(f *Facts) {
+			f.Daemon.Info.SecurityOptions = []string{"name=seccomp,profile=default", "name=userns"}
+			ctr(f).AppArmorProfile = ""
+		}, map[string]finding.Status{"5.2 web": finding.StatusSkip, "5.3 web": finding.StatusSkip}},
+		{"5.2 on an SELinux host", func(f *Facts) {
+			f.Daemon.Info.SecurityOptions = []string{"name=seccomp,profile=default", "name=selinux", "name=userns"}
+			ctr(f).AppArmorProfile = ""
+		}, map[string]finding.Status{"5.2 web": finding.StatusSkip}},
+		{"5.4 cap add", func(f *Facts) { ctr(f).HostConfig.CapAdd = []string{"CAP_SYS_ADMIN", "CHOWN"} }, map[string]finding.Status{"5.4 web": finding.StatusFail, "C.5.3.3 web": finding.StatusFail}},
 		{"5.4 default cap is fine", func(f *Facts) { ctr(f).HostConfig.CapAdd = []string{"NET_BIND_SERVICE"} }, map[string]finding.Status{}},
-		{"5.5 privileged", func(f *Facts) { ctr(f).HostConfig.Privileged = true }, map[string]finding.Status{"5.5 web": finding.StatusFail, "5.22 web": finding.StatusFail}},
+		{"5.5 privileged", func(f *Facts) { ctr(f).HostConfig.Privileged = true }, map[string]finding.Status{"5.5 web": finding.StatusFail, "5.22 web": finding.StatusFail,
+			"C.5.3.1 web": finding.StatusFail, "C.5.3.2 web": finding.StatusFail, "C.5.3.3 web": finding.StatusFail, "C.5.3.4 web": finding.StatusFail}},
+		{"C.5.3 cap add ALL", func(f *Facts) { ctr(f).HostConfig.CapAdd = []string{"ALL"} }, map[string]finding.Status{"5.4 web": finding.StatusFail,
+			"C.5.3.1 web": finding.StatusFail, "C.5.3.2 web": finding.StatusFail, "C.5.3.3 web": finding.StatusFail, "C.5.3.4 web": finding.StatusFail}},
+		{"C.5.3.4 ptrace", func(f *Facts) { ctr(f).HostConfig.CapAdd = []string{"sys_ptrace"} }, map[string]finding.Status{"5.4 web": finding.StatusFail, "C.5.3.4 web": finding.StatusFail}},
+		{"C.2 old daemon", func(f *Facts) { f.Daemon.Version.Version = "17.06.2-ce" }, map[string]finding.Status{"C.2 daemon": finding.StatusFail}},
 		{"5.6 /etc mounted", func(f *Facts) {
 			ctr(f).Mounts = append(ctr(f).Mounts, Mount{Type: "bind", Source: "/etc", Destination: "/host-etc"})
 		}, map[string]finding.Status{"5.6 web": finding.StatusFail}},
@@ -289,7 +318,9 @@ func TestChecksFlip(t *testing.T) {
 			tt.mutate(f)
 			got := map[string]finding.Status{}
 			for k, s := range statuses(Run(f, runOpts())) {
-				if s != base[k] || (s != finding.StatusPass && s != finding.StatusInfo) {
+				// The baseline's not-applicable skips (section 7 off a
+				// swarm) are no news either.
+				if s != base[k] || (s != finding.StatusPass && s != finding.StatusInfo && s != finding.StatusSkip) {
 					got[k] = s
 				}
 			}
@@ -321,7 +352,7 @@ func TestFindingShape(t *testing.T) {
 	want := []finding.Finding{{
 		Kind: finding.Compliance, ID: "5.4", Aliases: []string{"CIS-DOCKER-5.4"}, Severity: finding.High,
 		Title: "Linux kernel capabilities are restricted", Status: finding.StatusFail,
-		Location: finding.Location{ContainerID: strings.Repeat("w", 64), ContainerName: "web"},
+		Location: finding.Location{ContainerID: strings.Repeat("w", 64), ContainerName: "web", Object: "app:1"},
 		Evidence: "capabilities added beyond the default set: SYS_ADMIN",
 		Fix:      "Drop the added capabilities (--cap-add); prefer --cap-drop ALL with only what is needed.",
 		Source:   Benchmark, Tags: []string{"cis-docker-1.6.0", "level1", "section-5"},
@@ -376,7 +407,7 @@ func TestChecksMeta(t *testing.T) {
 			t.Errorf("duplicate check id %s", c.ID)
 		}
 		seen[c.ID] = true
-		if c.Title == "" || c.Fix == "" || c.Level < 1 || c.Level > 2 || c.Section < 1 || c.Section > 6 {
+		if c.Title == "" || c.Fix == "" || c.Level < 1 || c.Level > 2 || c.Section < 1 || c.Section > 7 {
 			t.Errorf("check %s: incomplete metadata %+v", c.ID, c)
 		}
 	}
@@ -445,5 +476,23 @@ func TestRedacted(t *testing.T) {
 	}
 	if diff := cmp.Diff(Run(f, runOpts()), Run(g, runOpts())); diff != "" {
 		t.Errorf("Run on redacted facts differs (-orig +redacted):\n%s", diff)
+	}
+}
+
+// TestSwarmSkips: off a swarm section 7 is not applicable; on a worker the
+// manager-only checks say so.
+func TestSwarmSkips(t *testing.T) {
+	f := hardenedFacts()
+	for _, fd := range Run(f, Options{Checks: []string{"7.*"}}) {
+		if fd.Status != finding.StatusSkip || !strings.Contains(fd.Evidence, "not applicable: the daemon is in no swarm") {
+			t.Errorf("off a swarm: %s %s %q", fd.ID, fd.Status, fd.Evidence)
+		}
+	}
+	f.Daemon.Info.Swarm = SwarmInfo{LocalNodeState: "active"}
+	want := map[string]string{"7.1": "swarm worker", "7.2": "not applicable: a worker", "7.5": "swarm worker"}
+	for _, fd := range Run(f, Options{Checks: []string{"7.1", "7.2", "7.5"}}) {
+		if fd.Status != finding.StatusSkip || !strings.Contains(fd.Evidence, want[fd.ID]) {
+			t.Errorf("worker: %s %s %q, want SKIP with %q", fd.ID, fd.Status, fd.Evidence, want[fd.ID])
+		}
 	}
 }

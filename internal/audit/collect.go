@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -48,7 +49,15 @@ type CollectOptions struct {
 	// MaxObjects bounds how many containers, images and networks are
 	// inspected (0 means 5000 each); the rest are noted in Daemon.Partial.
 	MaxObjects int
+	// Timeout bounds each daemon API call, from connect to the end of the
+	// body (0 means DefaultTimeout). A daemon that accepts and never
+	// answers fails the collection of that call with a message saying so.
+	Timeout time.Duration
 }
+
+// DefaultTimeout bounds one daemon API call when CollectOptions.Timeout is
+// zero.
+const DefaultTimeout = 30 * time.Second
 
 // DefaultSocket is the daemon socket used when nothing else is named.
 const DefaultSocket = "/var/run/docker.sock"
@@ -68,6 +77,9 @@ func Collect(ctx context.Context, opts CollectOptions) (*Facts, error) {
 	if opts.MaxObjects <= 0 {
 		c.opts.MaxObjects = 5000
 	}
+	if opts.Timeout <= 0 {
+		c.opts.Timeout = DefaultTimeout
+	}
 	f := &Facts{CollectedAt: time.Now().UTC(), Files: map[string]FileFact{}}
 	c.host(f)
 	c.daemonAPI(ctx, f)
@@ -75,12 +87,13 @@ func Collect(ctx context.Context, opts CollectOptions) (*Facts, error) {
 		return nil, fmt.Errorf("collect host facts: %w", err)
 	}
 	c.process(f)
+	c.swarm(ctx, f)
 	c.config(f)
 	c.files(f)
 	c.tls(f)
 	c.auditRules(ctx, f)
 	c.auditTargets(f)
-	c.containerProcesses(f)
+	c.containerProcesses(ctx, f)
 	c.group(f)
 	c.dataRoot(f)
 	c.env(f)
@@ -174,10 +187,10 @@ func (c *collector) setupHTTP() error {
 			},
 			MaxIdleConnsPerHost: 8,
 		}
-		c.http = &http.Client{Transport: tr, Timeout: 30 * time.Second}
+		c.http = &http.Client{Transport: tr, Timeout: c.opts.Timeout}
 		c.base = "http://docker"
 	case "tcp", "http":
-		c.http = &http.Client{Timeout: 30 * time.Second}
+		c.http = &http.Client{Timeout: c.opts.Timeout}
 		c.base = "http://" + u.Host
 	default:
 		return fmt.Errorf("daemon host %q: scheme %q is not supported (use unix:// or tcp://)", h, u.Scheme)
@@ -196,18 +209,71 @@ func (c *collector) get(ctx context.Context, p string, v any) error {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("daemon GET %s: %w", p, err)
+		return &apiError{path: p, err: c.transportError(err)}
 	}
 	defer resp.Body.Close()
 	body := io.LimitReader(resp.Body, maxAPIBody)
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(body, 4096))
-		return fmt.Errorf("daemon GET %s: %s: %s", p, resp.Status, strings.TrimSpace(string(msg)))
+		return &apiError{path: p, status: resp.StatusCode, err: fmt.Errorf("%s: %s", resp.Status, oneLine(string(msg), 200))}
 	}
 	if err := json.NewDecoder(body).Decode(v); err != nil {
-		return fmt.Errorf("daemon GET %s: decode: %w", p, err)
+		if errors.Is(err, os.ErrDeadlineExceeded) || isTimeout(err) {
+			return &apiError{path: p, err: fmt.Errorf("no complete answer within %s", c.opts.Timeout)}
+		}
+		return &apiError{path: p, err: fmt.Errorf("the answer is not the JSON a Docker daemon sends (%v)", err)}
 	}
 	return nil
+}
+
+// apiError is a failed daemon API call; status is the HTTP status when the
+// daemon answered one.
+type apiError struct {
+	path   string
+	status int
+	err    error
+}
+
+func (e *apiError) Error() string { return "GET " + e.path + ": " + e.err.Error() }
+func (e *apiError) Unwrap() error { return e.err }
+
+// transportError words a failed request for a person: the endpoint did not
+// answer in time, refused, or spoke something other than HTTP.
+func (c *collector) transportError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	switch {
+	case isTimeout(err):
+		return fmt.Errorf("no answer within %s (is the daemon hung?)", c.opts.Timeout)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return errors.New("connection refused (nothing listens on the socket; is dockerd running?)")
+	case errors.Is(err, fs.ErrNotExist):
+		return errors.New("the socket does not exist (is dockerd running? see --host)")
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%s: permission denied on the socket (be root or in the docker group)", needsRoot)
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "malformed HTTP"); i >= 0 {
+		return fmt.Errorf("the answer is not HTTP, so not a Docker daemon (%s)", oneLine(msg[i:], 200))
+	}
+	return fmt.Errorf("%s", oneLine(msg, 300))
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		(errors.As(err, &ne) && ne.Timeout())
+}
+
+// oneLine folds s onto one line of at most n bytes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
 }
 
 func (c *collector) daemonAPI(ctx context.Context, f *Facts) {
@@ -218,7 +284,11 @@ func (c *collector) daemonAPI(ctx context.Context, f *Facts) {
 	f.Daemon.Endpoint = c.endpoint
 	var info Info
 	if err := c.get(ctx, "/info", &info); err != nil {
-		f.Daemon.Error = reason(err)
+		f.Daemon.Error = err.Error()
+		return
+	}
+	if info.ServerVersion == "" && info.ID == "" && info.DockerRootDir == "" {
+		f.Daemon.Error = "GET /info: the answer has no ServerVersion, ID or DockerRootDir: not a Docker daemon"
 		return
 	}
 	f.Daemon.Info = &info
@@ -239,21 +309,42 @@ func (c *collector) daemonAPI(ctx context.Context, f *Facts) {
 		ID string `json:"Id"`
 	}
 	if err := c.get(ctx, "/containers/json", &list); err != nil {
-		partial(err)
+		// Without the list every container check would judge nothing:
+		// the daemon counts as not asked.
+		f.Daemon.Info, f.Daemon.Version = nil, nil
+		f.Daemon.Error = err.Error()
+		return
 	}
 	if len(list) > c.opts.MaxObjects {
 		partial(fmt.Errorf("containers: %d running, only %d inspected", len(list), c.opts.MaxObjects))
 		list = list[:c.opts.MaxObjects]
 	}
 	cs := make([]*Container, len(list))
+	var inspectErr error
 	parallel(len(list), func(i int) {
 		var ct Container
 		if err := c.get(ctx, "/containers/"+url.PathEscape(list[i].ID)+"/json", &ct); err != nil {
-			partial(err)
+			// A container removed since the list is gone (404); any other
+			// failure leaves a running container unjudged.
+			var ae *apiError
+			if errors.As(err, &ae) && ae.status == http.StatusNotFound {
+				partial(err)
+				return
+			}
+			mu.Lock()
+			if inspectErr == nil {
+				inspectErr = err
+			}
+			mu.Unlock()
 			return
 		}
 		cs[i] = &ct
 	})
+	if inspectErr != nil {
+		f.Daemon.Info, f.Daemon.Version = nil, nil
+		f.Daemon.Error = inspectErr.Error()
+		return
+	}
 	for _, ct := range cs {
 		if ct != nil {
 			f.Containers = append(f.Containers, *ct)
@@ -383,18 +474,52 @@ func (c *collector) process(f *Facts) {
 		}
 		return
 	}
-	pick := cands[0]
-	if len(cands) > 1 {
-		for _, cd := range cands {
-			hosts := ParseDockerdFlags(cd.args[1:])["host"]
-			if servesSocket(hosts, c.sockPath) {
-				pick = cd
-				break
-			}
+	// The command line must be that of the daemon audited: a dockerd that
+	// serves another socket says nothing about this one.
+	var pick *cand
+	for i := range cands {
+		if c.serves(ParseDockerdFlags(cands[i].args[1:])["host"]) {
+			pick = &cands[i]
+			break
 		}
+	}
+	if pick == nil {
+		pids := make([]string, len(cands))
+		for i, cd := range cands {
+			pids[i] = strconv.Itoa(cd.pid)
+		}
+		f.Process.Error = fmt.Sprintf("no dockerd in /proc serves %s (dockerd pid %s serves others)", c.endpoint, strings.Join(pids, ", "))
+		return
 	}
 	f.Process.PID, f.Process.Args = pick.pid, pick.args
 	f.Process.Flags = ParseDockerdFlags(pick.args[1:])
+}
+
+// serves says whether a dockerd with these -H values listens where the
+// audit asks.
+func (c *collector) serves(hosts []string) bool {
+	if c.sockPath != "" {
+		return servesSocket(hosts, c.sockPath)
+	}
+	u, err := url.Parse(c.endpoint)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	_, port, _ := net.SplitHostPort(u.Host)
+	for _, h := range hosts {
+		hu, err := url.Parse(h)
+		if err != nil || hu.Scheme != "tcp" {
+			continue
+		}
+		if hu.Host == u.Host {
+			return true
+		}
+		hh, hp, _ := net.SplitHostPort(hu.Host)
+		if hp == port && (hh == "" || hh == "0.0.0.0" || hh == "::") {
+			return true
+		}
+	}
+	return false
 }
 
 // servesSocket says whether a dockerd with these -H values listens on sock.
@@ -402,15 +527,24 @@ func servesSocket(hosts []string, sock string) bool {
 	if sock == "" {
 		return false
 	}
+	sock = runPath(sock)
 	if len(hosts) == 0 {
-		return sock == DefaultSocket || sock == "/run/docker.sock"
+		return sock == "/run/docker.sock"
 	}
 	for _, h := range hosts {
-		if strings.TrimPrefix(h, "unix://") == sock || (h == "fd://" && (sock == DefaultSocket || sock == "/run/docker.sock")) {
+		if runPath(strings.TrimPrefix(h, "unix://")) == sock || (h == "fd://" && sock == "/run/docker.sock") {
 			return true
 		}
 	}
 	return false
+}
+
+// runPath spells /var/run/X as /run/X: /var/run is a link to /run.
+func runPath(p string) string {
+	if strings.HasPrefix(p, "/var/run/") {
+		return p[len("/var"):]
+	}
+	return p
 }
 
 func (c *collector) cmdline(pid int) ([]string, error) {
@@ -425,6 +559,116 @@ func (c *collector) cmdline(pid int) ([]string, error) {
 	return strings.Split(string(b), "\x00"), nil
 }
 
+// --- swarm ----------------------------------------------------------------------
+
+// SwarmPort is the swarm management port CIS 7.2 wants bound to one
+// interface.
+const SwarmPort = 2377
+
+func (c *collector) swarm(ctx context.Context, f *Facts) {
+	if !f.Daemon.Info.SwarmActive() {
+		return
+	}
+	s := &SwarmFacts{Secrets: -1}
+	f.Swarm = s
+	if f.Daemon.Info.Swarm.ControlAvailable {
+		var secrets []json.RawMessage
+		if err := c.get(ctx, "/secrets", &secrets); err != nil {
+			s.SecretsError = err.Error()
+		} else {
+			s.Secrets = len(secrets)
+		}
+	} else {
+		s.SecretsError = "only a manager lists swarm secrets"
+	}
+	// The listening sockets of dockerd's network namespace.
+	if f.Process.PID <= 0 {
+		s.ListenersError = "the dockerd process was not found: " + orUnset(f.Process.Error)
+		return
+	}
+	var tables [][]byte
+	for _, name := range []string{"tcp", "tcp6"} {
+		b, err := c.readHostFile(fmt.Sprintf("/proc/%d/net/%s", f.Process.PID, name), 64<<20)
+		if errors.Is(err, fs.ErrNotExist) && name == "tcp6" {
+			continue // no IPv6
+		}
+		if err != nil {
+			s.ListenersError = reason(err)
+			return
+		}
+		tables = append(tables, b)
+	}
+	for _, b := range tables {
+		s.Listeners = append(s.Listeners, ListeningOn(b, SwarmPort)...)
+	}
+	sort.Strings(s.Listeners)
+}
+
+// Listener is one listening TCP socket of a /proc/net/tcp{,6} table.
+type Listener struct {
+	IP    net.IP
+	Port  int
+	Inode string
+}
+
+// String is "0.0.0.0:80" or "[::]:80".
+func (l Listener) String() string { return net.JoinHostPort(l.IP.String(), strconv.Itoa(l.Port)) }
+
+// ParseListeners reads the listening sockets of a /proc/net/tcp or tcp6
+// table.
+func ParseListeners(table []byte) []Listener {
+	var out []Listener
+	for i, line := range strings.Split(string(table), "\n") {
+		fs := strings.Fields(line)
+		if i == 0 || len(fs) < 10 || fs[3] != "0A" { // 0A: LISTEN
+			continue
+		}
+		host, p, ok := strings.Cut(fs[1], ":")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseUint(p, 16, 16)
+		if err != nil {
+			continue
+		}
+		ip, ok := procIP(host)
+		if !ok {
+			continue
+		}
+		out = append(out, Listener{IP: ip, Port: int(n), Inode: fs[9]})
+	}
+	return out
+}
+
+// ListeningOn reads a /proc/net/tcp or tcp6 table and returns the local
+// addresses ("0.0.0.0:2377", "[::1]:2377") of sockets listening on port.
+func ListeningOn(table []byte, port int) []string {
+	var out []string
+	for _, l := range ParseListeners(table) {
+		if l.Port == port {
+			out = append(out, l.String())
+		}
+	}
+	return out
+}
+
+// procIP decodes the hex address of /proc/net/tcp{,6}: 32-bit words in
+// host (little-endian) order.
+func procIP(h string) (net.IP, bool) {
+	if len(h) != 8 && len(h) != 32 {
+		return nil, false
+	}
+	ip := make(net.IP, len(h)/2)
+	for w := 0; w < len(h)/8; w++ {
+		v, err := strconv.ParseUint(h[w*8:w*8+8], 16, 32)
+		if err != nil {
+			return nil, false
+		}
+		ip[w*4], ip[w*4+1], ip[w*4+2], ip[w*4+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	}
+	return ip, true
+}
+
 // --- daemon.json ------------------------------------------------------------
 
 func (c *collector) config(f *Facts) {
@@ -433,6 +677,12 @@ func (c *collector) config(f *Facts) {
 		if v := f.Process.Flags["config-file"]; len(v) > 0 {
 			p = v[len(v)-1]
 		}
+	}
+	if p == "" && f.Process.Args == nil && f.Process.Error != "" && !c.defaultEndpoint() {
+		// Another daemon than the local default one, whose command line
+		// was not found: this host's daemon.json may not be its.
+		f.Config.Error = "the configuration file of the daemon at " + c.endpoint + " is unknown (" + f.Process.Error + "; name it with --daemon-config)"
+		return
 	}
 	if p == "" {
 		p = "/etc/docker/daemon.json"
@@ -551,7 +801,11 @@ func (c *collector) files(f *Facts) {
 		sock = DefaultSocket
 	}
 	f.Files[FileDockerSock] = c.stat(sock)
-	f.Files[FileDaemonJSON] = c.stat(f.Config.Path)
+	if f.Config.Path == "" {
+		f.Files[FileDaemonJSON] = FileFact{Error: f.Config.Error}
+	} else {
+		f.Files[FileDaemonJSON] = c.stat(f.Config.Path)
+	}
 	f.Files[FileDefaultDocker] = c.stat(FileDefaultDocker)
 	f.Files[FileSysconfigDocker] = c.stat(FileSysconfigDocker)
 	cs := "/run/containerd/containerd.sock"
@@ -737,35 +991,64 @@ func (c *collector) dataRoot(f *Facts) {
 			resolved = r
 		}
 	}
-	mp, fstype := MountPointOf(b, resolved)
-	f.DataRoot.MountPoint, f.DataRoot.FSType = mp, fstype
-	f.DataRoot.Separate = mp == resolved && mp != "/"
+	m, root := MountOf(b, resolved)
+	f.DataRoot.MountPoint, f.DataRoot.FSType = m.MountPoint, m.FSType
+	f.DataRoot.Device, f.DataRoot.BindOf, f.DataRoot.RootDevice = m.Device, "", root.Device
+	if m.Root != "/" && m.Root != "" {
+		f.DataRoot.BindOf = m.Root
+	}
+	// A mount point of its own is not enough: a bind mount of a folder of
+	// the root disk is the same partition. The devices tell.
+	f.DataRoot.Separate = m.MountPoint == resolved && m.MountPoint != "/" && (root.Device == "" || m.Device != root.Device)
 }
 
-// MountPointOf returns the mount point holding p and its file system type,
-// reading /proc/self/mountinfo.
-func MountPointOf(mountinfo []byte, p string) (string, string) {
-	best, bestType := "", ""
+// MountEntry is one line of /proc/self/mountinfo.
+type MountEntry struct {
+	// Device is the file system's major:minor.
+	Device string
+	// Root is the folder of that file system mounted here: "/" for a whole
+	// file system, another path for a bind mount.
+	Root       string
+	MountPoint string
+	FSType     string
+	Source     string
+}
+
+// MountOf returns the mount holding p (the longest mount point that is p or
+// a parent of it; the last one mounted wins a tie) and the mount at "/".
+func MountOf(mountinfo []byte, p string) (holder, root MountEntry) {
 	for _, line := range strings.Split(string(mountinfo), "\n") {
 		fs := strings.Fields(line)
 		if len(fs) < 10 {
 			continue
 		}
-		mp := unescapeMount(fs[4])
-		fstype := ""
+		m := MountEntry{Device: fs[2], Root: unescapeMount(fs[3]), MountPoint: unescapeMount(fs[4])}
 		for i := 6; i < len(fs)-1; i++ {
 			if fs[i] == "-" {
-				fstype = fs[i+1]
+				m.FSType = fs[i+1]
+				if i+2 < len(fs) {
+					m.Source = unescapeMount(fs[i+2])
+				}
 				break
 			}
 		}
-		if mp == p || mp == "/" || strings.HasPrefix(p, mp+"/") {
-			if len(mp) >= len(best) {
-				best, bestType = mp, fstype
+		if m.MountPoint == "/" {
+			root = m
+		}
+		if m.MountPoint == p || m.MountPoint == "/" || strings.HasPrefix(p, m.MountPoint+"/") {
+			if len(m.MountPoint) >= len(holder.MountPoint) {
+				holder = m
 			}
 		}
 	}
-	return best, bestType
+	return holder, root
+}
+
+// MountPointOf returns the mount point holding p and its file system type,
+// reading /proc/self/mountinfo.
+func MountPointOf(mountinfo []byte, p string) (string, string) {
+	m, _ := MountOf(mountinfo, p)
+	return m.MountPoint, m.FSType
 }
 
 func unescapeMount(s string) string {
@@ -840,53 +1123,178 @@ func (c *collector) auditTargets(f *Facts) {
 	f.AuditTargets = t
 }
 
-// containerProcesses maps host processes to containers through the
-// container id in their cgroup path.
-func (c *collector) containerProcesses(f *Facts) {
+// containerProcesses finds the command names of each container's
+// processes: from /proc, through the container id in each process's cgroup
+// path, and for a container /proc shows no process of (not root and /proc
+// mounted with hidepid, a rootless or remote daemon) from the daemon's own
+// process list (GET /containers/ID/top), which a docker group member may
+// ask for.
+func (c *collector) containerProcesses(ctx context.Context, f *Facts) {
 	if len(f.Containers) == 0 {
-		return
-	}
-	setErr := func(why string) {
-		for i := range f.Containers {
-			f.Containers[i].ProcessesError = why
-		}
-	}
-	if os.Geteuid() != 0 {
-		setErr(needsRoot + " to read other processes")
-		return
-	}
-	entries, err := os.ReadDir(c.hostPath("/proc"))
-	if err != nil {
-		setErr(reason(err))
 		return
 	}
 	byID := map[string]int{}
 	for i := range f.Containers {
 		byID[f.Containers[i].ID] = i
-		f.Containers[i].Processes = []string{}
 	}
-	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
+	found := make([][]string, len(f.Containers))
+	pids := make([][]string, len(f.Containers))
+	procErr := ""
+	if entries, err := os.ReadDir(c.hostPath("/proc")); err != nil {
+		procErr = reason(err)
+	} else if !c.defaultEndpoint() && !c.localDaemon(f) {
+		procErr = "the daemon's processes are not this host's"
+	} else {
+		for _, e := range entries {
+			if _, err := strconv.Atoi(e.Name()); err != nil {
+				continue
+			}
+			cg, err := c.readHostFile(path.Join("/proc", e.Name(), "cgroup"), 64<<10)
+			if err != nil {
+				continue
+			}
+			i, ok := byID[containerIDInCgroup(string(cg))]
+			if !ok {
+				continue
+			}
+			comm, err := c.readHostFile(path.Join("/proc", e.Name(), "comm"), 256)
+			if err != nil {
+				continue
+			}
+			found[i] = append(found[i], strings.TrimSpace(string(comm)))
+			pids[i] = append(pids[i], e.Name())
 		}
-		cg, err := c.readHostFile(path.Join("/proc", e.Name(), "cgroup"), 64<<10)
-		if err != nil {
-			continue
-		}
-		id := containerIDInCgroup(string(cg))
-		i, ok := byID[id]
-		if !ok {
-			continue
-		}
-		comm, err := c.readHostFile(path.Join("/proc", e.Name(), "comm"), 256)
-		if err != nil {
-			continue
-		}
-		f.Containers[i].Processes = append(f.Containers[i].Processes, strings.TrimSpace(string(comm)))
 	}
+	c.hostListeners(f, pids)
 	for i := range f.Containers {
-		sort.Strings(f.Containers[i].Processes)
+		ct := &f.Containers[i]
+		if len(found[i]) > 0 {
+			ct.Processes = found[i]
+			ct.ProcessesSource = "/proc"
+			sort.Strings(ct.Processes)
+			continue
+		}
+		// A running container has at least one process: /proc did not
+		// show it, so ask the daemon.
+		names, err := c.top(ctx, ct.ID)
+		if err != nil {
+			why := err.Error()
+			if procErr != "" {
+				why = procErr + "; " + why
+			}
+			ct.ProcessesError = why
+			continue
+		}
+		ct.Processes, ct.ProcessesSource = names, "daemon API (container top)"
+		sort.Strings(ct.Processes)
 	}
+}
+
+// hostListeners finds the TCP ports each host-network container listens
+// on: the listening sockets of the host's network namespace whose inode one
+// of the container's processes holds open. Reading other users' open files
+// needs root.
+func (c *collector) hostListeners(f *Facts, pids [][]string) {
+	var tables map[string]Listener
+	for i := range f.Containers {
+		ct := &f.Containers[i]
+		if ct.HostConfig.NetworkMode != "host" {
+			continue
+		}
+		if len(pids[i]) == 0 {
+			ct.HostListenersError = "the container's processes were not found in /proc"
+			continue
+		}
+		if tables == nil {
+			tables = map[string]Listener{}
+			for _, name := range []string{"tcp", "tcp6"} {
+				b, err := c.readHostFile(path.Join("/proc", pids[i][0], "net", name), 64<<20)
+				if err != nil {
+					continue
+				}
+				for _, l := range ParseListeners(b) {
+					tables[l.Inode] = l
+				}
+			}
+		}
+		seen := map[string]bool{}
+		ct.HostListeners = []string{}
+		for _, pid := range pids[i] {
+			dir := c.hostPath(path.Join("/proc", pid, "fd"))
+			fds, err := os.ReadDir(dir)
+			if err != nil {
+				if errors.Is(err, fs.ErrPermission) {
+					ct.HostListeners, ct.HostListenersError = nil, needsRoot+" to see which sockets the container's processes hold"
+					break
+				}
+				continue
+			}
+			for _, fd := range fds {
+				link, err := os.Readlink(filepath.Join(dir, fd.Name()))
+				if err != nil || !strings.HasPrefix(link, "socket:[") {
+					continue
+				}
+				if l, ok := tables[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")]; ok && !seen[l.String()] {
+					seen[l.String()] = true
+					ct.HostListeners = append(ct.HostListeners, l.String()+"/tcp")
+				}
+			}
+		}
+		sort.Strings(ct.HostListeners)
+	}
+}
+
+// defaultEndpoint says whether the audit asks the host's default daemon
+// socket (whatever named it: nothing, --host or DOCKER_HOST).
+func (c *collector) defaultEndpoint() bool {
+	return c.sockPath != "" && runPath(c.sockPath) == "/run/docker.sock"
+}
+
+// localDaemon says whether the daemon audited runs on this host: its
+// process was found in /proc.
+func (c *collector) localDaemon(f *Facts) bool { return f.Process.PID > 0 }
+
+// top asks the daemon for a container's processes and returns their
+// command names.
+func (c *collector) top(ctx context.Context, id string) ([]string, error) {
+	var t struct {
+		Titles    []string   `json:"Titles"`
+		Processes [][]string `json:"Processes"`
+	}
+	if err := c.get(ctx, "/containers/"+url.PathEscape(id)+"/top", &t); err != nil {
+		return nil, err
+	}
+	return TopCommands(t.Titles, t.Processes)
+}
+
+// TopCommands reads the command names out of a container top answer: the
+// CMD (or COMMAND) column, its first word's base name ("/usr/sbin/sshd -D"
+// and "sshd: /usr/sbin/sshd" both give "sshd").
+func TopCommands(titles []string, procs [][]string) ([]string, error) {
+	col := -1
+	for i, t := range titles {
+		if t == "CMD" || t == "COMMAND" {
+			col = i
+		}
+	}
+	if col < 0 {
+		return nil, fmt.Errorf("container top: no CMD column in %q", titles)
+	}
+	names := []string{}
+	for _, p := range procs {
+		if col >= len(p) {
+			continue
+		}
+		fs := strings.Fields(p[col])
+		if len(fs) == 0 {
+			continue
+		}
+		n := strings.TrimSuffix(path.Base(fs[0]), ":")
+		if n != "" && n != "." && n != "/" {
+			names = append(names, n)
+		}
+	}
+	return names, nil
 }
 
 // containerIDInCgroup finds a 64-hex container id in a /proc/PID/cgroup

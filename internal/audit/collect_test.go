@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bulkhead-sec/bulkhead/internal/finding"
 )
 
 // fakeDaemon serves canned API answers on a unix socket.
@@ -79,7 +81,7 @@ func TestCollectFake(t *testing.T) {
 		"usr/bin/dockerd":                    "",
 		"proc/self/mountinfo":                "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n",
 		"proc/4242/comm":                     "dockerd\n",
-		"proc/4242/cmdline":                  "dockerd\x00--config-file\x00/etc/docker/custom.json\x00-H\x00unix://" + "/x.sock\x00",
+		"proc/4242/cmdline":                  "dockerd\x00--config-file\x00/etc/docker/custom.json\x00-H\x00unix://" + sock + "\x00",
 		"proc/4243/comm":                     "bash\n",
 	})
 	f, err := Collect(context.Background(), CollectOptions{Host: "unix://" + sock, Root: root, Env: map[string]string{"DOCKER_CONTENT_TRUST": "1"}})
@@ -127,7 +129,7 @@ func TestCollectFake(t *testing.T) {
 	}
 	want := summary{
 		PID:          4242,
-		Flags:        map[string][]string{"config-file": {"/etc/docker/custom.json"}, "host": {"unix:///x.sock"}},
+		Flags:        map[string][]string{"config-file": {"/etc/docker/custom.json"}, "host": {"unix://" + sock}},
 		ConfigPath:   "/etc/docker/custom.json",
 		Config:       map[string]any{"icc": false, "tlscacert": "/etc/docker/ca.pem"},
 		Containers:   []string{"web host"},
@@ -141,7 +143,7 @@ func TestCollectFake(t *testing.T) {
 		TLSErr:       true,
 		Rules:        []string{"-w /usr/bin/dockerd -k docker"},
 		DockerdAudit: "/usr/bin/dockerd",
-		DataRoot:     MountFacts{Path: "/var/lib/docker", MountPoint: "/", FSType: "ext4"},
+		DataRoot:     MountFacts{Path: "/var/lib/docker", MountPoint: "/", FSType: "ext4", Device: "8:1", RootDevice: "8:1"},
 		Trust:        "1",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -181,5 +183,99 @@ func TestCollectCanceled(t *testing.T) {
 	cancel()
 	if _, err := Collect(ctx, CollectOptions{Root: t.TempDir(), Host: "/nonexistent.sock"}); err == nil {
 		t.Error("Collect with a canceled context: want an error")
+	}
+}
+
+// TestCollectContainerListFails: a daemon that answers /info but not the
+// container list (or a running container's inspect) counts as not asked, so
+// that the container checks cannot pass a gate by judging nothing.
+func TestCollectContainerListFails(t *testing.T) {
+	info := `{"ServerVersion":"24.0.0","DockerRootDir":"/var/lib/docker"}`
+	tests := []struct {
+		name   string
+		routes map[string]string
+		want   string
+	}{
+		{"no list", map[string]string{"/info": info}, "GET /containers/json: 404"},
+		{"garbage list", map[string]string{"/info": info, "/containers/json": `[{"Id":`}, "not the JSON"},
+		{"garbage inspect", map[string]string{"/info": info, "/containers/json": `[{"Id":"` + ctrID + `"}]`,
+			"/containers/" + ctrID + "/json": `<html>`}, "GET /containers/" + ctrID + "/json: the answer is not the JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sock := fakeDaemon(t, tt.routes)
+			f, err := Collect(context.Background(), CollectOptions{Host: sock, Root: t.TempDir(), SkipAuditctl: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(f.Daemon.Error, tt.want) || f.Daemon.Info != nil {
+				t.Errorf("Daemon.Error %q (info %v), want it to contain %q and no info", f.Daemon.Error, f.Daemon.Info != nil, tt.want)
+			}
+		})
+	}
+}
+
+// TestCollectOtherDaemon: auditing a daemon on another socket than the one
+// the local dockerd serves must not judge it by that dockerd's command line
+// or this host's daemon.json; those checks are skipped with the reason.
+func TestCollectOtherDaemon(t *testing.T) {
+	sock := fakeDaemon(t, map[string]string{
+		"/info":            `{"ServerVersion":"24.0.0","DockerRootDir":"/var/lib/docker","SecurityOptions":["name=seccomp,profile=default"]}`,
+		"/containers/json": `[]`,
+	})
+	root := writeTree(t, map[string]string{
+		"etc/docker/daemon.json": `{"icc": false, "live-restore": true}`,
+		"proc/self/mountinfo":    "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n",
+		"proc/4242/comm":         "dockerd\n",
+		"proc/4242/cmdline":      "dockerd\x00--icc=false\x00-H\x00unix:///var/run/docker.sock\x00",
+	})
+	f, err := Collect(context.Background(), CollectOptions{Host: sock, Root: root, SkipAuditctl: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Process.PID != 0 || !strings.Contains(f.Process.Error, "no dockerd in /proc serves unix://"+sock) {
+		t.Errorf("process %d %q: the local dockerd serves another socket", f.Process.PID, f.Process.Error)
+	}
+	if f.Config.Values != nil || !strings.Contains(f.Config.Error, "--daemon-config") {
+		t.Errorf("config %v %q: this host's daemon.json is not the audited daemon's", f.Config.Values, f.Config.Error)
+	}
+	for _, fd := range Run(f, Options{Checks: []string{"2.2", "2.14", "3.17"}}) {
+		if fd.Status != finding.StatusSkip {
+			t.Errorf("%s = %s (%s), want SKIP", fd.ID, fd.Status, fd.Evidence)
+		}
+	}
+	// Named explicitly, the configuration file is read.
+	f, err = Collect(context.Background(), CollectOptions{Host: sock, Root: root, SkipAuditctl: true, DaemonConfig: "/etc/docker/daemon.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Config.Error != "" || f.Config.Values["icc"] != false {
+		t.Errorf("--daemon-config: %q %v", f.Config.Error, f.Config.Values)
+	}
+}
+
+// TestCollectProcessesFromTop: when /proc shows no process of a running
+// container, its processes come from the daemon's process list, so that
+// 5.7 is judged for a docker group member too.
+func TestCollectProcessesFromTop(t *testing.T) {
+	sock := fakeDaemon(t, map[string]string{
+		"/info":                          `{"ServerVersion":"24.0.0","DockerRootDir":"/var/lib/docker"}`,
+		"/containers/json":               `[{"Id":"` + ctrID + `"}]`,
+		"/containers/" + ctrID + "/json": `{"Id":"` + ctrID + `","Name":"/ssh","Config":{"Image":"sshbox"},"State":{"Running":true}}`,
+		"/containers/" + ctrID + "/top": `{"Titles":["UID","PID","PPID","C","STIME","TTY","TIME","CMD"],
+			"Processes":[["root","10","1","0","10:00","?","00:00:00","/usr/sbin/sshd -D"]]}`,
+	})
+	root := writeTree(t, map[string]string{"proc/1/comm": "systemd\n", "proc/1/cgroup": "0::/init.scope\n"})
+	f, err := Collect(context.Background(), CollectOptions{Host: sock, Root: root, SkipAuditctl: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct := f.Containers[0]
+	if ct.ProcessesSource != "daemon API (container top)" || len(ct.Processes) != 1 {
+		t.Fatalf("processes %v from %q (error %q)", ct.Processes, ct.ProcessesSource, ct.ProcessesError)
+	}
+	got := Run(f, Options{Checks: []string{"5.7"}})
+	if len(got) != 1 || got[0].Status != finding.StatusFail {
+		t.Errorf("5.7 = %+v, want FAIL", got)
 	}
 }

@@ -38,7 +38,9 @@ type Facts struct {
 	Containers   []Container         `json:"containers"`
 	Images       []Image             `json:"images"`
 	Networks     []Network           `json:"networks"`
-	Env          map[string]string   `json:"env,omitempty"`
+	// Swarm is set when the daemon is in a swarm.
+	Swarm *SwarmFacts       `json:"swarm,omitempty"`
+	Env   map[string]string `json:"env,omitempty"`
 }
 
 // The keys of Facts.Files.
@@ -69,8 +71,10 @@ type DaemonFacts struct {
 	Endpoint string   `json:"endpoint"`
 	Info     *Info    `json:"info,omitempty"`
 	Version  *Version `json:"version,omitempty"`
-	// Error says why the daemon could not be asked; Info and Version are
-	// nil then.
+	// Error says why the daemon could not be asked, in one line: it did
+	// not answer (refused, hung past the timeout), answered something that
+	// is not the Docker API, or failed to list or inspect the running
+	// containers. Info and Version are nil then.
 	Error string `json:"error,omitempty"`
 	// Partial lists API calls that failed while the daemon otherwise
 	// answered (one container's inspect, one network).
@@ -79,28 +83,66 @@ type DaemonFacts struct {
 
 // Info is the subset of GET /info the checks use.
 type Info struct {
-	ID                 string   `json:"ID"`
-	Name               string   `json:"Name"`
-	ServerVersion      string   `json:"ServerVersion"`
-	DockerRootDir      string   `json:"DockerRootDir"`
-	Driver             string   `json:"Driver"`
-	LoggingDriver      string   `json:"LoggingDriver"`
-	CgroupDriver       string   `json:"CgroupDriver"`
-	CgroupVersion      string   `json:"CgroupVersion"`
-	SecurityOptions    []string `json:"SecurityOptions"`
-	LiveRestoreEnabled bool     `json:"LiveRestoreEnabled"`
-	ExperimentalBuild  bool     `json:"ExperimentalBuild"`
-	Containers         int      `json:"Containers"`
-	ContainersRunning  int      `json:"ContainersRunning"`
-	ContainersPaused   int      `json:"ContainersPaused"`
-	ContainersStopped  int      `json:"ContainersStopped"`
-	Images             int      `json:"Images"`
-	KernelVersion      string   `json:"KernelVersion"`
-	OperatingSystem    string   `json:"OperatingSystem"`
-	Swarm              struct {
-		LocalNodeState   string `json:"LocalNodeState"`
-		ControlAvailable bool   `json:"ControlAvailable"`
-	} `json:"Swarm"`
+	ID                 string    `json:"ID"`
+	Name               string    `json:"Name"`
+	ServerVersion      string    `json:"ServerVersion"`
+	DockerRootDir      string    `json:"DockerRootDir"`
+	Driver             string    `json:"Driver"`
+	LoggingDriver      string    `json:"LoggingDriver"`
+	CgroupDriver       string    `json:"CgroupDriver"`
+	CgroupVersion      string    `json:"CgroupVersion"`
+	SecurityOptions    []string  `json:"SecurityOptions"`
+	LiveRestoreEnabled bool      `json:"LiveRestoreEnabled"`
+	ExperimentalBuild  bool      `json:"ExperimentalBuild"`
+	Containers         int       `json:"Containers"`
+	ContainersRunning  int       `json:"ContainersRunning"`
+	ContainersPaused   int       `json:"ContainersPaused"`
+	ContainersStopped  int       `json:"ContainersStopped"`
+	Images             int       `json:"Images"`
+	KernelVersion      string    `json:"KernelVersion"`
+	OperatingSystem    string    `json:"OperatingSystem"`
+	Swarm              SwarmInfo `json:"Swarm"`
+}
+
+// SwarmInfo is /info's Swarm: the node's part in a swarm and, on a
+// manager, the cluster's settings.
+type SwarmInfo struct {
+	NodeID           string        `json:"NodeID"`
+	NodeAddr         string        `json:"NodeAddr"`
+	LocalNodeState   string        `json:"LocalNodeState"`
+	ControlAvailable bool          `json:"ControlAvailable"`
+	Nodes            int           `json:"Nodes"`
+	Managers         int           `json:"Managers"`
+	Cluster          *SwarmCluster `json:"Cluster,omitempty"`
+}
+
+// SwarmCluster is the part of the cluster's description a manager reports.
+type SwarmCluster struct {
+	ID   string `json:"ID"`
+	Spec struct {
+		EncryptionConfig struct {
+			AutoLockManagers bool `json:"AutoLockManagers"`
+		} `json:"EncryptionConfig"`
+		CAConfig struct {
+			// NodeCertExpiry is in nanoseconds.
+			NodeCertExpiry int64 `json:"NodeCertExpiry"`
+		} `json:"CAConfig"`
+	} `json:"Spec"`
+	RootRotationInProgress bool `json:"RootRotationInProgress"`
+}
+
+// SwarmFacts are what section 7 needs beyond /info, read when the daemon
+// is in a swarm.
+type SwarmFacts struct {
+	// Secrets is the number of swarm secrets (managers only); -1 when not
+	// read, with SecretsError saying why.
+	Secrets      int    `json:"secrets"`
+	SecretsError string `json:"secrets_error,omitempty"`
+	// Listeners are the local addresses dockerd's network namespace
+	// listens on for the swarm management port 2377, from
+	// /proc/PID/net/tcp and tcp6.
+	Listeners      []string `json:"listeners,omitempty"`
+	ListenersError string   `json:"listeners_error,omitempty"`
 }
 
 // SwarmActive says whether the node is part of a swarm.
@@ -209,8 +251,16 @@ type MountFacts struct {
 	Path       string `json:"path"`
 	MountPoint string `json:"mount_point,omitempty"`
 	FSType     string `json:"fs_type,omitempty"`
-	Separate   bool   `json:"separate"`
-	Error      string `json:"error,omitempty"`
+	// Device is the major:minor of the file system holding the data root,
+	// RootDevice that of "/"; BindOf is the folder of that file system
+	// mounted at the data root when it is a bind mount.
+	Device     string `json:"device,omitempty"`
+	RootDevice string `json:"root_device,omitempty"`
+	BindOf     string `json:"bind_of,omitempty"`
+	// Separate is true when the data root is a mount point on another
+	// device than "/".
+	Separate bool   `json:"separate"`
+	Error    string `json:"error,omitempty"`
 }
 
 // Container is the subset of a container's inspect data the checks use.
@@ -229,6 +279,23 @@ type Container struct {
 	// with ProcessesError set when they could not be read.
 	Processes      []string `json:"BulkheadProcesses"`
 	ProcessesError string   `json:"BulkheadProcessesError,omitempty"`
+	// ProcessesSource is where Processes come from: "/proc" or the daemon
+	// API's process list.
+	ProcessesSource string `json:"BulkheadProcessesSource,omitempty"`
+	// HostListeners are the TCP addresses a container on the host network
+	// listens on ("0.0.0.0:80/tcp"), read by bulkhead from /proc; nil with
+	// HostListenersError set when they could not be read.
+	HostListeners      []string `json:"BulkheadHostListeners,omitempty"`
+	HostListenersError string   `json:"BulkheadHostListenersError,omitempty"`
+}
+
+// ImageName is the image the container was started from, as the user named
+// it (nginx:1.25), else its id.
+func (c *Container) ImageName() string {
+	if c.Config.Image != "" {
+		return c.Config.Image
+	}
+	return c.Image
 }
 
 // DisplayName is the container's name without the leading slash.

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -61,5 +62,17 @@ func FuzzFacts(f *testing.F) {
 			return
 		}
 		_ = Run(&fa, Options{})
+	})
+}
+
+func FuzzListeningOn(f *testing.F) {
+	f.Add([]byte("  sl  local_address rem_address   st\n   0: 00000000:0949 00000000:0000 0A 0\n"))
+	f.Add([]byte("   0: 00000000000000000000000001000000:0949 0:0 0A\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, l := range ListeningOn(b, SwarmPort) {
+			if !strings.HasSuffix(l, ":2377") {
+				t.Fatalf("listener %q is not on port 2377", l)
+			}
+		}
 	})
 }

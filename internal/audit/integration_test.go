@@ -109,6 +109,35 @@ func testImageRef(t testing.TB) string {
 	return testImage
 }
 
+// sshdImage builds an image of its own (the shared test image's tag is
+// used by other test runs too) whose sleeper is called /sshd, for 5.7.
+func sshdImage(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	src, root := filepath.Join(dir, "src"), filepath.Join(dir, "root")
+	for _, d := range []string{src, root} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(src, "main.go"), []byte(sleeper), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(root, "sshd"), "main.go")
+	build.Dir = src
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GO111MODULE=off", "GOTOOLCHAIN=local")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build sleeper: %v: %s", err, out)
+	}
+	tag := "audit-cli-sshd:" + uniq()
+	imp := exec.Command("bash", "-c", `tar c -C "$1" . | docker import -c 'CMD ["/sshd"]' - "$2"`, "bash", root, tag)
+	if out, err := imp.CombinedOutput(); err != nil {
+		t.Fatalf("docker import: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", tag).Run() })
+	return tag
+}
+
 func docker(t testing.TB, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -413,4 +442,71 @@ func BenchmarkAudit50(b *testing.B) {
 		findings = len(Run(f, Options{}))
 	}
 	b.ReportMetric(float64(findings), "findings/op")
+}
+
+// TestSwarmIntegration makes a second dockerd (never the shared one) a
+// single-node swarm manager and audits it: section 7 is judged from the
+// daemon's answers and its network namespace's sockets.
+func TestSwarmIntegration(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping: starts a second dockerd (-short)")
+	}
+	testenv.RequireDocker(t)
+	testenv.RequireRoot(t)
+	d := startDaemon(t, `{}`, 0o644)
+	dk := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("docker", append([]string{"-H", "unix://" + d.sock}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("docker %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	// Its own network namespace has only the loopback interface.
+	if out, err := exec.Command("nsenter", "-t", strconv.Itoa(d.pid), "-n", "ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
+		t.Logf("lo up: %v %s", err, out)
+	}
+	dk("swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", "0.0.0.0:2377")
+	dk("network", "create", "-d", "overlay", "audit-cli-plain")
+	dk("network", "create", "-d", "overlay", "--opt", "encrypted", "audit-cli-encrypted")
+
+	status := func() map[string]finding.Status {
+		facts, err := Collect(context.Background(), CollectOptions{Host: "unix://" + d.sock, SkipAuditctl: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if facts.Daemon.Error != "" {
+			t.Fatalf("daemon: %s", facts.Daemon.Error)
+		}
+		got := map[string]finding.Status{}
+		for _, f := range Run(facts, Options{Checks: []string{"5.1", "7.1", "7.2", "7.3", "7.4", "7.5"}}) {
+			k := f.ID
+			if f.ID == "7.3" {
+				k += " " + f.Location.Object
+			}
+			got[k] = f.Status
+			t.Logf("%s %s %s: %s", f.ID, f.Status, f.Location.Object, f.Evidence)
+		}
+		return got
+	}
+	got := status()
+	want := map[string]finding.Status{
+		"5.1": finding.StatusWarn, "7.1": finding.StatusPass, "7.2": finding.StatusFail,
+		"7.3 network audit-cli-plain": finding.StatusFail, "7.3 network audit-cli-encrypted": finding.StatusPass,
+		"7.3 network ingress": finding.StatusFail, "7.4": finding.StatusInfo, "7.5": finding.StatusFail,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("swarm checks (-want +got):\n%s", diff)
+	}
+	// Autolock on turns 7.5 to PASS.
+	dk("swarm", "update", "--autolock=true")
+	if s := status()["7.5"]; s != finding.StatusPass {
+		t.Errorf("7.5 after --autolock=true: %s, want PASS", s)
+	}
+	// Bound to one interface, the management port passes 7.2.
+	dk("swarm", "leave", "--force")
+	dk("swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", "127.0.0.1:2377")
+	if s := status()["7.2"]; s != finding.StatusPass {
+		t.Errorf("7.2 with --listen-addr 127.0.0.1:2377: %s, want PASS", s)
+	}
 }

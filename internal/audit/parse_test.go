@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -121,6 +122,39 @@ func TestMountPointOf(t *testing.T) {
 	}
 }
 
+// TestDataRootBindMount: a bind mount of a folder of the root disk at
+// /var/lib/docker has a mount point of its own but is no separate
+// partition; a bind mount from another disk is.
+func TestDataRootBindMount(t *testing.T) {
+	tests := []struct {
+		name, mountinfo string
+		separate        bool
+		evidence        string
+	}{
+		{"own partition", mountinfo, true, "is a mount point (xfs, device 8:2)"},
+		{"bind of the root disk", "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n40 22 8:1 /srv/docker /var/lib/docker rw - ext4 /dev/sda1 rw\n",
+			false, "is a bind mount of /srv/docker on the root file system's device 8:1"},
+		{"bind from another disk", "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n30 22 8:3 / /data rw - xfs /dev/sdc1 rw\n40 22 8:3 /docker /var/lib/docker rw - xfs /dev/sdc1 rw\n",
+			true, "device 8:3"},
+		{"on /", "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n", false, "lives on the file system mounted at /"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := writeTree(t, map[string]string{"proc/self/mountinfo": tt.mountinfo})
+			c := &collector{root: root}
+			f := &Facts{}
+			c.dataRoot(f)
+			if f.DataRoot.Separate != tt.separate {
+				t.Errorf("Separate = %v, want %v (%+v)", f.DataRoot.Separate, tt.separate, f.DataRoot)
+			}
+			got := Run(f, Options{Checks: []string{"1.1.1"}})
+			if len(got) != 1 || !strings.Contains(got[0].Evidence, tt.evidence) {
+				t.Errorf("1.1.1 = %+v, want evidence with %q", got, tt.evidence)
+			}
+		})
+	}
+}
+
 func TestContainerIDInCgroup(t *testing.T) {
 	id := "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 	tests := []struct{ in, want string }{
@@ -132,5 +166,44 @@ func TestContainerIDInCgroup(t *testing.T) {
 		if got := containerIDInCgroup(tt.in); got != tt.want {
 			t.Errorf("containerIDInCgroup(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestListeningOn(t *testing.T) {
+	tcp := `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:0949 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0
+   1: 0100007F:0949 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1 0000000000000000 100 0 0 10 0
+   2: 0500000A:0949 0600000A:D431 01 00000000:00000000 00:00000000 00000000     0        0 3 1 0000000000000000 100 0 0 10 0
+   3: 0500000A:0948 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4 1 0000000000000000 100 0 0 10 0
+`
+	tcp6 := `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000000000000000000000000000:0949 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5 1 0000000000000000 100 0 0 10 0
+   1: 00000000000000000000000001000000:0949 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 6 1 0000000000000000 100 0 0 10 0
+`
+	got := append(ListeningOn([]byte(tcp), SwarmPort), ListeningOn([]byte(tcp6), SwarmPort)...)
+	want := []string{"0.0.0.0:2377", "127.0.0.1:2377", "[::]:2377", "[::1]:2377"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ListeningOn (-want +got):\n%s", diff)
+	}
+}
+
+func TestTopCommands(t *testing.T) {
+	titles := []string{"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"}
+	procs := [][]string{
+		{"root", "10", "1", "0", "10:00", "?", "00:00:00", "/usr/sbin/sshd -D"},
+		{"root", "11", "10", "0", "10:00", "?", "00:00:00", "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"},
+		{"app", "12", "1", "0", "10:00", "?", "00:00:00", "nginx: worker process"},
+		{"app", "13"},
+		{"app", "14", "1", "0", "10:00", "?", "00:00:00", "   "},
+	}
+	got, err := TopCommands(titles, procs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"sshd", "sshd", "nginx"}, got); diff != "" {
+		t.Errorf("TopCommands (-want +got):\n%s", diff)
+	}
+	if _, err := TopCommands([]string{"PID"}, nil); err == nil {
+		t.Error("an answer without a CMD column gave no error")
 	}
 }

@@ -73,6 +73,12 @@ func skip(why string) result {
 	return result{status: finding.StatusSkip, evidence: "skipped: " + why}
 }
 
+// notApplicable is a check the host gives no subject for (5.2 without
+// AppArmor): it is skipped with the reason, never failed.
+func notApplicable(why string) result {
+	return result{status: finding.StatusSkip, evidence: "not applicable: " + why}
+}
+
 func (r result) at(l finding.Location) result { r.loc = l; return r }
 func (r result) obj(o string) result          { r.loc.Object = o; return r }
 
@@ -130,6 +136,9 @@ func runContainers(f *Facts, o *Options, c check) []result {
 		}
 		r := c.ctr(f, ct)
 		r.loc.ContainerID, r.loc.ContainerName = ct.ID, ct.DisplayName()
+		if r.loc.Object == "" {
+			r.loc.Object = ct.ImageName()
+		}
 		rs = append(rs, r)
 	}
 	if len(rs) == 0 {
@@ -140,6 +149,20 @@ func runContainers(f *Facts, o *Options, c check) []result {
 		return one(skip(why).obj("containers"))
 	}
 	return rs
+}
+
+// MatchContainer says whether the container is the one --container names:
+// its name, its id or an id prefix of at least 4 characters.
+func MatchContainer(c *Container, want string) bool { return matchContainer(c, want) }
+
+// SecretsCheck is the id --checks and --skip use for the scan of container
+// environments (and mounts) for secrets.
+const SecretsCheck = "secrets"
+
+// Selected says whether the check id is run under opts' --checks and
+// --skip globs.
+func Selected(id string, opts Options) bool {
+	return selected(id, opts.Checks, true) && !selected(id, opts.Skip, false)
 }
 
 func matchContainer(c *Container, want string) bool {
@@ -177,9 +200,14 @@ func (c check) toFinding(r result) finding.Finding {
 		tags = append(tags, "manual")
 	}
 	aliases := []string{"CIS-DOCKER-" + c.ID}
-	if strings.HasPrefix(c.ID, "BH-") {
+	switch {
+	case strings.HasPrefix(c.ID, "BH-"):
 		aliases = nil
 		tags[0] = "bulkhead"
+	case strings.HasPrefix(c.ID, "C."):
+		// docker-bench-security's community checks, not the benchmark's.
+		aliases = []string{"DOCKER-BENCH-" + c.ID}
+		tags = append([]string{"docker-bench-community"}, tags[1:2]...)
 	}
 	f := finding.Finding{
 		Kind:     finding.Compliance,

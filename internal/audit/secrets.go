@@ -23,6 +23,9 @@ type SecretOptions struct {
 	MaxFilesPerMount int
 	// MaxDepth bounds how deep a mounted directory is walked (0 means 6).
 	MaxDepth int
+	// Container limits the scan to the container --container names (name,
+	// id or id prefix); empty means every running container.
+	Container string
 }
 
 // Secrets scans every container's environment (and, with opts.Mounts, the
@@ -36,6 +39,9 @@ func Secrets(ctx context.Context, facts *Facts, sc *secret.Scanner, opts SecretO
 	var warnings []string
 	for i := range facts.Containers {
 		c := &facts.Containers[i]
+		if opts.Container != "" && !matchContainer(c, opts.Container) {
+			continue
+		}
 		for _, kv := range c.Config.Env {
 			name, _, _ := strings.Cut(kv, "=")
 			for _, f := range sc.ScanText("env:"+name, kv) {

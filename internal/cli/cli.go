@@ -35,7 +35,7 @@ var errFindings = errors.New("findings at or above the --fail-on threshold")
 const exitCodesHelp = `Exit codes:
   0  nothing at or above the --fail-on threshold
   1  an operational error (missing image, daemon down, unreadable file)
-  2  a usage error (unknown flag, bad argument)
+  2  a usage error (unknown command or flag, bad argument or configuration)
   3  findings at or above the --fail-on threshold remain`
 
 // Main runs bulkhead with args and returns the process exit code.
@@ -75,11 +75,12 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(newScanCmd(), newSBOMCmd(), newLintCmd(), newAuditCmd(), newWatchCmd(), newRulesCmd(), newDBCmd(), newVersionCmd())
+	root.AddCommand(newScanCmd(), newSBOMCmd(), newLintCmd(), newAuditCmd(), newWatchCmd(), newRulesCmd(), newDBCmd(), newConfigCmd(), newVersionCmd())
 	root.AddCommand(newServeCmd())
 	root.AddCommand(newTokenCmd())
 	root.AddCommand(newAgentCmd())
 	root.AddCommand(newUserCmd()) // dashboard users (internal/dashboard)
+	prepare(root)
 	return root
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/policy"
 	"github.com/bulkhead-sec/bulkhead/internal/report"
 	"github.com/bulkhead-sec/bulkhead/internal/report/format"
+	"github.com/bulkhead-sec/bulkhead/internal/report/format/table"
 )
 
 // outputFlags are the flags every reporting command shares: format, output
@@ -30,6 +31,7 @@ type outputFlags struct {
 	vex           []string
 	showPackages  bool
 	showIgnored   bool
+	failOnKEV     bool
 }
 
 func (o *outputFlags) register(fs *pflag.FlagSet, defaultFormat string) {
@@ -42,6 +44,7 @@ func (o *outputFlags) register(fs *pflag.FlagSet, defaultFormat string) {
 	fs.StringVar(&o.ignoreFile, "ignorefile", ".bulkheadignore", "YAML file of ignored findings (id, package, path, reason, expires)")
 	fs.StringSliceVar(&o.vex, "vex", nil, "OpenVEX document(s) whose not_affected/fixed statements suppress findings")
 	fs.BoolVar(&o.showIgnored, "show-suppressed", false, "list suppressed findings in human formats")
+	fs.BoolVar(&o.failOnKEV, "fail-on-kev", false, "exit 3 when a vulnerability in CISA's Known Exploited Vulnerabilities catalog remains")
 }
 
 // policy builds the policy from the flags.
@@ -117,16 +120,18 @@ func (o *outputFlags) finish(cmd *cobra.Command, r *report.Report) error {
 	w := cmd.OutOrStdout()
 	opts := report.WriteOptions{ShowPackages: o.showPackages, ShowSuppressed: o.showIgnored}
 	if o.output != "" {
-		f, err := os.Create(o.output)
+		f, err := os.Create(o.output) // -o overwrites
 		if err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
 		defer f.Close()
 		w = f
-	} else if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		opts.Color = os.Getenv("NO_COLOR") == ""
-		if width, _, err := term.GetSize(int(f.Fd())); err == nil {
-			opts.Width = width
+		opts.Width = table.Width(nil) // $COLUMNS, else 120
+	} else {
+		f, _ := w.(*os.File)
+		opts.Width = table.Width(f) // the terminal's, else $COLUMNS, else 120
+		if f != nil && term.IsTerminal(int(f.Fd())) {
+			opts.Color = os.Getenv("NO_COLOR") == ""
 		}
 	}
 	if err := format.Write(w, o.format, r, opts); err != nil {
@@ -137,11 +142,21 @@ func (o *outputFlags) finish(cmd *cobra.Command, r *report.Report) error {
 			return fmt.Errorf("write report: %w", err)
 		}
 	}
+	// A scanner that was asked for and could not run fails the command,
+	// whatever was found: a gate never passes on a scan that did not happen.
+	for _, sc := range r.Scanners {
+		if sc.State == report.StateFailed {
+			return fmt.Errorf("the %s scanner failed: %s", sc.Name, sc.Reason)
+		}
+	}
 	if o.failOn != "" {
 		sev, _ := finding.ParseSeverity(o.failOn)
 		if policy.Exceeds(r, sev) {
 			return errFindings
 		}
+	}
+	if o.failOnKEV && policy.HasKEV(r) {
+		return errFindings
 	}
 	return nil
 }

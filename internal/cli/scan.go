@@ -24,6 +24,7 @@ type scanFlags struct {
 	scanners  string
 	dbPath    string
 	staleFail bool
+	skipDB    bool
 	skipDirs  []string
 	noIgnore  bool
 	secRules  string
@@ -42,8 +43,9 @@ func (s *scanFlags) register(fs *pflag.FlagSet, defaultFormat string, withScanne
 	fs.BoolVar(&s.noCache, "no-cache", false, "neither read nor write per-layer cached results")
 	if withScanners {
 		fs.StringVar(&s.scanners, "scanners", "", "scanners to run, comma separated: vuln, secret, misconfig (default all)")
-		fs.StringVar(&s.dbPath, "db", "", "vulnerability database file (default: the user cache dir/bulkhead/db/osv.db)")
-		fs.BoolVar(&s.staleFail, "stale-db-error", false, "fail instead of warning when the vulnerability database is stale")
+		fs.StringVar(&s.dbPath, "db", "", "vulnerability database file (default: the user cache dir/bulkhead/db/osv.db); \"example\" names the small example database built into bulkhead (./example for a file of that name)")
+		fs.BoolVar(&s.staleFail, "stale-db-error", false, "fail instead of warning when the vulnerability data is older than 7 days")
+		fs.BoolVar(&s.skipDB, "skip-db", false, "do not scan for vulnerabilities (without it, a missing or unreadable database is exit 1)")
 		fs.StringVar(&s.secRules, "secret-rules", "", "YAML file of custom secret rules, added to the built-in ones (see docs/secrets.md)")
 	}
 }
@@ -64,10 +66,20 @@ func (s *scanFlags) config(cmd *cobra.Command) (pipeline.Config, error) {
 		ToolVersion: Version,
 	}
 	cfg.DB.Path = s.dbPath
+	if s.dbPath == "example" {
+		// The example database built into the binary, named on purpose.
+		cfg.DB.Path = ""
+		cfg.DB.Example = exampleDB
+	}
 	cfg.SkipDirs = s.skipDirs
 	cfg.Secret.CustomRulesPath = s.secRules
 	cfg.NoGitignore = s.noIgnore
 	cfg.DB.StaleIsError = s.staleFail
+	cfg.DB.Skip = s.skipDB
+	if s.dbPath == "" {
+		cfg.DB.Fetch = firstRunFetch(cfg.Progress)
+		cfg.DB.Fallback = exampleDB
+	}
 	if s.platform != "" {
 		cfg.ImageOptions = append(cfg.ImageOptions, image.WithPlatform(s.platform))
 	}

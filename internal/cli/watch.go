@@ -58,6 +58,7 @@ func newWatchCmd() *cobra.Command {
 		noDefault   bool
 		format      string
 		outFile     string
+		appendOut   bool
 		syslogAddr  string
 		webhook     string
 		metricsAddr string
@@ -117,7 +118,11 @@ Runs until interrupted (or for --duration). Needs root.`,
 			w := cmd.OutOrStdout()
 			closeW := false
 			if outFile != "" {
-				f, err := os.OpenFile(outFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+				mode := os.O_TRUNC // -o overwrites, as everywhere; --append keeps what is there
+				if appendOut {
+					mode = os.O_APPEND
+				}
+				f, err := os.OpenFile(outFile, os.O_CREATE|os.O_WRONLY|mode, 0o600)
 				if err != nil {
 					return fmt.Errorf("watch: %w", err)
 				}
@@ -160,6 +165,12 @@ Runs until interrupted (or for --duration). Needs root.`,
 				ctx, cancel = context.WithTimeout(ctx, duration)
 				defer cancel()
 			}
+			// Once stopping, a second SIGINT or SIGTERM takes the default
+			// action (the pipeline itself gives its stages pipeline.StopGrace).
+			go func() {
+				<-ctx.Done()
+				stop()
+			}()
 			if metricsAddr != "" {
 				ln, err := net.Listen("tcp", metricsAddr)
 				if err != nil {
@@ -203,7 +214,8 @@ Runs until interrupted (or for --duration). Needs root.`,
 	f.StringSliceVar(&ruleFiles, "rules", nil, "Falco-compatible rule file(s) loaded after the defaults (they may append or override)")
 	f.BoolVar(&noDefault, "no-default-rules", false, "load only the --rules files")
 	f.StringVar(&format, "format", "json", "alert format: json (Falco-compatible JSON lines) or text")
-	f.StringVarP(&outFile, "output", "o", "", "append alerts to this file instead of stdout")
+	f.StringVarP(&outFile, "output", "o", "", "write alerts to this file instead of stdout (overwritten; see --append)")
+	f.BoolVar(&appendOut, "append", false, "append to the --output file instead of overwriting it")
 	f.StringVar(&syslogAddr, "syslog", "", "also send alerts to syslog: 'local', HOST:PORT (udp) or tcp://HOST:PORT")
 	f.StringVar(&webhook, "webhook", "", "also POST each alert as JSON to this URL (retries, bounded queue)")
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9464)")
@@ -266,7 +278,7 @@ had to be dropped or a rule cannot run.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rep, err := rules.Check(args...)
+			rep, err := rules.CheckWith(rules.CheckOptions{Produces: sensor.Produces(sensor.ModeBPF), Sensor: "eBPF"}, args...)
 			if err != nil {
 				return err
 			}
@@ -303,6 +315,7 @@ had to be dropped or a rule cannot run.`,
 			if err != nil {
 				return err
 			}
+			set.Restrict(sensor.Produces(sensor.ModeBPF), "eBPF")
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "PRIORITY\tSTATE\tRULE\tSOURCE")
 			for _, r := range set.Rules() {

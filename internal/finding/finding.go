@@ -195,6 +195,64 @@ type Finding struct {
 	// Extra holds kind-specific fields that have no place above, such as a
 	// runtime alert's output fields. Values must be JSON-serialisable.
 	Extra map[string]any `json:"extra,omitempty"`
+
+	// The fields below are set on vulnerability findings only.
+
+	// SeveritySource names where Severity came from: "GHSA-xxxx (CVSS_V3)",
+	// "nvd (CVE-2020-14343, Primary)", "DEBIAN-CVE-2023-1 (urgency)".
+	SeveritySource string `json:"severity_source,omitempty"`
+	// CVSS lists the CVSS entries known for the finding, the one the
+	// severity came from first.
+	CVSS []CVSS `json:"cvss,omitempty"`
+	// CVEs are the CVEs the advisory covers, each rated on its own (a
+	// distro advisory names several).
+	CVEs []CVE `json:"cves,omitempty"`
+	// KEV is set when a CVE of the finding is in CISA's Known Exploited
+	// Vulnerabilities catalog.
+	KEV *KEV `json:"kev,omitempty"`
+	// EPSS is FIRST's exploit prediction score (the highest of the
+	// finding's CVEs).
+	EPSS *EPSS `json:"epss,omitempty"`
+}
+
+// CVSS is one CVSS rating.
+type CVSS struct {
+	// Version is "2.0", "3.0", "3.1" or "4.0".
+	Version string  `json:"version"`
+	Vector  string  `json:"vector"`
+	Score   float64 `json:"score"`
+	// Source is who rated (nvd@nist.gov, a CNA, an advisory id).
+	Source string `json:"source,omitempty"`
+	// Type is NVD's "Primary" or "Secondary", when from NVD.
+	Type string `json:"type,omitempty"`
+}
+
+// CVE is one CVE of a vulnerability finding with its own rating.
+type CVE struct {
+	ID             string   `json:"id"`
+	Severity       Severity `json:"severity"`
+	Score          float64  `json:"score,omitempty"`
+	SeveritySource string   `json:"severity_source,omitempty"`
+	Vector         string   `json:"vector,omitempty"`
+	KEV            *KEV     `json:"kev,omitempty"`
+	EPSS           *EPSS    `json:"epss,omitempty"`
+}
+
+// KEV is a CISA Known Exploited Vulnerabilities entry.
+type KEV struct {
+	CVE       string `json:"cve"`
+	DateAdded string `json:"date_added"`
+	DueDate   string `json:"due_date,omitempty"`
+	// Ransomware is knownRansomwareCampaignUse ("Known", "Unknown").
+	Ransomware string `json:"ransomware,omitempty"`
+}
+
+// EPSS is a FIRST EPSS score.
+type EPSS struct {
+	CVE        string  `json:"cve"`
+	Score      float64 `json:"score"`
+	Percentile float64 `json:"percentile"`
+	Date       string  `json:"date,omitempty"`
 }
 
 // Key identifies a finding for de-duplication and ignore matching: the same

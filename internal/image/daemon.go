@@ -39,7 +39,13 @@ type daemonSource struct {
 	// namesFile persists names under the cache dir, keyed by image id, so
 	// that later runs skip cached layers without reading them.
 	namesFile string
+	// progress receives a line about the save stream at most every
+	// progressEvery, and one at its end; nil is silent.
+	progress io.Writer
 }
+
+// progressEvery spaces the progress lines of a save stream.
+var progressEvery = time.Second
 
 func (d *daemonSource) open(context.Context, int) (io.ReadCloser, error) {
 	return nil, errors.New("the daemon source streams layers through WalkLayers")
@@ -52,7 +58,9 @@ func daemonErr(ref string, op string, err error) error {
 	case client.IsErrConnectionFailed(err):
 		return &Error{Op: op, Ref: ref, Kind: ErrDaemonUnavailable, Err: err}
 	case cerrdefs.IsNotFound(err):
-		return &Error{Op: op, Ref: ref, Kind: ErrNotFound, Err: err}
+		// The daemon's own text repeats "no such image" twice; the kind
+		// says it once, and the hint says where it looked.
+		return &Error{Op: op, Ref: ref, Kind: ErrNotFound, Hint: "the Docker daemon has no image of that name: check the name, or list local images with docker images"}
 	case strings.Contains(err.Error(), "permission denied") && strings.Contains(err.Error(), "docker"):
 		return &Error{Op: op, Ref: ref, Kind: ErrDaemonUnavailable, Err: err}
 	}
@@ -73,6 +81,7 @@ func openDaemon(ctx context.Context, ref, name string, o *options) (*Image, erro
 		cli.Close()
 		return nil, err
 	}
+	img.src.(*daemonSource).progress = o.progress
 	if o.cacheDir != "" {
 		src := img.src.(*daemonSource)
 		src.namesFile = filepath.Join(o.cacheDir, "daemon", strings.TrimPrefix(img.ID, "sha256:")+".json")
@@ -257,7 +266,9 @@ func (d *daemonSource) stream(ctx context.Context, img *Image, wanted func(idx [
 		return daemonErr(img.Name, "save image", err)
 	}
 	defer res.Close()
-	br := bufio.NewReaderSize(res, readBufferSize)
+	pr := &progressReader{r: res, w: d.progress, name: img.Name, layers: len(img.Layers), total: img.TotalSize(), last: time.Now()}
+	defer pr.done()
+	br := bufio.NewReaderSize(pr, readBufferSize)
 	tr := tar.NewReader(br)
 	for n := 0; ; n++ {
 		if n > maxArchiveEntries {
@@ -310,6 +321,7 @@ func (d *daemonSource) stream(ctx context.Context, img *Image, wanted func(idx [
 			return daemonErr(img.Name, "read image save stream", err)
 		}
 		idx := d.byDiffID[hex.EncodeToString(hasher.Sum(nil))]
+		pr.seen += len(idx) // a layer that repeats is in the stream once
 		if !slices.Equal(idx, known) && path.Base(name) == "layer.tar" {
 			d.mu.Lock()
 			d.names[name] = idx
@@ -339,4 +351,62 @@ func (d *daemonSource) learn(ctx context.Context, img *Image) error {
 	d.learned = true
 	d.mu.Unlock()
 	return nil
+}
+
+// progressReader counts the bytes of a save stream and writes a progress
+// line about them at most every progressEvery, and a last one at the end of
+// a stream that took longer than that. last starts as the stream's start.
+type progressReader struct {
+	r      io.Reader
+	w      io.Writer
+	name   string
+	layers int
+	total  int64
+	seen   int
+	read   int64
+	last   time.Time
+	wrote  bool
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.read += int64(n)
+	if p.w != nil {
+		if now := time.Now(); now.Sub(p.last) >= progressEvery {
+			p.last = now
+			p.line()
+		}
+	}
+	return n, err
+}
+
+func (p *progressReader) line() {
+	p.wrote = true
+	msg := fmt.Sprintf("reading %s from the Docker daemon: %s", p.name, humanBytes(p.read))
+	if p.total > 0 && p.read <= p.total {
+		msg += " of about " + humanBytes(p.total)
+	}
+	fmt.Fprintf(p.w, "%s, %d of %d layers read\n", msg, min(p.seen, p.layers), p.layers)
+}
+
+// done writes the final line of a stream that printed progress before or
+// has been read for progressEvery since.
+func (p *progressReader) done() {
+	if p.w != nil && (p.wrote || time.Since(p.last) >= progressEvery) {
+		p.line()
+	}
+}
+
+// humanBytes renders n as B, KB, MB or GB (powers of 1000, as docker does).
+func humanBytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 2; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMG"[exp])
 }

@@ -127,8 +127,38 @@ func TestDaemonSource(t *testing.T) {
 	if bare.Source != image.SourceDaemon {
 		t.Errorf("bare name source %s, want docker", bare.Source)
 	}
-	if _, err := image.Open(ctx, "docker:bulkhead-test/absent:0"); !errors.Is(err, image.ErrNotFound) {
+	_, err = image.Open(ctx, "docker:bulkhead-test/absent:0")
+	if !errors.Is(err, image.ErrNotFound) {
 		t.Errorf("absent image: %v, want ErrNotFound", err)
+	}
+	// The daemon's text says "no such image" twice; the error says it once.
+	if msg := strings.ToLower(err.Error()); strings.Count(msg, "no such image")+strings.Count(msg, "not found") != 1 {
+		t.Errorf("absent image error repeats itself: %q", err)
+	}
+}
+
+// TestDaemonProgress: reading a daemon's save stream reports bytes and
+// layers to the progress writer, ending with every layer read.
+func TestDaemonProgress(t *testing.T) {
+	name := buildDaemonImage(t)
+	defer image.SetProgressEvery(0)()
+	var out strings.Builder
+	ctx := context.Background()
+	img, err := image.Open(ctx, "docker:"+name, image.WithProgress(&out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	err = img.WalkLayers(ctx, []int{0, 1, 2, 3}, image.Limits{}, 0, func(int) image.LayerVisitor {
+		return &visitorFunc{done: func([]int, []string, error) {}}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "reading docker:"+name+" from the Docker daemon: ") || !strings.HasSuffix(last, ", 4 of 4 layers read") {
+		t.Errorf("progress lines %q", lines)
 	}
 }
 
@@ -209,3 +239,24 @@ func (v *visitorFunc) Visit(e *image.Entry, r io.Reader) error {
 }
 
 func (v *visitorFunc) Done(idx []int, _ image.Stats, err error) { v.done(idx, v.ents, err) }
+
+// TestBareNameTriedBoth: a bare name that neither the daemon nor the
+// registry has gives one line saying what was tried, each cause once.
+func TestBareNameTriedBoth(t *testing.T) {
+	_, err := image.Open(context.Background(), "127.0.0.1:1/absent:1", image.WithDockerHost("unix://"+filepath.Join(t.TempDir(), "no.sock")))
+	if err == nil {
+		t.Fatal("opened an image that exists nowhere")
+	}
+	msg := err.Error()
+	for _, want := range []string{`image "127.0.0.1:1/absent:1" not found`, "tried the Docker daemon, which is not available", "then the registry", "connection refused"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+	if strings.Count(msg, "hint:") != 1 || strings.Contains(msg, "\n") {
+		t.Errorf("error %q: want one line with one hint", msg)
+	}
+	if !errors.Is(err, image.ErrDaemonUnavailable) {
+		t.Errorf("error %v does not wrap the daemon's cause", err)
+	}
+}

@@ -118,7 +118,12 @@ type options struct {
 	limits     Limits
 	dockerHost string
 	timeouts   Timeouts
+	progress   io.Writer
 }
+
+// WithProgress sends progress lines about reading the image (bytes and
+// layers of a daemon's save stream) to w; nil is silent.
+func WithProgress(w io.Writer) Option { return func(o *options) { o.progress = w } }
 
 // WithPlatform picks os/arch[/variant] from a multi-arch index (registry:
 // and OCI layouts). The default is linux and the running architecture.
@@ -222,7 +227,7 @@ func Open(ctx context.Context, ref string, opts ...Option) (*Image, error) {
 			var rerr error
 			img, rerr = openRegistry(ctx, ref, rest, o)
 			if rerr != nil {
-				return nil, fmt.Errorf("%w; then tried the registry: %w", err, rerr)
+				return nil, &triedBoth{ref: ref, daemon: err, registry: rerr}
 			}
 			err = nil
 		}
@@ -337,3 +342,35 @@ func (img *Image) CacheID(i int) string {
 	}
 	return ""
 }
+
+// triedBoth is the error of a bare name that neither the daemon nor the
+// registry could open: one line saying what was tried, each cause once.
+type triedBoth struct {
+	ref              string
+	daemon, registry error
+}
+
+func (e *triedBoth) Error() string {
+	d := "has no image of that name"
+	if de, ok := e.daemon.(*Error); ok && de.Kind == ErrDaemonUnavailable {
+		d = "is not available"
+		if de.Err != nil {
+			d += " (" + de.Err.Error() + ")"
+		}
+	}
+	r := e.registry.Error()
+	if re, ok := e.registry.(*Error); ok {
+		r = re.Op + ": "
+		switch {
+		case re.Kind != nil && re.Err != nil:
+			r += re.Kind.Error() + ": " + re.Err.Error()
+		case re.Kind != nil:
+			r += re.Kind.Error()
+		case re.Err != nil:
+			r += re.Err.Error()
+		}
+	}
+	return fmt.Sprintf("image %q not found: tried the Docker daemon, which %s, then the registry (%s) (hint: name the source: docker:NAME, registry:NAME, docker-archive:FILE, oci:DIR, dir:PATH)", e.ref, d, r)
+}
+
+func (e *triedBoth) Unwrap() []error { return []error{e.daemon, e.registry} }

@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/bulkhead-sec/bulkhead/internal/cvss"
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/version"
@@ -57,7 +56,10 @@ type target struct {
 // packages are then counted as unsupported. Findings are sorted by package
 // name, version and id.
 func Packages(ctx context.Context, db *vulndb.DB, osInfo *inventory.OS, pkgs []inventory.Package) ([]finding.Finding, Stats, error) {
-	m := matcher{os: osInfo, stats: Stats{Packages: len(pkgs)}, lookups: map[string][]vulndb.Entry{}, records: map[string]*vulndb.Record{}}
+	m := matcher{os: osInfo, stats: Stats{Packages: len(pkgs)}, lookups: map[string][]vulndb.Entry{}, records: map[string]*vulndb.Record{}, cves: map[string]*cveInfo{}}
+	if e, ok := db.Metadata().Sources[vulndb.SourceEPSS]; ok {
+		m.epssDate = e.Newest.Format("2006-01-02")
+	}
 	var out []finding.Finding
 	err := db.View(func(tx *vulndb.Tx) error {
 		m.tx = tx
@@ -95,12 +97,21 @@ func Packages(ctx context.Context, db *vulndb.DB, osInfo *inventory.OS, pkgs []i
 	return out, m.stats, nil
 }
 
+// skipRating turns severity rating off; only the benchmark that measures
+// what rating costs sets it.
+var skipRating = false
+
 type matcher struct {
 	tx      *vulndb.Tx
 	os      *inventory.OS
 	stats   Stats
 	lookups map[string][]vulndb.Entry
 	records map[string]*vulndb.Record
+	cves    map[string]*cveInfo
+	// epssDate is the score date of the database's EPSS data.
+	epssDate string
+	// prefixes caches hasIDPrefix.
+	prefixes map[string]bool
 }
 
 func (m *matcher) lookup(eco, name string) ([]vulndb.Entry, error) {
@@ -193,7 +204,13 @@ func (m *matcher) match(p *inventory.Package) ([]finding.Finding, error) {
 		if rec == nil || rec.Withdrawn != nil {
 			continue
 		}
-		out = append(out, newFinding(p, t, rec, byID[id]))
+		f := newFinding(p, t, rec, byID[id])
+		if !skipRating {
+			if err := m.rate(&f, rec, byID[id].entries); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, f)
 	}
 	return out, nil
 }
@@ -228,7 +245,6 @@ func newFinding(p *inventory.Package, t target, rec *vulndb.Record, v *verdict) 
 			f.References = append(f.References, r.URL)
 		}
 	}
-	f.Severity, f.Score = severity(rec, v.entries)
 	return f
 }
 
@@ -264,50 +280,4 @@ func title(rec *vulndb.Record) string {
 		return line
 	}
 	return rec.ID
-}
-
-// severity rates an advisory: the base score of its CVSS vectors (the
-// affected package's own, else the record's; v4 before v3 before v2),
-// else database_specific.severity or an "Ubuntu" severity word.
-func severity(rec *vulndb.Record, entries []vulndb.Entry) (finding.Severity, float64) {
-	var lists [][]vulndb.Severity
-	for _, a := range rec.Affected {
-		for _, e := range entries {
-			if a.Package.Ecosystem == e.Ecosystem && a.Package.Name == e.Name && len(a.Severity) > 0 {
-				lists = append(lists, a.Severity)
-				break
-			}
-		}
-	}
-	lists = append(lists, rec.Severity)
-	for _, list := range lists {
-		for _, typ := range []string{"CVSS_V4", "CVSS_V3", "CVSS_V2"} {
-			for _, s := range list {
-				if s.Type != typ {
-					continue
-				}
-				if sc, err := cvss.BaseScore(s.Score); err == nil {
-					return sc.Severity, sc.Base
-				}
-			}
-		}
-	}
-	for _, list := range lists {
-		for _, s := range list {
-			if s.Type == "Ubuntu" {
-				if sev, err := finding.ParseSeverity(s.Score); err == nil && sev != finding.Unknown {
-					return sev, 0
-				}
-			}
-		}
-	}
-	for _, a := range rec.Affected {
-		if sev, err := finding.ParseSeverity(vulndb.DatabaseSeverity(a.DatabaseSpecific)); err == nil && sev != finding.Unknown {
-			return sev, 0
-		}
-	}
-	if sev, err := finding.ParseSeverity(vulndb.DatabaseSeverity(rec.DatabaseSpecific)); err == nil {
-		return sev, 0
-	}
-	return finding.Unknown, 0
 }

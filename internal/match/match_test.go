@@ -163,6 +163,8 @@ func TestFindingFields(t *testing.T) {
 		Package: &finding.PackageRef{Name: "libssl1.1", Version: "1.1.1n-0+deb11u3", Type: "deb", PURL: pkgs[0].PURL,
 			SourceName: "openssl", FixedVersion: "1.1.1n-0+deb11u4", InstalledVersion: "1.1.1n-0+deb11u3"},
 		Source: "osv:Debian",
+		// The fixture database has no rating for these CVEs.
+		CVEs: []finding.CVE{{ID: "CVE-2099-1001"}, {ID: "CVE-2099-1002"}},
 	}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("finding (-want +got):\n%s", diff)

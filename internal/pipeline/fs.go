@@ -1,11 +1,13 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -65,10 +67,17 @@ type lintAnalyzer struct {
 }
 
 func (*lintAnalyzer) Name() string { return "lint" }
-func (*lintAnalyzer) Version() int { return 1 }
+func (*lintAnalyzer) Version() int { return 2 }
 
+// Required takes Dockerfiles by name and every YAML file: a compose file
+// may have any name (stack.yml), so LintFile decides by content.
 func (*lintAnalyzer) Required(p string, mode fs.FileMode, size int64) bool {
-	return mode.IsRegular() && size <= maxLintBytes && (dockerfile.IsDockerfile(p) || compose.IsComposeFile(p))
+	return mode.IsRegular() && size <= maxLintBytes && (dockerfile.IsDockerfile(p) || compose.IsComposeFile(p) || isYAML(p))
+}
+
+func isYAML(p string) bool {
+	ext := strings.ToLower(path.Ext(p))
+	return ext == ".yml" || ext == ".yaml"
 }
 
 func (a *lintAnalyzer) Analyze(ctx context.Context, in *inventory.Input) ([]finding.Finding, error) {
@@ -92,11 +101,20 @@ type LintOptions struct {
 	Compose    compose.Options
 }
 
-// LintFile lints one Dockerfile or compose file, chosen by its name;
-// a name that is neither is linted as a Dockerfile.
+// LintFile lints one Dockerfile or compose file: a compose file by its name
+// or, for any other YAML file, by its content (a mapping with services); a
+// YAML file that is no compose file gives nothing; any other name is
+// linted as a Dockerfile.
 func LintFile(name string, src []byte, opts LintOptions) ([]finding.Finding, error) {
-	if compose.IsComposeFile(name) {
+	switch {
+	case compose.IsComposeFile(name):
 		return compose.Lint(name, src, opts.Compose)
+	case isYAML(name):
+		// The byte test spares the YAML decode of files that cannot be one.
+		if bytes.Contains(src, []byte("services")) && compose.LooksLikeCompose(src) {
+			return compose.Lint(name, src, opts.Compose)
+		}
+		return nil, nil
 	}
 	return dockerfile.Lint(name, src, opts.Dockerfile)
 }

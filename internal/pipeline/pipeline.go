@@ -119,6 +119,9 @@ func (c *Config) openImage(ctx context.Context, ref string) (*image.Image, error
 	if c.Limits != (image.Limits{}) {
 		opts = append(opts, image.WithLimits(c.Limits))
 	}
+	if c.Progress != nil {
+		opts = append(opts, image.WithProgress(c.Progress))
+	}
 	return image.Open(ctx, ref, opts...)
 }
 
@@ -130,7 +133,14 @@ func SBOM(ctx context.Context, ref string, cfg Config) (*report.Report, error) {
 		return nil, err
 	}
 	defer img.Close()
-	r, err := scan.Image(ctx, img, cfg.scanOptions())
+	opts := cfg.scanOptions()
+	if strings.HasPrefix(ref, "dir:") {
+		// A folder may be a source tree: list its lockfile packages too,
+		// as `scan fs` does and as Syft does for a directory.
+		opts.Extractors = list.Extractors()
+		opts.NoCache = true
+	}
+	r, err := scan.Image(ctx, img, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -122,3 +122,14 @@ func Exceeds(r *report.Report, failOn finding.Severity) bool {
 	}
 	return false
 }
+
+// HasKEV reports whether a vulnerability in CISA's Known Exploited
+// Vulnerabilities catalog remains in the report (after policy).
+func HasKEV(r *report.Report) bool {
+	for i := range r.Findings {
+		if r.Findings[i].KEV != nil && report.Actionable(&r.Findings[i]) {
+			return true
+		}
+	}
+	return false
+}

@@ -62,6 +62,27 @@ type ScannerStatus struct {
 	Reason string `json:"reason,omitempty"`
 	// Counts holds scanner-specific tallies (files skipped as binary, ...).
 	Counts map[string]int `json:"counts,omitempty"`
+	// Database names the vulnerability database a scanner used.
+	Database *DatabaseInfo `json:"database,omitempty"`
+}
+
+// DatabaseInfo names the database a vulnerability scan used and how old
+// each of its sources is.
+type DatabaseInfo struct {
+	Path string `json:"path"`
+	// Label is set for a database that is not the user's, such as the
+	// example database built into bulkhead.
+	Label   string           `json:"label,omitempty"`
+	Built   time.Time        `json:"built"`
+	Sources []DatabaseSource `json:"sources,omitempty"`
+}
+
+// DatabaseSource is one source of a DatabaseInfo.
+type DatabaseSource struct {
+	Name    string    `json:"name"`
+	Records int       `json:"records"`
+	Fetched time.Time `json:"fetched"`
+	Newest  time.Time `json:"newest_modified"`
 }
 
 // Scanner states.
@@ -132,8 +153,16 @@ func (r *Report) SetScanner(s ScannerStatus) {
 	r.Scanners = append(r.Scanners, s)
 }
 
+func epss(f *finding.Finding) float64 {
+	if f.EPSS == nil {
+		return 0
+	}
+	return f.EPSS.Score
+}
+
 // Sort puts packages and findings in a stable order: packages by type, name,
-// version and path; findings by severity (highest first), kind, id and location.
+// version and path; findings known to be exploited (KEV) first, then by
+// severity (highest first), EPSS score (highest first), kind, id and location.
 func (r *Report) Sort() {
 	sort.SliceStable(r.Packages, func(i, j int) bool {
 		a, b := r.Packages[i], r.Packages[j]
@@ -150,8 +179,16 @@ func (r *Report) Sort() {
 	})
 	sort.SliceStable(r.Findings, func(i, j int) bool {
 		a, b := &r.Findings[i], &r.Findings[j]
+		// Known exploited first, then severity, then the likelihood of
+		// exploitation.
+		if (a.KEV != nil) != (b.KEV != nil) {
+			return a.KEV != nil
+		}
 		if a.Severity != b.Severity {
 			return a.Severity > b.Severity
+		}
+		if ea, eb := epss(a), epss(b); ea != eb {
+			return ea > eb
 		}
 		if a.Kind != b.Kind {
 			return a.Kind < b.Kind

@@ -2,9 +2,7 @@ package vulndb
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -29,8 +27,13 @@ type Stats struct {
 	// ecosystem the source does not have.
 	Warnings []string `json:"warnings,omitempty"`
 	// Downloaded is the number of bytes fetched over the network.
-	Downloaded int64         `json:"downloaded"`
-	Duration   time.Duration `json:"duration"`
+	Downloaded int64 `json:"downloaded"`
+	// Sources holds per non-OSV source (nvd, kev, epss) what was done.
+	Sources map[string]SourceStats `json:"sources,omitempty"`
+	// Swept names the temporary files of dead processes that this run
+	// removed.
+	Swept    []string      `json:"swept,omitempty"`
+	Duration time.Duration `json:"duration"`
 }
 
 // EcosystemStats is one ecosystem's part of Stats.
@@ -42,6 +45,14 @@ type EcosystemStats struct {
 	Records int    `json:"records"`
 	// Fetched is the number of records read from the source this time.
 	Fetched int `json:"fetched"`
+}
+
+// SourceStats is one non-OSV source's part of Stats.
+type SourceStats struct {
+	// Mode is "full", "incremental", "kept" or "unchanged".
+	Mode    string `json:"mode"`
+	Records int    `json:"records"`
+	Fetched int    `json:"fetched"`
 }
 
 // MaxProblems bounds how many malformed records Stats names one by one.
@@ -71,6 +82,7 @@ type builder struct {
 	meta    Metadata
 	stats   *Stats
 	pending map[string][][2][]byte // source -> (id, raw)
+	aux     map[string][][2][]byte // nvd, kev, epss bucket -> (CVE, value)
 	npend   int
 	seen    map[string]map[string]bool // source -> ids
 }
@@ -79,18 +91,19 @@ const batchRecords = 4000
 
 func newBuilder(final, source string, now time.Time, stats *Stats) (*builder, error) {
 	dir := filepath.Dir(final)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create database folder %s: %w", dir, err)
+	if err := makeFolder(dir); err != nil {
+		return nil, err
 	}
-	f, err := os.CreateTemp(dir, filepath.Base(final)+".new-*")
+	stats.Swept = append(stats.Swept, sweepStale(final, now)...)
+	f, err := createTemp(final)
 	if err != nil {
 		return nil, fmt.Errorf("create new database in %s: %w", dir, err)
 	}
 	tmp := f.Name()
 	f.Close()
-	db, err := bolt.Open(tmp, 0o644, &bolt.Options{Timeout: time.Second, NoSync: true, NoFreelistSync: true})
+	db, err := bolt.Open(tmp, FileMode, &bolt.Options{Timeout: time.Second, NoSync: true, NoFreelistSync: true})
 	if err != nil {
-		os.Remove(tmp)
+		removeTemp(tmp)
 		return nil, fmt.Errorf("create new database %s: %w", tmp, err)
 	}
 	return &builder{
@@ -99,6 +112,7 @@ func newBuilder(final, source string, now time.Time, stats *Stats) (*builder, er
 		meta:    Metadata{SchemaVersion: SchemaVersion, Built: now.UTC(), Source: source, Ecosystems: map[string]EcosystemMeta{}},
 		stats:   stats,
 		pending: map[string][][2][]byte{},
+		aux:     map[string][][2][]byte{},
 		seen:    map[string]map[string]bool{},
 	}, nil
 }
@@ -159,6 +173,17 @@ func (b *builder) flush() error {
 		if err != nil {
 			return err
 		}
+		for name, list := range b.aux {
+			ab, err := tx.CreateBucketIfNotExists([]byte(name))
+			if err != nil {
+				return err
+			}
+			for _, kv := range list {
+				if err := ab.Put(kv[0], kv[1]); err != nil {
+					return err
+				}
+			}
+		}
 		for src, list := range b.pending {
 			eb, err := recs.CreateBucketIfNotExists([]byte(src))
 			if err != nil {
@@ -180,7 +205,59 @@ func (b *builder) flush() error {
 		return fmt.Errorf("write records to %s: %w", b.tmp, err)
 	}
 	b.pending = map[string][][2][]byte{}
+	b.aux = map[string][][2][]byte{}
 	b.npend = 0
+	return nil
+}
+
+// putAux stores one value of a non-OSV source (nvd, kev, epss) under its
+// CVE id; a later put of the same id replaces the earlier one.
+func (b *builder) putAux(source, id string, val []byte) error {
+	name := string(auxBucket(source))
+	b.aux[name] = append(b.aux[name], [2][]byte{[]byte(id), val})
+	b.npend++
+	if b.npend >= batchRecords {
+		return b.flush()
+	}
+	return nil
+}
+
+// setSource records what the database holds of a non-OSV source.
+func (b *builder) setSource(source string, m SourceMeta) {
+	if b.meta.Sources == nil {
+		b.meta.Sources = map[string]SourceMeta{}
+	}
+	m.Fetched = m.Fetched.UTC()
+	m.Newest = m.Newest.UTC()
+	b.meta.Sources[source] = m
+}
+
+// copyAux carries a non-OSV source over from an old database, except the
+// ids in skip, with its metadata.
+func (b *builder) copyAux(old *DB, source string, skip map[string]bool) error {
+	if old == nil {
+		return nil
+	}
+	m, ok := old.meta.Sources[source]
+	if !ok {
+		return nil
+	}
+	err := old.bolt.View(func(tx *bolt.Tx) error {
+		ab := tx.Bucket(auxBucket(source))
+		if ab == nil {
+			return nil
+		}
+		return ab.ForEach(func(k, v []byte) error {
+			if skip[string(k)] {
+				return nil
+			}
+			return b.putAux(source, string(k), append([]byte(nil), v...))
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("carry over %s from %s: %w", source, old.path, err)
+	}
+	b.setSource(source, m)
 	return nil
 }
 
@@ -216,7 +293,7 @@ func (b *builder) commit() error {
 				return err
 			}
 		}
-		for _, name := range [][]byte{bucketRecords, bucketIDs} {
+		for _, name := range [][]byte{bucketRecords, bucketIDs, bucketNVD, bucketKEV, bucketEPSS} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -240,19 +317,20 @@ func (b *builder) commit() error {
 		return fmt.Errorf("sync %s: %w", b.tmp, err)
 	}
 	if err := b.db.Close(); err != nil {
-		os.Remove(b.tmp)
+		removeTemp(b.tmp)
 		return fmt.Errorf("close %s: %w", b.tmp, err)
 	}
-	if err := os.Chmod(b.tmp, 0o644); err != nil {
-		os.Remove(b.tmp)
+	if err := os.Chmod(b.tmp, FileMode); err != nil {
+		removeTemp(b.tmp)
 		return fmt.Errorf("chmod %s: %w", b.tmp, err)
 	}
 	// Readers that hold the old file keep their snapshot; new readers get
 	// the new file. No reader waits.
 	if err := os.Rename(b.tmp, b.final); err != nil {
-		os.Remove(b.tmp)
+		removeTemp(b.tmp)
 		return fmt.Errorf("replace %s: %w", b.final, err)
 	}
+	forgetTemp(b.tmp)
 	if d, err := os.Open(filepath.Dir(b.final)); err == nil {
 		d.Sync()
 		d.Close()
@@ -265,15 +343,24 @@ func (b *builder) commit() error {
 		b.stats.Ecosystems[src] = es
 	}
 	b.stats.Records = total
+	for src, m := range b.meta.Sources {
+		if b.stats.Sources == nil {
+			b.stats.Sources = map[string]SourceStats{}
+		}
+		ss := b.stats.Sources[src]
+		ss.Records = m.Records
+		if ss.Mode == "" {
+			ss.Mode = "kept"
+		}
+		b.stats.Sources[src] = ss
+	}
 	return nil
 }
 
 // abort closes and removes the temporary file.
 func (b *builder) abort() {
 	b.db.Close()
-	if err := os.Remove(b.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		_ = err // nothing more to do: the temporary name is unique
-	}
+	removeTemp(b.tmp)
 }
 
 // dedupe drops repeated entries (the same record listed under two

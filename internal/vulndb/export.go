@@ -13,19 +13,30 @@ import (
 	"time"
 )
 
-// Import builds the database at dbPath from a local source: a folder in the
-// osv.dev export layout (<ECO>/all.zip or <ECO>/*.json), a single all.zip
-// (its folder names the ecosystem), a file written by Export, or a folder of
-// OSV JSON files. The ecosystems found in the source replace the same
-// ecosystems of an existing database; the others are kept. Malformed
-// records are skipped and named in Stats.Problems. The new database
-// replaces the old one only once it is complete.
-func Import(ctx context.Context, dbPath, src string) (Stats, error) {
+// Import builds the database at dbPath from local sources, each
+// recognised by its content: OSV data (a folder in the osv.dev export
+// layout <ECO>/all.zip or <ECO>/*.json, a single all.zip whose folder
+// names the ecosystem, a file written by Export, or a folder of OSV JSON
+// files), NVD CVE API 2.0 responses (a file or a folder of pages), CISA's
+// KEV catalog, or FIRST's EPSS scores (CSV, gzip or not). What a source
+// holds replaces the same part of an existing database (the same OSV
+// ecosystems, or the whole NVD, KEV or EPSS data); everything else is
+// kept. Malformed OSV records are skipped and named in Stats.Problems; a
+// malformed NVD page, KEV catalog or EPSS file fails the import. The new
+// database replaces the old one only once it is complete.
+func Import(ctx context.Context, dbPath string, srcs ...string) (Stats, error) {
 	start := time.Now()
 	var stats Stats
-	abs, err := filepath.Abs(src)
-	if err != nil {
-		abs = src
+	if len(srcs) == 0 {
+		return stats, fmt.Errorf("import: no source given")
+	}
+	kinds := make([]string, len(srcs))
+	for i, src := range srcs {
+		k, err := DetectSource(src)
+		if err != nil {
+			return stats, fmt.Errorf("import: %w", err)
+		}
+		kinds[i] = k
 	}
 	old, err := Open(dbPath)
 	if err != nil && !errors.Is(err, ErrNoDatabase) {
@@ -36,21 +47,61 @@ func Import(ctx context.Context, dbPath, src string) (Stats, error) {
 	if old != nil {
 		defer old.Close()
 	}
-	b, err := newBuilder(dbPath, abs, start, &stats)
+	var osvAbs []string
+	for i, src := range srcs {
+		if kinds[i] == SourceOSV {
+			osvAbs = append(osvAbs, absPath(src))
+		}
+	}
+	b, err := newBuilder(dbPath, strings.Join(osvAbs, ","), start, &stats)
 	if err != nil {
 		return stats, err
 	}
-	counts, err := readSource(ctx, src, &stats, b.add)
-	if err != nil {
-		b.abort()
-		return stats, fmt.Errorf("import %s: %w", src, err)
+	if len(osvAbs) == 0 && old != nil {
+		b.meta.Source = old.meta.Source
 	}
-	if len(counts) == 0 && stats.Skipped == 0 {
-		b.abort()
-		return stats, fmt.Errorf("import %s: no OSV records found (want an export folder <ECOSYSTEM>/all.zip, a zip or a folder of JSON files)", src)
+	ok := false
+	defer func() {
+		if !ok {
+			b.abort()
+		}
+	}()
+	counts := map[string]int{}
+	done := map[string]bool{}
+	for i, src := range srcs {
+		if err := ctx.Err(); err != nil {
+			return stats, err
+		}
+		abs := absPath(src)
+		if kinds[i] != SourceOSV {
+			if done[kinds[i]] {
+				return stats, fmt.Errorf("import %s: a second %s source in one import", src, kinds[i])
+			}
+			done[kinds[i]] = true
+			n, err := importSource(ctx, b, kinds[i], src, abs, start)
+			if err != nil {
+				return stats, fmt.Errorf("import %s: %w", src, err)
+			}
+			if stats.Sources == nil {
+				stats.Sources = map[string]SourceStats{}
+			}
+			stats.Sources[kinds[i]] = SourceStats{Mode: "full", Fetched: n}
+			continue
+		}
+		skipped := stats.Skipped
+		c, err := readSource(ctx, src, &stats, b.add)
+		if err != nil {
+			return stats, fmt.Errorf("import %s: %w", src, err)
+		}
+		if len(c) == 0 && stats.Skipped == skipped {
+			return stats, fmt.Errorf("import %s: no OSV, NVD, KEV or EPSS data found (want an export folder <ECOSYSTEM>/all.zip, a zip, a folder of OSV JSON files, NVD API responses, the KEV catalog or an EPSS CSV)", src)
+		}
+		for eco, n := range c {
+			counts[eco] += n
+			b.setEcosystemInfo(eco, abs, start)
+		}
 	}
 	for eco, n := range counts {
-		b.setEcosystemInfo(eco, abs, start)
 		stats.Ecosystems = setStats(stats.Ecosystems, eco, EcosystemStats{Mode: "full", Fetched: n})
 	}
 	if old != nil {
@@ -62,15 +113,30 @@ func Import(ctx context.Context, dbPath, src string) (Stats, error) {
 			}
 		}
 		if err := b.copyFrom(old, kept, nil); err != nil {
-			b.abort()
-			return stats, fmt.Errorf("import %s: carry over old records: %w", src, err)
+			return stats, fmt.Errorf("import: carry over old records: %w", err)
+		}
+		for _, src := range []string{SourceNVD, SourceKEV, SourceEPSS} {
+			if !done[src] {
+				if err := b.copyAux(old, src, nil); err != nil {
+					return stats, fmt.Errorf("import: %w", err)
+				}
+			}
 		}
 	}
 	if err := b.commit(); err != nil {
+		ok = true // commit cleaned up
 		return stats, err
 	}
+	ok = true
 	stats.Duration = time.Since(start)
 	return stats, nil
+}
+
+func absPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }
 
 func setStats(m map[string]EcosystemStats, eco string, s EcosystemStats) map[string]EcosystemStats {

@@ -91,7 +91,7 @@ func readZip(ctx context.Context, ra io.ReaderAt, size int64, label, fixed strin
 
 // readZipFile opens a zip file and reads it with readZip.
 func readZipFile(ctx context.Context, file, fixed string, stats *Stats, sink recordSink) (int, error) {
-	f, err := os.Open(file)
+	f, err := openSource(file)
 	if err != nil {
 		return 0, fmt.Errorf("open %s: %w", file, err)
 	}
@@ -114,7 +114,7 @@ func readJSONFile(file, fixed string, stats *Stats, sink recordSink) (bool, erro
 		stats.problem("%s: %d bytes, over the %d limit", file, st.Size(), MaxRecordBytes)
 		return false, nil
 	}
-	raw, err := os.ReadFile(file)
+	raw, err := readSource1(file, MaxRecordBytes)
 	if err != nil {
 		stats.problem("%s: %v", file, err)
 		return false, nil
@@ -203,6 +203,9 @@ func readEcosystemDir(ctx context.Context, dir, eco string, stats *Stats, sink r
 	}
 	sort.Strings(files)
 	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if _, err := readJSONFile(f, eco, stats, sink); err != nil {
 			return err
 		}

@@ -154,6 +154,23 @@ func DatabaseSeverity(raw json.RawMessage) string {
 	return ""
 }
 
+// DatabaseField returns a string field of a database_specific object, or
+// "".
+func DatabaseField(raw json.RawMessage, key string) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(m[key], &s) != nil {
+		return ""
+	}
+	return s
+}
+
 // FileName is the export's file name of a record id: osv.dev replaces ':'
 // with '_' ("RHSA-2024:4546" is "RHSA-2024_4546.json").
 func FileName(id string) string { return strings.ReplaceAll(id, ":", "_") + ".json" }

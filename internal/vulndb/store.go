@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -40,6 +41,9 @@ type Metadata struct {
 	// Ecosystems holds per source ecosystem (the export folder the records
 	// came from) the record count and the newest modified time.
 	Ecosystems map[string]EcosystemMeta `json:"ecosystems"`
+	// Sources holds, per source other than OSV (nvd, kev, epss), what the
+	// database has of it.
+	Sources map[string]SourceMeta `json:"sources,omitempty"`
 }
 
 // EcosystemMeta is one ecosystem's part of Metadata.
@@ -140,6 +144,21 @@ func (db *DB) Metadata() Metadata { return db.meta }
 // Tx is one read transaction: a consistent view for a whole scan.
 type Tx struct {
 	tx *bolt.Tx
+	// Buckets looked up once per transaction.
+	buckets map[string]*bolt.Bucket
+}
+
+// bucket returns a top-level bucket, looked up once per transaction.
+func (t *Tx) bucket(name []byte) *bolt.Bucket {
+	if b, ok := t.buckets[string(name)]; ok {
+		return b
+	}
+	if t.buckets == nil {
+		t.buckets = map[string]*bolt.Bucket{}
+	}
+	b := t.tx.Bucket(name)
+	t.buckets[string(name)] = b
+	return b
 }
 
 // View runs fn in one read transaction.
@@ -179,7 +198,7 @@ func (t *Tx) Record(id string) (*Record, error) {
 }
 
 func (t *Tx) raw(id string) ([]byte, error) {
-	ids := t.tx.Bucket(bucketIDs)
+	ids := t.bucket(bucketIDs)
 	if ids == nil {
 		return nil, nil
 	}
@@ -187,7 +206,7 @@ func (t *Tx) raw(id string) ([]byte, error) {
 	if src == nil {
 		return nil, nil
 	}
-	recs := t.tx.Bucket(bucketRecords)
+	recs := t.bucket(bucketRecords)
 	if recs == nil {
 		return nil, nil
 	}
@@ -248,6 +267,9 @@ type Status struct {
 	// Age is the time since Built.
 	Age        time.Duration     `json:"age"`
 	Ecosystems []EcosystemStatus `json:"ecosystems"`
+	// Sources says per source (osv, nvd, kev, epss) when its data was last
+	// fetched and how old it is.
+	Sources []SourceAge `json:"sources"`
 }
 
 // EcosystemStatus is one ecosystem's line of Status.
@@ -277,19 +299,85 @@ func (db *DB) statusAt(now time.Time) Status {
 		}
 	}
 	sort.Slice(s.Ecosystems, func(i, j int) bool { return s.Ecosystems[i].Name < s.Ecosystems[j].Name })
+	s.Sources = db.DataAge(now)
 	return s
 }
 
-// CheckStale returns an error wrapping ErrStale when the database was
-// built more than maxAge before now. The caller decides whether that is a
-// warning or a failure.
-func (db *DB) CheckStale(maxAge time.Duration, now time.Time) error {
-	age := now.Sub(db.meta.Built)
-	if maxAge > 0 && age > maxAge {
-		return fmt.Errorf("%w: built %s ago (%s), more than %s: run `bulkhead db update`",
-			ErrStale, age.Round(time.Hour), db.meta.Built.Format(time.RFC3339), maxAge)
+// SourceAge is how old one source's data is: when it was last fetched
+// from upstream (or imported) and the newest modification it holds.
+type SourceAge struct {
+	Source  string    `json:"source"`
+	Records int       `json:"records"`
+	Fetched time.Time `json:"fetched"`
+	Newest  time.Time `json:"newest_modified"`
+	// Age is the time from Newest to the time asked about: the data's
+	// age, which an import of old data does not reset.
+	Age time.Duration `json:"age"`
+	// Version is the KEV catalog or EPSS model version.
+	Version string `json:"version,omitempty"`
+}
+
+// DataAge returns the age of each source the database holds: "osv" (all
+// ecosystems together: the newest record of any), "nvd", "kev", "epss".
+func (db *DB) DataAge(now time.Time) []SourceAge {
+	var out []SourceAge
+	if len(db.meta.Ecosystems) > 0 {
+		a := SourceAge{Source: SourceOSV}
+		for _, e := range db.meta.Ecosystems {
+			a.Records += e.Records
+			if e.Newest.After(a.Newest) {
+				a.Newest = e.Newest
+			}
+			if e.Updated.After(a.Fetched) {
+				a.Fetched = e.Updated
+			}
+		}
+		out = append(out, a)
 	}
-	return nil
+	for _, src := range []string{SourceNVD, SourceKEV, SourceEPSS} {
+		if m, ok := db.meta.Sources[src]; ok {
+			out = append(out, SourceAge{Source: src, Records: m.Records, Fetched: m.Fetched, Newest: m.Newest, Version: m.Version})
+		}
+	}
+	for i := range out {
+		if !out[i].Newest.IsZero() {
+			out[i].Age = now.Sub(out[i].Newest)
+		}
+	}
+	return out
+}
+
+// CheckStale returns an error wrapping ErrStale when the data of a source
+// is older than maxAge: its newest record (NVD lastModified, the KEV
+// release, the EPSS score date, the newest OSV record) is more than maxAge
+// before now. An import of old data is stale however recently it was
+// imported. The caller decides whether that is a warning or a failure.
+func (db *DB) CheckStale(maxAge time.Duration, now time.Time) error {
+	if maxAge <= 0 {
+		return nil
+	}
+	var stale []string
+	for _, a := range db.DataAge(now) {
+		if a.Newest.IsZero() || a.Age > maxAge {
+			newest := "unknown"
+			if !a.Newest.IsZero() {
+				newest = fmt.Sprintf("%s, %s old", a.Newest.Format("2006-01-02"), roundAge(a.Age))
+			}
+			stale = append(stale, fmt.Sprintf("%s data newest %s (fetched %s)", a.Source, newest, a.Fetched.Format("2006-01-02")))
+		}
+	}
+	if len(stale) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s; more than %s: run `bulkhead db update`", ErrStale, strings.Join(stale, "; "), roundAge(maxAge))
+}
+
+// roundAge prints a duration in days when it is a day or more.
+func roundAge(d time.Duration) string {
+	if d >= 24*time.Hour {
+		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+	}
+	return d.Round(time.Minute).String()
 }
 
 // advisory is Record without what the index already holds (affected
@@ -308,15 +396,16 @@ type advisory struct {
 	References       []Reference     `json:"references,omitempty"`
 	DatabaseSpecific json.RawMessage `json:"database_specific,omitempty"`
 	Affected         []struct {
-		Package          Package         `json:"package"`
-		Severity         []Severity      `json:"severity,omitempty"`
-		DatabaseSpecific json.RawMessage `json:"database_specific,omitempty"`
+		Package           Package         `json:"package"`
+		Severity          []Severity      `json:"severity,omitempty"`
+		EcosystemSpecific json.RawMessage `json:"ecosystem_specific,omitempty"`
+		DatabaseSpecific  json.RawMessage `json:"database_specific,omitempty"`
 	} `json:"affected,omitempty"`
 }
 
 // Advisory returns a record by id for reporting: everything but the
-// affected entries' ranges, versions and ecosystem_specific, which
-// matching reads from the index. It returns (nil, nil) when there is none.
+// affected entries' ranges and versions, which matching reads from the
+// index. It returns (nil, nil) when there is none.
 func (t *Tx) Advisory(id string) (*Record, error) {
 	raw, err := t.raw(id)
 	if raw == nil || err != nil {
@@ -330,7 +419,70 @@ func (t *Tx) Advisory(id string) (*Record, error) {
 		Aliases: a.Aliases, Upstream: a.Upstream, Related: a.Related, Summary: a.Summary, Details: a.Details,
 		Severity: a.Severity, References: a.References, DatabaseSpecific: a.DatabaseSpecific}
 	for _, af := range a.Affected {
-		r.Affected = append(r.Affected, Affected{Package: af.Package, Severity: af.Severity, DatabaseSpecific: af.DatabaseSpecific})
+		r.Affected = append(r.Affected, Affected{Package: af.Package, Severity: af.Severity, EcosystemSpecific: af.EcosystemSpecific, DatabaseSpecific: af.DatabaseSpecific})
 	}
 	return r, nil
+}
+
+// NVD returns the NVD record of a CVE, or (nil, nil).
+func (t *Tx) NVD(cve string) (*NVDRecord, error) {
+	raw := t.aux(bucketNVD, cve)
+	if raw == nil {
+		return nil, nil
+	}
+	var r NVDRecord
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("read NVD record %s: %w", cve, err)
+	}
+	return &r, nil
+}
+
+// KEV returns the KEV entry of a CVE, or (nil, nil).
+func (t *Tx) KEV(cve string) (*KEVEntry, error) {
+	raw := t.aux(bucketKEV, cve)
+	if raw == nil {
+		return nil, nil
+	}
+	var e KEVEntry
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return nil, fmt.Errorf("read KEV entry %s: %w", cve, err)
+	}
+	return &e, nil
+}
+
+// EPSS returns the EPSS score of a CVE, or (nil, nil).
+func (t *Tx) EPSS(cve string) (*EPSSScore, error) {
+	raw := t.aux(bucketEPSS, cve)
+	if raw == nil {
+		return nil, nil
+	}
+	var e EPSSScore
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return nil, fmt.Errorf("read EPSS score %s: %w", cve, err)
+	}
+	return &e, nil
+}
+
+func (t *Tx) aux(bucket []byte, key string) []byte {
+	b := t.bucket(bucket)
+	if b == nil {
+		return nil
+	}
+	return b.Get([]byte(key))
+}
+
+// HasSource reports whether the database holds data of a non-OSV source.
+func (db *DB) HasSource(source string) bool {
+	_, ok := db.meta.Sources[source]
+	return ok
+}
+
+// HasIDPrefix reports whether any record id starts with prefix.
+func (t *Tx) HasIDPrefix(prefix string) bool {
+	ids := t.bucket(bucketIDs)
+	if ids == nil {
+		return false
+	}
+	k, _ := ids.Cursor().Seek([]byte(prefix))
+	return k != nil && strings.HasPrefix(string(k), prefix)
 }

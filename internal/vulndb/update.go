@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -47,6 +48,9 @@ type UpdateOptions struct {
 	Client *http.Client
 	// Progress, when set, receives one line per step.
 	Progress io.Writer
+	// ProgressBar draws a download's progress on Progress, rewriting one
+	// line (for a terminal).
+	ProgressBar bool
 	// MaxIncremental is the most changed records fetched one by one;
 	// beyond it the ecosystem's all.zip is downloaded. Zero means 500;
 	// a negative value always downloads all.zip.
@@ -58,6 +62,24 @@ type UpdateOptions struct {
 	RetryWait time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// Sources are the sources to fetch (SourceOSV, SourceNVD, SourceKEV,
+	// SourceEPSS); nil means OSV only. Sources not listed are kept as the
+	// old database has them.
+	Sources []string
+	// NVDURL is the NVD CVE API 2.0 endpoint, an http(s) mirror of it, or
+	// file:///folder of saved responses; empty means DefaultNVDURL.
+	NVDURL string
+	// NVDAPIKey is sent as the apiKey header (never printed).
+	NVDAPIKey string
+	// NVDInterval is the wait between two NVD requests; zero means NVD's
+	// rule (6 s without a key, 0.6 s with one).
+	NVDInterval time.Duration
+	// NVDPageSize is resultsPerPage; zero means 2,000 (NVD's maximum).
+	NVDPageSize int
+	// KEVURL and EPSSURL locate the KEV catalog and the EPSS CSV (http(s)
+	// or file://); empty means the defaults.
+	KEVURL, EPSSURL string
 }
 
 // MaxIndexBytes bounds a modified_id.csv.
@@ -91,6 +113,11 @@ func Update(ctx context.Context, dbPath string, opts UpdateOptions) (Stats, erro
 	if ecos == nil {
 		ecos = DefaultEcosystems
 	}
+	doOSV := f.wants(SourceOSV)
+	onlyOSV := doOSV && !f.wants(SourceNVD) && !f.wants(SourceKEV) && !f.wants(SourceEPSS)
+	if !doOSV {
+		ecos = nil
+	}
 	old, err := Open(dbPath)
 	if err != nil && !errors.Is(err, ErrNoDatabase) {
 		// An unreadable old file is rebuilt from scratch, not a dead end.
@@ -104,6 +131,9 @@ func Update(ctx context.Context, dbPath string, opts UpdateOptions) (Stats, erro
 	if err != nil {
 		return stats, err
 	}
+	if !doOSV && old != nil {
+		b.meta.Source = old.meta.Source
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -115,7 +145,7 @@ func Update(ctx context.Context, dbPath string, opts UpdateOptions) (Stats, erro
 			return stats, fmt.Errorf("update: ecosystem %q: not an export folder name", eco)
 		}
 	}
-	if old != nil {
+	if old != nil && onlyOSV {
 		// When nothing changed, refresh the metadata of a copy of the old
 		// file instead of rebuilding it record by record.
 		same := true
@@ -168,6 +198,9 @@ func Update(ctx context.Context, dbPath string, opts UpdateOptions) (Stats, erro
 			return stats, fmt.Errorf("update %s: carry over old records: %w", dbPath, err)
 		}
 	}
+	if err := f.updateSources(ctx, b, old, start); err != nil {
+		return stats, err
+	}
 	if err := b.commit(); err != nil {
 		return stats, err
 	}
@@ -189,6 +222,8 @@ type fetcher struct {
 	cacheDir string
 	opts     UpdateOptions
 	stats    *Stats
+	// nvdRequests counts NVD requests, for the wait between them.
+	nvdRequests int
 }
 
 func newFetcher(dbPath string, opts UpdateOptions, stats *Stats) (*fetcher, error) {
@@ -435,7 +470,7 @@ func (f *fetcher) get(ctx context.Context, eco, file string, limit int64) ([]byt
 		if st.Size() > limit {
 			return nil, fmt.Errorf("%s: %d bytes, over the %d limit", p, st.Size(), limit)
 		}
-		return os.ReadFile(p)
+		return readSource1(p, limit)
 	}
 	u := f.url(eco, file)
 	var lastErr error
@@ -508,11 +543,19 @@ func (f *fetcher) download(ctx context.Context, eco string) (string, bool, error
 	if err := os.MkdirAll(f.cacheDir, 0o755); err != nil {
 		return "", false, fmt.Errorf("create cache dir %s: %w", f.cacheDir, err)
 	}
+	if err := checkFolder(f.cacheDir); err != nil {
+		return "", false, err
+	}
 	safe := strings.NewReplacer("/", "_", "\\", "_", " ", "_", ":", "_").Replace(eco)
 	final := filepath.Join(f.cacheDir, safe+"-all.zip")
 	partial := final + ".partial"
 	u := f.url(eco, "all.zip")
 	var lastErr error
+	for _, p := range []string{partial, final} {
+		if st, err := os.Lstat(p); err == nil && !st.Mode().IsRegular() {
+			return "", false, fmt.Errorf("download %s: %s is not a regular file (%s): refused; remove it", u, p, st.Mode().Type())
+		}
+	}
 	for attempt := 0; attempt < f.opts.Attempts; attempt++ {
 		if attempt > 0 {
 			if err := f.wait(ctx, attempt); err != nil {
@@ -538,19 +581,34 @@ func (f *fetcher) download(ctx context.Context, eco string) (string, bool, error
 	return "", false, fmt.Errorf("download %s: %d attempts failed (the partial file %s resumes next time): %w", u, f.opts.Attempts, partial, lastErr)
 }
 
+// maxValidatorBytes bounds the saved ETag or Last-Modified of a partial
+// download.
+const maxValidatorBytes = 1024
+
 // downloadOnce makes one request, appending to partial when the server
-// honours a range request.
+// honours a range request. Every file it touches is opened without
+// following links: a link planted at partial or partial.etag is refused
+// (or replaced by a fresh file), never written through, and a validator
+// read through a link is never sent.
 func (f *fetcher) downloadOnce(ctx context.Context, u, partial string) (bool, error) {
 	var have int64
-	if st, err := os.Stat(partial); err == nil {
+	st, err := os.Lstat(partial)
+	switch {
+	case err == nil && !st.Mode().IsRegular():
+		return false, fmt.Errorf("partial download %s: not a regular file (%s): refused; remove it", partial, st.Mode().Type())
+	case err == nil:
 		have = st.Size()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return false, err
 	}
-	validator, _ := os.ReadFile(partial + ".etag")
-	if have > 0 && len(validator) > 0 {
+	validator, verr := readSmall(partial+".etag", maxValidatorBytes)
+	if verr != nil && !errors.Is(verr, fs.ErrNotExist) {
+		f.warn("ignored the saved validator of %s: %v", partial, verr)
+		validator = nil
+	}
+	if have > 0 && validValidator(validator) {
 		req.Header.Set("Range", "bytes="+strconv.FormatInt(have, 10)+"-")
 		req.Header.Set("If-Range", string(validator))
 	}
@@ -562,22 +620,32 @@ func (f *fetcher) downloadOnce(ctx context.Context, u, partial string) (bool, er
 	var out *os.File
 	switch resp.StatusCode {
 	case http.StatusPartialContent:
-		out, err = os.OpenFile(partial, os.O_WRONLY|os.O_APPEND, 0o644)
+		if req.Header.Get("Range") == "" {
+			return false, fmt.Errorf("GET %s: %s to a request without a range", u, resp.Status)
+		}
+		out, err = os.OpenFile(partial, os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0o644)
 	case http.StatusOK:
 		have = 0
-		out, err = os.Create(partial)
+		// Start afresh: remove whatever is there (a link is removed, not
+		// followed) and create the file exclusively.
+		if err := removeEntry(partial); err != nil {
+			return false, err
+		}
+		out, err = os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
 		v := resp.Header.Get("ETag")
 		if v == "" {
 			v = resp.Header.Get("Last-Modified")
 		}
-		if v != "" {
-			os.WriteFile(partial+".etag", []byte(v), 0o644)
+		if v != "" && validValidator([]byte(v)) {
+			if werr := writeFileAtomic(partial+".etag", []byte(v), 0o644); werr != nil {
+				f.warn("save the validator of %s: %v", partial, werr)
+			}
 		} else {
-			os.Remove(partial + ".etag")
+			removeEntry(partial + ".etag")
 		}
 	case http.StatusRequestedRangeNotSatisfiable:
-		os.Remove(partial)
-		os.Remove(partial + ".etag")
+		removeEntry(partial)
+		removeEntry(partial + ".etag")
 		return false, fmt.Errorf("GET %s: %s: restarting", u, resp.Status)
 	case http.StatusNotFound:
 		return false, fmt.Errorf("GET %s: %w", u, errNotFound)
@@ -585,9 +653,22 @@ func (f *fetcher) downloadOnce(ctx context.Context, u, partial string) (bool, er
 		return false, fmt.Errorf("GET %s: %s", u, resp.Status)
 	}
 	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return false, fmt.Errorf("partial download %s: a symbolic link, refused; remove it", partial)
+		}
 		return false, fmt.Errorf("write %s: %w", partial, err)
 	}
-	n, copyErr := io.Copy(out, io.LimitReader(resp.Body, MaxZipBytes-have+1))
+	if ost, err := out.Stat(); err != nil || !ost.Mode().IsRegular() {
+		out.Close()
+		return false, fmt.Errorf("partial download %s: not a regular file: refused", partial)
+	}
+	var body io.Reader = io.LimitReader(resp.Body, MaxZipBytes-have+1)
+	if f.opts.ProgressBar && f.opts.Progress != nil {
+		bar := &progressBar{w: f.opts.Progress, name: filepath.Base(strings.TrimSuffix(partial, ".partial")), done: have, total: have + resp.ContentLength}
+		body = io.TeeReader(body, bar)
+		defer bar.finish()
+	}
+	n, copyErr := io.Copy(out, body)
 	f.stats.Downloaded += n
 	if err := out.Close(); err != nil && copyErr == nil {
 		copyErr = err
@@ -596,14 +677,37 @@ func (f *fetcher) downloadOnce(ctx context.Context, u, partial string) (bool, er
 		return false, fmt.Errorf("GET %s: after %d bytes: %w", u, have+n, copyErr)
 	}
 	if have+n > MaxZipBytes {
-		os.Remove(partial)
+		removeEntry(partial)
 		return false, fmt.Errorf("GET %s: over the %d-byte limit", u, int64(MaxZipBytes))
 	}
 	if resp.ContentLength >= 0 && n != resp.ContentLength {
 		return false, fmt.Errorf("GET %s: got %d of %d bytes", u, n, resp.ContentLength)
 	}
-	os.Remove(partial + ".etag")
+	removeEntry(partial + ".etag")
 	return true, nil
+}
+
+// validValidator accepts an ETag or HTTP date: printable ASCII, no
+// control characters, bounded.
+func validValidator(v []byte) bool {
+	if len(v) == 0 || len(v) > maxValidatorBytes {
+		return false
+	}
+	for _, c := range v {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// removeEntry removes a file or link by name (never what a link points
+// to); a missing file is no error.
+func removeEntry(p string) error {
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", p, err)
+	}
+	return nil
 }
 
 // validEcosystemName accepts export folder names ("Red Hat", "crates.io")
@@ -717,14 +821,18 @@ func (f *fetcher) unchanged(ctx context.Context, old *DB, eco string) (bool, err
 // times, for an update that found nothing new.
 func (f *fetcher) refresh(old *DB, dbPath string, ecos []string, now time.Time) error {
 	dir := filepath.Dir(dbPath)
-	tmpFile, err := os.CreateTemp(dir, filepath.Base(dbPath)+".new-*")
+	if err := makeFolder(dir); err != nil {
+		return err
+	}
+	f.stats.Swept = append(f.stats.Swept, sweepStale(dbPath, now)...)
+	tmpFile, err := createTemp(dbPath)
 	if err != nil {
 		return fmt.Errorf("update: create new database in %s: %w", dir, err)
 	}
 	tmp := tmpFile.Name()
 	fail := func(err error) error {
 		tmpFile.Close()
-		os.Remove(tmp)
+		removeTemp(tmp)
 		return fmt.Errorf("update: refresh %s: %w", dbPath, err)
 	}
 	if err := old.bolt.View(func(tx *bolt.Tx) error { _, err := tx.WriteTo(tmpFile); return err }); err != nil {
@@ -733,9 +841,9 @@ func (f *fetcher) refresh(old *DB, dbPath string, ecos []string, now time.Time) 
 	if err := tmpFile.Close(); err != nil {
 		return fail(err)
 	}
-	db, err := bolt.Open(tmp, 0o644, &bolt.Options{Timeout: time.Second})
+	db, err := bolt.Open(tmp, FileMode, &bolt.Options{Timeout: time.Second})
 	if err != nil {
-		os.Remove(tmp)
+		removeTemp(tmp)
 		return fmt.Errorf("update: refresh %s: %w", dbPath, err)
 	}
 	meta := old.meta
@@ -780,14 +888,19 @@ func (f *fetcher) refresh(old *DB, dbPath string, ecos []string, now time.Time) 
 	if cerr := db.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		// CreateTemp made the file 0600: give it the documented mode.
+		err = os.Chmod(tmp, FileMode)
+	}
 	if err != nil {
-		os.Remove(tmp)
+		removeTemp(tmp)
 		return fmt.Errorf("update: refresh %s: %w", dbPath, err)
 	}
 	if err := os.Rename(tmp, dbPath); err != nil {
-		os.Remove(tmp)
+		removeTemp(tmp)
 		return fmt.Errorf("update: replace %s: %w", dbPath, err)
 	}
+	forgetTemp(tmp)
 	total := 0
 	for eco, m := range meta.Ecosystems {
 		total += m.Records
@@ -797,4 +910,46 @@ func (f *fetcher) refresh(old *DB, dbPath string, ecos []string, now time.Time) 
 	}
 	f.stats.Records = total
 	return nil
+}
+
+// progressBar draws "name  12.3 / 40.0 MiB [=====>     ] 31%" on one
+// terminal line, at most five times a second.
+type progressBar struct {
+	w           io.Writer
+	name        string
+	done, total int64
+	last        time.Time
+}
+
+func (p *progressBar) Write(b []byte) (int, error) {
+	p.done += int64(len(b))
+	if now := time.Now(); now.Sub(p.last) >= 200*time.Millisecond {
+		p.last = now
+		p.draw()
+	}
+	return len(b), nil
+}
+
+func (p *progressBar) draw() {
+	const mib = 1 << 20
+	if p.total > 0 {
+		const width = 30
+		frac := float64(p.done) / float64(p.total)
+		if frac > 1 {
+			frac = 1
+		}
+		fill := int(frac * width)
+		bar := strings.Repeat("=", fill) + strings.Repeat(" ", width-fill)
+		if fill < width {
+			bar = bar[:fill] + ">" + bar[fill+1:]
+		}
+		fmt.Fprintf(p.w, "\r%s  %.1f / %.1f MiB [%s] %3.0f%%", p.name, float64(p.done)/mib, float64(p.total)/mib, bar, frac*100)
+	} else {
+		fmt.Fprintf(p.w, "\r%s  %.1f MiB", p.name, float64(p.done)/mib)
+	}
+}
+
+func (p *progressBar) finish() {
+	p.draw()
+	fmt.Fprintln(p.w)
 }

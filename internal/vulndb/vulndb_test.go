@@ -110,12 +110,23 @@ func TestCheckStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	built := db.Metadata().Built
-	if err := db.CheckStale(7*24*time.Hour, built.Add(24*time.Hour)); err != nil {
+	// The age is the data's, not the file's: the fixtures' newest record
+	// is what counts, however recently they were imported.
+	var newest time.Time
+	for _, e := range db.Metadata().Ecosystems {
+		if e.Newest.After(newest) {
+			newest = e.Newest
+		}
+	}
+	if err := db.CheckStale(7*24*time.Hour, newest.Add(24*time.Hour)); err != nil {
 		t.Errorf("1 day old: %v", err)
 	}
-	if err := db.CheckStale(7*24*time.Hour, built.Add(8*24*time.Hour)); !errors.Is(err, ErrStale) {
+	if err := db.CheckStale(7*24*time.Hour, newest.Add(8*24*time.Hour)); !errors.Is(err, ErrStale) {
 		t.Errorf("8 days old: %v, want ErrStale", err)
+	}
+	// Just imported, but the data is years old: stale.
+	if err := db.CheckStale(7*24*time.Hour, time.Now()); !errors.Is(err, ErrStale) || !strings.Contains(err.Error(), "osv data newest") {
+		t.Errorf("old data imported today: %v, want ErrStale naming the OSV data", err)
 	}
 }
 

@@ -56,6 +56,10 @@ type Container struct {
 	HostNetwork bool     `json:"host_network"`
 	Networks    []string `json:"networks"`
 	Ports       []Port   `json:"ports,omitempty"`
+	// Listening are the TCP addresses a host-network container listens on
+	// ("0.0.0.0:80/tcp"); ListeningError says why they are unknown.
+	Listening      []string `json:"listening,omitempty"`
+	ListeningError string   `json:"listening_error,omitempty"`
 }
 
 // Port is one published port.
@@ -174,7 +178,27 @@ func Build(f *audit.Facts) *View {
 			}
 		}
 		if vc.HostNetwork {
-			v.Exposed = append(v.Exposed, Exposure{Container: vc.Name, Reason: "host network: every port it listens on is on the host's interfaces"})
+			vc.Listening, vc.ListeningError = c.HostListeners, c.HostListenersError
+			switch {
+			case c.HostListeners == nil:
+				why := "host network: every port it listens on is on the host's interfaces"
+				if c.HostListenersError != "" {
+					why += " (its ports are unknown: " + c.HostListenersError + ")"
+				}
+				v.Exposed = append(v.Exposed, Exposure{Container: vc.Name, Reason: why})
+			default:
+				for _, l := range c.HostListeners {
+					host := listenHost(l)
+					if loopback(host) {
+						continue
+					}
+					reason := "host network, listening on " + host
+					if audit.AllInterfaces(host) {
+						reason = "host network, listening on all interfaces"
+					}
+					v.Exposed = append(v.Exposed, Exposure{Container: vc.Name, Port: l, Reason: reason})
+				}
+			}
 			v.Flags = append(v.Flags, Flag{Kind: "host-network", Subject: vc.Name, Detail: "shares the host's network namespace"})
 		}
 		v.Containers = append(v.Containers, vc)
@@ -197,6 +221,15 @@ func Build(f *audit.Facts) *View {
 		return v.Flags[i].Subject < v.Flags[j].Subject
 	})
 	return v
+}
+
+// listenHost is the address of "0.0.0.0:80/tcp" or "[::1]:80/tcp".
+func listenHost(l string) string {
+	l, _, _ = strings.Cut(l, "/")
+	if i := strings.LastIndexByte(l, ':'); i >= 0 {
+		l = l[:i]
+	}
+	return strings.Trim(l, "[]")
 }
 
 func hasMember(ms []Member, name string) bool {

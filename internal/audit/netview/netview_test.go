@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -197,4 +198,123 @@ func TestRecordedHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "recorded.txt", b2.Bytes())
+}
+
+// busyView has a container publishing many ports, one with a long image
+// name, and a host-network container listening on three addresses.
+func busyView() *View {
+	f := &audit.Facts{Daemon: audit.DaemonFacts{Info: &audit.Info{}}}
+	var ports = map[string][]audit.PortBinding{}
+	for _, p := range []string{"80/tcp", "443/tcp", "8080/tcp", "8443/tcp", "9090/tcp", "9100/tcp"} {
+		ports[p] = []audit.PortBinding{{HostIP: "0.0.0.0", HostPort: strings.TrimSuffix(p, "/tcp")}, {HostIP: "127.0.0.1", HostPort: "1" + strings.TrimSuffix(p, "/tcp")}}
+	}
+	f.Containers = []audit.Container{
+		{ID: "a", Name: "/edge", Config: audit.ContainerConfig{Image: "registry.example.com/platform/edge-proxy:2024.11.3"},
+			NetworkSettings: audit.NetworkSettings{Ports: ports, Networks: map[string]audit.EndpointSetting{"bridge": {}}}},
+		{ID: "b", Name: "/metrics", Config: audit.ContainerConfig{Image: "node-exporter"}, HostConfig: audit.HostConfig{NetworkMode: "host"},
+			HostListeners: []string{"0.0.0.0:9100/tcp", "127.0.0.1:9101/tcp", "[::]:9100/tcp"}},
+		{ID: "c", Name: "/agent", Config: audit.ContainerConfig{Image: "agent"}, HostConfig: audit.HostConfig{NetworkMode: "host"},
+			HostListenersError: "needs root to see which sockets the container's processes hold"},
+		{ID: "d", Name: "/db", Config: audit.ContainerConfig{Image: "postgres:16"}, NetworkSettings: audit.NetworkSettings{Networks: map[string]audit.EndpointSetting{"bridge": {}}}},
+	}
+	f.Networks = []audit.Network{{ID: "n1", Name: "bridge", Driver: "bridge"}, {ID: "n2", Name: "host", Driver: "host"}}
+	return Build(f)
+}
+
+func TestHostNetworkListeners(t *testing.T) {
+	v := busyView()
+	var got []string
+	for _, e := range v.Exposed {
+		if e.Container == "metrics" || e.Container == "agent" {
+			got = append(got, e.Container+" "+e.Port+" "+e.Reason)
+		}
+	}
+	want := []string{
+		"agent  host network: every port it listens on is on the host's interfaces (its ports are unknown: needs root to see which sockets the container's processes hold)",
+		"metrics 0.0.0.0:9100/tcp host network, listening on all interfaces",
+		"metrics [::]:9100/tcp host network, listening on all interfaces",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("host-network exposures (-want +got):\n%s", diff)
+	}
+	var buf bytes.Buffer
+	if err := WriteText(&buf, v); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"listens on 0.0.0.0:9100/tcp EXTERNAL", "listens on 127.0.0.1:9101/tcp local", "listening ports unknown: needs root"} {
+		if !strings.Contains(buf.String(), s) {
+			t.Errorf("text view lacks %q:\n%s", s, buf.String())
+		}
+	}
+}
+
+// TestSimpleSVGLabelsApart: no two texts of the built-in SVG overlap (at
+// 6.5 px a character of 12 px Helvetica, 7.5 for bold), however many ports
+// a container has.
+func TestSimpleSVGLabelsApart(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSimpleSVG(&buf, busyView()); err != nil {
+		t.Fatal(err)
+	}
+	type box struct {
+		x0, y0, x1, y1 float64
+		text           string
+	}
+	var boxes []box
+	dec := xml.NewDecoder(bytes.NewReader(buf.Bytes()))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok || se.Name.Local != "text" {
+			continue
+		}
+		var x, y float64
+		per := 6.5
+		for _, a := range se.Attr {
+			switch a.Name.Local {
+			case "x":
+				x, _ = strconv.ParseFloat(a.Value, 64)
+			case "y":
+				y, _ = strconv.ParseFloat(a.Value, 64)
+			case "font-weight":
+				per = 7.5
+			}
+		}
+		var text string
+		if err := dec.DecodeElement(&text, &se); err != nil {
+			t.Fatal(err)
+		}
+		boxes = append(boxes, box{x, y - 11, x + per*float64(len([]rune(text))), y + 2, text})
+	}
+	if len(boxes) < 20 {
+		t.Fatalf("only %d texts in the SVG", len(boxes))
+	}
+	for i := range boxes {
+		for j := i + 1; j < len(boxes); j++ {
+			a, b := boxes[i], boxes[j]
+			if a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1 {
+				t.Errorf("texts overlap: %q at (%.0f,%.0f) and %q at (%.0f,%.0f)", a.text, a.x0, a.y1, b.text, b.x0, b.y1)
+			}
+		}
+	}
+}
+
+func TestWriteJSON(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, busyView()); err != nil {
+		t.Fatal(err)
+	}
+	var back View
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(*busyView(), back); diff != "" {
+		t.Errorf("JSON round trip (-want +got):\n%s", diff)
+	}
 }

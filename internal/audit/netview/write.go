@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -54,6 +55,18 @@ func WriteText(w io.Writer, v *View) error {
 				tag = "EXTERNAL"
 			}
 			fmt.Fprintf(b, "    port %s %s\n", p, tag)
+		}
+		if c.HostNetwork {
+			if c.Listening == nil && c.ListeningError != "" {
+				fmt.Fprintf(b, "    listening ports unknown: %s\n", oneLine(c.ListeningError))
+			}
+			for _, l := range c.Listening {
+				tag := "EXTERNAL"
+				if loopback(listenHost(l)) {
+					tag = "local"
+				}
+				fmt.Fprintf(b, "    listens on %s %s\n", oneLine(l), tag)
+			}
 		}
 	}
 	fmt.Fprintf(b, "REACHABLE FROM OUTSIDE THE HOST (%d)\n", len(v.Exposed))
@@ -186,58 +199,101 @@ func WriteSVG(w io.Writer, v *View) error {
 	return WriteSimpleSVG(w, v)
 }
 
+// SVG layout: every label has a line of its own, so none overlaps
+// another; a container's row is as tall as its list of ports.
+const (
+	svgBoxW, svgBoxH = 220, 44
+	svgGap           = 24
+	svgNetX          = 20
+	svgCtrX          = 360
+	svgLabelX        = svgCtrX + svgBoxW + 12
+	svgLabelW        = 240 // 34 characters of 12 px Helvetica, with room
+	svgOutX          = svgLabelX + svgLabelW + 40
+	svgTop           = 50
+	svgLineH         = 14
+	svgLabelChars    = 34
+)
+
+// svgLabel is one port line to the right of a container.
+type svgLabel struct {
+	text     string
+	external bool
+}
+
+func svgLabels(c Container) []svgLabel {
+	var ls []svgLabel
+	for _, p := range c.Ports {
+		ls = append(ls, svgLabel{p.String(), p.External})
+	}
+	if c.HostNetwork {
+		if c.Listening == nil {
+			ls = append(ls, svgLabel{"host network (ports unknown)", true})
+		}
+		for _, l := range c.Listening {
+			h := listenHost(l)
+			ls = append(ls, svgLabel{"host " + l, !loopback(h)})
+		}
+	}
+	return ls
+}
+
 // WriteSimpleSVG draws the view without Graphviz: networks in a column of
-// boxes on the left, containers on the right, a line per attachment, and a
-// red "outside" box on the far right linked to every exposed port.
+// boxes on the left, containers in the middle with their ports listed one
+// per line beside them (exposed ones in red), and a red "outside" box on
+// the right linked to every exposed port.
 func WriteSimpleSVG(w io.Writer, v *View) error {
-	const (
-		boxW, boxH = 220, 44
-		gap        = 24
-		netX       = 20
-		ctrX       = 360
-		outX       = 720
-		top        = 50
-	)
 	var nets []Network
 	for _, n := range v.Networks {
 		if n.Driver != "null" {
 			nets = append(nets, n)
 		}
 	}
-	rows := max(len(nets), len(v.Containers), 1)
-	height := top + rows*(boxH+gap) + 40
-	width := outX + 180
+	netY := map[string]int{}
+	y := svgTop
+	for _, n := range nets {
+		netY[n.Name] = y
+		y += svgBoxH + svgGap
+	}
+	bottom := y
+	ctrY := map[string]int{}
+	labels := make([][]svgLabel, len(v.Containers))
+	y = svgTop
+	for i, c := range v.Containers {
+		ctrY[c.Name] = y
+		labels[i] = svgLabels(c)
+		y += max(svgBoxH, len(labels[i])*svgLineH+6) + svgGap
+	}
+	bottom = max(bottom, y, svgTop+svgBoxH+svgGap)
+	height := bottom + 20
+	width := svgOutX + 170
 	b := bufio.NewWriter(w)
 	esc := html.EscapeString
 	fmt.Fprintf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n", width, height, width, height)
-	fmt.Fprintf(b, "<text x=\"%d\" y=\"24\" font-size=\"14\" font-weight=\"bold\">networks</text>\n", netX)
-	fmt.Fprintf(b, "<text x=\"%d\" y=\"24\" font-size=\"14\" font-weight=\"bold\">containers</text>\n", ctrX)
-	netY := map[string]int{}
-	for i, n := range nets {
-		y := top + i*(boxH+gap)
-		netY[n.Name] = y
+	fmt.Fprintf(b, "<text x=\"%d\" y=\"24\" font-size=\"14\" font-weight=\"bold\">networks</text>\n", svgNetX)
+	fmt.Fprintf(b, "<text x=\"%d\" y=\"24\" font-size=\"14\" font-weight=\"bold\">containers</text>\n", svgCtrX)
+	fmt.Fprintf(b, "<text x=\"%d\" y=\"24\" font-size=\"14\" font-weight=\"bold\">ports</text>\n", svgLabelX)
+	for _, n := range nets {
+		y := netY[n.Name]
 		stroke := "#4a6fa5"
 		if n.DefaultBridge && n.ICC {
 			stroke = "#c00000"
 		}
-		fmt.Fprintf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"4\" fill=\"#dde8f5\" stroke=\"%s\"/>\n", netX, y, boxW, boxH, stroke)
-		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>\n", netX+8, y+18, esc(clip(n.Name, 30)))
+		fmt.Fprintf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"4\" fill=\"#dde8f5\" stroke=\"%s\"/>\n", svgNetX, y, svgBoxW, svgBoxH, stroke)
+		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>\n", svgNetX+8, y+18, esc(clip(n.Name, 30)))
 		sub := n.Driver + " " + strings.Join(n.Subnets, " ")
 		if n.DefaultBridge && n.ICC {
 			sub += " ICC ON"
 		}
-		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\">%s</text>\n", netX+8, y+34, esc(clip(sub, 34)))
-	}
-	ctrY := map[string]int{}
-	for i, c := range v.Containers {
-		y := top + i*(boxH+gap)
-		ctrY[c.Name] = y
-		fmt.Fprintf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"16\" fill=\"#f4f4f4\" stroke=\"#555\"/>\n", ctrX, y, boxW, boxH)
-		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>\n", ctrX+12, y+18, esc(clip(c.Name, 30)))
-		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\">%s</text>\n", ctrX+12, y+34, esc(clip(c.Image, 32)))
+		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\">%s</text>\n", svgNetX+8, y+34, esc(clip(sub, 34)))
 	}
 	for _, c := range v.Containers {
-		cy := ctrY[c.Name] + boxH/2
+		y := ctrY[c.Name]
+		fmt.Fprintf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"16\" fill=\"#f4f4f4\" stroke=\"#555\"/>\n", svgCtrX, y, svgBoxW, svgBoxH)
+		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>\n", svgCtrX+12, y+18, esc(clip(c.Name, 30)))
+		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\">%s</text>\n", svgCtrX+12, y+34, esc(clip(c.Image, 32)))
+	}
+	for _, c := range v.Containers {
+		cy := ctrY[c.Name] + svgBoxH/2
 		names := c.Networks
 		if c.HostNetwork {
 			names = []string{"host"}
@@ -251,37 +307,36 @@ func WriteSimpleSVG(w io.Writer, v *View) error {
 			if nn == "host" {
 				color = "#c00000"
 			}
-			fmt.Fprintf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\"/>\n", netX+boxW, ny+boxH/2, ctrX, cy, color)
+			fmt.Fprintf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\"/>\n", svgNetX+svgBoxW, ny+svgBoxH/2, svgCtrX, cy, color)
 		}
 	}
-	exposed := len(v.Exposed) > 0
-	if exposed {
-		oy := top
-		fmt.Fprintf(b, "<rect x=\"%d\" y=\"%d\" width=\"150\" height=\"%d\" rx=\"4\" fill=\"#ffd6d6\" stroke=\"#c00000\"/>\n", outX, oy, boxH)
-		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">outside the host</text>\n", outX+10, oy+26)
-		for i, e := range v.Exposed {
-			cy := ctrY[e.Container] + boxH/2
-			label := e.Port
-			if label == "" {
-				label = "host network"
+	oy := svgTop
+	anyExternal := false
+	for i, c := range v.Containers {
+		for k, l := range labels[i] {
+			ly := ctrY[c.Name] + svgLineH*(k+1)
+			fill := "#555"
+			if l.external {
+				fill = "#c00000"
+				anyExternal = true
+				fmt.Fprintf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#c00000\" stroke-dasharray=\"4 3\"/>\n", svgLabelX+svgLabelW, ly-4, svgOutX, oy+svgBoxH/2)
 			}
-			fmt.Fprintf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#c00000\" stroke-dasharray=\"4 3\"/>\n", ctrX+boxW, cy, outX, oy+boxH/2)
-			fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" fill=\"#c00000\">%s</text>\n", ctrX+boxW+8, cy-4-12*(i%2), esc(clip(label, 34)))
+			fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>\n", svgLabelX, ly, fill, esc(clip(l.text, svgLabelChars)))
 		}
 	}
-	for _, c := range v.Containers {
-		cy := ctrY[c.Name]
-		k := 0
-		for _, p := range c.Ports {
-			if p.External {
-				continue
-			}
-			fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" fill=\"#555\">%s</text>\n", ctrX+boxW+8, cy+boxH+10+12*k, esc(clip(p.String(), 34)))
-			k++
-		}
+	if anyExternal {
+		fmt.Fprintf(b, "<rect x=\"%d\" y=\"%d\" width=\"150\" height=\"%d\" rx=\"4\" fill=\"#ffd6d6\" stroke=\"#c00000\"/>\n", svgOutX, oy, svgBoxH)
+		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">outside the host</text>\n", svgOutX+10, oy+26)
 	}
 	b.WriteString("</svg>\n")
 	return b.Flush()
+}
+
+// WriteJSON writes the view as indented JSON (the View type's fields).
+func WriteJSON(w io.Writer, v *View) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func clip(s string, n int) string {

@@ -32,3 +32,21 @@ func BenchmarkLint(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPortRanges lints 20 services that publish every port
+// ("1-65535:1-65535"), the file that took compose-go over 1.6 GB and a
+// minute when ranges were expanded.
+func BenchmarkPortRanges(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("services:\n")
+	for i := 0; i < 20; i++ {
+		fmt.Fprintf(&sb, "  s%d:\n    image: x:1\n    ports: [\"1-65535:1-65535\"]\n", i)
+	}
+	src := []byte(sb.String())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Lint("stack.yml", src, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -12,6 +12,10 @@ import (
 
 // kicsNames maps the KICS query ids used as aliases to their query names.
 var kicsNames = map[string]string{
+	"4d9f44c6-2f4a-4317-9bb5-267adbea0232": "cgroup_not_default",
+	"610e266e-6c12-4bca-9925-1ed0cd29742b": "security_opt_not_set",
+	"8c978947-0ff6-485c-b0c2-0bfca6026466": "shared_volumes_between_containers",
+	"2fc99041-ddad-49d5-853f-e35e70a48391": "restart_policy_on_failure_not_set_to_5",
 	"ae5b6871-7f45-42e0-bb4c-ab300c4d2026": "privileged_containers_enabled",
 	"ce76b7d0-9e77-464d-b86f-c5c48e03e22d": "container_capabilities_unrestricted",
 	"d6355c88-1e8d-49e9-b2f2-f8a1ca12c75b": "docker_socket_mounted_in_container",
@@ -71,6 +75,11 @@ func indexPage(rules []RuleMeta) string {
 	b.WriteString("for settings that weaken isolation or expose the host. The file is loaded on its own: include,\n")
 	b.WriteString("extends and env files are not followed, and variables take their defaults (or stay as written when\n")
 	b.WriteString("a required one is missing). Aliases are the KICS query ids of the same checks.\n\n")
+	b.WriteString("`bulkhead lint` recognises a compose file by its content (a YAML mapping with `services`), whatever\n")
+	b.WriteString("its name. Port ranges are read from the file and counted, never expanded (`1-65535` is one entry\n")
+	b.WriteString("covering 65,535 ports); privileged ports are judged on the container port and on the host port.\n")
+	b.WriteString("A service with an empty body is linted as a service with no settings. Suppress a rule for a run\n")
+	b.WriteString("with `--ignore ID` (ids or KICS query ids).\n\n")
 	b.WriteString("| ID | Severity | Title | Also known as |\n|---|---|---|---|\n")
 	for _, m := range rules {
 		var aka []string

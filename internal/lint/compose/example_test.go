@@ -17,7 +17,7 @@ func ExampleLint() {
       - /var/run/docker.sock:/var/run/docker.sock
 `)
 	findings, err := compose.Lint("compose.yaml", src, compose.Options{
-		Disabled: []string{"BH-CP-010", "BH-CP-011", "BH-CP-015", "BH-CP-016", "BH-CP-017", "BH-CP-019", "BH-CP-020"},
+		Disabled: []string{"BH-CP-010", "BH-CP-011", "BH-CP-015", "BH-CP-016", "BH-CP-017", "BH-CP-019", "BH-CP-020", "BH-CP-028", "BH-CP-029"},
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -28,5 +28,6 @@ func ExampleLint() {
 	}
 	// Output:
 	// BH-CP-001 HIGH line 4 service web: Service runs privileged
+	// BH-CP-013 LOW line 5 service web: Privileged port (below 1024) published
 	// BH-CP-003 CRITICAL line 8 service web: Container engine socket mounted
 }

@@ -15,6 +15,7 @@ func TestIsComposeFile(t *testing.T) {
 		"a/b/docker-compose.prod.yml": true, "compose.override.yaml": true, `c:\x\docker-compose-dev.yml`: true,
 		"Docker-Compose.YML": true, "compose.json": false, "mycompose.yaml": false, "values.yaml": false,
 		"docker-compose": false, "compose.yaml.bak": false,
+		"bad-compose.yaml": true, "app.compose.yml": true, "web_docker-compose.yml": true, "composer.yaml": false, "decompose.yml": false,
 	}
 	got := map[string]bool{}
 	for p := range tests {

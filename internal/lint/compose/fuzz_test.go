@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -38,6 +39,37 @@ func FuzzLint(f *testing.F) {
 			}
 			if len([]rune(fd.Evidence)) > maxEvidence+1 {
 				t.Fatalf("%s: evidence of %d runes", fd.ID, len(fd.Evidence))
+			}
+		}
+	})
+}
+
+// FuzzPortSpec parses arbitrary short-syntax ports: what it accepts is a
+// valid range, and collapsing a file with it never leaves a range for
+// compose-go to expand.
+func FuzzPortSpec(f *testing.F) {
+	for _, s := range []string{"80", "8080:80", "127.0.0.1:1-65535:1-65535/udp", "[::1]:6001:6001", "${P:-1-9}:80", "::1:1:1", "-", "1-", ":"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, ok := parseShortPort(s, 1)
+		if ok {
+			if p.TargetLo > p.TargetHi || p.TargetHi > 65535 || p.PublishedLo > p.PublishedHi || p.PublishedHi > 65535 || p.Count() < 1 {
+				t.Fatalf("parseShortPort(%q) = %+v", s, p)
+			}
+		}
+		src := []byte("services:\n  a:\n    image: x\n    ports:\n      - " + strconv.Quote(s) + "\n")
+		out, err := prepareForLoader(src)
+		if err != nil {
+			return
+		}
+		svcs, err := Load("compose.yaml", out)
+		if err != nil {
+			return
+		}
+		for _, sv := range svcs {
+			if len(sv.Config.Ports) > 4 {
+				t.Fatalf("%q: compose-go got %d ports after collapsing", s, len(sv.Config.Ports))
 			}
 		}
 	})

@@ -46,6 +46,12 @@ type Service struct {
 	Config types.ServiceConfig
 	// Line is the line of the service's key under services: (0 when unknown).
 	Line int
+	// Ports are the service's ports as written, ranges kept (see PortSpec).
+	Ports []PortSpec
+	// volumes are the file's top-level volumes; mounts indexes every
+	// service's named-volume mounts by volume name.
+	volumes types.Volumes
+	mounts  map[string][]volumeMount
 	// node is the service's mapping in the source, for key lines and raw
 	// (uninterpolated) values.
 	node *yaml.Node
@@ -86,29 +92,53 @@ func Load(name string, src []byte) ([]*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load compose file %q: %w", name, err)
 	}
-	project, err := load(name, src, false)
+	if len(docs) > 0 && len(docs[0].Content) > 0 {
+		if root := deref(docs[0].Content[0]); root != nil && root.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("load compose file %q: the top level is a %s, not a mapping of keys such as services:", name, kindName(root))
+		}
+	}
+	nodes := serviceNodes(docs)
+	loadSrc, err := prepareForLoader(src)
+	if err != nil {
+		return nil, fmt.Errorf("load compose file %q: %w", name, err)
+	}
+	project, err := load(name, loadSrc, false)
 	if err != nil {
 		// A variable required but not set, or a value that only parses once
 		// interpolated: fall back to the file as written.
-		p2, err2 := load(name, src, true)
+		p2, err2 := load(name, loadSrc, true)
 		if err2 != nil {
-			return nil, fmt.Errorf("load compose file %q: %w", name, err)
+			return nil, fmt.Errorf("load compose file %q: %w", name, explainLoadError(err))
 		}
 		project = p2
 	}
-	nodes := serviceNodes(docs)
 	var out []*Service
 	add := func(svcs types.Services) {
 		for n, cfg := range svcs {
 			s := &Service{Name: n, Config: cfg}
 			if sn, ok := nodes[n]; ok {
 				s.Line, s.node = sn.line, sn.node
+				s.Ports = portSpecs(sn.node)
 			}
 			out = append(out, s)
 		}
 	}
 	add(project.Services)
 	add(project.DisabledServices)
+	mounts := map[string][]volumeMount{}
+	for _, s := range out {
+		seen := map[string]bool{}
+		for _, v := range s.Config.Volumes {
+			if !isNamedVolume(v) || seen[v.Source] {
+				continue
+			}
+			seen[v.Source] = true
+			mounts[v.Source] = append(mounts[v.Source], volumeMount{service: s, readOnly: v.ReadOnly})
+		}
+	}
+	for _, s := range out {
+		s.volumes, s.mounts = project.Volumes, mounts
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
@@ -161,13 +191,15 @@ type serviceNode struct {
 // time in proportion to a node's depth and key path for every node, so a
 // small file nested thousands deep (or with huge dotted keys) would keep it
 // busy for minutes. Real compose files are a few levels deep.
-// compose-go also spends about half a millisecond per service, so the
-// number of services and of YAML nodes is bounded too.
+// compose-go also spends about half a millisecond per service and
+// allocates about 22 KB per YAML node (interpolation and transforms), so
+// the number of services and of nodes is bounded too: 50,000 nodes (ten
+// times a large real compose file) cost compose-go about 1 GB at most.
 const (
 	MaxDepth    = 64
 	MaxKeyPath  = 4096
 	MaxServices = 1000
-	MaxNodes    = 200000
+	MaxNodes    = 50000
 )
 
 // ErrTooComplex is returned for input nested deeper than MaxDepth, with a

@@ -69,3 +69,22 @@ func (r *Rule) matches(set map[string]bool) bool {
 	}
 	return false
 }
+
+// UnknownRules returns the ids in ids that name no rule (by id or alias,
+// in any case), so that a command can reject a mistyped rule name.
+func UnknownRules(ids []string) []string {
+	known := map[string]bool{"ALL": true}
+	for _, r := range allRules {
+		known[r.Meta.ID] = true
+		for _, a := range r.Meta.Aliases {
+			known[strings.ToUpper(a)] = true
+		}
+	}
+	var out []string
+	for _, id := range ids {
+		if !known[strings.ToUpper(strings.TrimSpace(id))] {
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -7,5 +7,6 @@ var allRules = []*Rule{
 	ruleHostPID, ruleHostIPC, ruleHostUserns, ruleUnconfined, ruleNoNewPrivileges,
 	ruleReadOnly, rulePortsAllInterfaces, rulePrivilegedPorts, ruleEnvSecret, ruleMemoryLimit,
 	ruleCPULimit, rulePidsLimit, ruleImageLatest, ruleImageDigest, ruleRestart,
-	ruleHealthcheckDisabled, ruleDevices, ruleSysctlKernel, ruleMountPropagation,
+	ruleHealthcheckDisabled, ruleDevices, ruleSysctlKernel, ruleMountPropagation, ruleCgroupParent,
+	ruleSharedVolume, ruleRestartRetries, ruleNoHealthcheck, ruleNoCapDrop,
 }

@@ -100,6 +100,27 @@ var ruleSensitiveMount = &Rule{
 		for i, v := range s.Config.Volumes {
 			if why := sensitiveMount(v); why != "" {
 				out = append(out, Hit{Line: s.itemLine("volumes", i), Detail: "Host path " + why + " is mounted at " + v.Target + ".", Evidence: volumeEvidence(v)})
+				continue
+			}
+			// A named volume of the local driver with o=bind mounts its
+			// driver_opts device: a host path in disguise.
+			if v.Type != types.VolumeTypeVolume && v.Type != "" {
+				continue
+			}
+			vc, ok := s.volumes[v.Source]
+			if !ok {
+				continue
+			}
+			dev := vc.DriverOpts["device"]
+			if dev == "" {
+				dev = vc.DriverOpts["mountpoint"]
+			}
+			if dev == "" || !strings.HasPrefix(dev, "/") {
+				continue
+			}
+			bind := types.ServiceVolumeConfig{Type: types.VolumeTypeBind, Source: dev, Target: v.Target, ReadOnly: v.ReadOnly}
+			if why := sensitiveMount(bind); why != "" {
+				out = append(out, Hit{Line: s.itemLine("volumes", i), Detail: "Volume " + v.Source + " binds host path " + why + " (driver_opts device) at " + v.Target + ".", Evidence: volumeEvidence(v)})
 			}
 		}
 		return out
@@ -109,10 +130,10 @@ var ruleSensitiveMount = &Rule{
 var ruleMountPropagation = &Rule{
 	Meta: RuleMeta{
 		ID: "BH-CP-024", Name: "shared-mount-propagation", Severity: finding.Medium,
-		Title:       "Bind mount with shared propagation",
+		Title:       "Bind mount with shared or slave propagation",
 		Aliases:     []string{"baa452f0-1f21-4a25-ace5-844e7a5f410d"},
-		Description: "With shared or rshared propagation, mounts made inside the container appear on the host, so a container that can mount can change what the host sees.",
-		Fix:         "Drop the propagation option (the default is rprivate), or use rslave when the container must see host mounts.",
+		Description: "With shared or rshared propagation, mounts made inside the container appear on the host, so a container that can mount can change what the host sees; with slave or rslave, mounts the host makes later (other containers' volumes, removable media, secrets) appear inside the container.",
+		Fix:         "Drop the propagation option (the default is rprivate).",
 	},
 	Check: func(s *Service) []Hit {
 		var out []Hit
@@ -121,7 +142,7 @@ var ruleMountPropagation = &Rule{
 				continue
 			}
 			switch strings.ToLower(v.Bind.Propagation) {
-			case "shared", "rshared":
+			case "shared", "rshared", "slave", "rslave":
 				out = append(out, Hit{Line: s.itemLine("volumes", i), Evidence: volumeEvidence(v) + " (propagation " + v.Bind.Propagation + ")"})
 			}
 		}

@@ -46,19 +46,20 @@ var rulePortsAllInterfaces = &Rule{
 	Check: func(s *Service) []Hit {
 		var ports []string
 		seen := map[string]bool{}
-		for _, p := range s.Config.Ports {
-			if allInterfaces(p.HostIP) {
-				ps := portString(p)
-				if !seen[ps] {
-					seen[ps] = true
-					ports = append(ports, ps)
+		n := 0
+		for _, p := range s.Ports {
+			if p.Published && allInterfaces(p.HostIP) {
+				n += p.Count()
+				if !seen[p.Text] {
+					seen[p.Text] = true
+					ports = append(ports, p.Text)
 				}
 			}
 		}
 		if len(ports) == 0 {
 			return nil
 		}
-		return []Hit{{Line: s.KeyLine("ports"), Detail: fmt.Sprintf("%d port(s) listen on every host interface.", len(ports)), Evidence: "ports: " + listShort(ports)}}
+		return []Hit{{Line: s.KeyLine("ports"), Detail: fmt.Sprintf("%d port(s) listen on every host interface.", n), Evidence: "ports: " + listShort(ports)}}
 	},
 }
 
@@ -81,21 +82,22 @@ func publishedRange(p string) (lo, hi int, ok bool) {
 var rulePrivilegedPorts = &Rule{
 	Meta: RuleMeta{
 		ID: "BH-CP-013", Name: "privileged-host-port", Severity: finding.Low,
-		Title:       "Privileged host port (below 1024) published",
+		Title:       "Privileged port (below 1024) published",
 		Aliases:     []string{"bc2908f3-f73c-40a9-8793-c1b7d5544f79"},
-		Description: "Host ports below 1024 are reserved for system services; publishing one ties the service to a port that normally needs root and may collide with the host's own daemons.",
-		Fix:         "Publish on a host port of 1024 or above and put a reverse proxy or load balancer in front for 80/443.",
+		Description: "Ports below 1024 are reserved for system services: a container port below 1024 means the process needs root or CAP_NET_BIND_SERVICE to listen on it, and a host port below 1024 ties the service to a port that may collide with the host's own daemons. Ranges are judged by their lowest port.",
+		Fix:         "Listen on a port of 1024 or above inside the container and publish it on a host port of 1024 or above; put a reverse proxy in front for 80/443.",
 	},
 	Check: func(s *Service) []Hit {
 		var ports []string
 		seen := map[string]bool{}
-		for _, p := range s.Config.Ports {
-			lo, _, ok := publishedRange(p.Published)
-			if ok && lo > 0 && lo < 1024 {
-				ps := portString(p)
-				if !seen[ps] {
-					seen[ps] = true
-					ports = append(ports, ps)
+		for _, p := range s.Ports {
+			if !p.Published {
+				continue
+			}
+			if (p.TargetLo > 0 && p.TargetLo < 1024) || (p.PublishedLo > 0 && p.PublishedLo < 1024) {
+				if !seen[p.Text] {
+					seen[p.Text] = true
+					ports = append(ports, p.Text)
 				}
 			}
 		}

@@ -98,7 +98,7 @@ var ruleNoNewPrivileges = &Rule{
 	Meta: RuleMeta{
 		ID: "BH-CP-010", Name: "no-new-privileges-missing", Severity: finding.Medium,
 		Title:       "no-new-privileges not set",
-		Aliases:     []string{"27fcc7d6-c49b-46e0-98f1-6c082a6a2750"},
+		Aliases:     []string{"27fcc7d6-c49b-46e0-98f1-6c082a6a2750", "610e266e-6c12-4bca-9925-1ed0cd29742b"},
 		Description: "Without no-new-privileges a process in the container can gain privileges through setuid or setgid binaries and file capabilities.",
 		Fix:         "Add `security_opt: [\"no-new-privileges:true\"]` to the service.",
 	},

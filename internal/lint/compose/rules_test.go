@@ -115,7 +115,7 @@ services:
 volumes:
   data: {}
 `)
-	got, err := Lint("compose.yaml", src, Options{Disabled: []string{"BH-CP-010", "BH-CP-011", "BH-CP-015", "BH-CP-016", "221e0658-cb2a-44e3-b08a-db96a341d6fa", "BH-CP-019", "BH-CP-020"}})
+	got, err := Lint("compose.yaml", src, Options{Disabled: []string{"BH-CP-010", "BH-CP-011", "BH-CP-015", "BH-CP-016", "221e0658-cb2a-44e3-b08a-db96a341d6fa", "BH-CP-019", "BH-CP-020", "BH-CP-028", "BH-CP-029"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,3 +42,39 @@ func IsDockerfile(p string) bool {
 	}
 	return false
 }
+
+// instructions are the Dockerfile instruction keywords.
+var instructions = map[string]bool{
+	"from": true, "run": true, "cmd": true, "label": true, "maintainer": true, "expose": true, "env": true,
+	"add": true, "copy": true, "entrypoint": true, "volume": true, "user": true, "workdir": true, "arg": true,
+	"onbuild": true, "stopsignal": true, "healthcheck": true, "shell": true,
+}
+
+// LooksLikeDockerfile reports whether src reads as a Dockerfile by its
+// content: its first line that is neither blank nor a comment starts with
+// an instruction keyword (FROM, RUN, ARG, ...), in any case. A fragment
+// without FROM qualifies.
+func LooksLikeDockerfile(src []byte) bool {
+	s := string(src)
+	if len(s) > MaxSize {
+		s = s[:MaxSize]
+	}
+	for len(s) > 0 {
+		line := s
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			line, s = s[:i], s[i+1:]
+		} else {
+			s = ""
+		}
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		word := line
+		if i := strings.IndexAny(line, " \t"); i >= 0 {
+			word = line[:i]
+		}
+		return instructions[strings.ToLower(word)] && word != line
+	}
+	return false
+}

@@ -1,7 +1,12 @@
 package dockerfile
 
 import (
+	"archive/tar"
+	"bytes"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -24,7 +29,26 @@ type edit struct {
 // `apk add` gets --no-cache. applied says what changed, one entry per fix
 // ("line 3: BH-DF-046 MAINTAINER replaced by LABEL maintainer"). The result
 // is parsed again before it is returned.
+//
+// ADD becomes COPY only when every source is certainly not an archive:
+// Docker unpacks a local tar (plain or compressed) whatever its name, so
+// the source must be a directory (written with a trailing slash, or found
+// in the build context) or a file in the build context whose content is
+// not a tar or compressed stream. Without a context only directories
+// qualify; remote, git, quoted-archive and variable sources never do.
 func Fix(src []byte) (fixed []byte, applied []string, err error) {
+	return FixWith(src, FixOptions{})
+}
+
+// FixOptions tune FixWith.
+type FixOptions struct {
+	// Context is the build context directory, used to look at ADD sources;
+	// "" means none is known.
+	Context string
+}
+
+// FixWith is Fix with options.
+func FixWith(src []byte, opts FixOptions) (fixed []byte, applied []string, err error) {
 	f, err := Parse("Dockerfile", src)
 	if err != nil {
 		return nil, nil, err
@@ -59,7 +83,7 @@ func Fix(src []byte) (fixed []byte, applied []string, err error) {
 				end--
 			}
 			edits = append(edits, edit{lo, end, repl, fmt.Sprintf("line %d: BH-DF-046 MAINTAINER replaced by LABEL maintainer", in.Line)})
-		case addIsCopy(in) && copyFlagsOnly(in):
+		case addIsCopy(in) && copyFlagsOnly(in) && addSourcesPlain(in, opts.Context):
 			kw := keyword(region)
 			if kw < 0 || !strings.EqualFold(region[kw:kw+3], "add") {
 				continue
@@ -302,4 +326,93 @@ func segmentTokens(s string, i int) []token {
 	}
 	flush(len(s))
 	return out
+}
+
+// addSourcesPlain reports whether every source of an ADD is certainly not
+// an archive Docker would unpack (see Fix).
+func addSourcesPlain(in *Instr, context string) bool {
+	src, _ := sourcesDest(in)
+	if len(src) == 0 {
+		return false
+	}
+	for _, s := range src {
+		s = unquote(s)
+		if s == "" || strings.HasPrefix(s, "-") {
+			return false
+		}
+		if context == "" {
+			if !strings.HasSuffix(s, "/") {
+				return false
+			}
+			continue
+		}
+		if !contextPlain(context, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// maxGlob bounds how many files one ADD source pattern may match for the
+// fix to look at them all.
+const maxGlob = 256
+
+// contextPlain reports whether src, inside the build context dir, is a
+// directory or regular files none of which is an archive. Symbolic links,
+// paths leaving the context, and patterns matching nothing do not qualify.
+func contextPlain(dir, src string) bool {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	clean := filepath.Clean(string(filepath.Separator) + filepath.FromSlash(src))
+	p := filepath.Join(root, clean)
+	var matches []string
+	if strings.ContainsAny(src, "*?[") {
+		if matches, err = filepath.Glob(p); err != nil || len(matches) == 0 || len(matches) > maxGlob {
+			return false
+		}
+	} else {
+		matches = []string{p}
+	}
+	for _, m := range matches {
+		st, err := os.Lstat(m)
+		if err != nil {
+			return false
+		}
+		switch {
+		case st.IsDir():
+			continue
+		case !st.Mode().IsRegular():
+			return false
+		}
+		if mayUnpack(m) {
+			return false
+		}
+	}
+	return true
+}
+
+// mayUnpack reports whether Docker's ADD could unpack the file: it starts
+// like a gzip, bzip2, xz or zstd stream, or like a tar archive.
+func mayUnpack(name string) bool {
+	fh, err := os.Open(name)
+	if err != nil {
+		return true
+	}
+	defer fh.Close()
+	head := make([]byte, 8<<10)
+	n, _ := io.ReadFull(fh, head)
+	head = head[:n]
+	for _, magic := range [][]byte{{0x1f, 0x8b}, []byte("BZh"), {0xfd, '7', 'z', 'X', 'Z', 0x00}, {0x28, 0xb5, 0x2f, 0xfd}} {
+		if bytes.HasPrefix(head, magic) {
+			return true
+		}
+	}
+	if len(head) >= 512 {
+		if _, err := tar.NewReader(bytes.NewReader(head)).Next(); err == nil {
+			return true
+		}
+	}
+	return false
 }

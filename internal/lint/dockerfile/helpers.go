@@ -10,7 +10,7 @@ func runs(f *File) []*Instr {
 	var out []*Instr
 	for _, st := range f.Stages {
 		for _, in := range st.Instrs {
-			if in.Cmd == "run" {
+			if in.Cmd == "run" || in.OnBuildRun {
 				out = append(out, in)
 			}
 		}
@@ -68,17 +68,27 @@ const maxChain = 64
 // chain returns the instructions of st and of the stages it builds on (up
 // to maxChain stages), in build order.
 func chain(st *Stage) []*Instr {
-	var stages []*Stage
-	seen := map[*Stage]bool{}
-	for s := st; s != nil && !seen[s] && len(stages) < maxChain; s = s.Parent {
-		seen[s] = true
-		stages = append([]*Stage{s}, stages...)
-	}
-	var out []*Instr
+	stages := chainStages(st)
+	n := 0
 	for _, s := range stages {
-		out = append(out, s.Instrs...)
+		n += len(s.Instrs)
+	}
+	out := make([]*Instr, 0, n)
+	for i := len(stages) - 1; i >= 0; i-- {
+		out = append(out, stages[i].Instrs...)
 	}
 	return out
+}
+
+// chainStages returns st and the stages it builds on (up to maxChain),
+// nearest first. Parents always come earlier in the file, so the walk
+// cannot loop.
+func chainStages(st *Stage) []*Stage {
+	var stages []*Stage
+	for s := st; s != nil && len(stages) < maxChain; s = s.Parent {
+		stages = append(stages, s)
+	}
+	return stages
 }
 
 // cacheMount reports whether a RUN mounts a build cache at a target under
@@ -202,12 +212,12 @@ func isShell(name string) bool { return shells[path.Base(name)] }
 
 // isURL reports whether an ADD/COPY source is remote.
 func isURL(s string) bool {
-	l := strings.ToLower(s)
+	l := strings.ToLower(unquote(s))
 	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
 }
 
 func isGit(s string) bool {
-	l := strings.ToLower(s)
+	l := strings.ToLower(unquote(s))
 	return strings.HasPrefix(l, "git@") || strings.HasPrefix(l, "git://") || strings.HasSuffix(l, ".git") || strings.Contains(l, ".git#")
 }
 

@@ -19,6 +19,11 @@ const MaxSize = 1 << 20
 // ErrTooLarge is returned for input over MaxSize.
 var ErrTooLarge = errors.New("dockerfile too large")
 
+// MaxFindingsPerRule bounds how many findings one rule reports for one
+// file; the last one reported says that more were left out. A generated
+// or hostile file can otherwise turn 1 MiB into a million findings.
+const MaxFindingsPerRule = 1000
+
 // maxEvidence bounds the evidence text of one finding.
 const maxEvidence = 400
 
@@ -31,6 +36,21 @@ type Options struct {
 	Now time.Time
 	// Disabled lists rule ids (or aliases such as "DL3008") not to run.
 	Disabled []string
+	// Enabled lists rules that are off by default (such as DL1001 and
+	// DL3066) to run.
+	Enabled []string
+	// TrustedRegistries, when set, is the allow-list of registries FROM may
+	// pull from (hadolint's trustedRegistries; "*.example.com" matches
+	// subdomains).
+	TrustedRegistries []string
+	// LabelSchema maps required label names to their type: text, url,
+	// semver, hash, rfc3339, spdx or email (hadolint's label-schema).
+	LabelSchema map[string]string
+	// StrictLabels flags labels that are not in LabelSchema.
+	StrictLabels bool
+	// DisableIgnorePragma makes Lint disregard "# hadolint ignore=" and
+	// "# bulkhead ignore=" comments.
+	DisableIgnorePragma bool
 }
 
 // Parse parses a Dockerfile into the model the rules use.
@@ -54,15 +74,16 @@ func Lint(name string, src []byte, opts Options) ([]finding.Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := &Env{Now: opts.Now}
+	env := &Env{Now: opts.Now, TrustedRegistries: opts.TrustedRegistries, LabelSchema: opts.LabelSchema, StrictLabels: opts.StrictLabels}
 	if env.Now.IsZero() {
 		env.Now = time.Now()
 	}
-	disabled := map[string]bool{}
-	for _, d := range opts.Disabled {
-		disabled[strings.ToUpper(strings.TrimSpace(d))] = true
+	disabled := idSet(opts.Disabled)
+	enabled := idSet(opts.Enabled)
+	fileIgnores, lineIgnores := map[string]bool{}, map[int]map[string]bool{}
+	if !opts.DisableIgnorePragma {
+		fileIgnores, lineIgnores = pragmas(f)
 	}
-	fileIgnores, lineIgnores := pragmas(f)
 	secrets := secretValues(f)
 
 	var out []finding.Finding
@@ -72,10 +93,15 @@ func Lint(name string, src []byte, opts Options) ([]finding.Finding, error) {
 	}
 	seen := map[key]bool{}
 	for _, r := range allRules {
-		if matches(r, disabled) || matches(r, fileIgnores) {
+		if matches(r, disabled) || matches(r, fileIgnores) || (r.Meta.Off && !matches(r, enabled)) {
 			continue
 		}
+		reported := 0
 		for _, h := range r.Check(f, env) {
+			if reported >= MaxFindingsPerRule {
+				out[len(out)-1].Description += fmt.Sprintf(" (%s fired more than %d times in this file; the rest are not listed.)", r.Meta.ID, MaxFindingsPerRule)
+				break
+			}
 			in := h.Instr
 			if in == nil {
 				continue
@@ -89,6 +115,7 @@ func Lint(name string, src []byte, opts Options) ([]finding.Finding, error) {
 			}
 			seen[k] = true
 			out = append(out, newFinding(r, f, in, h.Detail, secrets))
+			reported++
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -98,6 +125,14 @@ func Lint(name string, src []byte, opts Options) ([]finding.Finding, error) {
 		return out[i].ID < out[j].ID
 	})
 	return out, nil
+}
+
+func idSet(ids []string) map[string]bool {
+	out := map[string]bool{}
+	for _, d := range ids {
+		out[strings.ToUpper(strings.TrimSpace(d))] = true
+	}
+	return out
 }
 
 func matches(r *Rule, set map[string]bool) bool {
@@ -163,7 +198,40 @@ func evidence(in *Instr, secrets []string) string {
 	return s
 }
 
-var pragmaRe = regexp.MustCompile(`^\s*#\s*bulkhead\s+(ignore|ignore-file)\s*=\s*([A-Za-z0-9_,\- ]+?)\s*$`)
+// pragmaRe matches the ignore comments of bulkhead and of hadolint:
+// "# bulkhead ignore=ID,...", "# bulkhead ignore-file=ID,...",
+// "# hadolint ignore=DL3008,..." and "# hadolint global ignore=DL3003,...".
+var pragmaRe = regexp.MustCompile(`^\s*#\s*(bulkhead|hadolint)\s+(ignore|ignore-file|global\s+ignore)\s*=\s*([A-Za-z0-9_,\- ]+?)\s*$`)
+
+// pragma is one ignore comment.
+type pragma struct {
+	line   int
+	tool   string
+	global bool
+	ids    []string
+}
+
+// findPragmas returns the ignore comments of f in line order.
+func findPragmas(f *File) []pragma {
+	var out []pragma
+	for i, l := range f.lines {
+		if !strings.Contains(l, "bulkhead") && !strings.Contains(l, "hadolint") {
+			continue
+		}
+		m := pragmaRe.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		p := pragma{line: i + 1, tool: m[1], global: m[2] != "ignore"}
+		for _, id := range strings.Split(m[3], ",") {
+			if id = strings.ToUpper(strings.TrimSpace(id)); id != "" {
+				p.ids = append(p.ids, id)
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
 
 // pragmas reads the ignore comments: ids for the whole file, and ids per
 // line of the instruction that follows each ignore comment.
@@ -171,28 +239,14 @@ func pragmas(f *File) (map[string]bool, map[int]map[string]bool) {
 	file := map[string]bool{}
 	lines := map[int]map[string]bool{}
 	next := 0
-	for i, l := range f.lines {
-		if !strings.Contains(l, "bulkhead") {
-			continue
-		}
-		m := pragmaRe.FindStringSubmatch(l)
-		if m == nil {
-			continue
-		}
-		ids := map[string]bool{}
-		for _, id := range strings.Split(m[2], ",") {
-			if id = strings.ToUpper(strings.TrimSpace(id)); id != "" {
-				ids[id] = true
-			}
-		}
-		if m[1] == "ignore-file" {
-			for id := range ids {
+	for _, p := range findPragmas(f) {
+		if p.global {
+			for _, id := range p.ids {
 				file[id] = true
 			}
 			continue
 		}
-		lineNo := i + 1
-		for next < len(f.Instrs) && f.Instrs[next].Line <= lineNo {
+		for next < len(f.Instrs) && f.Instrs[next].Line <= p.line {
 			next++
 		}
 		if next < len(f.Instrs) {
@@ -200,7 +254,7 @@ func pragmas(f *File) (map[string]bool, map[int]map[string]bool) {
 			if lines[target] == nil {
 				lines[target] = map[string]bool{}
 			}
-			for id := range ids {
+			for _, id := range p.ids {
 				lines[target][id] = true
 			}
 		}

@@ -59,9 +59,26 @@ func TestPragmas(t *testing.T) {
 			want: nil,
 		},
 		{
-			name: "hadolint pragmas are not ours",
+			name: "hadolint ignore pragma by DL id",
+			src:  pragmaBase + "# hadolint ignore=DL3000\nWORKDIR app\nWORKDIR again\n",
+			want: []string{"BH-DF-005:1", "BH-DF-041:6"},
+		},
+		{
+			name: "hadolint global ignore",
+			src:  pragmaBase + "WORKDIR app\n# hadolint global ignore=DL3000\nWORKDIR again\n",
+			want: []string{"BH-DF-005:1"},
+		},
+		{
+			name: "pragmas disabled by option",
 			src:  pragmaBase + "# hadolint ignore=DL3000\nWORKDIR app\n",
+			opts: Options{DisableIgnorePragma: true},
 			want: []string{"BH-DF-005:1", "BH-DF-041:5"},
+		},
+		{
+			name: "DL1001 is off unless enabled, then flags the pragma line",
+			src:  pragmaBase + "# hadolint ignore=DL3000\nWORKDIR app\n",
+			opts: Options{Enabled: []string{"DL1001"}},
+			want: []string{"BH-DF-005:1", "BH-DF-075:4"},
 		},
 		{
 			name: "disabled by option, id or alias",

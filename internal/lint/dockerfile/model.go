@@ -55,6 +55,9 @@ type Instr struct {
 	// ShellParsed is false when the RUN script could not be parsed as POSIX
 	// shell and Commands come from a plain word split.
 	ShellParsed bool
+	// OnBuildRun is true for ONBUILD RUN; Args, Flags, JSON, Script and
+	// Commands are then those of the RUN it wraps.
+	OnBuildRun bool
 	// Shell is the SHELL instruction in effect (nil: the default /bin/sh -c),
 	// inherited from the stage this one is built FROM.
 	Shell *Instr
@@ -90,7 +93,11 @@ type Stage struct {
 	Image *ImageRef
 	// Platform is the --platform value of the FROM.
 	Platform string
-	// From is the FROM instruction; Instrs are the instructions after it.
+	// Implicit is true for the stage of instructions written before any
+	// FROM (a fragment); it has no From and no base.
+	Implicit bool
+	// From is the FROM instruction (nil for an implicit stage); Instrs are
+	// the instructions after it.
 	From   *Instr
 	Instrs []*Instr
 	// shell is the SHELL in effect at the end of the stage so far.
@@ -143,6 +150,14 @@ func build(name string, src []byte, root *parser.Node) *File {
 			cur = f.newStage(in)
 			stageEnv = map[string]string{}
 			continue
+		}
+		if cur == nil && in.Cmd != "arg" {
+			// A fragment (or a file in progress) without a FROM yet: its
+			// instructions form an implicit stage so every instruction rule
+			// still sees them.
+			cur = f.implicitStage()
+		}
+		switch in.Cmd {
 		case "arg":
 			if cur == nil {
 				for _, a := range in.Args {
@@ -163,6 +178,23 @@ func build(name string, src []byte, root *parser.Node) *File {
 			if cur != nil {
 				cur.shell = in
 			}
+		case "onbuild":
+			// ONBUILD RUN runs in every image built FROM this one: its
+			// commands are judged like a RUN's (as hadolint does).
+			if n.Next != nil && len(n.Next.Children) > 0 && strings.EqualFold(n.Next.Children[0].Value, "run") {
+				inner := n.Next.Children[0]
+				in.OnBuildRun = true
+				in.Flags = inner.Flags
+				in.JSON = inner.Attributes["json"]
+				in.Args = nil
+				for a := inner.Next; a != nil; a = a.Next {
+					in.Args = append(in.Args, a.Value)
+				}
+				if cur != nil {
+					in.Shell = cur.shell
+				}
+				in.Script, in.Commands, in.ShellParsed = runCommands(in, inner, cur)
+			}
 		}
 		if cur != nil {
 			in.Stage = cur
@@ -170,6 +202,13 @@ func build(name string, src []byte, root *parser.Node) *File {
 		}
 	}
 	return f
+}
+
+// implicitStage starts the stage of instructions written before any FROM.
+func (f *File) implicitStage() *Stage {
+	st := &Stage{Index: len(f.Stages), Implicit: true}
+	f.Stages = append(f.Stages, st)
+	return st
 }
 
 func (f *File) newStage(in *Instr) *Stage {
@@ -303,4 +342,42 @@ func pairList(in *Instr) [][3]string {
 		}
 	}
 	return out
+}
+
+// stageRef returns the stage a --from value names (by name or index), or nil.
+func (f *File) stageRef(v string) *Stage {
+	v = strings.ToLower(v)
+	if isDigits(v) {
+		if len(v) > 6 {
+			return nil
+		}
+		n := 0
+		for i := 0; i < len(v); i++ {
+			n = n*10 + int(v[i]-'0')
+		}
+		// Indexes count FROM stages only.
+		for _, st := range f.Stages {
+			if st.Implicit {
+				continue
+			}
+			if n == 0 {
+				return st
+			}
+			n--
+		}
+		return nil
+	}
+	return f.byName[v]
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -26,6 +26,9 @@ type RuleMeta struct {
 	Doc string `json:"doc"`
 	// Fixable is true when Fix repairs what the rule flags.
 	Fixable bool `json:"fixable,omitempty"`
+	// Off is true for a rule that runs only when enabled by name
+	// (Options.Enabled), as hadolint's off-by-default rules do.
+	Off bool `json:"off_by_default,omitempty"`
 }
 
 // Rule is a check over a parsed Dockerfile.
@@ -38,6 +41,10 @@ type Rule struct {
 type Env struct {
 	// Now is the time used for end-of-life decisions.
 	Now time.Time
+	// TrustedRegistries, LabelSchema and StrictLabels are Options' values.
+	TrustedRegistries []string
+	LabelSchema       map[string]string
+	StrictLabels      bool
 }
 
 // Hit is one place a rule fired.

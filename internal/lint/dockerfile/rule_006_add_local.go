@@ -7,10 +7,13 @@ import (
 )
 
 // archiveSuffixes are the local files ADD unpacks, which COPY cannot.
-var archiveSuffixes = []string{".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".tzst", ".tar.lz", ".tar.lzma"}
+// Docker unpacks a local tar archive, compressed or not, whatever its name:
+// a name ending in a compression suffix may hold one (.gz, .bz2, .xz), so
+// such an ADD is not taken for a plain copy. A .zip is never unpacked.
+var archiveSuffixes = []string{".tar", ".tgz", ".tbz", ".tbz2", ".tb2", ".txz", ".tzst", ".tlz", ".gz", ".bz2", ".xz", ".zst", ".lz", ".lzma", ".lz4", ".z"}
 
 func isArchive(s string) bool {
-	l := strings.ToLower(s)
+	l := strings.ToLower(unquote(s))
 	for _, suf := range archiveSuffixes {
 		if strings.HasSuffix(l, suf) {
 			return true
@@ -32,6 +35,7 @@ func addIsCopy(in *Instr) bool {
 		return false
 	}
 	for _, s := range src {
+		s = unquote(s)
 		if isURL(s) || isGit(s) || isArchive(s) || strings.Contains(s, "$") {
 			return false
 		}

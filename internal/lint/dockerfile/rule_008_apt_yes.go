@@ -1,10 +1,29 @@
 package dockerfile
 
-import "github.com/bulkhead-sec/bulkhead/internal/finding"
+import (
+	"strings"
+
+	"github.com/bulkhead-sec/bulkhead/internal/finding"
+)
 
 // aptAssumesYes reports whether an apt-get command will not prompt.
 func aptAssumesYes(c *Command) bool {
-	return c.Has("-y", "--yes", "--assume-yes", "-qq", "-q=2", "--quiet=2")
+	if c.Has("-y", "--yes", "--assume-yes", "-qq", "-q=2", "--quiet=2", "--force-yes") {
+		return true
+	}
+	for i, a := range c.Args {
+		v := ""
+		switch {
+		case (a == "-o" || a == "--option") && i+1 < len(c.Args):
+			v = c.Args[i+1]
+		case strings.HasPrefix(a, "-o"), strings.HasPrefix(a, "--option="):
+			v = strings.TrimPrefix(strings.TrimPrefix(a, "--option="), "-o")
+		}
+		if l := strings.ToLower(v); strings.HasPrefix(l, "apt::get::assume-yes=") && (strings.HasSuffix(l, "=true") || strings.HasSuffix(l, "=1") || strings.HasSuffix(l, "=yes")) {
+			return true
+		}
+	}
+	return false
 }
 
 var rule008 = &Rule{

@@ -7,13 +7,35 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 )
 
-// rpmVersioned matches name-version package specs such as httpd-2.4.57.
-var rpmVersioned = regexp.MustCompile(`-\d`)
+// rpmVersioned matches name-version package specs such as httpd-2.4.57,
+// openssl-1:1.1.1k, or a version from a variable (git-core-${GIT_VER}).
+var rpmVersioned = regexp.MustCompile(`-(\d|\$)`)
 
-// rpmUnpinned returns the install operands of c without a version.
+// rpmInstalls reports whether c installs packages: `install` or
+// `module install`.
+func rpmInstalls(c *Command) bool {
+	switch c.Sub() {
+	case "install":
+		return true
+	case "module":
+		ops := c.Operands("module", rpmValued...)
+		return len(ops) > 0 && ops[0] == "install"
+	}
+	return false
+}
+
+// rpmUnpinned returns the install operands of c without a version; a
+// module is pinned by its stream (`module install nodejs:20`).
 func rpmUnpinned(c *Command) []string {
+	module := c.Sub() == "module"
 	var loose []string
 	for _, p := range c.Operands("install", rpmValued...) {
+		if module {
+			if !strings.Contains(p, ":") && !strings.HasPrefix(p, "$") {
+				loose = append(loose, p)
+			}
+			continue
+		}
 		if strings.HasPrefix(p, "@") || isLocalPkg(p) || rpmVersioned.MatchString(p) || strings.ContainsAny(p, "=<>") {
 			continue
 		}
@@ -32,7 +54,7 @@ var rule020 = &Rule{
 	},
 	Check: func(f *File, _ *Env) []Hit {
 		return eachCmd(f, nil, func(in *Instr, c *Command) (string, bool) {
-			if c.Name != "yum" || c.Sub() != "install" {
+			if c.Name != "yum" || !rpmInstalls(c) {
 				return "", false
 			}
 			loose := rpmUnpinned(c)

@@ -12,7 +12,7 @@ var rule023 = &Rule{
 	},
 	Check: func(f *File, _ *Env) []Hit {
 		return eachCmd(f, nil, func(in *Instr, c *Command) (string, bool) {
-			if (c.Name != "dnf" && c.Name != "microdnf" && c.Name != "tdnf") || c.Sub() != "install" {
+			if (c.Name != "dnf" && c.Name != "microdnf" && c.Name != "tdnf") || !rpmInstalls(c) {
 				return "", false
 			}
 			loose := rpmUnpinned(c)

@@ -9,7 +9,8 @@ import (
 // pipValued are pip install flags that take a separate value.
 var pipValued = []string{"-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url",
 	"-f", "--find-links", "-t", "--target", "--prefix", "--root", "--src", "--trusted-host", "--platform",
-	"--python-version", "--implementation", "--abi", "--progress-bar", "--cache-dir", "--upgrade-strategy", "-e", "--editable"}
+	"--python-version", "--implementation", "--abi", "--progress-bar", "--cache-dir", "--upgrade-strategy", "-e", "--editable",
+	"-b", "--build", "--log", "--proxy", "--retries", "--timeout", "--exists-action", "--cert", "--client-cert", "--global-option", "--install-option", "--config-settings", "--only-binary", "--no-binary", "--report"}
 
 // pipInstall returns c as a pip command (pip, pip3, python -m pip) with
 // its arguments after "pip", or nil.
@@ -19,7 +20,7 @@ func pipInstall(c *Command) *Command {
 	if strings.HasPrefix(name, "python") && len(args) >= 2 && args[0] == "-m" && (args[1] == "pip" || args[1] == "pip3") {
 		name, args = "pip", args[2:]
 	}
-	if name != "pip" && name != "pip3" && !strings.HasPrefix(name, "pip3.") {
+	if !isPipName(name) {
 		return nil
 	}
 	p := &Command{Name: "pip", Args: args}
@@ -27,6 +28,34 @@ func pipInstall(c *Command) *Command {
 		return nil
 	}
 	return p
+}
+
+// isPipName matches pip, pip2, pip3 and versioned names such as pip3.12;
+// pipx and pipenv are other tools.
+func isPipName(name string) bool {
+	if !strings.HasPrefix(name, "pip") {
+		return false
+	}
+	rest := name[3:]
+	for i := 0; i < len(rest); i++ {
+		if (rest[i] < '0' || rest[i] > '9') && rest[i] != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// pipGitPinned reports whether a git+ requirement names a revision
+// (git+https://host/repo.git@v1.2#egg=x).
+func pipGitPinned(o string) bool {
+	_, rest, ok := strings.Cut(o, "://")
+	if !ok {
+		return strings.Contains(o, "@")
+	}
+	host, p, _ := strings.Cut(rest, "/")
+	_ = host
+	p, _, _ = strings.Cut(p, "#")
+	return strings.Contains(p, "@")
 }
 
 var pipPinOps = []string{"==", ">=", "<=", "~=", "!=", "<", ">", "@"}
@@ -45,10 +74,19 @@ var rule028 = &Rule{
 			if p == nil {
 				return "", false
 			}
+			if p.Has("-c", "--constraint") {
+				return "", false
+			}
 			var loose []string
 		next:
 			for _, o := range p.Operands("install", pipValued...) {
-				if isLocalPkg(o) || strings.HasSuffix(o, ".whl") || strings.HasSuffix(o, ".tar.gz") || strings.HasSuffix(o, ".zip") || strings.HasPrefix(o, "git+") {
+				if strings.HasPrefix(o, "git+") {
+					if !pipGitPinned(o) {
+						loose = append(loose, o)
+					}
+					continue
+				}
+				if isLocalPkg(o) || strings.HasSuffix(o, ".whl") || strings.HasSuffix(o, ".tar.gz") || strings.HasSuffix(o, ".tgz") || strings.HasSuffix(o, ".zip") || strings.HasPrefix(o, "~") {
 					continue
 				}
 				for _, op := range pipPinOps {

@@ -16,15 +16,21 @@ var rule033 = &Rule{
 	},
 	Check: func(f *File, _ *Env) []Hit {
 		return eachCmd(f, nil, func(in *Instr, c *Command) (string, bool) {
-			if c.Name != "go" || !isSub(c, "install", "get") {
+			if c.Name != "go" || !isSub(c, "install", "get", "run") {
 				return "", false
 			}
 			var loose []string
-			for _, o := range c.Operands(c.Sub(), "-o", "-ldflags", "-tags", "-gcflags", "-mod", "-C", "-p") {
-				if strings.HasPrefix(o, ".") || strings.HasPrefix(o, "/") || strings.HasPrefix(o, "$") || !strings.Contains(o, ".") {
+			for _, o := range c.Operands(c.Sub(), "-o", "-ldflags", "-tags", "-gcflags", "-asmflags", "-mod", "-C", "-p", "-exec", "-modfile", "-overlay", "-pkgdir", "-toolexec") {
+				if strings.HasPrefix(o, ".") || strings.HasPrefix(o, "/") || strings.HasPrefix(o, "$") || strings.HasSuffix(o, ".go") {
 					continue
 				}
-				if !strings.Contains(o, "@") {
+				path, ver, hasVer := strings.Cut(o, "@")
+				// A module path has a dot in its first element; "std" and
+				// "cmd/..." patterns are the toolchain's own.
+				if first, _, _ := strings.Cut(path, "/"); !strings.Contains(first, ".") {
+					continue
+				}
+				if !hasVer || ver == "" || ver == "latest" || ver == "upgrade" || ver == "patch" {
 					loose = append(loose, o)
 				}
 			}

@@ -11,7 +11,7 @@ var rule038 = &Rule{
 		ID: "BH-DF-038", Name: "secret-in-env-arg", Severity: finding.High,
 		Title:       "Secret in ENV or ARG",
 		Aliases:     []string{"DL3064", "DS-0031", "CIS-4.10"},
-		Description: "ENV values are stored in the image config and ARG values in its history, readable by anyone who can pull the image; the Dockerfile itself is usually in version control.",
+		Description: "ENV values are stored in the image config and ARG values in its history, readable by anyone who can pull the image; the Dockerfile itself is usually in version control. An ARG named like a secret is flagged even without a default: the value given with --build-arg lands in the history too.",
 		Fix:         "Pass secrets at build time with `RUN --mount=type=secret` and at run time through the orchestrator's secrets, never as ENV/ARG values.",
 	},
 	Check: func(f *File, _ *Env) []Hit {
@@ -20,8 +20,12 @@ var rule038 = &Rule{
 			if in.Cmd != "env" && in.Cmd != "arg" {
 				continue
 			}
-			var names []string
+			var names, args []string
 			for _, kv := range pairList(in) {
+				if in.Cmd == "arg" && kv[2] == "" && SecretName(kv[0]) {
+					args = append(args, kv[0])
+					continue
+				}
 				if isPlaceholder(kv[1]) {
 					continue
 				}
@@ -29,8 +33,11 @@ var rule038 = &Rule{
 					names = append(names, kv[0])
 				}
 			}
-			if len(names) > 0 {
+			switch {
+			case len(names) > 0:
 				out = append(out, hit(in, strings.ToUpper(in.Cmd)+" sets "+listShort(names, 5)+" to a literal value."))
+			case len(args) > 0:
+				out = append(out, hit(in, "ARG "+listShort(args, 5)+" takes a secret as a build argument, which the image history records for every RUN that sees it."))
 			}
 		}
 		return out

@@ -7,7 +7,7 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 )
 
-var labelKey = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`)
+var labelKey = regexp.MustCompile(`^[a-z]([a-z0-9.-]*[a-z0-9])?$`)
 
 var reservedLabelPrefixes = []string{"com.docker.", "io.docker.", "org.dockerproject."}
 

@@ -1,15 +1,24 @@
 package dockerfile
 
 import (
+	"path"
 	"slices"
 	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 )
 
-// pipefailShell reports whether the SHELL in effect for in sets pipefail.
+// pipefailShells are the shells whose -o pipefail works; plain sh (dash on
+// Debian) is not one of them.
+var pipefailShells = map[string]bool{"bash": true, "zsh": true, "ash": true, "ksh": true, "mksh": true}
+
+// pipefailShell reports whether the SHELL in effect for in sets pipefail
+// in a shell that has the option.
 func pipefailShell(in *Instr) bool {
-	return in.Shell != nil && slices.Contains(in.Shell.Args, "pipefail")
+	if in.Shell == nil || len(in.Shell.Args) == 0 || !slices.Contains(in.Shell.Args, "pipefail") {
+		return false
+	}
+	return pipefailShells[path.Base(in.Shell.Args[0])]
 }
 
 var rule064 = &Rule{

@@ -10,5 +10,7 @@ var allRules = []*Rule{
 	rule041, rule042, rule043, rule044, rule045, rule046, rule047, rule048, rule049, rule050,
 	rule051, rule052, rule053, rule054, rule055, rule056, rule057, rule058, rule059, rule060,
 	rule061, rule062, rule063, rule064, rule065, rule066, rule067, rule068, rule069, rule070,
-	rule071, rule072, rule073,
+	rule071, rule072, rule073, rule074, rule075, rule076, rule077, rule078, rule079, rule080,
+	rule081, rule082, rule083, rule084, rule085, rule086, rule087, rule088, rule089, rule090,
+	rule091,
 }

@@ -15,13 +15,22 @@ import (
 // testNow is the clock of every test: 2026-11-26.
 var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-func lintFile(t *testing.T, path string) []finding.Finding {
+func lintFile(t *testing.T, path string, enable ...string) []finding.Finding {
 	t.Helper()
 	src, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Lint(filepath.ToSlash(path), src, Options{Now: testNow})
+	opts := Options{Now: testNow, Enabled: enable}
+	// A rule that needs configuration has a hadolint.yaml beside its cases.
+	if cfg, err := os.ReadFile(filepath.Join(filepath.Dir(path), "hadolint.yaml")); err == nil {
+		c, err := ParseConfig(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Apply(&opts)
+	}
+	got, err := Lint(filepath.ToSlash(path), src, opts)
 	if err != nil {
 		t.Fatalf("Lint(%s): %v", path, err)
 	}
@@ -52,11 +61,11 @@ func TestRuleCases(t *testing.T) {
 	for _, r := range allRules {
 		t.Run(r.Meta.ID, func(t *testing.T) {
 			dir := filepath.Join("testdata", r.Meta.ID)
-			bad := lintFile(t, filepath.Join(dir, "bad.Dockerfile"))
+			bad := lintFile(t, filepath.Join(dir, "bad.Dockerfile"), r.Meta.ID)
 			if count(bad, r.Meta.ID) == 0 {
 				t.Errorf("bad.Dockerfile: %s did not fire; got %v", r.Meta.ID, ids(bad))
 			}
-			good := lintFile(t, filepath.Join(dir, "good.Dockerfile"))
+			good := lintFile(t, filepath.Join(dir, "good.Dockerfile"), r.Meta.ID)
 			if n := count(good, r.Meta.ID); n != 0 {
 				t.Errorf("good.Dockerfile: %s fired %d times", r.Meta.ID, n)
 			}

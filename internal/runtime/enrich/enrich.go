@@ -75,6 +75,12 @@ type Enricher struct {
 	containers map[string]*ContainerInfo
 	failed     map[string]time.Time // inspect failures, retried after a while
 	stats      Stats
+
+	nameTables map[string]*nameTable // container id ("host") -> user and group names
+
+	inflight map[string]chan struct{} // inspections under way (under mu)
+	sem      chan struct{}            // bounds concurrent inspections
+	ready    chan string              // ids whose inspection ended
 }
 
 // New builds an Enricher and seeds its process table from /proc.
@@ -86,6 +92,10 @@ func New(opts Options) (*Enricher, error) {
 		byCgroup:   map[uint64]string{},
 		containers: map[string]*ContainerInfo{},
 		failed:     map[string]time.Time{},
+		nameTables: map[string]*nameTable{},
+		inflight:   map[string]chan struct{}{},
+		sem:        make(chan struct{}, inspectWorkers),
+		ready:      make(chan string, 256),
 	}
 	if e.procRoot == "" {
 		e.procRoot = "/proc"
@@ -199,7 +209,11 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 		e.resolve(ev)
 	}
 	var n *node
-	switch ev.Type {
+	ty := ev.Type
+	if ev.Type.IsExec() && ev.Ret < 0 {
+		ty = event.Unknown // a failed exec: the process keeps its image
+	}
+	switch ty {
 	case event.Execve, event.Execveat:
 		n = e.procs[ev.PID]
 		if n == nil {
@@ -218,6 +232,9 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 		}
 		if n.info.Args == nil {
 			n.info.Args = []string{ev.ExePath}
+		}
+		if ev.Cwd != "" {
+			n.info.Cwd = ev.Cwd // read by the sensor at the exec
 		}
 		if ev.ExecStdio {
 			// read by the sensor at the exec: no race with a short
@@ -252,6 +269,10 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 		n = e.lookup(ev.PID)
 		if n != nil && credChange(ev.Type) {
 			e.swapCreds(n, ev)
+		}
+		if n != nil && (ev.Type == event.Chdir || ev.Type == event.Fchdir) && ev.Ret == 0 && ev.Cwd != "" {
+			n.info.Cwd = ev.Cwd // proc.cwd follows the process
+			n.built = nil
 		}
 	}
 	if n != nil {
@@ -291,18 +312,75 @@ func (e *Enricher) Enrich(ctx context.Context, ev *event.Event) {
 	if id != "" {
 		ci := e.container(ctx, id)
 		ev.Container = &ci.Container
-		if (ev.Type == event.Execve || ev.Type == event.Execveat) && n != nil && ci.UpperDir != "" && ev.ExePath != "" {
-			if fi, err := os.Lstat(filepath.Join(ci.UpperDir, filepath.Clean("/"+ev.ExePath))); err == nil && fi.Mode().IsRegular() {
+		if ev.Type.IsExec() && ev.Ret >= 0 && n != nil {
+			upper := ev.ExeUpperLayer
+			if !ev.ExeLayerKnown {
+				upper = ci.UpperDir != "" && ev.ExePath != "" && inUpperDir(e.procRoot, ev.PID, ci.UpperDir, ev.ExePath)
+			}
+			if upper {
 				n.info.ExeUpperLayer = true
 				n.built = nil
 				ev.Process = e.process(n, 0)
 			}
 		}
 	}
+	if ev.Type != event.Procexit {
+		e.names(ev, id)
+	}
 	if ev.Type == event.Procexit {
 		delete(e.procs, ev.PID)
 	}
 	e.nprocs.Store(int64(len(e.procs)))
+}
+
+// inUpperDir reports whether exe (a path in the container) is a file of the
+// container's overlay upper directory, i.e. written after the container
+// started, when the sensor could not tell at the exec. A non-empty regular
+// file only: Docker leaves an empty placeholder there for a file
+// bind-mounted into the container, and a path that is a mount point in the
+// process's mount table is never the overlay's. A file deleted before this
+// check runs is missed: the BPF sensor decides at the exec instead.
+func inUpperDir(procRoot string, pid uint32, upperDir, exe string) bool {
+	exe = filepath.Clean("/" + exe)
+	fi, err := os.Lstat(filepath.Join(upperDir, exe))
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 {
+		return false
+	}
+	b, err := readLimited(filepath.Join(procRoot, strconv.FormatUint(uint64(pid), 10), "mountinfo"), 1<<20)
+	if err != nil {
+		return true
+	}
+	return !isMountPoint(string(b), exe)
+}
+
+// isMountPoint reports whether p is the mount point (field 5) of a line of
+// a mountinfo file. Octal escapes (\040 for a space) are decoded.
+func isMountPoint(mountinfo, p string) bool {
+	for _, line := range strings.Split(mountinfo, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 5 && unescapeMount(f[4]) == p {
+			return true
+		}
+	}
+	return false
+}
+
+func unescapeMount(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) && s[i+1] >= '0' && s[i+1] <= '3' {
+			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // maxCgroups bounds the cgroup cache; it is cleared when full.
@@ -311,32 +389,117 @@ const maxCgroups = 1 << 16
 // inspectRetry is how long a failed inspect is remembered.
 const inspectRetry = 5 * time.Second
 
-// container returns what is known about id, asking the daemon once.
+// Inspections run beside the event stream, at most inspectWorkers at once;
+// each tries inspectAttempts times (inspectTimeout each, backing off
+// between), except for a container the daemon does not know.
+const (
+	inspectWorkers  = 4
+	inspectAttempts = 3
+	inspectTimeout  = 2 * time.Second
+)
+
+// container returns what is known about id. It never waits for the daemon:
+// an unknown container is inspected in the background (Pending reports it)
+// and a placeholder with the id alone is returned meanwhile.
 func (e *Enricher) container(ctx context.Context, id string) *ContainerInfo {
 	e.mu.Lock()
-	ci, ok := e.containers[id]
-	failedAt, failed := e.failed[id]
-	e.mu.Unlock()
-	if ok {
+	defer e.mu.Unlock()
+	if ci, ok := e.containers[id]; ok {
 		return ci
 	}
-	if e.docker == nil || failed && time.Since(failedAt) < inspectRetry {
-		return &ContainerInfo{Container: event.Container{ID: id}}
+	placeholder := &ContainerInfo{Container: event.Container{ID: id}}
+	if e.docker == nil {
+		return placeholder
 	}
-	ictx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	got, err := e.docker.Inspect(ictx, id)
-	cancel()
+	if failedAt, failed := e.failed[id]; failed && time.Since(failedAt) < inspectRetry {
+		return placeholder
+	}
+	if _, busy := e.inflight[id]; !busy {
+		done := make(chan struct{})
+		e.inflight[id] = done
+		go e.inspect(ctx, id, done)
+	}
+	return placeholder
+}
+
+// inspect asks the daemon about id, with retries, in the bounded pool.
+func (e *Enricher) inspect(ctx context.Context, id string, done chan struct{}) {
+	var got *ContainerInfo
+	var err error
+	select {
+	case e.sem <- struct{}{}:
+		for try := 0; try < inspectAttempts && ctx.Err() == nil; try++ {
+			if try > 0 {
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Duration(try*try) * 200 * time.Millisecond):
+				}
+			}
+			ictx, cancel := context.WithTimeout(ctx, inspectTimeout)
+			got, err = e.docker.Inspect(ictx, id)
+			cancel()
+			if err == nil || strings.Contains(err.Error(), "404") {
+				break // known, or gone: no point asking again
+			}
+		}
+		<-e.sem
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if err != nil {
 		e.stats.InspectErrors++
 		e.failed[id] = time.Now()
 		e.logf("enrich: %v", err)
-		return &ContainerInfo{Container: event.Container{ID: id}}
+	} else {
+		delete(e.failed, id)
+		e.containers[id] = got
 	}
-	delete(e.failed, id)
-	e.containers[id] = got
-	return got
+	delete(e.inflight, id)
+	e.mu.Unlock()
+	close(done)
+	select {
+	case e.ready <- id:
+	default: // the reader is behind: it releases on its deadline
+	}
+}
+
+// Pending returns a channel closed when the inspection of container id in
+// progress ends, or nil when none is.
+func (e *Enricher) Pending(id string) <-chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if ch, ok := e.inflight[id]; ok {
+		return ch
+	}
+	return nil
+}
+
+// Ready delivers the ids of containers whose inspection ended (successful
+// or not). Sends are dropped when nobody reads.
+func (e *Enricher) Ready() <-chan string { return e.ready }
+
+// Refresh attaches what is now known of ev's container (after Pending), and
+// decides drift from the upper directory if the sensor did not.
+func (e *Enricher) Refresh(ev *event.Event) {
+	if ev.Container == nil {
+		return
+	}
+	e.mu.Lock()
+	ci, ok := e.containers[ev.Container.ID]
+	e.mu.Unlock()
+	if !ok {
+		return
+	}
+	ev.Container = &ci.Container
+	if ev.Type.IsExec() && ev.Ret >= 0 && !ev.ExeLayerKnown && ev.Process != nil && !ev.Process.ExeUpperLayer &&
+		ci.UpperDir != "" && ev.ExePath != "" && inUpperDir(e.procRoot, ev.PID, ci.UpperDir, ev.ExePath) {
+		if n := e.procs[ev.PID]; n != nil {
+			n.info.ExeUpperLayer = true
+			n.built = nil
+			ev.Process = e.process(n, 0)
+		}
+	}
 }
 
 // Run follows the Docker event stream until ctx ends: started containers are

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,12 +164,12 @@ func TestEnrichProcessTreeAndContainer(t *testing.T) {
 
 	// bash (200) forks 300, which execs /tmp/dropped (in the upper dir)
 	fork := &event.Event{Type: event.Clone, PID: 300, PPID: 200, Comm: "bash", CgroupID: 9}
-	en.Enrich(ctx, fork)
+	enrichWait(en, ctx, fork)
 	exec := &event.Event{Type: event.Execve, PID: 300, PPID: 200, Comm: "dropped", ExePath: "/tmp/dropped",
 		Args: []string{"/tmp/dropped", "-x"}, CgroupID: 9}
-	en.Enrich(ctx, exec)
+	enrichWait(en, ctx, exec)
 	open := &event.Event{Type: event.Openat, PID: 300, Path: "/etc/shadow", CgroupID: 9}
-	en.Enrich(ctx, open)
+	enrichWait(en, ctx, open)
 
 	type view struct {
 		Name, Cmdline, PName, AName2, Container, ContainerName, Image string
@@ -198,6 +199,34 @@ func TestEnrichProcessTreeAndContainer(t *testing.T) {
 	if diff := cmp.Diff(want, look(exec)); diff != "" {
 		t.Errorf("exec event (-want +got):\n%s", diff)
 	}
+	// Drift: a bind-mounted binary leaves an empty placeholder in the
+	// upper dir (not drift), so does a path that is a mount point; what
+	// the sensor decided at the exec wins over the upper dir.
+	os.WriteFile(filepath.Join(upper, "tmp", "placeholder"), nil, 0o755)
+	os.WriteFile(filepath.Join(upper, "tmp", "mounted"), []byte("x"), 0o755)
+	os.MkdirAll(filepath.Join(procRoot, "300"), 0o755)
+	os.WriteFile(filepath.Join(procRoot, "300", "mountinfo"), []byte(
+		"22 1 0:21 / / rw - overlay overlay rw\n"+
+			"23 22 8:1 /home/u/bin/tool /tmp/mounted rw - ext4 /dev/sda1 rw\n"), 0o644)
+	for _, tc := range []struct {
+		exe          string
+		known, upper bool
+		want         bool
+	}{
+		{"/tmp/placeholder", false, false, false},
+		{"/tmp/mounted", false, false, false},
+		{"/tmp/dropped", false, false, true},
+		{"/tmp/dropped", true, false, false}, // the sensor saw a lower-layer or bind-mounted inode
+		{"/tmp/deleted-already", true, true, true},
+	} {
+		ev := &event.Event{Type: event.Execve, PID: 300, PPID: 200, Comm: "x", ExePath: tc.exe, CgroupID: 9,
+			ExeLayerKnown: tc.known, ExeUpperLayer: tc.upper}
+		enrichWait(en, ctx, ev)
+		if got := ev.Process.ExeUpperLayer; got != tc.want {
+			t.Errorf("exec of %s (sensor knew %v, upper %v): proc.is_exe_upper_layer = %v, want %v", tc.exe, tc.known, tc.upper, got, tc.want)
+		}
+	}
+
 	// the fork event carries the parent's image
 	if got := fork.Process.Name; got != "bash" {
 		t.Errorf("fork Process.Name = %q, want bash", got)
@@ -205,11 +234,11 @@ func TestEnrichProcessTreeAndContainer(t *testing.T) {
 
 	// a host process: no container
 	host := &event.Event{Type: event.Openat, PID: 100, CgroupID: 1}
-	en.Enrich(ctx, host)
+	enrichWait(en, ctx, host)
 	if host.Container != nil {
 		t.Errorf("host process got container %+v", host.Container)
 	}
-	en.Enrich(ctx, &event.Event{Type: event.Procexit, PID: 300, CgroupID: 9})
+	enrichWait(en, ctx, &event.Event{Type: event.Procexit, PID: 300, CgroupID: 9})
 	if _, ok := en.procs[300]; ok {
 		t.Error("exited process still in the table")
 	}
@@ -254,7 +283,7 @@ func TestUnknownContainerKeepsID(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := &event.Event{Type: event.Openat, PID: 5, Container: &event.Container{ID: other}}
-	en.Enrich(context.Background(), ev)
+	enrichWait(en, context.Background(), ev)
 	if ev.Container == nil || ev.Container.ID != other || ev.Container.Name != "" {
 		t.Errorf("container = %+v", ev.Container)
 	}
@@ -316,7 +345,7 @@ func TestResolveRelativePathsAndTTY(t *testing.T) {
 	}
 	var got [][2]string
 	for _, ev := range evs {
-		en.Enrich(context.Background(), ev)
+		enrichWait(en, context.Background(), ev)
 		got = append(got, [2]string{ev.Path, ev.PathRaw})
 	}
 	want := [][2]string{{"/srv/app/data/x", "data/x"}, {"/etc/shadow", "shadow"}, {"/srv/y", "../y"},
@@ -365,7 +394,7 @@ func TestSetuidCallerCredentials(t *testing.T) {
 		{"orphan setresuid", &event.Event{Type: event.Setresuid, PID: 60, UID: 0, EUID: 0, GID: 7, NewUID: 0}, creds{7, 7, 7, 0, 0}},
 	}
 	for _, s := range steps {
-		en.Enrich(ctx, s.ev)
+		enrichWait(en, ctx, s.ev)
 		if s.ev.Process == nil {
 			t.Fatalf("%s: no process", s.name)
 		}
@@ -401,10 +430,68 @@ func TestExecStdioFromSensor(t *testing.T) {
 		{"from /proc", &event.Event{Type: event.Execve, PID: 70, PPID: 1, Comm: "sh", ExePath: "/bin/sh"},
 			stdio{0, event.FDPipe, event.FDFile}},
 	} {
-		en.Enrich(context.Background(), tc.ev)
+		enrichWait(en, context.Background(), tc.ev)
 		p := tc.ev.Process
 		if diff := cmp.Diff(tc.want, stdio{p.TTY, p.StdinType, p.StdoutType}); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
 		}
+	}
+}
+
+// enrichWait enriches ev and, when its container is being inspected, waits
+// for the inspection and attaches the result, as the pipeline does.
+func enrichWait(en *Enricher, ctx context.Context, ev *event.Event) {
+	en.Enrich(ctx, ev)
+	if ev.Container != nil {
+		if ch := en.Pending(ev.Container.ID); ch != nil {
+			<-ch
+		}
+		en.Refresh(ev)
+	}
+}
+
+// TestInspectDoesNotBlock: an event of a container not yet known comes
+// back at once with the id alone while the daemon is slow; Pending then
+// Refresh attach the metadata; a failed inspect is retried before it is
+// given up.
+func TestInspectDoesNotBlock(t *testing.T) {
+	inspect, _ := os.ReadFile("testdata/inspect.json")
+	release := make(chan struct{})
+	var calls atomic.Int32
+	sock := filepath.Join(t.TempDir(), "d.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/containers/", func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			http.Error(w, "busy", http.StatusInternalServerError) // retried
+			return
+		}
+		<-release
+		w.Write([]byte(strings.ReplaceAll(string(inspect), "UPPER", "")))
+	})
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	en, err := New(Options{ProcRoot: t.TempDir(), DockerSocket: sock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &event.Event{Type: event.Openat, PID: 5, Container: &event.Container{ID: cid}}
+	en.Enrich(context.Background(), ev) // returns while the daemon holds the answer
+	ch := en.Pending(cid)
+	if ch == nil || ev.Container.Name != "" {
+		t.Fatalf("pending %v, container %+v: want an inspection under way and the id alone", ch, ev.Container)
+	}
+	close(release)
+	<-ch
+	if id := <-en.Ready(); id != cid {
+		t.Errorf("Ready gave %q", id)
+	}
+	en.Refresh(ev)
+	if ev.Container.Name != "web" || calls.Load() != 2 {
+		t.Errorf("after the inspection: name %q, %d daemon calls (want web, 2)", ev.Container.Name, calls.Load())
 	}
 }

@@ -210,6 +210,10 @@ type Event struct {
 	// change times; zero when the sensor did not read them.
 	ExeIno             uint64
 	ExeMtime, ExeCtime time.Time
+	// Exec only: ExeLayerKnown says the sensor decided at the exec, from
+	// the inode run, whether it lies in the container's writable overlay
+	// layer (ExeUpperLayer); otherwise enrichment looks at the upper dir.
+	ExeLayerKnown, ExeUpperLayer bool
 
 	// The call's result: the return value, negative errno on failure.
 	Ret int64

@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,6 +81,10 @@ type Stats struct {
 	Alerts        uint64 // rule matches
 	AlertsDropped uint64 // alerts dropped because the alert queue was full
 	OutputErrors  uint64 // failed Output.Send calls
+	// Held counts events that waited for their container's metadata,
+	// HeldTimeouts those evaluated without it (MetadataWait passed, or
+	// too many waiting).
+	Held, HeldTimeouts uint64
 }
 
 // Pipeline is a configured, opened pipeline.
@@ -89,6 +94,7 @@ type Pipeline struct {
 	en  *enrich.Enricher
 
 	events, alerts, dropped, outErrs atomic.Uint64
+	held, heldTimeouts               atomic.Uint64
 }
 
 // New opens the sensor and the enricher.
@@ -117,6 +123,16 @@ func New(cfg Config) (*Pipeline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start runtime pipeline: %w", err)
 	}
+	if pr, ok := src.(interface {
+		Produces(event.Type) bool
+		Kind() sensor.Mode
+	}); ok && cfg.Rules != nil {
+		// rules this sensor can never fire are disabled, and said so
+		if off := cfg.Rules.Restrict(pr.Produces, string(pr.Kind())); len(off) > 0 && cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, "rules: %d rules disabled, the %s sensor produces none of their event types: %s\n",
+				len(off), pr.Kind(), strings.Join(off, ", "))
+		}
+	}
 	p := &Pipeline{cfg: cfg, src: src, en: en}
 	if cfg.Metrics != nil {
 		p.register(cfg.Metrics)
@@ -133,24 +149,32 @@ func Run(ctx context.Context, cfg Config) error {
 	return p.Run(ctx)
 }
 
-// Run runs the stages until ctx ends or the sensor fails, then closes the
-// sensor. It returns nil when ctx ended.
 // nameRefresh is how often the host names of fd.sip.name are resolved again.
 const nameRefresh = 5 * time.Minute
 
+// StopGrace is how long Run waits, once ctx has ended, for the stages to
+// finish what they are doing (an event being evaluated, an alert being
+// sent). A stage still busy after it is left behind and Run returns, so
+// that SIGINT, SIGTERM and --duration always stop `bulkhead watch`.
+var StopGrace = 2 * time.Second
+
+// Run runs the stages until ctx ends or the sensor fails, then closes the
+// sensor. It returns nil when ctx ended. It returns at most StopGrace after
+// ctx ends, whatever the stages are doing.
 func (p *Pipeline) Run(ctx context.Context) error {
-	defer p.src.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	events := make(chan *event.Event, p.cfg.EventBuffer)
 	alerts := make(chan rules.Alert, p.cfg.AlertBuffer)
 
 	var wg sync.WaitGroup
-	var srcErr error
+	var srcErr atomic.Pointer[error]
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		srcErr = p.src.Run(ctx, events)
+		if err := p.src.Run(ctx, events); err != nil {
+			srcErr.Store(&err)
+		}
 		cancel()
 	}()
 	go func() {
@@ -166,10 +190,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			t := time.NewTicker(nameRefresh)
 			defer t.Stop()
 			for {
-				for _, err := range p.cfg.Rules.ResolveNames(ctx, nil) {
-					if p.cfg.Log != nil {
-						fmt.Fprintf(p.cfg.Log, "rules: fd.sip.name: %v\n", err)
-					}
+				errs := p.cfg.Rules.ResolveNames(ctx, nil)
+				if line := nameFailures(len(p.cfg.Rules.Names()), errs); line != "" && p.cfg.Log != nil && ctx.Err() == nil {
+					fmt.Fprintln(p.cfg.Log, line)
 				}
 				select {
 				case <-ctx.Done():
@@ -182,25 +205,143 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		defer close(alerts)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case e := <-events:
-				p.process(ctx, e, alerts)
-			}
+		p.loop(ctx, events, alerts)
+	}()
+	outDone := make(chan struct{})
+	go func() {
+		defer close(outDone)
+		for a := range alerts {
+			p.output(a)
 		}
 	}()
-	// outputs run on this goroutine until the alert channel is closed
-	for a := range alerts {
-		p.output(a)
+	all := make(chan struct{})
+	go func() {
+		wg.Wait()
+		<-outDone
+		close(all)
+	}()
+	<-ctx.Done()
+	t := time.NewTimer(StopGrace)
+	defer t.Stop()
+	select {
+	case <-all:
+		p.src.Close()
+	case <-t.C:
+		// A stage is stuck (a rule evaluation, an output, the sensor's
+		// reader): stop without it. The sensor is closed in the
+		// background, as closing may wait for its reader.
+		if p.cfg.Log != nil {
+			fmt.Fprintf(p.cfg.Log, "runtime pipeline: a stage was still busy %v after the stop; stopping without it\n", StopGrace)
+		}
+		go p.src.Close()
 	}
-	wg.Wait()
-	return srcErr
+	if e := srcErr.Load(); e != nil {
+		return *e
+	}
+	return nil
 }
 
-func (p *Pipeline) process(ctx context.Context, e *event.Event, alerts chan<- rules.Alert) {
-	p.en.Enrich(ctx, e)
+// nameFailures says in one line how many of the fd.sip.name lookups failed,
+// with the first error; "" when none did.
+func nameFailures(total int, errs []error) string {
+	if len(errs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("rules: fd.sip.name: %d of %d names did not resolve (first: %v); comparisons with them stay false until they do", len(errs), total, errs[0])
+}
+
+// MetadataWait bounds how long an event of a container still being
+// inspected waits for the container's name, image and labels before it is
+// evaluated without them; at most maxHeld events wait at once (beyond that
+// the oldest goes on without).
+var MetadataWait = 2 * time.Second
+
+const maxHeld = 4096
+
+type heldEvent struct {
+	e     *event.Event
+	until time.Time
+}
+
+// loop enriches each event and evaluates it, holding (in order, per
+// container) the events whose container is still being inspected: the
+// stream goes on for everything else.
+func (p *Pipeline) loop(ctx context.Context, events <-chan *event.Event, alerts chan<- rules.Alert) {
+	var held []heldEvent
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	arm := func() {
+		if len(held) > 0 {
+			timer.Reset(time.Until(held[0].until))
+		}
+	}
+	release := func(match func(heldEvent) bool) {
+		kept := held[:0]
+		for _, h := range held {
+			if match(h) {
+				p.en.Refresh(h.e)
+				p.finish(h.e, alerts)
+			} else {
+				kept = append(kept, h)
+			}
+		}
+		clear(held[len(kept):])
+		held = kept
+		arm()
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-events:
+			if ctx.Err() != nil {
+				return
+			}
+			p.en.Enrich(ctx, e)
+			if c := e.Container; c != nil && c.Name == "" && (p.en.Pending(c.ID) != nil || waitingOn(held, c.ID)) {
+				if len(held) >= maxHeld {
+					first := held[0].e
+					release(func(h heldEvent) bool { return h.e == first })
+					p.heldTimeouts.Add(1)
+				}
+				held = append(held, heldEvent{e, time.Now().Add(MetadataWait)})
+				p.held.Add(1)
+				if len(held) == 1 {
+					arm()
+				}
+				continue
+			}
+			p.finish(e, alerts)
+		case id := <-p.en.Ready():
+			release(func(h heldEvent) bool { return h.e.Container.ID == id })
+		case <-timer.C:
+			now := time.Now()
+			n := 0
+			release(func(h heldEvent) bool {
+				if h.until.After(now) {
+					return false
+				}
+				n++
+				return true
+			})
+			p.heldTimeouts.Add(uint64(n))
+		}
+	}
+}
+
+// waitingOn reports whether an event of container id is held (a later
+// one waits behind it, in order).
+func waitingOn(held []heldEvent, id string) bool {
+	for _, h := range held {
+		if h.e.Container.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// finish evaluates an enriched event.
+func (p *Pipeline) finish(e *event.Event, alerts chan<- rules.Alert) {
 	p.events.Add(1)
 	if p.cfg.OnEvent != nil {
 		p.cfg.OnEvent(e)
@@ -234,6 +375,7 @@ func (p *Pipeline) Stats() Stats {
 	return Stats{
 		Sensor: p.src.Stats(), Enrich: p.en.Stats(),
 		Events: p.events.Load(), Alerts: p.alerts.Load(), AlertsDropped: p.dropped.Load(), OutputErrors: p.outErrs.Load(),
+		Held: p.held.Load(), HeldTimeouts: p.heldTimeouts.Load(),
 	}
 }
 
@@ -250,4 +392,6 @@ func (p *Pipeline) register(reg func(name, help string, value func() float64)) {
 	counter("alerts_total", "Rule matches.", p.alerts.Load)
 	counter("alerts_dropped_total", "Alerts dropped because the outputs fell behind.", p.dropped.Load)
 	counter("output_errors_total", "Failed alert deliveries.", p.outErrs.Load)
+	counter("events_held_total", "Events that waited for their container's metadata.", p.held.Load)
+	counter("events_held_timeouts_total", "Events evaluated without their container's metadata (the wait ran out).", p.heldTimeouts.Load)
 }

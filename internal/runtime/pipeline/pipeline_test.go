@@ -2,7 +2,14 @@ package pipeline
 
 import (
 	"context"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -141,7 +148,8 @@ func TestRunEnrichesEvaluatesAndOutputs(t *testing.T) {
 		"bulkhead_runtime_sensor_decode_errors_total": 0, "bulkhead_runtime_events_total": 5,
 		"bulkhead_runtime_alerts_total": 1, "bulkhead_runtime_alerts_dropped_total": 0,
 		"bulkhead_runtime_output_errors_total": 0, "bulkhead_runtime_sensor_opens_skipped_total": 2,
-		"bulkhead_runtime_sensor_opens_repeated_total": 3,
+		"bulkhead_runtime_sensor_opens_repeated_total": 3, "bulkhead_runtime_events_held_total": 0,
+		"bulkhead_runtime_events_held_timeouts_total": 0,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)
@@ -187,5 +195,159 @@ func TestAlertDropsAreCounted(t *testing.T) {
 	st := p.Stats()
 	if st.Alerts != 20 || st.AlertsDropped < 17 || st.AlertsDropped > 18 {
 		t.Errorf("alerts %d dropped %d, want 20 and 17 or 18", st.Alerts, st.AlertsDropped)
+	}
+}
+
+// TestRunStopsWhenAStageIsStuck: a stage that never returns (here the
+// per-event hook, standing for a rule evaluation that does not end) does
+// not keep Run from returning once ctx ends: watch stops on SIGINT,
+// SIGTERM and --duration whatever the rule engine does.
+func TestRunStopsWhenAStageIsStuck(t *testing.T) {
+	old := StopGrace
+	StopGrace = 50 * time.Millisecond
+	t.Cleanup(func() { StopGrace = old })
+	stuck := make(chan struct{})
+	t.Cleanup(func() { close(stuck) })
+	entered := make(chan struct{}, 1)
+	src := &fakeSource{events: []*event.Event{{Type: event.Openat, PID: 7, Comm: "cat", Path: "/etc/shadow", Ret: 3, FD: 3}}}
+	var log syncBuf
+	p, err := New(Config{
+		Rules:   loadRules(t),
+		Enrich:  enrich.Options{ProcRoot: t.TempDir(), NoDocker: true},
+		OnEvent: func(*event.Event) { entered <- struct{}{}; <-stuck },
+		Log:     &log,
+		open:    func(sensor.Options) (source, error) { return src, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+	<-entered
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Run did not return after ctx ended while a stage was busy")
+	}
+	if !strings.Contains(log.String(), "still busy") {
+		t.Errorf("log %q does not say a stage was left behind", log.String())
+	}
+	waitFor(t, func() bool { src.mu.Lock(); defer src.mu.Unlock(); return src.closed })
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestEventsWaitForContainerMetadata: while a container is being inspected
+// (the daemon holds its answer), its events wait and the rest of the
+// stream goes on; once the answer comes they are evaluated with the
+// container's name and image, in order. With a daemon slower than
+// MetadataWait they are evaluated without it, and counted.
+func TestEventsWaitForContainerMetadata(t *testing.T) {
+	const cid = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+	inspect, err := os.ReadFile("../enrich/testdata/inspect.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gate atomic.Pointer[chan struct{}] // the daemon answers when it is closed
+	sock := filepath.Join(t.TempDir(), "d.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/containers/", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-*gate.Load():
+		case <-r.Context().Done():
+			return
+		}
+		w.Write([]byte(strings.ReplaceAll(string(inspect), "UPPER", "")))
+	})
+	mux.HandleFunc("/events", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+
+	for _, slow := range []bool{false, true} {
+		release := make(chan struct{})
+		gate.Store(&release)
+		old := MetadataWait
+		MetadataWait = time.Minute
+		if slow {
+			MetadataWait = 50 * time.Millisecond
+		}
+		ctr := &event.Container{ID: cid}
+		src := &fakeSource{events: []*event.Event{
+			{Type: event.Openat, PID: 7, Comm: "cat", Path: "/etc/shadow", Ret: 3, FDType: event.FDFile, Container: ctr},
+			{Type: event.Openat, PID: 8, Comm: "cat", Path: "/etc/shadow", Ret: 3, FDType: event.FDFile},
+		}}
+		out := &recorder{}
+		p, err := New(Config{
+			Rules: loadRules(t), Outputs: []Output{out},
+			Enrich: enrich.Options{ProcRoot: t.TempDir(), DockerSocket: sock},
+			open:   func(sensor.Options) (source, error) { return src, nil },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- p.Run(ctx) }()
+		// the host event goes through while the container's waits
+		waitFor(t, func() bool { a, _ := out.snapshot(); return len(a) == 1 })
+		if a, _ := out.snapshot(); a[0].ContainerID != "host" {
+			t.Errorf("slow=%v: first alert from %q, want the host's", slow, a[0].ContainerID)
+		}
+		if slow {
+			waitFor(t, func() bool { a, _ := out.snapshot(); return len(a) == 2 })
+			if a, _ := out.snapshot(); a[1].ContainerName != "" || p.Stats().HeldTimeouts != 1 {
+				t.Errorf("slow daemon: container name %q, held timeouts %d; want none and 1", a[1].ContainerName, p.Stats().HeldTimeouts)
+			}
+		} else {
+			if st := p.Stats(); st.Held != 1 {
+				t.Errorf("held = %d, want 1", st.Held)
+			}
+			close(release)
+			waitFor(t, func() bool { a, _ := out.snapshot(); return len(a) == 2 })
+			if a, _ := out.snapshot(); a[1].ContainerName != "web" || a[1].ContainerImage == "" {
+				t.Errorf("after the inspection: container %q image %q, want web and its image", a[1].ContainerName, a[1].ContainerImage)
+			}
+		}
+		cancel()
+		<-done
+		if slow {
+			close(release)
+		}
+		MetadataWait = old
+	}
+}
+
+func TestNameFailuresOneLine(t *testing.T) {
+	if got := nameFailures(3, nil); got != "" {
+		t.Errorf("no failure: %q", got)
+	}
+	got := nameFailures(5, []error{errors.New("lookup a.example: no such host"), errors.New("lookup b.example: timeout")})
+	if want := "rules: fd.sip.name: 2 of 5 names did not resolve (first: lookup a.example: no such host); comparisons with them stay false until they do"; got != want || strings.Contains(got, "\n") {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

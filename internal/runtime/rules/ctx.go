@@ -18,14 +18,39 @@ type ctx struct {
 	haveCmd, haveArgs, havePcmd bool
 	evtArgs                     string
 	haveEvtArgs                 bool
+
+	// memo holds the values of shared macros for this event: slot i is
+	// valid when memoGen[i] == gen (gen changes with every event, so
+	// nothing is cleared between events).
+	memoGen []uint32
+	memoVal []bool
+	gen     uint32
 }
 
 var ctxPool = sync.Pool{New: func() any { return new(ctx) }}
 
-func getCtx(e *event.Event, host string) *ctx {
+func getCtx(e *event.Event, host string, slots int) *ctx {
 	c := ctxPool.Get().(*ctx)
-	*c = ctx{e: e, hostname: host}
+	mg, mv, gen := c.memoGen, c.memoVal, c.gen+1
+	if len(mg) < slots {
+		mg, mv, gen = make([]uint32, slots), make([]bool, slots), 1
+	}
+	if gen == 0 { // wrapped: old entries could look current
+		clear(mg)
+		gen = 1
+	}
+	*c = ctx{e: e, hostname: host, memoGen: mg, memoVal: mv, gen: gen}
 	return c
+}
+
+// memo evaluates p once per event for a shared macro's slot.
+func (c *ctx) memo(slot int, p pred) bool {
+	if c.memoGen[slot] == c.gen {
+		return c.memoVal[slot]
+	}
+	v := p(c)
+	c.memoGen[slot], c.memoVal[slot] = c.gen, v
+	return v
 }
 
 func putCtx(c *ctx) {

@@ -3,6 +3,7 @@ package rules
 import (
 	"net/netip"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,11 +72,30 @@ func TestDefaultRulesFire(t *testing.T) {
 		want []string
 	}{
 		// shells
-		{"shell from web server", execEv(nginx, proc("sh", []string{"-c", "id"}, "nginx")), []string{"Shell started in container"}},
+		{"shell from web server", execEv(nginx, proc("sh", []string{"-c", "id"}, "nginx")), []string{"Shell spawned by web server or untrusted parent", "Shell started in container"}},
 		{"entrypoint shell (vpid 1)", with(execEv(nginx, proc("sh", []string{"/docker-entrypoint.sh"}, "containerd-shim")), func(e *event.Event) { e.VPID = 1; e.Process.VPID = 1 }), nil},
 		{"shell on host", execEv(nil, proc("bash", nil, "sshd")), nil},
 		{"docker exec -it bash", with(execEv(nginx, proc("bash", nil, "runc")), func(e *event.Event) { e.TTY = 34816 }), []string{"Interactive shell with terminal in container"}},
 		{"shell spawned by shell", execEv(nginx, proc("sh", nil, "bash", "runc")), nil},
+		// issue 14: the attacks the defaults cover
+		{"traversal to shadow", with(openEv(nginx, "cat", "/etc/shadow", event.ORdOnly), func(e *event.Event) { e.PathRaw = "../etc/shadow" }), []string{"Sensitive file read", "Sensitive file read through path traversal"}},
+		{"write /root/.ssh/authorized_keys", openEv(nginx, "sh", "/root/.ssh/authorized_keys", event.OWrOnly|event.OCreat), []string{"Write below root or device directory in container"}},
+		{"write /dev/null", openEv(nginx, "sh", "/dev/null", event.OWrOnly), nil},
+		{"symlink to shadow", &event.Event{Type: event.Symlinkat, Path: "/etc/shadow", Path2: "/tmp/s", Comm: "ln", Container: nginx}, []string{"Link to sensitive file"}},
+		{"hardlink to shadow", &event.Event{Type: event.Linkat, Path: "/etc/shadow", Path2: "/tmp/h", Comm: "ln", Container: nginx}, []string{"Link to sensitive file"}},
+		{"truncate app.log", openEv(nginx, "sh", "/app/logs/app.log", event.OWrOnly|event.OTrunc), []string{"Log file cleared"}},
+		{"exec refused in /dev/shm", with(execEv(nginx, proc("sh", nil, "bash")), func(e *event.Event) { e.Path = "/dev/shm/x"; e.Ret = -13 }), []string{"Execution from /dev/shm"}},
+		{"grep for private keys", execEv(nginx, proc("grep", []string{"-r", "BEGIN RSA PRIVATE KEY", "/"}, "bash")), []string{"Search for private keys or credentials"}},
+		{"grep for a word", execEv(nginx, proc("grep", []string{"-r", "error", "/var/log"}, "bash")), nil},
+		{"packet socket", &event.Event{Type: event.Socket, Family: event.AFPacket, Ret: 3, Comm: "sniff", Container: nginx}, []string{"Packet socket created in container"}},
+		{"inet socket", &event.Event{Type: event.Socket, Family: event.AFInet, Ret: 3, Comm: "curl", Container: nginx}, nil},
+		{"ptrace traceme", &event.Event{Type: event.Ptrace, Request: 0, Comm: "x", Container: nginx}, []string{"Anti-debugging ptrace"}},
+		{"chmod u+s", &event.Event{Type: event.Fchmodat, Path: "/tmp/sh", Mode: 0o4755, Comm: "chmod", Container: nginx}, []string{"Drift executable created in container", "Setuid or setgid bit set"}},
+		{"shred", execEv(nginx, proc("shred", []string{"-u", "/data/db"}, "sh")), []string{"Bulk data removal"}},
+		{"cat connects", &event.Event{Type: event.Connect, Family: event.AFInet, FDType: event.FDIPv4, DAddr: netip.MustParseAddr("10.0.0.1"), DPort: 4444, Comm: "cat", Process: proc("cat", nil, "sh"), Container: nginx}, []string{"Network activity by a non-network system binary"}},
+		{"release_agent write refused", with(openEv(nginx, "sh", "/sys/fs/cgroup/memory/release_agent", event.OWrOnly|event.OTrunc), func(e *event.Event) { e.Ret = -30 }), []string{"Container escape through cgroup release_agent", "Write to kernel parameters from container"}},
+		{"write /proc/sys refused", with(openEv(nginx, "sh", "/proc/sys/kernel/core_pattern", event.OWrOnly), func(e *event.Event) { e.Ret = -30 }), []string{"Write to kernel parameters from container"}},
+		{"system user shell on tty", with(execEv(nginx, proc("sh", nil, "bash")), func(e *event.Event) { e.UID, e.EUID, e.Process.UID, e.Process.TTY = 1, 1, 1, 34816 }), []string{"Interactive shell with terminal in container", "System user ran an interactive program"}},
 		// sensitive files
 		{"cat /etc/shadow", openEv(nginx, "cat", "/etc/shadow", event.ORdOnly), []string{"Sensitive file read"}},
 		{"ssh private key on host", openEv(nil, "python3", "/home/alice/.ssh/id_ed25519", event.ORdOnly), []string{"Sensitive file read"}},
@@ -220,11 +240,69 @@ func TestDefaultEventTypes(t *testing.T) {
 	for _, ty := range set.EventTypes() {
 		got = append(got, ty.String())
 	}
-	want := []string{"execve", "execveat", "open", "openat", "openat2", "creat", "connect", "setuid", "setreuid",
+	want := []string{"execve", "execveat", "open", "openat", "openat2", "creat", "connect", "socket", "sendto", "setuid", "setreuid",
 		"setresuid", "ptrace", "init_module", "finit_module", "mount", "umount", "umount2", "pivot_root", "unshare",
 		"setns", "chmod", "fchmod", "fchmodat", "unlink", "unlinkat", "rename", "renameat", "renameat2", "symlink",
-		"symlinkat", "dup", "dup2", "dup3"}
+		"symlinkat", "link", "linkat", "dup", "dup2", "dup3"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("event types (-want +got):\n%s", diff)
+	}
+}
+
+// TestFalcoMacrosInDefaults: a user's rule file written against Falco's
+// macros and lists loads unchanged on top of the defaults, and its rules
+// fire on what the macros mean.
+func TestFalcoMacrosInDefaults(t *testing.T) {
+	user := `
+- rule: My shell rule
+  desc: d
+  condition: spawned_process and container and shell_procs and not proc.pname in (shell_binaries)
+  output: shell %proc.name
+  priority: WARNING
+- rule: My sensitive read
+  desc: d
+  condition: open_read and sensitive_files and container
+  output: read %fd.name
+  priority: WARNING
+- rule: My etc write
+  desc: d
+  condition: open_write and etc_dir and not package_mgmt_procs
+  output: write %fd.name
+  priority: WARNING
+- rule: My links
+  desc: d
+  condition: (create_symlink or create_hardlink or modify or mkdir or dup or kernel_module_load) and never_true
+  output: x
+  priority: WARNING
+- rule: My net
+  desc: d
+  condition: (inbound_outbound or container_started or open_directory or open_file_failed or chmod or rename or remove) and (always_true or interactive or proc_name_exists or bin_dir or root_dir or ssh_port) and never_true
+  output: x
+  priority: WARNING
+`
+	set, warns, err := Load(Default(), Source{Name: "user.yaml", Data: []byte(user)})
+	if err != nil || len(warns) > 0 {
+		t.Fatalf("load: %v %v", err, warns)
+	}
+	for _, r := range set.Rules() {
+		if strings.HasPrefix(r.Name, "My ") && !r.Enabled {
+			t.Errorf("%s: disabled: %s", r.Name, r.Disabled)
+		}
+	}
+	var got []string
+	for _, e := range []*event.Event{
+		execEv(nginx, proc("sh", []string{"-c", "id"}, "nginx")),
+		openEv(nginx, "cat", "/etc/shadow", event.ORdOnly),
+		openEv(nginx, "sed", "/etc/hosts", event.OWrOnly),
+		openEv(nginx, "apt-get", "/etc/apt/sources.list", event.OWrOnly),
+	} {
+		set.Eval(e, func(a Alert) {
+			if strings.HasPrefix(a.Rule, "My ") {
+				got = append(got, a.Rule)
+			}
+		})
+	}
+	if diff := cmp.Diff([]string{"My shell rule", "My sensitive read", "My etc write"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

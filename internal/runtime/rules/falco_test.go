@@ -34,7 +34,7 @@ func TestLoadFalcoStable(t *testing.T) {
 		t.Fatal(err)
 	}
 	var macroUnsupported []string
-	k := newCompiler(l.lists, l.macros, &sipNames{})
+	k := newCompiler(l.lists, l.macros)
 	for _, name := range sortedKeys(l.macros) {
 		m := l.macros[name]
 		if m.ast, m.parseErr = parseCondition(m.cond); m.parseErr != nil {

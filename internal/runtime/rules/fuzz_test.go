@@ -38,12 +38,12 @@ func FuzzParseCondition(f *testing.F) {
 		if err != nil {
 			return
 		}
-		c, err := newCompiler(l.lists, l.macros, &sipNames{}).compile(n)
+		c, err := newCompiler(l.lists, l.macros).compile(n)
 		if err != nil {
 			return
 		}
 		for _, e := range evs {
-			x := getCtx(e, "h")
+			x := getCtx(e, "h", 0)
 			c.p(x)
 			putCtx(x)
 		}

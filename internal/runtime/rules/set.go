@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ type Set struct {
 	lists    int
 	macros   int
 	names    *sipNames // fd.sip.name; shared by WithHostname copies
+	slots    int       // memo slots of shared macros
 }
 
 // Rule is one compiled rule.
@@ -29,6 +31,7 @@ type Rule struct {
 	cond  pred
 	out   *template
 	types tset
+	sip   []string // fd.sip.name names the condition uses
 }
 
 // RuleInfo describes a rule for `rules list` and `rules check`.
@@ -109,7 +112,7 @@ func (l *loader) compile() *Set {
 			l.warn(m.line, fmt.Sprintf("macro %q", name), LevelError, "condition does not parse: %v", m.parseErr)
 		}
 	}
-	k := newCompiler(l.lists, l.macros, s.names)
+	k := newCompiler(l.lists, l.macros)
 	all := allTypes()
 	for _, rd := range l.order {
 		l.file = rd.file
@@ -153,7 +156,7 @@ func (l *loader) compile() *Set {
 		if r.info.Disabled != "" {
 			continue
 		}
-		c, err := k.compile(ast)
+		c, err := k.rule(ast)
 		if err != nil {
 			if errors.Is(err, errUnsupported) {
 				disable(LevelError, "needs %v", err)
@@ -166,7 +169,7 @@ func (l *loader) compile() *Set {
 		if len(unsupported) > 0 {
 			l.warn(rd.line, label, LevelWarning, "output fields bulkhead cannot fill render as <NA>: %s", strings.Join(unsupported, ", "))
 		}
-		r.cond, r.out, r.types = c.p, out, c.may
+		r.cond, r.out, r.types, r.sip = c.p, out, c.may, k.lastSip
 		switch n := c.may.count(); {
 		case n == 0:
 			disable(LevelError, "the condition can never match any event type bulkhead sees")
@@ -187,7 +190,23 @@ func (l *loader) compile() *Set {
 			s.byType[t] = append(s.byType[t], r)
 		}
 	}
+	s.slots = k.memoSlots()
+	s.collectNames()
 	return s
+}
+
+// collectNames makes the fd.sip.name names to resolve those of the enabled
+// rules: a name only a disabled rule (or an unused macro) mentions is never
+// looked up.
+func (s *Set) collectNames() {
+	var want []string
+	for _, r := range s.rules {
+		if r.info.Enabled {
+			want = append(want, r.sip...)
+		}
+	}
+	slices.Sort(want)
+	s.names.want = slices.Compact(want)
 }
 
 // Eval runs the rules that apply to e's type and calls fn for every match,
@@ -200,7 +219,7 @@ func (s *Set) Eval(e *event.Event, fn func(Alert)) {
 	if len(rs) == 0 {
 		return
 	}
-	c := getCtx(e, s.hostname)
+	c := getCtx(e, s.hostname, s.slots)
 	c.names = s.names
 	for _, r := range rs {
 		if r.cond(c) {
@@ -303,5 +322,38 @@ func (s *Set) EventTypes() []event.Type {
 			out = append(out, t)
 		}
 	}
+	return out
+}
+
+// Restrict disables the enabled rules none of whose event types the sensor
+// produces (produces(t) false for each), so that a rule that can never
+// fire is reported disabled, with the reason, instead of enabled. sensor
+// names the sensor in the reason. Rules that run on every event type are
+// kept. Call it before the set is used; it returns the rules it disabled.
+func (s *Set) Restrict(produces func(event.Type) bool, sensor string) []string {
+	var out []string
+	for _, r := range s.rules {
+		if !r.info.Enabled || r.types == allTypes() {
+			continue
+		}
+		var have, missing []string
+		for _, t := range r.types.types() {
+			if produces(t) {
+				have = append(have, t.String())
+			} else {
+				missing = append(missing, t.String())
+			}
+		}
+		if len(have) > 0 {
+			continue
+		}
+		r.info.Enabled = false
+		r.info.Disabled = fmt.Sprintf("the %s sensor produces none of its event types (%s)", sensor, strings.Join(missing, ", "))
+		for _, t := range r.types.types() {
+			s.byType[t] = slices.DeleteFunc(s.byType[t], func(x *Rule) bool { return x == r })
+		}
+		out = append(out, r.info.Name)
+	}
+	s.collectNames()
 	return out
 }

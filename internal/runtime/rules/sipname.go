@@ -20,12 +20,6 @@ type sipNames struct {
 	byIP map[netip.Addr]string // filled by ResolveNames
 }
 
-func (n *sipNames) add(name string) {
-	if i, found := slices.BinarySearch(n.want, name); !found {
-		n.want = slices.Insert(n.want, i, name)
-	}
-}
-
 // name returns the name that resolved to a, if any.
 func (n *sipNames) name(a netip.Addr) (string, bool) {
 	n.mu.RLock()

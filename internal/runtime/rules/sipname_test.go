@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -94,5 +95,40 @@ func TestSipName(t *testing.T) {
 	}
 	if got := fired(to("192.0.2.81")); len(got) != 0 {
 		t.Errorf("mirror.example moved to 192.0.2.81: got %v", got)
+	}
+}
+
+// TestSipNamesOnlyEnabled: only the names enabled rules compare
+// fd.sip.name with are looked up (through macros too); a disabled rule's,
+// a rule the sensor cannot fire's and an unused macro's are not.
+func TestSipNamesOnlyEnabled(t *testing.T) {
+	set, _ := load(t, `
+- macro: to_api
+  condition: fd.sip.name = api.example.com
+- macro: unused
+  condition: fd.sip.name = unused.example.com
+- rule: on
+  desc: d
+  condition: evt.type = connect and (to_api or fd.sip.name in (cdn.example.com))
+  output: o
+  priority: WARNING
+- rule: off
+  desc: d
+  condition: evt.type = connect and fd.sip.name = off.example.com
+  output: o
+  priority: WARNING
+  enabled: false
+- rule: never
+  desc: d
+  condition: evt.type = sendmsg and fd.sip.name = never.example.com
+  output: o
+  priority: WARNING
+`)
+	if got := strings.Join(set.Names(), ","); got != "api.example.com,cdn.example.com,never.example.com" {
+		t.Errorf("names = %s", got)
+	}
+	set.Restrict(func(ty event.Type) bool { return ty == event.Connect }, "test")
+	if got := strings.Join(set.Names(), ","); got != "api.example.com,cdn.example.com" {
+		t.Errorf("names after Restrict = %s", got)
 	}
 }

@@ -44,11 +44,15 @@ type bpfSensorEvent struct {
 	Path2Len   uint16
 	ArgvLen    uint16
 	AddrLen    uint16
+	Path3Len   uint16
+	Pflags     uint16
+	Pad        uint32
 	Comm       [16]int8
 	CgroupName [72]int8
 	Addr       [32]uint8
 	Path       [256]int8
 	Path2      [256]int8
+	Path3      [256]int8
 	Argv       [512]int8
 }
 
@@ -77,6 +81,23 @@ type bpfSensorRepeatSlot struct {
 	Ts uint64
 }
 
+type bpfSensorWalkBuf struct {
+	_     structs.HostLayout
+	Names [32]uint64
+	D     uint64
+	Vm    uint64
+	M     uint64
+	Rd    uint64
+	Rm    uint64
+	Moff  uint64
+	N     uint32
+	Off   uint32
+	Done  uint32
+	Fail  uint32
+	Which uint32
+	_     [4]byte
+}
+
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
@@ -88,6 +109,7 @@ const (
 	bpfSensorMapRepeats           = "repeats"
 	bpfSensorMapScratch           = "scratch"
 	bpfSensorMapStats             = "stats"
+	bpfSensorMapWalkbuf           = "walkbuf"
 	bpfSensorProgSchedProcessExec = "sched_process_exec"
 	bpfSensorProgSchedProcessExit = "sched_process_exit"
 	bpfSensorProgSchedProcessFork = "sched_process_fork"
@@ -159,6 +181,7 @@ type bpfSensorMapSpecs struct {
 	Repeats      *ebpf.MapSpec `ebpf:"repeats"`
 	Scratch      *ebpf.MapSpec `ebpf:"scratch"`
 	Stats        *ebpf.MapSpec `ebpf:"stats"`
+	Walkbuf      *ebpf.MapSpec `ebpf:"walkbuf"`
 }
 
 // bpfSensorVariableSpecs contains global variables before they are loaded into the kernel.
@@ -200,6 +223,7 @@ type bpfSensorMaps struct {
 	Repeats      *ebpf.Map `ebpf:"repeats"`
 	Scratch      *ebpf.Map `ebpf:"scratch"`
 	Stats        *ebpf.Map `ebpf:"stats"`
+	Walkbuf      *ebpf.Map `ebpf:"walkbuf"`
 }
 
 func (m *bpfSensorMaps) Close() error {
@@ -211,6 +235,7 @@ func (m *bpfSensorMaps) Close() error {
 		m.Repeats,
 		m.Scratch,
 		m.Stats,
+		m.Walkbuf,
 	)
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"path"
 	"strings"
 	"time"
 
@@ -39,12 +40,15 @@ const (
 	offPath2Len   = 122
 	offArgvLen    = 124
 	offAddrLen    = 126
-	offComm       = 128
-	offCgroupName = 144
-	offAddr       = 216
-	offPath       = 248
-	offPath2      = 504
-	offArgv       = 760
+	offPath3Len   = 128
+	offPFlags     = 130
+	offComm       = 136
+	offCgroupName = 152
+	offAddr       = 224
+	offPath       = 256
+	offPath2      = 512
+	offPath3      = 768
+	offArgv       = 1024
 
 	lenComm       = 16
 	lenCgroupName = 72
@@ -54,9 +58,21 @@ const (
 
 	// RecordSize is the size of a full record (an exec); records end
 	// after their last field in use, at least HeaderSize plus one byte.
-	RecordSize = 1272
+	RecordSize = 1536
 	// HeaderSize is the fixed part of a record (up to the path).
 	HeaderSize = offPath
+)
+
+// Path flags (PF_* in bpf/sensor.c): what path2 and path3 hold.
+const (
+	pfFile     = 1   // opens: path2 is the path of the file opened
+	pfBase1    = 2   // path3 is the directory a relative path is relative to
+	pfBase2    = 4   // path3 is the directory a relative path2 is relative to
+	pfExec     = 8   // exec: path2 is the cwd, path3 the file executed
+	pfExecveat = 16  // exec: the call was execveat
+	pfExeOvl   = 32  // exec: the file run is on an overlay file system
+	pfExeUpper = 64  // exec: ... in its upper (writable) layer
+	pfCwd      = 128 // chdir, fchdir: path3 is the new working directory
 )
 
 // Record kinds (KIND_* in bpf/sensor.c).
@@ -83,6 +99,10 @@ var syscallTypes = map[uint32]event.Type{
 	260: event.Fchownat, 263: event.Unlinkat, 264: event.Renameat, 268: event.Fchmodat,
 	272: event.Unshare, 288: event.Accept4, 308: event.Setns, 313: event.FinitModule,
 	316: event.Renameat2, 319: event.MemfdCreate, 437: event.Openat2, 452: event.Fchmodat,
+	32: event.Dup, 33: event.Dup2, 292: event.Dup3, 41: event.Socket, 44: event.Sendto,
+	46: event.Sendmsg, 83: event.Mkdir, 84: event.Rmdir, 258: event.Mkdirat, 86: event.Link,
+	265: event.Linkat, 88: event.Symlink, 266: event.Symlinkat, 321: event.BPF,
+	323: event.Userfaultfd, 59: event.Execve, 322: event.Execveat, 80: event.Chdir, 81: event.Fchdir,
 }
 
 // Decoder turns ring-buffer records into events. The zero value is usable;
@@ -168,10 +188,12 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 	arg := func(i int) uint64 { return le.Uint64(b[offArgs+8*i:]) }
 
 	pathLen, path2Len, argvLen, addrLen := u16(offPathLen), u16(offPath2Len), u16(offArgvLen), u16(offAddrLen)
-	if pathLen >= lenPath || path2Len >= lenPath || argvLen > lenArgv || addrLen > lenAddr ||
-		offPath+pathLen > len(b) || path2Len > 0 && offPath2+path2Len > len(b) || argvLen > 0 && offArgv+argvLen > len(b) {
-		return nil, fmt.Errorf("decode record of %d bytes, lengths path=%d path2=%d argv=%d addr=%d: %w",
-			len(b), pathLen, path2Len, argvLen, addrLen, ErrMalformed)
+	path3Len, pflags := u16(offPath3Len), u16(offPFlags)
+	if pathLen >= lenPath || path2Len >= lenPath || path3Len >= lenPath || argvLen > lenArgv || addrLen > lenAddr ||
+		offPath+pathLen > len(b) || path2Len > 0 && offPath2+path2Len > len(b) ||
+		path3Len > 0 && offPath3+path3Len > len(b) || argvLen > 0 && offArgv+argvLen > len(b) {
+		return nil, fmt.Errorf("decode record of %d bytes, lengths path=%d path2=%d path3=%d argv=%d addr=%d: %w",
+			len(b), pathLen, path2Len, path3Len, argvLen, addrLen, ErrMalformed)
 	}
 
 	e := &event.Event{
@@ -198,10 +220,19 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 		e.Container = &event.Container{ID: id}
 	}
 	path := string(b[offPath : offPath+pathLen])
-	var path2, argvText string
+	var path2, path3, argvText string
 	var argv []byte
 	if path2Len > 0 {
 		path2 = string(b[offPath2 : offPath2+path2Len])
+	}
+	if path3Len > 0 {
+		path3 = string(b[offPath3 : offPath3+path3Len])
+	}
+	if pflags&(pfFile|pfExec) != 0 {
+		// paths walked in the kernel are clean, but for a root that is
+		// its own parent ("/" named "/"); Clean does not allocate for a
+		// clean path
+		path2, path3 = cleanWalked(path2), cleanWalked(path3)
 	}
 	if argvLen > 0 {
 		argv = b[offArgv : offArgv+argvLen]
@@ -213,7 +244,25 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 		e.Type = event.Execve
 		e.ExePath = path
 		e.Path = path
-		if path2 != "" && path2 != path {
+		if pflags&pfExec != 0 {
+			// the kernel's view: cwd, and the file run (symlinks
+			// followed, a script's interpreter, /memfd:NAME)
+			e.Cwd = path2
+			if pflags&pfExecveat != 0 {
+				e.Type = event.Execveat
+			}
+			e.ExeLayerKnown = true
+			e.ExeUpperLayer = pflags&pfExeUpper != 0
+			e.Path, e.PathRaw = Canonical(path, path2)
+			if path3 != "" {
+				e.ExePath = path3
+				if path3 != e.Path {
+					e.Path2 = path3
+				}
+			} else {
+				e.ExePath = e.Path
+			}
+		} else if path2 != "" && path2 != path {
 			e.Path2 = path2 // interpreter
 		}
 		e.Args = splitArgv(argv)
@@ -247,10 +296,103 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 		e.Type = ty
 		e.Path, e.Path2 = path, path2
 		fillSyscall(e, nr, arg, b[offAddr:offAddr+addrLen], argvText)
+		canonicalPaths(e, pflags, path, path2, path3)
+		if pflags&pfCwd != 0 && path3 != "" {
+			// chdir, fchdir: the working directory it left the task in
+			e.Cwd = cleanWalked(path3)
+			if e.Type == event.Fchdir {
+				e.FD = int32(arg(0))
+			}
+			if e.Cwd != path {
+				e.PathRaw = path
+			}
+			e.Path = e.Cwd
+		}
+		if e.Type == event.Execve || e.Type == event.Execveat {
+			// a failed exec (Ret < 0): the file it tried
+			e.ExePath = e.Path
+		}
 	default:
 		return nil, fmt.Errorf("decode record: unknown kind %d: %w", kind, ErrMalformed)
 	}
 	return e, nil
+}
+
+// Canonical returns p as an absolute, clean path: relative paths joined to
+// base (when base is absolute), ".", ".." and "//" removed lexically. raw
+// is p when that changed it, else "". A relative p without a base is
+// returned as it is (enrichment resolves it).
+func Canonical(p, base string) (clean, raw string) {
+	if p == "" {
+		return "", ""
+	}
+	var c string
+	switch {
+	case p[0] == '/':
+		c = path.Clean(p)
+	case strings.HasPrefix(base, "/"):
+		c = path.Join(base, p)
+	default:
+		return p, ""
+	}
+	if c == p {
+		return p, ""
+	}
+	return c, p
+}
+
+// filePaths says which of Path (1) and Path2 (2) of an event type name
+// files, to be made canonical.
+func filePaths(t event.Type) (p1, p2 bool) {
+	switch t {
+	case event.Open, event.Openat, event.Openat2, event.Unlink, event.Unlinkat, event.Chmod, event.Fchmodat,
+		event.Chown, event.Lchown, event.Fchownat, event.Mkdir, event.Mkdirat, event.Rmdir, event.Umount2,
+		event.Execve, event.Execveat:
+		return true, false
+	case event.Rename, event.Renameat, event.Renameat2, event.Link, event.Linkat:
+		return true, true
+	case event.Symlink, event.Symlinkat:
+		return false, true // Path is the link's content
+	case event.Mount:
+		return true, false // the target; Path2 is the source
+	}
+	return false, false
+}
+
+// canonicalPaths makes the file paths of a syscall event absolute and
+// clean, from what the kernel resolved (pflags): the file an open opened
+// (symlinks followed, in the task's root) or the directory a relative path
+// is relative to. The argument as passed stays in PathRaw.
+func canonicalPaths(e *event.Event, pflags int, path, path2, path3 string) {
+	p1, p2 := filePaths(e.Type)
+	if p1 {
+		switch {
+		case pflags&pfFile != 0 && path2 != "":
+			e.Path, e.Path2 = path2, ""
+			if path2 != path {
+				e.PathRaw = path
+			}
+		case pflags&pfBase1 != 0:
+			e.Path, e.PathRaw = Canonical(e.Path, path3)
+		default:
+			e.Path, e.PathRaw = Canonical(e.Path, "")
+		}
+	}
+	if p2 {
+		base := ""
+		if pflags&pfBase2 != 0 {
+			base = path3
+		}
+		e.Path2, _ = Canonical(e.Path2, base)
+	}
+}
+
+// cleanWalked cleans a path the kernel walked ("" stays "").
+func cleanWalked(p string) string {
+	if p == "" {
+		return p
+	}
+	return path.Clean(p)
 }
 
 // nsTime is a time in ns since the epoch; the zero Time for 0.
@@ -350,6 +492,69 @@ func fillSyscall(e *event.Event, nr uint32, arg func(int) uint64, addr []byte, f
 		e.FD = int32(arg(0))
 	case event.FinitModule:
 		e.FD = int32(arg(0))
+	case event.Mkdirat:
+		e.FD, e.Mode = int32(arg(0)), uint32(arg(2))
+	case event.Mkdir:
+		e.Mode = uint32(arg(1))
+	case event.Linkat:
+		e.FD = int32(arg(0))
+	case event.Symlinkat:
+		e.FD = int32(arg(1))
+	case event.Socket:
+		// socket(domain, type, protocol): the new descriptor is Ret
+		e.Family = uint16(arg(0))
+		e.Flags = uint32(arg(1))
+		if e.Ret >= 0 {
+			e.FD = int32(e.Ret)
+		}
+		switch e.Family {
+		case event.AFInet, event.AFInet6:
+			switch arg(1) & 0xf {
+			case 1:
+				e.Proto = event.ProtoTCP
+			case 2:
+				e.Proto = event.ProtoUDP
+			}
+		}
+		switch e.Family {
+		case event.AFInet:
+			e.FDType = event.FDIPv4
+		case event.AFInet6:
+			e.FDType = event.FDIPv6
+		case event.AFUnix:
+			e.FDType = event.FDUnix
+		case event.AFNetlink:
+			e.FDType = event.FDNetlink
+		}
+	case event.Dup, event.Dup2, event.Dup3, event.Sendmsg:
+		e.FD = int32(arg(0))
+		if len(addr) == 1 {
+			if t, ok := fdClass(addr[0]); ok {
+				e.FDType = t
+			}
+		}
+		if e.Type == event.Dup3 {
+			e.Flags = uint32(arg(2))
+		}
+	case event.Sendto:
+		e.FD = int32(arg(0))
+		family, ip, port := parseSockaddr(addr)
+		e.Family, e.DAddr, e.DPort = family, ip, port
+		switch family {
+		case event.AFInet:
+			e.FDType, e.Proto = event.FDIPv4, event.ProtoUDP
+		case event.AFInet6:
+			e.FDType, e.Proto = event.FDIPv6, event.ProtoUDP
+		}
+	case event.BPF:
+		e.Request = uint32(arg(0)) // the command
+	case event.Execveat:
+		e.FD = int32(arg(0))
+	case event.Userfaultfd:
+		e.Flags = uint32(arg(0))
+		if e.Ret >= 0 {
+			e.FD = int32(e.Ret)
+		}
 	}
 	switch e.Type {
 	case event.Open, event.Openat, event.Openat2:

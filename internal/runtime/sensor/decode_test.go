@@ -23,6 +23,8 @@ type rec struct {
 	pid, ppid, uid, euid   uint32
 	comm, cgroup           string
 	path, path2, argv      string
+	path3                  string
+	pflags                 uint16
 	addr                   []byte
 	exitCode               uint32
 	ts                     uint64
@@ -52,6 +54,9 @@ func (r rec) bytes() []byte {
 	copy(b[offCgroupName:offCgroupName+lenCgroupName-1], r.cgroup)
 	copy(b[offPath:], r.path)
 	copy(b[offPath2:], r.path2)
+	copy(b[offPath3:], r.path3)
+	le.PutUint16(b[offPath3Len:], uint16(len(r.path3)))
+	le.PutUint16(b[offPFlags:], r.pflags)
 	copy(b[offArgv:offArgv+lenArgv], r.argv)
 	copy(b[offAddr:offAddr+lenAddr], r.addr)
 	le.PutUint16(b[offPathLen:], uint16(len(r.path)))
@@ -67,8 +72,10 @@ func (r rec) bytes() []byte {
 	// end the record where the BPF program's submit does
 	switch {
 	case len(r.argv) > 0 || r.badArgvLen:
-	case len(r.path2) > 0:
+	case len(r.path3) > 0:
 		b = b[:offArgv]
+	case len(r.path2) > 0:
+		b = b[:offPath2+len(r.path2)+1]
 	default:
 		b = b[:min(offPath+len(r.path)+1, RecordSize)]
 	}
@@ -322,5 +329,91 @@ func TestCheckPrefixes(t *testing.T) {
 				t.Errorf("CheckOpenPrefixes(%q) = %v, want ok=%v", tc.in, err, tc.ok)
 			}
 		})
+	}
+}
+
+func TestCanonical(t *testing.T) {
+	for _, tc := range []struct{ p, base, clean, raw string }{
+		{"/etc/shadow", "", "/etc/shadow", ""},
+		{"/etc/./shadow", "", "/etc/shadow", "/etc/./shadow"},
+		{"//etc/shadow", "", "/etc/shadow", "//etc/shadow"},
+		{"/tmp/../etc/shadow", "/x", "/etc/shadow", "/tmp/../etc/shadow"},
+		{"../etc/shadow", "/tmp", "/etc/shadow", "../etc/shadow"},
+		{"shadow", "/etc", "/etc/shadow", "shadow"},
+		{"../../../../etc/shadow", "/tmp", "/etc/shadow", "../../../../etc/shadow"},
+		{"shadow", "", "shadow", ""}, // no base: left to enrichment
+		{"", "/etc", "", ""},
+	} {
+		c, r := Canonical(tc.p, tc.base)
+		if c != tc.clean || r != tc.raw {
+			t.Errorf("Canonical(%q, %q) = %q, %q; want %q, %q", tc.p, tc.base, c, r, tc.clean, tc.raw)
+		}
+	}
+}
+
+// TestProduces: the BPF sensor produces every type its decoder maps a
+// followed syscall to, plus the lifecycle events; the fallback fewer.
+func TestProduces(t *testing.T) {
+	bpf, fb := Produces(ModeBPF), Produces(ModeFallback)
+	for _, ty := range []event.Type{event.Execve, event.Execveat, event.Clone, event.Procexit, event.Openat,
+		event.Symlinkat, event.Linkat, event.Socket, event.Dup2, event.Sendto, event.Mkdirat, event.BPF, event.Userfaultfd} {
+		if !bpf(ty) {
+			t.Errorf("BPF sensor does not produce %s", ty)
+		}
+	}
+	for _, ty := range []event.Type{event.ProcessVMWritev, event.Read, event.Write, event.NumTypes} {
+		if bpf(ty) {
+			t.Errorf("BPF sensor claims %s", ty)
+		}
+	}
+	if !fb(event.Execve) || fb(event.Connect) || fb(event.Socket) {
+		t.Errorf("fallback: execve %v connect %v socket %v", fb(event.Execve), fb(event.Connect), fb(event.Socket))
+	}
+}
+
+// TestDecodeKernelPaths: what the kernel resolved (pflags) makes the
+// event's paths: the file an open opened, a relative path joined to its
+// base, the cwd and file run of an exec, drift and execveat flags.
+func TestDecodeKernelPaths(t *testing.T) {
+	type view struct {
+		Type                       event.Type
+		Path, Raw, Path2, Exe, Cwd string
+		Known, Upper               bool
+	}
+	for _, tc := range []struct {
+		name string
+		r    rec
+		want view
+	}{
+		{"open through a link", rec{kind: kindSyscall, syscall: 257, ret: 3, path: "../tmp/link", path2: "/etc/shadow", pflags: pfFile},
+			view{Type: event.Openat, Path: "/etc/shadow", Raw: "../tmp/link"}},
+		{"failed relative open", rec{kind: kindSyscall, syscall: 257, ret: -2, path: "../etc/x", path3: "/tmp", pflags: pfBase1},
+			view{Type: event.Openat, Path: "/etc/x", Raw: "../etc/x"}},
+		{"absolute open not walked", rec{kind: kindSyscall, syscall: 2, ret: -13, path: "//etc/./shadow"},
+			view{Type: event.Open, Path: "/etc/shadow", Raw: "//etc/./shadow"}},
+		{"linkat both relative", rec{kind: kindSyscall, syscall: 265, path: "../etc/shadow", path2: "h", path3: "/tmp", pflags: pfBase1 | pfBase2},
+			view{Type: event.Linkat, Path: "/etc/shadow", Raw: "../etc/shadow", Path2: "/tmp/h"}},
+		{"symlink target kept", rec{kind: kindSyscall, syscall: 88, path: "../etc/shadow", path2: "s", path3: "/tmp", pflags: pfBase2},
+			view{Type: event.Symlink, Path: "../etc/shadow", Path2: "/tmp/s"}},
+		{"memfd name not a path", rec{kind: kindSyscall, syscall: 319, ret: 3, path: "x/../y"},
+			view{Type: event.MemfdCreate, Path: "x/../y"}},
+		{"exec of a link, upper layer", rec{kind: kindExec, path: "./run", path2: "/app", path3: "/usr/bin/dash", pflags: pfExec | pfExeOvl | pfExeUpper},
+			view{Type: event.Execve, Path: "/app/run", Raw: "./run", Path2: "/usr/bin/dash", Exe: "/usr/bin/dash", Cwd: "/app", Known: true, Upper: true}},
+		{"execveat of a memfd", rec{kind: kindExec, path: "/dev/fd/3", path2: "/", path3: "/memfd:x", pflags: pfExec | pfExecveat},
+			view{Type: event.Execveat, Path: "/dev/fd/3", Path2: "/memfd:x", Exe: "/memfd:x", Cwd: "/", Known: true}},
+		{"chdir ..", rec{kind: kindSyscall, syscall: 80, path: "..", path3: "/srv", pflags: pfCwd},
+			view{Type: event.Chdir, Path: "/srv", Raw: "..", Cwd: "/srv"}},
+		{"failed exec", rec{kind: kindSyscall, syscall: 59, ret: -13, path: "x", path3: "/dev/shm", pflags: pfBase1},
+			view{Type: event.Execve, Path: "/dev/shm/x", Raw: "x", Exe: "/dev/shm/x"}},
+	} {
+		e, err := Decoder{}.Decode(tc.r.bytes())
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		got := view{e.Type, e.Path, e.PathRaw, e.Path2, e.ExePath, e.Cwd, e.ExeLayerKnown, e.ExeUpperLayer}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
 	}
 }

@@ -183,3 +183,26 @@ func logf(w io.Writer, format string, args ...any) {
 		fmt.Fprintf(w, format+"\n", args...)
 	}
 }
+
+// Produces returns the event types a back end can deliver (ModeAuto and
+// ModeBPF: the BPF sensor's). Rules whose event types are all outside it
+// can never fire with that back end (rules.Set.Restrict).
+func Produces(m Mode) func(event.Type) bool {
+	var set [event.NumTypes]bool
+	if m == ModeFallback {
+		for _, t := range []event.Type{event.Execve, event.Clone, event.Procexit, event.Openat, event.Setresuid, event.Ptrace} {
+			set[t] = true
+		}
+	} else {
+		for _, t := range syscallTypes {
+			set[t] = true
+		}
+		for _, t := range []event.Type{event.Execve, event.Execveat, event.Clone, event.Procexit} {
+			set[t] = true
+		}
+	}
+	return func(t event.Type) bool { return t < event.NumTypes && set[t] }
+}
+
+// Produces reports whether this sensor can deliver events of type t.
+func (s *Sensor) Produces(t event.Type) bool { return Produces(s.kind)(t) }

@@ -1,9 +1,10 @@
-// Command helper is built into the test image of the watch test: it sleeps,
-// spawns a child, or reads files, so that a container does what the
+// Command helper is built into the test images of the CLI tests: it sleeps,
+// listens on a TCP address, spawns a child, or reads files, so that a container does what the
 // runtime rules look for without needing a shell or coreutils.
 package main
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"time"
@@ -15,6 +16,15 @@ func main() {
 	}
 	switch os.Args[1] {
 	case "sleep":
+		for {
+			time.Sleep(time.Hour)
+		}
+	case "listen":
+		ln, err := net.Listen("tcp", os.Args[2])
+		if err != nil {
+			os.Exit(1)
+		}
+		defer ln.Close()
 		for {
 			time.Sleep(time.Hour)
 		}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -340,6 +341,27 @@ func method(vector string) cdx.ScoringMethod {
 func ratings(f *finding.Finding) *[]cdx.VulnerabilityRating {
 	src := source(f)
 	var rs []cdx.VulnerabilityRating
+	if len(f.CVSS) > 0 {
+		// The rating the severity came from first, then the others known
+		// (NVD's Secondary entries among them), each with who gave it.
+		for i, c := range f.CVSS {
+			r := cdx.VulnerabilityRating{Method: method(c.Vector), Vector: c.Vector}
+			if c.Source != "" {
+				r.Source = &cdx.Source{Name: c.Source}
+			}
+			if c.Score > 0 {
+				sc := c.Score
+				r.Score = &sc
+			}
+			if i == 0 {
+				r.Severity = severity(f.Severity)
+			} else {
+				r.Severity = severity(scoreSeverity(c.Score))
+			}
+			rs = append(rs, r)
+		}
+		return &rs
+	}
 	vs := vectors(f)
 	for i, v := range vs {
 		r := cdx.VulnerabilityRating{Source: src, Severity: severity(f.Severity), Method: method(v), Vector: v}
@@ -359,6 +381,53 @@ func ratings(f *finding.Finding) *[]cdx.VulnerabilityRating {
 		rs = append(rs, r)
 	}
 	return &rs
+}
+
+// scoreSeverity is the CVSS band of a score.
+func scoreSeverity(s float64) finding.Severity {
+	switch {
+	case s >= 9:
+		return finding.Critical
+	case s >= 7:
+		return finding.High
+	case s >= 4:
+		return finding.Medium
+	case s > 0:
+		return finding.Low
+	}
+	return finding.Unknown
+}
+
+// vulnProperties carries what CycloneDX has no field for: where the
+// severity came from, KEV and EPSS.
+func vulnProperties(f *finding.Finding) *[]cdx.Property {
+	var ps []cdx.Property
+	add := func(k, v string) {
+		if v != "" {
+			ps = append(ps, cdx.Property{Name: "bulkhead:" + k, Value: v})
+		}
+	}
+	add("severity_source", f.SeveritySource)
+	for _, c := range f.CVEs {
+		add("cve", c.ID)
+	}
+	if f.KEV != nil {
+		add("kev", "true")
+		add("kev:cve", f.KEV.CVE)
+		add("kev:date_added", f.KEV.DateAdded)
+		add("kev:due_date", f.KEV.DueDate)
+		add("kev:ransomware", f.KEV.Ransomware)
+	}
+	if f.EPSS != nil {
+		add("epss:cve", f.EPSS.CVE)
+		add("epss:score", strconv.FormatFloat(f.EPSS.Score, 'f', -1, 64))
+		add("epss:percentile", strconv.FormatFloat(f.EPSS.Percentile, 'f', -1, 64))
+		add("epss:date", f.EPSS.Date)
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return &ps
 }
 
 func source(f *finding.Finding) *cdx.Source {
@@ -487,6 +556,7 @@ func vulnerabilities(r *report.Report, refs []string) []cdx.Vulnerability {
 			Ratings:     ratings(f),
 			Description: f.Title,
 			Detail:      f.Description,
+			Properties:  vulnProperties(f),
 		}
 		if fix := fixVersion(f); fix != "" && f.Package != nil {
 			v.Recommendation = fmt.Sprintf("Upgrade %s to %s", f.Package.Name, fix)

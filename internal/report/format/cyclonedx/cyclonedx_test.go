@@ -125,7 +125,7 @@ func TestDecodesAndLinks(t *testing.T) {
 	}
 	wantVulns := []vrow{
 		{ID: "GHSA-jfh8-c2jp-5v3q", Affects: []string{"pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}, Methods: []string{"critical/CVSSv31"}},
-		{ID: "CVE-2024-0727", Affects: []string{"pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl"}, Methods: []string{"medium/other"}},
+		{ID: "CVE-2024-0727", Affects: []string{"pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl"}, Methods: []string{"medium/CVSSv31", "medium/CVSSv31"}},
 		{ID: "CVE-2020-28500", Affects: []string{"pkg:npm/lodash@4.17.20#app/node_modules/lodash/package.json"}, Methods: []string{"unknown/other"}},
 		{ID: "CVE-2023-5678", State: "not_affected", Justification: "code_not_reachable",
 			Affects: []string{"pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl"}, Methods: []string{"medium/other"}},

@@ -107,11 +107,22 @@ func Report() *report.Report {
 			Title: "Remote code injection in Log4j", Description: "Apache Log4j2 JNDI features do not protect against attacker controlled LDAP endpoints.",
 			Status: finding.StatusFixed, Location: finding.Location{Layer: Layer3, Path: "app/lib/log4j-core-2.14.1.jar"}, Fix: "2.15.0",
 			References: []string{"https://nvd.nist.gov/vuln/detail/CVE-2021-44228"}, Package: log4j, Source: "osv:Maven",
-			Extra: map[string]any{"cvss_v3_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H"}},
+			Extra:          map[string]any{"cvss_v3_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H"},
+			SeveritySource: "osv:GHSA-jfh8-c2jp-5v3q CVSS_V3",
+			CVSS:           []finding.CVSS{{Version: "3.1", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", Score: 10, Source: "GHSA-jfh8-c2jp-5v3q"}},
+			CVEs: []finding.CVE{{ID: "CVE-2021-44228", Severity: finding.Critical, Score: 10, SeveritySource: "osv:GHSA-jfh8-c2jp-5v3q CVSS_V3",
+				KEV:  &finding.KEV{CVE: "CVE-2021-44228", DateAdded: "2021-12-10", DueDate: "2021-12-24", Ransomware: "Known"},
+				EPSS: &finding.EPSS{CVE: "CVE-2021-44228", Score: 0.94358, Percentile: 0.99982, Date: "2025-08-25"}}},
+			KEV:  &finding.KEV{CVE: "CVE-2021-44228", DateAdded: "2021-12-10", DueDate: "2021-12-24", Ransomware: "Known"},
+			EPSS: &finding.EPSS{CVE: "CVE-2021-44228", Score: 0.94358, Percentile: 0.99982, Date: "2025-08-25"}},
 		{Kind: finding.Vulnerability, ID: "CVE-2024-0727", Severity: finding.Medium, Score: 5.5,
 			Title: "openssl: denial of service via null dereference", Status: finding.StatusFixed,
 			Location: finding.Location{Layer: Layer2, Path: "var/lib/dpkg/status"}, Fix: "3.0.13-1~deb12u1",
-			References: []string{"https://security-tracker.debian.org/tracker/CVE-2024-0727"}, Package: libssl, Source: "osv:Debian"},
+			References: []string{"https://security-tracker.debian.org/tracker/CVE-2024-0727"}, Package: libssl, Source: "osv:Debian",
+			SeveritySource: "nvd:CVE-2024-0727 CVSS 3.1 Primary (nvd@nist.gov)",
+			CVSS: []finding.CVSS{{Version: "3.1", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", Score: 5.5, Source: "nvd@nist.gov", Type: "Primary"},
+				{Version: "3.1", Vector: "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:N/I:N/A:H", Score: 5.5, Source: "openssl-security@openssl.org", Type: "Secondary"}},
+			CVEs: []finding.CVE{{ID: "CVE-2024-0727", Severity: finding.Medium, Score: 5.5, SeveritySource: "nvd:CVE-2024-0727 CVSS 3.1 Primary (nvd@nist.gov)"}}},
 		{Kind: finding.Vulnerability, ID: "CVE-2020-28500", Aliases: []string{"GHSA-29mw-wpgm-hmr9"}, Severity: finding.Unknown,
 			Title: "ReDoS in lodash | toNumber", Status: finding.StatusNoFix,
 			Location: finding.Location{Layer: Layer3, Path: "app/node_modules/lodash/package.json"}, Package: lodash, Source: "osv:npm"},
@@ -193,6 +204,37 @@ func Large(n, m int) *report.Report {
 		r.Findings[i] = finding.Finding{Kind: finding.Vulnerability, ID: fmt.Sprintf("CVE-2024-%05d", i), Severity: finding.Severity(i % 6),
 			Title: "a vulnerability in " + p.Name, Location: finding.Location{Path: p.Path, Layer: p.Layer}, Fix: "2.0.0",
 			Package: &finding.PackageRef{Name: p.Name, Version: p.Version, Type: p.Type, PURL: p.PURL}, Source: "osv:npm"}
+	}
+	return r
+}
+
+// Audit is an audit of three containers: a container check failing on
+// two, one skipped on all for the same reason, host checks passing,
+// failing and skipped, and a bulkhead check without a CIS number.
+func Audit() *report.Report {
+	r := report.New(report.Target{Kind: report.KindHost, Name: "host-1"}, "test", Report().CreatedAt)
+	c := func(id, title string, sev finding.Severity, st finding.Status, name, image, ev string) finding.Finding {
+		return finding.Finding{Kind: finding.Compliance, ID: id, Title: title, Severity: sev, Status: st, Evidence: ev,
+			Location: finding.Location{ContainerName: name, ContainerID: name + "0123456789abcdef", Object: image}}
+	}
+	h := func(id, title string, sev finding.Severity, st finding.Status, obj, ev string) finding.Finding {
+		return finding.Finding{Kind: finding.Compliance, ID: id, Title: title, Severity: sev, Status: st, Evidence: ev, Location: finding.Location{Object: obj}}
+	}
+	const net = "The host's network namespace is not shared"
+	const ssh = "sshd is not run within containers"
+	const mem = "The container's memory usage is limited"
+	r.Findings = []finding.Finding{
+		h("1.1.1", "Docker data root is on a separate partition", finding.Low, finding.StatusFail, "/var/lib/docker", "on the root file system (device 8:1), a bind mount of /srv/docker"),
+		h("2.2", "Network traffic is restricted between containers on the default bridge", finding.Info, finding.StatusPass, "daemon", "icc=false"),
+		h("3.1", "docker.service is owned by root:root", finding.Info, finding.StatusSkip, "/lib/systemd/system/docker.service", "skipped: needs root (permission denied)"),
+		c("5.10", net, finding.High, finding.StatusFail, "web", "registry.example.com/team/nginx:1.25.3-alpine", "network=host"),
+		c("5.10", net, finding.Info, finding.StatusPass, "db", "postgres:16", "network=bridge"),
+		c("5.10", net, finding.High, finding.StatusFail, "cache-with-a-long-name", "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "network=host"),
+		c("5.7", ssh, finding.Info, finding.StatusSkip, "web", "nginx", "skipped: needs root to read other processes"),
+		c("5.7", ssh, finding.Info, finding.StatusSkip, "db", "postgres:16", "skipped: needs root to read other processes"),
+		c("5.11", mem, finding.Info, finding.StatusPass, "web", "nginx", "memory limit 33554432 bytes"),
+		c("5.11", mem, finding.Info, finding.StatusPass, "db", "postgres:16", "memory limit 33554432 bytes"),
+		h("BH-AUDIT-001", "Container environments hold no secrets", finding.Info, finding.StatusPass, "containers", ""),
 	}
 	return r
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 	"github.com/bulkhead-sec/bulkhead/internal/report"
+	"github.com/bulkhead-sec/bulkhead/internal/report/format/table"
 )
 
 // Options are the options all formats share; markdown uses ShowPackages and
@@ -75,6 +76,10 @@ func Write(w io.Writer, r *report.Report, opts Options) error {
 	for _, k := range kinds {
 		fs := byKind[k.kind]
 		if len(fs) == 0 {
+			continue
+		}
+		if k.kind == finding.Compliance {
+			compliance(pf, fs)
 			continue
 		}
 		sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity > fs[j].Severity })
@@ -163,6 +168,36 @@ func row(f *finding.Finding) string {
 		return fmt.Sprintf("| %s | %s | %s | %s |", esc(st), esc(f.ID), f.Severity, esc(f.Title))
 	}
 	return fmt.Sprintf("| %s | %s | %s | %s |", f.Severity, esc(f.ID), code(f.Location.String()), esc(f.Title))
+}
+
+// compliance writes one row per check with its verdict and "n of m
+// containers", and under it the failing containers and skip reasons.
+func compliance(pf func(string, ...any), fs []finding.Finding) {
+	cs := table.Checks(fs)
+	pf("### Compliance: %s\n\n| Result | ID | Severity | Check |\n|---|---|---|---|\n", table.TallyLine(cs))
+	for i, c := range cs {
+		if i == MaxRows {
+			pf("\n…and %d more checks.\n", len(cs)-MaxRows)
+			break
+		}
+		title := esc(c.Title)
+		if sc := c.Scope(); sc != "" {
+			title += " — " + esc(sc)
+		}
+		if d := c.Details(); len(d) > 0 {
+			var items []string
+			for j, line := range d {
+				if j == 20 {
+					items = append(items, fmt.Sprintf("…and %d more", len(d)-20))
+					break
+				}
+				items = append(items, "• "+esc(line))
+			}
+			title += "<br>" + strings.Join(items, "<br>")
+		}
+		pf("| %s | %s | %s | %s |\n", esc(string(c.Status)), esc(c.ID), c.Severity, title)
+	}
+	pf("\n")
 }
 
 // esc makes untrusted text one safe table cell: pipes and Markdown/HTML

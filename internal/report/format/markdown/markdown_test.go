@@ -20,6 +20,7 @@ func TestGolden(t *testing.T) {
 		{"image.md", formattest.Report(), markdown.Options{}},
 		{"image-packages.md", formattest.Report(), markdown.Options{ShowPackages: true}},
 		{"fs.md", formattest.Filesystem(), markdown.Options{}},
+		{"audit.md", formattest.Audit(), markdown.Options{}},
 	}
 	for _, tt := range tests {
 		var buf bytes.Buffer

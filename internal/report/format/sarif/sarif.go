@@ -35,12 +35,29 @@ type (
 	}
 	run struct {
 		Tool              tool              `json:"tool"`
+		Invocations       []invocation      `json:"invocations,omitempty"`
 		Results           []result          `json:"results"`
 		OriginalURIBaseID map[string]uriRef `json:"originalUriBaseIds,omitempty"`
 		Properties        map[string]any    `json:"properties,omitempty"`
 	}
 	uriRef struct {
 		URI string `json:"uri"`
+	}
+	// invocation says whether the run did all it was asked: a scanner that
+	// could not run is a tool execution notification, and the execution
+	// is not successful.
+	invocation struct {
+		ExecutionSuccessful bool           `json:"executionSuccessful"`
+		Notifications       []notification `json:"toolExecutionNotifications,omitempty"`
+	}
+	notification struct {
+		Level      string            `json:"level"`
+		Message    message           `json:"message"`
+		Descriptor *descriptorRef    `json:"descriptor,omitempty"`
+		Properties map[string]string `json:"properties,omitempty"`
+	}
+	descriptorRef struct {
+		ID string `json:"id"`
 	}
 	tool struct {
 		Driver driver `json:"driver"`
@@ -140,6 +157,24 @@ func build(r *report.Report) run {
 		results = append(results, newResult(r, f, ri))
 	}
 	ru := run{Tool: tool{Driver: d}, Results: results}
+	inv := invocation{ExecutionSuccessful: true}
+	for _, sc := range r.Scanners {
+		if sc.State == report.StateDone {
+			continue
+		}
+		lvl := "warning"
+		if sc.State == report.StateFailed {
+			lvl = "error"
+			inv.ExecutionSuccessful = false
+		}
+		inv.Notifications = append(inv.Notifications, notification{Level: lvl,
+			Message:    message{Text: sc.Name + " scanner " + sc.State + ": " + sc.Reason},
+			Descriptor: &descriptorRef{ID: "scanner/" + sc.Name},
+			Properties: map[string]string{"scanner": sc.Name, "state": sc.State}})
+	}
+	if len(r.Scanners) > 0 {
+		ru.Invocations = []invocation{inv}
+	}
 	if r.Target.Kind == report.KindImage || r.Target.Name != "" {
 		ru.Properties = map[string]any{"target": r.Target.Name, "targetKind": r.Target.Kind}
 		if r.Target.Digest != "" {
@@ -259,6 +294,31 @@ func newResult(r *report.Report, f *finding.Finding, ruleIndex int) result {
 	}
 	if f.Status != "" {
 		props["status"] = string(f.Status)
+	}
+	if f.SeveritySource != "" {
+		props["severitySource"] = f.SeveritySource
+	}
+	if len(f.CVSS) > 0 {
+		props["cvssVector"] = f.CVSS[0].Vector
+		props["cvssScore"] = f.CVSS[0].Score
+	}
+	if len(f.CVEs) > 0 {
+		ids := make([]string, len(f.CVEs))
+		for i, c := range f.CVEs {
+			ids[i] = c.ID
+		}
+		props["cves"] = ids
+	}
+	if f.KEV != nil {
+		props["kev"] = true
+		props["kevDateAdded"] = f.KEV.DateAdded
+		if f.KEV.DueDate != "" {
+			props["kevDueDate"] = f.KEV.DueDate
+		}
+	}
+	if f.EPSS != nil {
+		props["epssScore"] = f.EPSS.Score
+		props["epssPercentile"] = f.EPSS.Percentile
 	}
 	res.Properties = props
 	return res

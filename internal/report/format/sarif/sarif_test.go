@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -123,8 +124,9 @@ func TestCodeScanningShape(t *testing.T) {
 	}
 	target := "registry.example.com%2Fshop%2Fweb:1.4"
 	want := []row{
-		{Rule: "BH-SEC-aws-access-key", Level: "error", URI: "root/.aws/credentials", Line: 2},
+		// Known exploited (KEV) first.
 		{Rule: "GHSA-jfh8-c2jp-5v3q", Level: "error", URI: "app/lib/log4j-core-2.14.1.jar"},
+		{Rule: "BH-SEC-aws-access-key", Level: "error", URI: "root/.aws/credentials", Line: 2},
 		{Rule: "2.2", Level: "error", URI: target, Logical: "object:daemon: icc"},
 		{Rule: "BH-IMG-001", Level: "error", URI: target, Logical: "member:config.User"},
 		{Rule: "BH-RT-shell-in-container", Level: "error", URI: target, Logical: "container:web-1"},
@@ -135,5 +137,53 @@ func TestCodeScanningShape(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("results (-want +got):\n%s", diff)
+	}
+}
+
+// TestScannerFailureIsNotification: a scanner that could not run is a
+// tool execution notification and the run is not successful, so code
+// scanning never shows a clean image for a scan that did not happen.
+func TestScannerFailureIsNotification(t *testing.T) {
+	r := formattest.Filesystem()
+	r.Findings = nil
+	r.Scanners = []report.ScannerStatus{{Name: "vulnerability", State: report.StateFailed, Reason: "no vulnerability database"}}
+	var buf bytes.Buffer
+	if err := sarif.Write(&buf, r, sarif.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Runs []struct {
+			Invocations []struct {
+				ExecutionSuccessful bool `json:"executionSuccessful"`
+				Notifications       []struct {
+					Level   string `json:"level"`
+					Message struct {
+						Text string `json:"text"`
+					} `json:"message"`
+				} `json:"toolExecutionNotifications"`
+			} `json:"invocations"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	inv := doc.Runs[0].Invocations
+	if len(inv) != 1 || inv[0].ExecutionSuccessful || len(inv[0].Notifications) != 1 ||
+		inv[0].Notifications[0].Level != "error" || !strings.Contains(inv[0].Notifications[0].Message.Text, "no vulnerability database") {
+		t.Errorf("invocations = %+v", inv)
+	}
+}
+
+// TestKEVAndEPSSProperties: a result carries KEV, EPSS and the severity's
+// source.
+func TestKEVAndEPSSProperties(t *testing.T) {
+	var buf bytes.Buffer
+	if err := sarif.Write(&buf, formattest.Report(), sarif.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"kev": true`, `"kevDateAdded": "2021-12-10"`, `"epssScore": 0.94358`, `"severitySource": "osv:GHSA-jfh8-c2jp-5v3q CVSS_V3"`} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("no %s in the SARIF", want)
+		}
 	}
 }

@@ -88,6 +88,24 @@ func (p *printer) target(r *report.Report) {
 	if t.Kind == report.KindImage || len(t.Layers) > 0 {
 		p.line("Layers: %d", len(t.Layers))
 	}
+	for _, sc := range r.Scanners {
+		if sc.Database == nil {
+			continue
+		}
+		name := sc.Database.Path
+		if sc.Database.Label != "" {
+			name = sc.Database.Label
+		}
+		var parts []string
+		for _, src := range sc.Database.Sources {
+			part := fmt.Sprintf("%s %d", src.Name, src.Records)
+			if !src.Newest.IsZero() {
+				part += " to " + src.Newest.Format("2006-01-02")
+			}
+			parts = append(parts, part)
+		}
+		p.line("DB:     %s (%s)", clean(name), clean(strings.Join(parts, ", ")))
+	}
 }
 
 func osName(o *inventory.OS) string {
@@ -177,7 +195,9 @@ func (p *printer) findings(r *report.Report) {
 			continue
 		}
 		sortBySeverity(fs)
-		p.heading(fmt.Sprintf("%s (%d)", k.title, len(fs)))
+		if k.kind != finding.Vulnerability {
+			p.heading(fmt.Sprintf("%s (%d)", k.title, len(fs)))
+		}
 		p.kindTable(k.kind, fs)
 	}
 	if fs := byKind[finding.Compliance]; len(fs) > 0 {
@@ -203,24 +223,15 @@ func sortBySeverity(fs []finding.Finding) {
 }
 
 func (p *printer) kindTable(k finding.Kind, fs []finding.Finding) {
+	if lintKind(k, fs) {
+		p.grid(lintGrid(fs), func(row []string) string { return row[1] })
+		return
+	}
 	var t *grid
 	switch k {
 	case finding.Vulnerability:
-		t = &grid{header: []string{"SEVERITY", "ID", "PACKAGE", "INSTALLED", "FIXED", "TITLE"}, flex: 5}
-		for _, f := range fs {
-			var name, inst string
-			if f.Package != nil {
-				name, inst = f.Package.Name, f.Package.Version
-			}
-			fix := f.Fix // the fixed version itself beats a sentence
-			if f.Package != nil && f.Package.FixedVersion != "" {
-				fix = f.Package.FixedVersion
-			}
-			if fix == "" {
-				fix = "-"
-			}
-			t.rows = append(t.rows, []string{f.Severity.String(), f.ID, name, inst, fix, f.Title})
-		}
+		p.vulnerabilities(fs)
+		return
 	case finding.Secret:
 		t = &grid{header: []string{"SEVERITY", "ID", "LOCATION", "EVIDENCE"}, flex: 3}
 		for _, f := range fs {
@@ -231,77 +242,67 @@ func (p *printer) kindTable(k finding.Kind, fs []finding.Finding) {
 		t = &grid{header: []string{"SEVERITY", "ID", "LOCATION", "TITLE"}, flex: 3}
 		for _, f := range fs {
 			t.rows = append(t.rows, []string{f.Severity.String(), f.ID, f.Location.String(), f.Title})
+			// A misconfiguration says how to fix it, on a line of its own.
+			if k == finding.Misconfiguration && f.Fix != "" {
+				t.rows = append(t.rows, []string{"", "", "", "fix: " + f.Fix})
+			}
 		}
 	}
 	p.grid(t, func(row []string) string { return row[0] })
 }
 
-// section is a compliance section: the id before the first dot.
-func section(id string) string {
-	if i := strings.IndexByte(id, '.'); i > 0 {
-		return id[:i]
+// lintSources are the Source values of bulkhead lint's findings.
+var lintSources = map[string]bool{"bulkhead-dockerfile": true, "bulkhead-compose": true, "bulkhead-lint": true}
+
+// lintKind reports whether fs are all Dockerfile/compose lint rows.
+func lintKind(k finding.Kind, fs []finding.Finding) bool {
+	if k != finding.Misconfiguration || len(fs) == 0 {
+		return false
 	}
-	return id
+	for _, f := range fs {
+		if !lintSources[f.Source] {
+			return false
+		}
+	}
+	return true
 }
 
-func (p *printer) compliance(fs []finding.Finding) {
-	secs := map[string][]finding.Finding{}
-	for _, f := range fs {
-		s := section(f.ID)
-		secs[s] = append(secs[s], f)
-	}
-	names := make([]string, 0, len(secs))
-	for s := range secs {
-		names = append(names, s)
-	}
-	sort.Slice(names, func(i, j int) bool { return idLess(names[i], names[j]) })
-	pass, scored := 0, 0
-	for _, f := range fs {
-		switch f.Status {
-		case finding.StatusPass:
-			pass++
-			scored++
-		case finding.StatusFail, finding.StatusWarn:
-			scored++
+// lintGrid lays out lint rows as linters do: by file and line, with the
+// rule's peer alias (hadolint's DL id first) and the fix hint.
+func lintGrid(fs []finding.Finding) *grid {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i].Location, fs[j].Location
+		if a.Path != b.Path {
+			return a.Path < b.Path
 		}
-	}
-	p.heading(fmt.Sprintf("Compliance (%d checks): %d/%d passed", len(fs), pass, scored))
-	t := &grid{header: []string{"RESULT", "ID", "SEVERITY", "TITLE"}, flex: 3}
-	var sectionRows []int
-	for _, s := range names {
-		checks := secs[s]
-		sort.SliceStable(checks, func(i, j int) bool { return idLess(checks[i].ID, checks[j].ID) })
-		sp, ss := 0, 0
-		for _, f := range checks {
-			switch f.Status {
-			case finding.StatusPass:
-				sp++
-				ss++
-			case finding.StatusFail, finding.StatusWarn:
-				ss++
-			}
+		if a.Line != b.Line {
+			return a.Line < b.Line
 		}
-		sectionRows = append(sectionRows, len(t.rows))
-		t.rows = append(t.rows, []string{"", "Section " + s, "", fmt.Sprintf("%d/%d passed", sp, ss)})
-		for _, f := range checks {
-			status := string(f.Status)
-			if status == "" {
-				status = string(finding.StatusFail)
-			}
-			t.rows = append(t.rows, []string{status, f.ID, f.Severity.String(), f.Title})
-		}
-	}
-	p.grid(t, func(row []string) string {
-		switch finding.Status(row[0]) {
-		case finding.StatusFail:
-			return "HIGH"
-		case finding.StatusWarn:
-			return "MEDIUM"
-		case finding.StatusPass:
-			return "PASS"
-		}
-		return ""
+		return fs[i].ID < fs[j].ID
 	})
+	t := &grid{header: []string{"LOCATION", "SEVERITY", "RULE", "TITLE / FIX"}, flex: 3}
+	for _, f := range fs {
+		rule := f.ID
+		alias := ""
+		for _, a := range f.Aliases {
+			if strings.HasPrefix(a, "DL") {
+				alias = a
+				break
+			}
+		}
+		if alias == "" && len(f.Aliases) > 0 && len(f.Aliases[0]) <= 12 {
+			alias = f.Aliases[0]
+		}
+		if alias != "" {
+			rule += " (" + alias + ")"
+		}
+		text := f.Title
+		if f.Fix != "" {
+			text += " — fix: " + f.Fix
+		}
+		t.rows = append(t.rows, []string{f.Location.String(), f.Severity.String(), rule, text})
+	}
+	return t
 }
 
 // idLess orders dotted ids numerically where they are numbers: 1.2 < 1.10.
@@ -434,173 +435,6 @@ func (p *printer) color(sev, s string) string {
 		return s
 	}
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
-}
-
-// grid is a table whose flex column shrinks (or wraps) to fit the width.
-type grid struct {
-	header []string
-	rows   [][]string
-	flex   int
-}
-
-// grid prints t; colorOf, when set, names the severity whose colour the
-// first cell of each row gets.
-func (p *printer) grid(t *grid, colorOf func(row []string) string) {
-	n := len(t.header)
-	widths := make([]int, n)
-	for i, h := range t.header {
-		widths[i] = utf8.RuneCountInString(h)
-	}
-	rows := make([][]string, len(t.rows))
-	for r, row := range t.rows {
-		rows[r] = make([]string, n)
-		for i := 0; i < n && i < len(row); i++ {
-			rows[r][i] = clean(row[i])
-			widths[i] = max(widths[i], utf8.RuneCountInString(rows[r][i]))
-		}
-	}
-	const gap = 2
-	total := func() int {
-		s := gap * (n - 1)
-		for _, w := range widths {
-			s += w
-		}
-		return s
-	}
-	// Shrink in stages, so that no column becomes unreadable before the
-	// others gave what they can: the flex column to 32 runes, the others
-	// (widest first) to 16, the flex column to 12, the others to 8. Cells
-	// wrap onto continuation lines rather than being cut. A table that still
-	// does not fit is printed as a list.
-	stages := []struct {
-		flex bool
-		to   int
-	}{{true, 32}, {false, 16}, {true, 12}, {false, 8}}
-	for _, st := range stages {
-		for total() > p.opts.Width {
-			over := total() - p.opts.Width
-			if st.flex {
-				if widths[t.flex] <= st.to {
-					break
-				}
-				widths[t.flex] = max(st.to, widths[t.flex]-over)
-				continue
-			}
-			widest := -1
-			for i, w := range widths {
-				if i != t.flex && i != 0 && w > st.to && (widest < 0 || w > widths[widest]) {
-					widest = i
-				}
-			}
-			if widest < 0 {
-				break
-			}
-			widths[widest]--
-		}
-	}
-	if total() > p.opts.Width {
-		p.list(t.header, rows, colorOf)
-		return
-	}
-	p.row(t.header, widths, "", true)
-	for _, row := range rows {
-		sev := ""
-		if colorOf != nil {
-			sev = colorOf(row)
-		}
-		// Cells wrap onto continuation lines instead of being cut.
-		cells := make([][]string, n)
-		height := 1
-		for i := range row {
-			cells[i] = wrap(row[i], widths[i], maxWrapLines)
-			height = max(height, len(cells[i]))
-		}
-		for l := 0; l < height; l++ {
-			line := make([]string, n)
-			for i := range cells {
-				if l < len(cells[i]) {
-					line[i] = cells[i][l]
-				}
-			}
-			if l == 0 {
-				p.row(line, widths, sev, false)
-			} else {
-				p.row(line, widths, "", false)
-			}
-		}
-	}
-}
-
-// maxWrapLines bounds how many lines a wrapped cell takes.
-const maxWrapLines = 3
-
-// wrap splits s into lines of at most w runes at spaces (cutting words
-// longer than w), at most max lines, the last one truncated with "…".
-func wrap(s string, w, max int) []string {
-	if utf8.RuneCountInString(s) <= w || w < 8 {
-		return []string{s}
-	}
-	var lines []string
-	var cur []rune
-	for _, word := range strings.Fields(s) {
-		wr := []rune(word)
-		for len(wr) > 0 {
-			space := 0
-			if len(cur) > 0 {
-				space = 1
-			}
-			if len(cur)+space+len(wr) <= w {
-				if space == 1 {
-					cur = append(cur, ' ')
-				}
-				cur = append(cur, wr...)
-				wr = nil
-				continue
-			}
-			if len(cur) > 0 {
-				lines = append(lines, string(cur))
-				cur = nil
-				continue
-			}
-			cur = append(cur, wr[:w]...)
-			wr = wr[w:]
-		}
-	}
-	if len(cur) > 0 {
-		lines = append(lines, string(cur))
-	}
-	if len(lines) == 0 {
-		return []string{""}
-	}
-	if len(lines) > max {
-		lines[max-1] = truncate(lines[max-1]+" "+lines[max], w)
-		if !strings.HasSuffix(lines[max-1], "…") {
-			lines[max-1] = truncate(lines[max-1]+"…", w)
-		}
-		lines = lines[:max]
-	}
-	return lines
-}
-
-// list prints rows one field a line, for terminals too narrow for columns.
-func (p *printer) list(header []string, rows [][]string, colorOf func(row []string) string) {
-	for _, row := range rows {
-		sev := ""
-		if colorOf != nil {
-			sev = colorOf(row)
-		}
-		for i, c := range row {
-			if c == "" {
-				continue
-			}
-			if i == 0 {
-				p.line("%s", p.color(sev, truncate(c, p.opts.Width)))
-				continue
-			}
-			label := strings.ToLower(header[i]) + ": "
-			p.line("  %s%s", label, truncate(c, p.opts.Width-2-utf8.RuneCountInString(label)))
-		}
-	}
 }
 
 func (p *printer) row(cells []string, widths []int, sev string, header bool) {

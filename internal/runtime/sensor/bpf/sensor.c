@@ -84,6 +84,9 @@ struct event {
 	__u16 path2_len;
 	__u16 argv_len;
 	__u16 addr_len;
+	__u16 path3_len;
+	__u16 pflags; // PF_*: what path2 and path3 hold
+	__u32 pad;
 	char comm[TASK_COMM];
 	char cgroup_name[CGNAME_LEN];
 	__u8 addr[ADDR_LEN];
@@ -91,8 +94,23 @@ struct event {
 	// submit), so that an open costs about 250 bytes of ring, not 1272.
 	char path[PATH_LEN];
 	char path2[PATH_LEN];
+	char path3[PATH_LEN];
 	char argv[ARGV_LEN];
 };
+
+// pflags: paths resolved in the kernel from dentries (d_path-like walk up
+// to the task's root, mounts crossed), so that user space needs no /proc
+// read that a short-lived process would race.
+#define PF_FILE 1  // opens: path2 is the path of the file opened (symlinks followed)
+#define PF_BASE1 2 // path3 is the directory a relative path is resolved against
+#define PF_BASE2 4 // path3 is the directory a relative path2 is resolved against
+#define PF_EXEC 8  // exec: path2 is the cwd, path3 the path of the executed file
+#define PF_EXECVEAT 16 // exec: the call was execveat
+#define PF_EXE_OVERLAY 32 // exec: the file run is on an overlay file system
+#define PF_EXE_UPPER 64   // exec: ... and in its upper (writable) layer
+#define PF_CWD 128        // chdir, fchdir: path3 is the new working directory
+
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
 
 // Force BTF for the event type so bpf2go emits a Go struct for it.
 const struct event *unused_event __attribute__((unused));
@@ -298,11 +316,14 @@ static __always_inline struct event *reserve(void)
 	e->args[0] = e->args[1] = e->args[2] = e->args[3] = 0;
 	e->path_len = 0;
 	e->path2_len = 0;
+	e->path3_len = 0;
+	e->pflags = 0;
 	e->argv_len = 0;
 	e->addr_len = 0;
 	e->exit_code = 0;
 	e->path[0] = 0;
 	e->path2[0] = 0;
+	e->path3[0] = 0;
 	return e;
 }
 
@@ -313,9 +334,16 @@ static __always_inline bool submit(struct event *e)
 	__u64 size;
 	if (e->argv_len)
 		size = sizeof(*e);
-	else if (e->path2_len)
+	else if (e->path3_len)
 		size = offsetof(struct event, argv);
-	else {
+	else if (e->path2_len) {
+		__u64 n = e->path2_len;
+		if (n > PATH_LEN - 1)
+			n = PATH_LEN - 1;
+		barrier_var(n);
+		n &= PATH_LEN - 1;
+		size = offsetof(struct event, path2) + n + 1;
+	} else {
 		__u64 n = e->path_len;
 		if (n > PATH_LEN - 1)
 			n = PATH_LEN - 1;
@@ -344,6 +372,25 @@ static __always_inline bool submit(struct event *e)
 
 // x86_64 syscall numbers of the calls the sensor follows.
 #define NR_open 2
+#define NR_dup 32
+#define NR_dup2 33
+#define NR_socket 41
+#define NR_sendto 44
+#define NR_sendmsg 46
+#define NR_execve 59
+#define NR_chdir 80
+#define NR_fchdir 81
+#define NR_mkdir 83
+#define NR_rmdir 84
+#define NR_link 86
+#define NR_symlink 88
+#define NR_mkdirat 258
+#define NR_linkat 265
+#define NR_symlinkat 266
+#define NR_dup3 292
+#define NR_bpf 321
+#define NR_execveat 322
+#define NR_userfaultfd 323
 #define NR_connect 42
 #define NR_accept 43
 #define NR_bind 49
@@ -393,6 +440,10 @@ static __always_inline bool followed(long id)
 	case NR_renameat: case NR_fchmodat: case NR_unshare: case NR_accept4:
 	case NR_setns: case NR_finit_module: case NR_renameat2: case NR_memfd_create:
 	case NR_openat2: case NR_fchmodat2:
+	case NR_dup: case NR_dup2: case NR_socket: case NR_sendto: case NR_sendmsg:
+	case NR_mkdir: case NR_rmdir: case NR_link: case NR_symlink: case NR_mkdirat:
+	case NR_linkat: case NR_symlinkat: case NR_dup3: case NR_bpf: case NR_userfaultfd:
+	case NR_execve: case NR_execveat: case NR_chdir: case NR_fchdir:
 		return true;
 	}
 	return false;
@@ -508,6 +559,173 @@ static __always_inline bool repeat_same(const struct repeat_key *a, const struct
 	       a->id == b->id && a->flags == b->flags && a->uid == b->uid && a->euid == b->euid;
 }
 
+// Path walk. dpath writes the path of (d, vm) as the task sees it: the
+// dentry names up to the task's root (fs->root), crossing mount points to
+// the parent mount, so a container's file reads as the container names it
+// and a bind-mounted file by its mount point. The names are collected going
+// up (per-CPU walkbuf) and written going down. 0 when the path has more
+// than MAX_COMP components or PATH_LEN - 1 bytes: the raw argument stands.
+#define MAX_COMP 32
+
+struct walk_buf {
+	__u64 names[MAX_COMP];
+	// the walk's state lives here, not on the stack: values loaded from a
+	// map are unknown to the verifier, so the bpf_loop callbacks are
+	// verified once instead of once per distinct counter value
+	__u64 d, vm, m, rd, rm, moff;
+	__u32 n, off, done, fail, which;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct walk_buf);
+} walkbuf SEC(".maps");
+
+// dpath_up takes one step up: a component, or a mount crossing.
+static long dpath_up(__u64 i, void *arg)
+{
+	__u32 zero = 0;
+	struct walk_buf *c = bpf_map_lookup_elem(&walkbuf, &zero);
+	if (!c)
+		return 1;
+	struct dentry *d = (void *)c->d;
+	struct vfsmount *vm = (void *)c->vm;
+	if (c->d == c->rd && c->vm == c->rm) {
+		c->done = 1;
+		return 1;
+	}
+	struct dentry *mr = BPF_CORE_READ(vm, mnt_root);
+	if (d == mr) {
+		struct mount *m = (void *)c->m;
+		struct mount *p = BPF_CORE_READ(m, mnt_parent);
+		if (!p || p == m) {
+			c->done = 1; // the root of the mount tree
+			return 1;
+		}
+		c->d = (__u64)BPF_CORE_READ(m, mnt_mountpoint);
+		c->m = (__u64)p;
+		c->vm = (__u64)p + c->moff;
+		return 0;
+	}
+	struct dentry *pd = BPF_CORE_READ(d, d_parent);
+	__u32 n = c->n;
+	if (!pd || pd == d) {
+		// the root of a file system not mounted here, or a pseudo
+		// dentry without a parent (memfd, anonymous files): its name
+		// ("memfd:NAME") is the last component
+		c->done = 1;
+		if (n < MAX_COMP) {
+			c->names[n & (MAX_COMP - 1)] = (__u64)BPF_CORE_READ(d, d_name.name);
+			c->n = n + 1;
+		}
+		return 1;
+	}
+	if (n >= MAX_COMP)
+		return 1;
+	c->names[n & (MAX_COMP - 1)] = (__u64)BPF_CORE_READ(d, d_name.name);
+	c->n = n + 1;
+	c->d = (__u64)pd;
+	return 0;
+}
+
+// dpath_down writes component n-1-i after a '/' into the event's path2
+// (which 2) or path3 (which 3).
+static long dpath_down(__u64 i, void *arg)
+{
+	__u32 zero = 0;
+	struct walk_buf *c = bpf_map_lookup_elem(&walkbuf, &zero);
+	struct event *e = bpf_map_lookup_elem(&scratch, &zero);
+	if (!c || !e)
+		return 1;
+	if (i >= c->n)
+		return 1;
+	__u32 off = c->off;
+	if (off >= PATH_LEN - 2) {
+		c->fail = 1;
+		return 1;
+	}
+	char *dst = c->which == 3 ? e->path3 : e->path2;
+	dst[off & (PATH_LEN - 1)] = '/';
+	off++;
+	__u32 k = c->n - 1 - (__u32)i;
+	long r = bpf_probe_read_kernel_str(dst + (off & (PATH_LEN - 1)), PATH_LEN,
+					   (const void *)c->names[k & (MAX_COMP - 1)]);
+	if (r > 1)
+		off += r - 1;
+	c->off = off;
+	return 0;
+}
+
+// dpath writes the path into e->path2 (which 2) or e->path3 (which 3) and
+// returns its length.
+static __always_inline __u32 dpath(struct event *e, __u32 which, struct task_struct *t, struct dentry *d,
+				   struct vfsmount *vm)
+{
+	__u32 zero = 0;
+	struct walk_buf *c = bpf_map_lookup_elem(&walkbuf, &zero);
+	if (!c || !d || !vm)
+		return 0;
+	c->d = (__u64)d;
+	c->vm = (__u64)vm;
+	c->rd = (__u64)BPF_CORE_READ(t, fs, root.dentry);
+	c->rm = (__u64)BPF_CORE_READ(t, fs, root.mnt);
+	c->moff = bpf_core_field_offset(struct mount, mnt);
+	c->m = (__u64)vm - c->moff;
+	c->n = c->off = c->done = c->fail = 0;
+	c->which = which;
+	bpf_loop(MAX_COMP + 8, dpath_up, NULL, 0);
+	if (!c->done)
+		return 0;
+	bpf_loop(MAX_COMP, dpath_down, NULL, 0);
+	__u32 off = c->off;
+	if (c->fail || off >= PATH_LEN - 1)
+		return 0;
+	char *dst = which == 3 ? e->path3 : e->path2;
+	if (off == 0) {
+		dst[0] = '/';
+		off = 1;
+	}
+	barrier_var(off);
+	dst[off & (PATH_LEN - 1)] = 0;
+	return off;
+}
+
+// fd_path writes the path of the file behind descriptor fd.
+static __always_inline __u32 fd_path(struct event *e, __u32 which, struct task_struct *t, long fd)
+{
+	struct file *f = NULL;
+	if (fd < 0)
+		return 0;
+	if (cast_to_void()) {
+		f = fd_file(t, fd);
+	} else {
+		struct fdtable *fdt = t->files->fdt;
+		if ((__u64)fd >= fdt->max_fds)
+			return 0;
+		struct file **fds = fdt->fd;
+		if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
+			return 0;
+	}
+	if (!f)
+		return 0;
+	return dpath(e, which, t, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt));
+}
+
+#define AT_FDCWD -100
+
+// base_path writes the directory a relative path given with dirfd is
+// resolved against: the working directory for AT_FDCWD, else the fd's.
+static __always_inline __u32 base_path(struct event *e, struct task_struct *t, long dirfd)
+{
+	if ((int)dirfd == AT_FDCWD)
+		return dpath(e, 3, t, BPF_CORE_READ(t, fs, pwd.dentry), BPF_CORE_READ(t, fs, pwd.mnt));
+	return fd_path(e, 3, t, (int)dirfd);
+}
+
+static __always_inline __u32 fd_class(struct task_struct *t, __u32 fd);
+
 // saved_args are a followed call's number and arguments, read at exit.
 struct saved_args {
 	__u64 id;
@@ -519,6 +737,14 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	long id = regs->orig_ax;
 	if (!followed(id))
+		return 0;
+	// a successful exec is reported by sched_process_exec; a failed one
+	// here, unless it is a PATH search miss (ENOENT, ENOTDIR): an exec
+	// refused by a noexec mount or missing permissions is an attempt
+	if ((id == NR_execve || id == NR_execveat) && (ret >= 0 || ret == -2 || ret == -20))
+		return 0;
+	// a working directory change matters only when it happened (proc.cwd)
+	if ((id == NR_chdir || id == NR_fchdir) && ret != 0)
 		return 0;
 	struct task_struct *t = bpf_get_current_task_btf();
 	// A successful open or openat that repeats a recent one stops here,
@@ -563,8 +789,19 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 			k.prefixlen = n * 8;
 			__builtin_memcpy(k.data, e->path, PREFIX_LEN);
 			if (!bpf_map_lookup_elem(&open_prefixes, &k)) {
-				count(STAT_OPEN_SKIPPED);
-				return 0;
+				// "//etc/x", "/tmp/../etc/x" or a link into a
+				// prefix: decide on the file opened
+				__u32 m = ret >= 0 ? fd_path(e, 2, t, ret) : 0;
+				if (m) {
+					if (m > PREFIX_LEN)
+						m = PREFIX_LEN;
+					k.prefixlen = m * 8;
+					__builtin_memcpy(k.data, e->path2, PREFIX_LEN);
+				}
+				if (!m || !bpf_map_lookup_elem(&open_prefixes, &k)) {
+					count(STAT_OPEN_SKIPPED);
+					return 0;
+				}
 			}
 		}
 	}
@@ -626,6 +863,98 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 			read_addr(e, s.a[1], l);
 		}
 		break;
+	case NR_mkdir: case NR_rmdir: case NR_execve:
+		read_path(e, s.a[0]);
+		break;
+	case NR_execveat:
+		read_path(e, s.a[1]);
+		break;
+	case NR_chdir:
+		read_path(e, s.a[0]);
+		break;
+	case NR_mkdirat:
+		read_path(e, s.a[1]);
+		break;
+	case NR_link: case NR_symlink:
+		read_path(e, s.a[0]);
+		read_path2(e, s.a[1]);
+		break;
+	case NR_linkat:
+		read_path(e, s.a[1]);
+		read_path2(e, s.a[3]);
+		break;
+	case NR_symlinkat:
+		read_path(e, s.a[0]);
+		read_path2(e, s.a[2]);
+		break;
+	case NR_sendto:
+		// dest_addr and addrlen are the fifth and sixth arguments
+		read_addr(e, regs->r8, (__u32)regs->r9);
+		break;
+	case NR_dup: case NR_dup2: case NR_dup3: case NR_sendmsg:
+		// what the descriptor is (socket family, file, pipe) in addr[0]
+		e->addr[0] = fd_class(t, s.a[0]);
+		e->addr_len = 1;
+		break;
+	}
+	// Canonical paths: the file an open opened, read back from its
+	// descriptor; for a relative path, the directory it is relative to.
+	long dfd1 = AT_FDCWD, dfd2 = AT_FDCWD;
+	bool rel1 = e->path_len && e->path[0] != '/';
+	bool rel2 = e->path2_len && e->path2[0] != '/';
+	switch (s.id) {
+	case NR_openat: case NR_openat2: case NR_unlinkat: case NR_fchmodat: case NR_fchmodat2:
+	case NR_fchownat: case NR_mkdirat: case NR_execveat:
+		dfd1 = s.a[0];
+		break;
+	case NR_renameat: case NR_renameat2: case NR_linkat:
+		dfd1 = s.a[0];
+		dfd2 = s.a[2];
+		break;
+	case NR_symlinkat:
+		rel1 = false; // the target is the link's content
+		dfd2 = s.a[1];
+		break;
+	case NR_symlink:
+		rel1 = false;
+		break;
+	case NR_open: case NR_unlink: case NR_chmod: case NR_chown: case NR_lchown:
+	case NR_rename: case NR_mkdir: case NR_rmdir: case NR_link: case NR_execve:
+		break;
+	default:
+		rel1 = rel2 = false; // not file paths (memfd name, socket path)
+	}
+	if (s.id == NR_chdir || s.id == NR_fchdir) {
+		// the directory the task is in now, walked like any path
+		rel1 = rel2 = false;
+		__u32 n = dpath(e, 3, t, BPF_CORE_READ(t, fs, pwd.dentry), BPF_CORE_READ(t, fs, pwd.mnt));
+		if (n) {
+			e->path3_len = n;
+			e->pflags |= PF_CWD;
+		}
+	}
+	if (is_open && ret >= 0) {
+		__u32 n = fd_path(e, 2, t, ret);
+		if (n) {
+			e->path2_len = n;
+			e->pflags |= PF_FILE;
+		}
+		rel1 = false;
+	}
+	if (rel1) {
+		__u32 n = base_path(e, t, dfd1);
+		if (n) {
+			e->path3_len = n;
+			e->pflags |= PF_BASE1;
+			if (rel2 && dfd2 == dfd1)
+				e->pflags |= PF_BASE2;
+		}
+	} else if (rel2) {
+		__u32 n = base_path(e, t, dfd2);
+		if (n) {
+			e->path3_len = n;
+			e->pflags |= PF_BASE2;
+		}
 	}
 	if (submit(e) && rs) {
 		rs->k = rk;
@@ -761,10 +1090,32 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	const char *fn = BPF_CORE_READ(bprm, filename);
 	long n = bpf_probe_read_kernel_str(&e->path, sizeof(e->path), fn);
 	e->path_len = n > 0 ? n - 1 : 0;
-	// interpreter (the file actually run), differs for scripts
-	const char *in = BPF_CORE_READ(bprm, interp);
-	n = bpf_probe_read_kernel_str(&e->path2, sizeof(e->path2), in);
-	e->path2_len = n > 0 ? n - 1 : 0;
+	// the working directory and the file actually run (symlinks
+	// followed; for a script, its interpreter; for fexecve of a memfd,
+	// "/memfd:NAME"), by their paths in the task's root
+	e->pflags = PF_EXEC;
+	e->path2_len = dpath(e, 2, p, BPF_CORE_READ(p, fs, pwd.dentry), BPF_CORE_READ(p, fs, pwd.mnt));
+	e->path3_len = dpath(e, 3, p, BPF_CORE_READ(bprm, file, f_path.dentry), BPF_CORE_READ(bprm, file, f_path.mnt));
+	// drift, decided now from the inode run: an overlay inode with an
+	// upper dentry was written (created or copied up) in the container's
+	// writable layer. A file bind-mounted into the container is not on
+	// the overlay at all, whatever placeholder Docker left in the upper
+	// directory; a binary deleted right after its exec was still run
+	// from the upper layer.
+	{
+		struct inode *xi = BPF_CORE_READ(bprm, file, f_inode);
+		if (xi && BPF_CORE_READ(xi, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {
+			e->pflags |= PF_EXE_OVERLAY;
+			struct ovl_inode *oi = (void *)xi - bpf_core_field_offset(struct ovl_inode, vfs_inode);
+			if (BPF_CORE_READ(oi, __upperdentry))
+				e->pflags |= PF_EXE_UPPER;
+		}
+	}
+	{
+		struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(p);
+		if (r && BPF_CORE_READ(r, orig_ax) == NR_execveat)
+			e->pflags |= PF_EXECVEAT;
+	}
 
 	struct mm_struct *mm = BPF_CORE_READ(p, mm);
 	unsigned long start = BPF_CORE_READ(mm, arg_start);

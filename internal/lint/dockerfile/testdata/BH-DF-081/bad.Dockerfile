@@ -1,0 +1,2 @@
+FROM debian:12
+LABEL the-label="2024-05-01 12:00"

@@ -1,0 +1,4 @@
+FROM debian:12
+LABEL the-label="0123456789abcdef0123456789abcdef01234567"
+ARG VALUE
+LABEL the-label="${VALUE}"

@@ -1,0 +1,3 @@
+FROM debian:12
+RUN useradd --uid 10001 app
+USER app

@@ -1,0 +1,3 @@
+FROM debian:12
+ARG SRC=app.tar.gz
+ADD ${SRC} /opt/
