@@ -32,6 +32,14 @@ func (u usageError) Unwrap() error { return u.err }
 // errFindings is returned when findings at or above the threshold remain.
 var errFindings = errors.New("findings at or above the --fail-on threshold")
 
+// scannerFailed is the error of a report whose scanner could not run
+// (exit 1); a command with a more precise message may replace it.
+type scannerFailed struct{ name, reason string }
+
+func (e scannerFailed) Error() string {
+	return fmt.Sprintf("the %s scanner failed: %s", e.name, e.reason)
+}
+
 const exitCodesHelp = `Exit codes:
   0  nothing at or above the --fail-on threshold
   1  an operational error (missing image, daemon down, unreadable file)

@@ -127,7 +127,7 @@ the build context (the Dockerfile's directory) shows that no source is an archiv
 			r.SetScanner(report.ScannerStatus{Name: "misconfig", State: state, Reason: failedReason(failed, len(args))})
 			ferr := out.finish(cmd, r)
 			if failed > 0 {
-				if ferr != nil && !errors.Is(ferr, errFindings) {
+				if sf := (scannerFailed{}); ferr != nil && !errors.Is(ferr, errFindings) && !errors.As(ferr, &sf) {
 					return ferr
 				}
 				return fmt.Errorf("%d of %d files could not be linted (see the %s rows)", failed, len(args), lintErrorID)

@@ -146,7 +146,7 @@ func (o *outputFlags) finish(cmd *cobra.Command, r *report.Report) error {
 	// whatever was found: a gate never passes on a scan that did not happen.
 	for _, sc := range r.Scanners {
 		if sc.State == report.StateFailed {
-			return fmt.Errorf("the %s scanner failed: %s", sc.Name, sc.Reason)
+			return scannerFailed{name: sc.Name, reason: sc.Reason}
 		}
 	}
 	if o.failOn != "" {
