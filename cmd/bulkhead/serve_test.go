@@ -133,24 +133,34 @@ func TestWorkersShareJobs(t *testing.T) {
 		}
 	}
 	// Kill worker-a while it runs a job.
-	var killed []int64
-	waitUntil(t, "worker-a to run a job", 2*time.Minute, func() bool {
+	runningOnA := func() []int64 {
 		rows, err := st.DB().QueryContext(ctx, `SELECT id FROM river_job WHERE state = 'running' AND attempted_by[array_length(attempted_by, 1)] = 'worker-a'`)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer rows.Close()
+		var ids []int64
 		for rows.Next() {
 			var id int64
 			rows.Scan(&id)
-			killed = append(killed, id)
+			ids = append(ids, id)
 		}
-		if len(killed) > 0 {
+		return ids
+	}
+	waitUntil(t, "worker-a to run a job", 2*time.Minute, func() bool {
+		if len(runningOnA()) > 0 {
 			a.cmd.Process.Signal(syscall.SIGKILL)
 			return true
 		}
 		return false
 	})
+	a.cmd.Wait()
+	// The jobs it had not finished when it died (one it completed between
+	// the query and the kill is not among them).
+	killed := runningOnA()
+	if len(killed) == 0 {
+		t.Fatal("worker-a finished every job it held in the instant before it was killed; nothing to rescue")
+	}
 	waitUntil(t, "every job to complete", 3*time.Minute, func() bool {
 		var left int
 		st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = 'bulkhead.match' AND state <> 'completed'`).Scan(&left)

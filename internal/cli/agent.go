@@ -92,6 +92,7 @@ $BULKHEAD_TOKEN (an agent-scope token: bulkhead token create --scope agent).`,
 	c.Flags().StringVar(&f.server, "server", "", "URL of bulkhead serve (http(s)://HOST:PORT)")
 	c.Flags().StringVar(&f.token, "token", "", "agent token (prefer --token-file or $BULKHEAD_TOKEN: a flag shows in the process list)")
 	c.Flags().StringVar(&f.tokenFile, "token-file", "", "file holding the agent token")
+	c.Flags().SetAnnotation("token", secretFlag, []string{"token"})
 	c.Flags().StringVar(&f.hostID, "host-id", "", "this host's id on the server (default: the Docker daemon's id)")
 	c.Flags().StringVar(&f.hostName, "host-name", "", "this host's name on the server (default: the daemon's host name)")
 	c.Flags().StringVar(&f.dockerHost, "docker-host", "", "Docker daemon endpoint (default $DOCKER_HOST, else the local socket)")

@@ -28,6 +28,7 @@ type scanFlags struct {
 	skipDirs  []string
 	noIgnore  bool
 	secRules  string
+	secPkgs   bool
 	timeout   time.Duration
 }
 
@@ -47,6 +48,7 @@ func (s *scanFlags) register(fs *pflag.FlagSet, defaultFormat string, withScanne
 		fs.BoolVar(&s.staleFail, "stale-db-error", false, "fail instead of warning when the vulnerability data is older than 7 days")
 		fs.BoolVar(&s.skipDB, "skip-db", false, "do not scan for vulnerabilities (without it, a missing or unreadable database is exit 1)")
 		fs.StringVar(&s.secRules, "secret-rules", "", "YAML file of custom secret rules, added to the built-in ones (see docs/secrets.md)")
+		fs.BoolVar(&s.secPkgs, "secrets-in-packages", false, "also report secrets in files that installed packages own (test keys, SDK examples), at LOW severity")
 	}
 }
 
@@ -73,6 +75,7 @@ func (s *scanFlags) config(cmd *cobra.Command) (pipeline.Config, error) {
 	}
 	cfg.SkipDirs = s.skipDirs
 	cfg.Secret.CustomRulesPath = s.secRules
+	cfg.SecretsInPackages = s.secPkgs
 	cfg.NoGitignore = s.noIgnore
 	cfg.DB.StaleIsError = s.staleFail
 	cfg.DB.Skip = s.skipDB

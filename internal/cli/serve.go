@@ -64,6 +64,7 @@ but /healthz needs a token: bulkhead token create --scope admin|read|agent.`,
 	}
 	c.Flags().StringVar(&f.addr, "addr", "127.0.0.1:7700", "address to listen on (HOST:PORT)")
 	c.Flags().StringVar(&f.database, "database", "", "database URL: sqlite:///path/fleet.db or postgres://... (default: sqlite under the user's data dir)")
+	c.Flags().SetAnnotation("database", secretFlag, []string{"url"})
 	c.Flags().StringVar(&f.vulnDB, "db", "", "vulnerability database file (default: the user cache dir/bulkhead/db/osv.db)")
 	c.Flags().StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (with --tls-key)")
 	c.Flags().StringVar(&f.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
@@ -112,7 +113,9 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	jobs, err := server.NewJobs(ctx, st, matcher, server.JobsConfig{
 		Work: f.role != "api", ID: id, Workers: f.workers, JobTimeout: f.jobTimeout, RescueAfter: f.rescue,
 		UpdateEvery: f.updateEvery, Update: vulndb.UpdateOptions{BaseURL: f.mirror}, RematchEvery: f.rematch,
-		Keep: f.keep, KeepHosts: f.keepHosts, KeepImages: f.keepImages, Logger: log, Metrics: metrics,
+		Keep: f.keep, KeepHosts: f.keepHosts, KeepImages: f.keepImages, Metrics: metrics,
+		// River reports each poll at INFO: keep its warnings and errors.
+		Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		return err

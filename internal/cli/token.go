@@ -38,6 +38,7 @@ read (the read routes), admin (read, plus token management over the API).
 A token is printed once; the database keeps only its SHA-256.`,
 	}
 	c.PersistentFlags().StringVar(&database, "database", "", "database URL: sqlite:///path/fleet.db or postgres://... (default: sqlite under the user's data dir)")
+	c.PersistentFlags().SetAnnotation("database", secretFlag, []string{"url"})
 	var scope, name string
 	create := &cobra.Command{
 		Use:     "create",

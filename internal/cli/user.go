@@ -26,6 +26,7 @@ working on its database directly. Passwords are kept as argon2id hashes.
 Roles: read (sees everything) and admin (also acknowledges and mutes alerts).`,
 	}
 	c.PersistentFlags().StringVar(&database, "database", "", "database URL: sqlite:///path/fleet.db or postgres://... (default: sqlite under the user's data dir)")
+	c.PersistentFlags().SetAnnotation("database", secretFlag, []string{"url"})
 	var role string
 	var fromStdin bool
 	create := &cobra.Command{

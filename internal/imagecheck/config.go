@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
-	"github.com/bulkhead-sec/bulkhead/internal/lint/dockerfile"
+	"github.com/bulkhead-sec/bulkhead/internal/secret"
 )
 
 // rootUser reports whether a config User runs as root.
@@ -92,14 +92,14 @@ var checkSecretEnv = &rule{
 			return nil
 		}
 		var names, ev []string
-		for _, kv := range e.Config.Config.Env {
+		for i, kv := range e.Config.Config.Env {
 			k, v, ok := strings.Cut(kv, "=")
-			if !ok || strings.TrimSpace(v) == "" {
+			if !ok || strings.TrimSpace(v) == "" || e.ReportedEnv[i] {
 				continue
 			}
-			if dockerfile.SecretName(k) || dockerfile.TokenValue(v) {
+			if secret.IsSecretName(k) || secret.HasToken(v) {
 				names = append(names, k)
-				ev = append(ev, k+"="+dockerfile.Redact(v))
+				ev = append(ev, k+"="+secret.Redact(v))
 			}
 		}
 		if len(names) == 0 {

@@ -55,6 +55,14 @@ type Input struct {
 	Packages []inventory.Package
 	// Now is the time for end-of-life decisions; zero means time.Now().
 	Now time.Time
+	// ReportedEnv holds the indexes of Config.Env entries that the secret
+	// scanner already reported: the secret-in-env check leaves them out, so
+	// that each secret is reported once.
+	ReportedEnv map[int]bool
+	// ReportedFiles holds the paths (root-relative) of files in which the
+	// secret scanner reported a secret: the credential-files check leaves
+	// them out, for the same reason.
+	ReportedFiles map[string]bool
 }
 
 // RuleMeta describes a check.

@@ -153,9 +153,18 @@ func TestCheck(t *testing.T) {
 			first: &finding.Finding{Location: finding.Location{Path: "var/lib/dpkg/status", Layer: l2, Object: "package sudo"}, Evidence: "sudo 1.9.13p3-1+deb12u1 (deb)"}},
 		{name: "expose 22", change: func(in *Input) { in.Config.Config.ExposedPorts["22/tcp"] = struct{}{} }, want: []string{"BH-IMG-013"}},
 		{name: "secret env redacted", change: func(in *Input) {
-			in.Config.Config.Env = append(in.Config.Config.Env, "DB_PASSWORD=hunter2hunter2", "EMPTY_SECRET=", "X=AKIAABCDEFGHIJKLMNOP")
+			in.Config.Config.Env = append(in.Config.Config.Env, "DB_PASSWORD=hunter2hunter2", "EMPTY_SECRET=", "X=AKIAZ3MHQJ5PLR7TXW2K")
 		}, want: []string{"BH-IMG-014"},
-			first: &finding.Finding{Location: finding.Location{Object: "config Env"}, Evidence: "DB_PASSWORD=hunt****, X=AKIA****"}},
+			first: &finding.Finding{Location: finding.Location{Object: "config Env"}, Evidence: "DB_PASSWORD=hun****, X=AKIA****"}},
+		{name: "secrets the secret scanner reported are not reported again", change: func(in *Input) {
+			in.Config.Config.Env = append(in.Config.Config.Env, "DB_PASSWORD=hunter2hunter2", "API_TOKEN=ghp_R8b2Kq9ZxY4mN7pL3vT6wJ1sD5fH0gC2aE8u")
+			in.ReportedEnv = map[int]bool{len(in.Config.Config.Env) - 1: true}
+			in.Files = append(in.Files,
+				File{Path: "root/.ssh/id_rsa", Mode: 0o600, Size: 1679, Layer: l2},
+				File{Path: "app/.env", Mode: 0o644, Size: 80, Layer: l2})
+			in.ReportedFiles = map[string]bool{"root/.ssh/id_rsa": true}
+		}, want: []string{"BH-IMG-014", "BH-IMG-019"},
+			first: &finding.Finding{Location: finding.Location{Object: "config Env"}, Evidence: "DB_PASSWORD=hun****"}},
 		{name: "package caches", change: func(in *Input) {
 			in.Files = append(in.Files,
 				File{Path: "var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4", Mode: 0o644, Size: 3 << 20, Layer: l2},

@@ -97,7 +97,7 @@ var checkCredentialFiles = &rule{
 	Check: func(e *env) []hit {
 		var items []listed
 		for _, f := range e.sorted {
-			if !f.Mode.IsRegular() || underSystemDir(f.p) {
+			if !f.Mode.IsRegular() || underSystemDir(f.p) || e.ReportedFiles[f.p] {
 				continue
 			}
 			base := strings.ToLower(path.Base(f.p))

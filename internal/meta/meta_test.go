@@ -123,3 +123,46 @@ func TestModTidy(t *testing.T) {
 		t.Errorf("go mod tidy -diff: %v (run `go mod tidy`)\n%s", err, out)
 	}
 }
+
+// scannerPrefixes are the packages that find things: each lint and image
+// check package may use the secret scanner (the one owner of secret
+// detection and redaction) but no other scanner.
+var scannerPrefixes = []string{
+	"internal/lint/", "internal/imagecheck", "internal/audit", "internal/secret",
+	"internal/match", "internal/vulndb", "internal/runtime", "internal/sbomread",
+}
+
+func within(rel, prefix string) bool {
+	p := strings.TrimSuffix(prefix, "/")
+	return rel == p || strings.HasPrefix(rel, p+"/")
+}
+
+// TestLintAndImageChecksImportNoOtherScanner keeps secret detection and
+// redaction in internal/secret: a lint or image-check package that needs to
+// know whether a value is a secret, or how to hide it, asks internal/secret,
+// never another checker's copy of that logic.
+func TestLintAndImageChecksImportNoOtherScanner(t *testing.T) {
+	for _, p := range listPackages(t) {
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		var own string
+		switch {
+		case strings.HasPrefix(rel, "internal/lint/"):
+			own = strings.Join(strings.SplitN(rel, "/", 4)[:3], "/")
+		case within(rel, "internal/imagecheck"):
+			own = "internal/imagecheck"
+		default:
+			continue
+		}
+		for _, imp := range p.Imports {
+			irel, ok := strings.CutPrefix(imp, module+"/")
+			if !ok || within(irel, own) || within(irel, "internal/secret") {
+				continue
+			}
+			for _, s := range scannerPrefixes {
+				if within(irel, s) || strings.HasPrefix(irel, s) {
+					t.Errorf("%s imports the scanner %s: lint and image checks may use internal/secret only", rel, irel)
+				}
+			}
+		}
+	}
+}

@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 
+	"github.com/bulkhead-sec/bulkhead/internal/finding"
 	"github.com/bulkhead-sec/bulkhead/internal/image"
 	"github.com/bulkhead-sec/bulkhead/internal/imagecheck"
 	"github.com/bulkhead-sec/bulkhead/internal/report"
@@ -49,7 +51,9 @@ func ScanImage(ctx context.Context, ref string, cfg Config) (*report.Report, err
 		return nil, err
 	}
 	if cfg.enabled(ScanMisconfig) {
-		r.Findings = append(r.Findings, imagecheck.Check(imagecheck.FromScan(ref, img, res, cfg.now()))...)
+		in := imagecheck.FromScan(ref, img, res, cfg.now())
+		in.ReportedEnv, in.ReportedFiles = reportedEnv(r), reportedFiles(r)
+		r.Findings = append(r.Findings, imagecheck.Check(in)...)
 		r.SetScanner(report.ScannerStatus{Name: "misconfig", State: report.StateDone})
 	}
 	if cfg.enabled(ScanVuln) {
@@ -76,6 +80,40 @@ func scanConfigSecrets(sec *secret.Scanner, img *image.Image, r *report.Report) 
 	}
 }
 
+// reportedEnv returns the indexes of the config's Env entries that hold a
+// secret finding, so that the image checks do not report them again.
+func reportedEnv(r *report.Report) map[int]bool {
+	out := map[int]bool{}
+	for _, f := range r.Findings {
+		if f.Kind != finding.Secret {
+			continue
+		}
+		rest, ok := strings.CutPrefix(f.Location.Path, "config.Env[")
+		if !ok {
+			continue
+		}
+		if n, err := strconv.Atoi(strings.TrimSuffix(rest, "]")); err == nil {
+			out[n] = true
+		}
+	}
+	return out
+}
+
+// reportedFiles returns the final-filesystem paths in which the secret
+// scanner reported a secret, so that the image checks do not list them
+// again as credential files.
+func reportedFiles(r *report.Report) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range r.Findings {
+		if f.Kind != finding.Secret || f.Location.RemovedIn != "" || f.Location.Path == "" ||
+			strings.HasPrefix(f.Location.Path, "config.") || strings.HasPrefix(f.Location.Path, "history") {
+			continue
+		}
+		out[path.Clean(strings.TrimPrefix(f.Location.Path, "/"))] = true
+	}
+	return out
+}
+
 // recordSecretScanner records what the secret scanner did in this run.
 // Layers whose results came from the per-layer cache were not read again,
 // so their files are not in the counts; the reason says so.
@@ -87,12 +125,23 @@ func recordSecretScanner(sec *secret.Scanner, r *report.Report) {
 		"skipped_size":    int(st.SkippedSize),
 		"skipped_allowed": int(st.SkippedAllowed),
 	}}
+	var notes []string
 	for _, s := range r.Scanners {
 		if s.Name == "packages" && s.Counts["layers_cached"] > 0 {
-			status.Reason = fmt.Sprintf("%d of %d layers from the per-layer cache: their files are not in these counts",
-				s.Counts["layers_cached"], s.Counts["layers"])
+			notes = append(notes, fmt.Sprintf("%d of %d layers from the per-layer cache: their files are not in these counts",
+				s.Counts["layers_cached"], s.Counts["layers"]))
+		}
+		// The merge counted the findings in files that packages own.
+		if s.Name == "secret" {
+			for _, k := range []string{scan.CountPackageFilesSkipped, scan.CountPackageFindingsSkipped} {
+				status.Counts[k] = s.Counts[k]
+			}
+			if s.Reason != "" {
+				notes = append([]string{s.Reason}, notes...)
+			}
 		}
 	}
+	status.Reason = strings.Join(notes, "; ")
 	r.SetScanner(status)
 	for _, w := range sec.Warnings() {
 		r.Warn("secret rules: " + w)

@@ -48,6 +48,9 @@ type Config struct {
 	DB DBConfig
 	// Secret configures the secret scanner.
 	Secret secret.Config
+	// SecretsInPackages reports secrets in files that installed packages
+	// own, at LOW severity; by default they are skipped and counted.
+	SecretsInPackages bool
 	// SkipDirs are directory globs a filesystem scan leaves out; a
 	// pattern without a slash matches at any depth.
 	SkipDirs []string
@@ -102,13 +105,21 @@ func ParseScanners(s string) ([]string, error) {
 // installed software only (lockfiles in an image are build leftovers).
 func (c *Config) scanOptions() scan.Options {
 	return scan.Options{
-		Extractors:  list.Installed(),
-		Limits:      c.Limits,
-		CacheDir:    c.CacheDir,
-		NoCache:     c.NoCache,
-		Progress:    c.Progress,
-		ToolVersion: c.ToolVersion,
+		Extractors:   list.Installed(),
+		Limits:       c.Limits,
+		CacheDir:     c.CacheDir,
+		NoCache:      c.NoCache,
+		Progress:     c.Progress,
+		ToolVersion:  c.ToolVersion,
+		PackageFiles: c.packageFiles(),
 	}
+}
+
+func (c *Config) packageFiles() scan.PackageFiles {
+	if c.SecretsInPackages {
+		return scan.PackageFilesReport
+	}
+	return scan.PackageFilesSkip
 }
 
 func (c *Config) openImage(ctx context.Context, ref string) (*image.Image, error) {

@@ -16,14 +16,15 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/owner"
 )
 
 // cacheFormat changes whenever layerResult or its encoding changes, or the
 // set of files scan keeps for OS detection does. v2: entries are written
 // only for layers whose content was verified against their digests and
 // keyed by image.CacheID; v1 entries (keyed by an unchecked diff_id) are
-// never read.
-const cacheFormat = "bulkhead-layer-cache v2\n"
+// never read. v3: findings carry their package owners (FindingOwners).
+const cacheFormat = "bulkhead-layer-cache v3\n"
 
 // maxCacheFile bounds what a cache read loads.
 const maxCacheFile = 1 << 30
@@ -41,8 +42,8 @@ func cacheKey(layerID string, opts *Options) string {
 	sort.Strings(parts)
 	l := opts.Limits.WithDefaults()
 	h := sha256.New()
-	fmt.Fprintf(h, "%s%s\n%s\n%d %d %d %d\n", cacheFormat, layerID, strings.Join(parts, ","),
-		l.MaxLayerBytes, l.MaxFileBytes, l.MaxEntries, l.MaxWarnings)
+	fmt.Fprintf(h, "%s%s\n%s\n%d %d %d %d\nowner@%d\n", cacheFormat, layerID, strings.Join(parts, ","),
+		l.MaxLayerBytes, l.MaxFileBytes, l.MaxEntries, l.MaxWarnings, owner.Version)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -63,15 +64,17 @@ func extraKey(v any) string {
 
 // cacheFile is the gob form of a layerResult.
 type cacheFile struct {
-	Entries   []byte
-	Packages  []inventory.Package
-	PkgFiles  []string
-	Findings  []byte
-	OSFiles   map[string][]byte
-	Bytes     int64
-	Warnings  []string
-	Truncated bool
-	Counts    map[string]int
+	Entries  []byte
+	Packages []inventory.Package
+	PkgFiles []string
+	Findings []byte
+	// FindingOwners parallels Findings.
+	FindingOwners []string
+	OSFiles       map[string][]byte
+	Bytes         int64
+	Warnings      []string
+	Truncated     bool
+	Counts        map[string]int
 	// Verified is true in every entry written: the layer's content hashed
 	// to its digests before the entry was written.
 	Verified bool
@@ -142,6 +145,12 @@ func (c *layerCache) get(key string) (*layerResult, error) {
 		}
 		res.Findings = fs
 	}
+	if len(cf.FindingOwners) > 0 {
+		if len(cf.FindingOwners) != len(res.Findings) {
+			return nil, fmt.Errorf("cache entry %s: %w", key, errCorrupt)
+		}
+		res.FindingOwners = cf.FindingOwners
+	}
 	if res.OSFiles == nil {
 		res.OSFiles = map[string][]byte{}
 	}
@@ -154,7 +163,8 @@ func (c *layerCache) put(key string, res *layerResult) error {
 		return errors.New("the layer's content was not verified against its digests")
 	}
 	cf := cacheFile{Verified: true, Entries: packEntries(res.Entries), Packages: res.Packages, PkgFiles: res.PkgFiles,
-		OSFiles: res.OSFiles, Bytes: res.Bytes, Warnings: res.Warnings, Truncated: res.Truncated, Counts: res.Counts}
+		OSFiles: res.OSFiles, Bytes: res.Bytes, Warnings: res.Warnings, Truncated: res.Truncated, Counts: res.Counts,
+		FindingOwners: res.FindingOwners}
 	if len(res.Findings) > 0 {
 		b, err := json.Marshal(res.Findings)
 		if err != nil {
@@ -203,9 +213,9 @@ func (c *layerCache) write(kind, key string, v any) error {
 
 // imageKey names the merged result of a list of layer keys; "" when a
 // layer has no key.
-func imageKey(layerKeys, ids []string, collectFiles bool) string {
+func imageKey(layerKeys, ids []string, collectFiles bool, pkgFiles PackageFiles) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%simage collect=%v\n", cacheFormat, collectFiles)
+	fmt.Fprintf(h, "%simage collect=%v package-files=%d\n", cacheFormat, collectFiles, pkgFiles)
 	for i, k := range layerKeys {
 		if k == "" {
 			return ""

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 	"github.com/bulkhead-sec/bulkhead/internal/image"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/owner"
 	"github.com/bulkhead-sec/bulkhead/internal/osrelease"
 )
 
@@ -25,6 +27,10 @@ type layerResult struct {
 	Packages []inventory.Package
 	PkgFiles []string
 	Findings []finding.Finding
+	// FindingOwners[i] names the installed package that owns the file of
+	// Findings[i] by this layer's own evidence (a file list or package tree
+	// written in the same layer), or is "" (see ownership.go).
+	FindingOwners []string
 	// OSFiles holds the release files osrelease wants, by path.
 	OSFiles map[string][]byte
 	// Bytes is the uncompressed size of the layer.
@@ -57,6 +63,11 @@ type layerScanner struct {
 
 	exIdx []int
 	anIdx []int
+	// owned maps the files that this layer's package file lists name to
+	// their package, when ownership is collected (see ownership.go); sums
+	// holds the MD5 the package installed where the list says, fileSums the
+	// MD5 of this layer's files with secret findings.
+	owned, sums, fileSums map[string]string
 	// tolerateReadErrors turns a file that cannot be read into a warning
 	// (directories: one unreadable file must not stop the walk).
 	tolerateReadErrors bool
@@ -92,6 +103,7 @@ func (s *layerScanner) visit(e *image.Entry, r io.Reader) error {
 		return nil
 	}
 	wantOS := osrelease.Wanted(e.Path) && e.Size <= osrelease.MaxFileSize
+	wantOwn := s.collectOwners() && owner.Wanted(e.Path)
 	s.exIdx = s.exIdx[:0]
 	for i, ex := range s.opts.Extractors {
 		if ex.Required(e.Path, e.Mode) {
@@ -104,7 +116,7 @@ func (s *layerScanner) visit(e *image.Entry, r io.Reader) error {
 			s.anIdx = append(s.anIdx, i)
 		}
 	}
-	if !wantOS && len(s.exIdx) == 0 && len(s.anIdx) == 0 {
+	if !wantOS && !wantOwn && len(s.exIdx) == 0 && len(s.anIdx) == 0 {
 		return nil
 	}
 	input := func(r io.Reader) *inventory.Input {
@@ -179,6 +191,9 @@ func (s *layerScanner) visit(e *image.Entry, r io.Reader) error {
 			s.res.OSFiles[e.Path] = bytes.Clone(data)
 		}
 	}
+	if wantOwn {
+		s.readOwners(newInput())
+	}
 	for _, i := range s.exIdx {
 		ex := s.opts.Extractors[i]
 		pkgs, err := safeExtract(s.ctx, ex, newInput())
@@ -215,6 +230,9 @@ func (s *layerScanner) visit(e *image.Entry, r io.Reader) error {
 			continue
 		}
 		s.res.Counts[an.Name()+".files"]++
+		if s.collectOwners() && slices.ContainsFunc(found, func(f finding.Finding) bool { return f.Kind == finding.Secret }) {
+			s.sumFile(e.Path, newInput())
+		}
 		for _, f := range found {
 			if f.Location.Path == "" {
 				f.Location.Path = e.Path
@@ -275,5 +293,6 @@ func (s *layerScanner) finish(st image.Stats, err error) (*layerResult, error) {
 	if err != nil && !errors.Is(err, image.ErrLimit) {
 		return s.res, err
 	}
+	s.ownFindings()
 	return s.res, nil
 }

@@ -57,6 +57,9 @@ type Options struct {
 	CollectFiles bool
 	// ToolVersion stamps the report.
 	ToolVersion string
+	// PackageFiles says what happens to secret findings in files that
+	// installed packages own; the zero value skips (and counts) them.
+	PackageFiles PackageFiles
 	// Skip, for directory scans, leaves out a path (and, for a directory,
 	// all below it); rel is slash separated and relative to the root. The
 	// .git directory is always left out.
@@ -228,7 +231,7 @@ func ScanImage(ctx context.Context, img *image.Image, opts Options) (*Result, er
 	}
 	// The merged outcome of the same layers is cached as a whole too: a
 	// rescan of an unchanged image reads one small file.
-	imgKey := imageKey(keys, ids, opts.CollectFiles)
+	imgKey := imageKey(keys, ids, opts.CollectFiles, opts.PackageFiles)
 	if s.cache != nil && imgKey != "" {
 		if a, err := s.cache.getAssembled(imgKey); err == nil {
 			s.progress("image %s: cached", img.Name)
@@ -403,6 +406,7 @@ func (s *scanner) assemble(target report.Target, results []*layerResult, ids []s
 func (s *scanner) mergeLayers(results []*layerResult, ids []string) *assembled {
 	m := merge(results)
 	a := &assembled{Counts: map[string]int{}}
+	pf := &packageFilter{policy: s.opts.PackageFiles}
 	for i, r := range results {
 		a.Size += r.Bytes
 		a.Truncated = a.Truncated || r.Truncated
@@ -419,7 +423,14 @@ func (s *scanner) mergeLayers(results []*layerResult, ids []string) *assembled {
 			a.Packages = append(a.Packages, p)
 		}
 		var last map[string]int
-		for _, f := range r.Findings {
+		for x, f := range r.Findings {
+			pkg := ""
+			if x < len(r.FindingOwners) {
+				pkg = r.FindingOwners[x]
+			}
+			if !pf.keep(&f, pkg) {
+				continue
+			}
 			f.Location.Layer = ids[i]
 			if last == nil {
 				last = lastIndex(r.Entries)
@@ -445,6 +456,10 @@ func (s *scanner) mergeLayers(results []*layerResult, ids []string) *assembled {
 				a.Files++
 			}
 		}
+	}
+	if pf.dropped > 0 {
+		a.Counts["secret."+CountPackageFilesSkipped] = len(pf.files)
+		a.Counts["secret."+CountPackageFindingsSkipped] = pf.dropped
 	}
 	a.OS = osrelease.Detect(m.readOS(osrelease.DpkgStatusDir))
 	inventory.Finalize(a.Packages, a.OS)
@@ -479,9 +494,16 @@ func (s *scanner) buildReport(target report.Target, a *assembled, layers, cached
 	}
 	rep.SetScanner(st)
 	for _, an := range s.opts.FileAnalyzers {
-		rep.SetScanner(report.ScannerStatus{Name: an.Name(), State: report.StateDone, Counts: map[string]int{
-			"files": a.Counts[an.Name()+".files"], "errors": a.Counts[an.Name()+".errors"],
-		}})
+		counts := map[string]int{"files": a.Counts[an.Name()+".files"], "errors": a.Counts[an.Name()+".errors"]}
+		st := report.ScannerStatus{Name: an.Name(), State: report.StateDone, Counts: counts}
+		if an.Name() == "secret" {
+			counts[CountPackageFilesSkipped] = a.Counts["secret."+CountPackageFilesSkipped]
+			counts[CountPackageFindingsSkipped] = a.Counts["secret."+CountPackageFindingsSkipped]
+			if n := counts[CountPackageFilesSkipped]; n > 0 {
+				st.Reason = PackageFilesReason(s.opts.PackageFiles, n, counts[CountPackageFindingsSkipped])
+			}
+		}
+		rep.SetScanner(st)
 	}
 	rep.Sort()
 	return &Result{Report: rep, Files: a.FinalFiles}

@@ -10,6 +10,7 @@ import (
 	"hash"
 	"math"
 	"net/url"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -28,6 +29,8 @@ var knownExamples = map[string]bool{
 	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c": true,
 	// Slack API documentation example bot token.
 	"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy": true,
+	// Stripe's documentation test keys.
+	"sk_test_BQokikJOvBiI2HlWgH4olfQ2": true, "sk_test_4eC39HqLyjWDarjtT1zdp7dc": true,
 	// Mailgun documentation example key.
 	"key-3ax6xnjp29jd6fds4gc373sgvjxteol0": true,
 	// Docker documentation's swarm join tokens and unlock keys.
@@ -426,16 +429,25 @@ func validDockerAuth(_, secret string) bool {
 
 // genericKeyStop are key-name fragments that mark a setting about a secret
 // (its file, length, type, hash...) rather than the secret itself. Keys are
-// compared lower-cased with '-' and '.' turned into '_'.
+// compared in snake case (camelCase split, '-' and '.' turned into '_'); a
+// fragment with a leading or trailing '_' must match whole words of the
+// key ("min_" matches password_min_length, not admin_password), one ending
+// in '$' must end the key (secret_store names a store, key_store_password
+// is a password), one without either is a substring.
 var genericKeyStop = []string{
+	// Pagination, idempotency and change tokens of cloud APIs (AWS's
+	// NextToken, ClientRequestToken, ChangeToken...): opaque but public.
+	"next_token", "_continuation", "continuation_token", "page_token", "_pagination", "pagination_token",
+	"client_request_token", "change_token", "update_token", "sync_token", "lifecycle_action_token", "_marker",
+	"_last_used", "_last_changed", "_filename", "_directory",
 	"hash", "digest", "checksum", "sha1", "sha256", "sha512", "md5", "fingerprint",
 	"_file", "file_", "_path", "path_", "_dir", "_url", "_uri", "_env", "_name", "name_",
 	"_type", "_length", "_len", "_size", "min_", "_min", "max_", "_max", "num_", "_count",
 	"_limit", "_policy", "_prompt", "_label", "_field", "_header", "_param", "_id", "_endpoint",
 	"expir", "_ttl", "_timeout", "_regex", "_pattern", "_format", "_mode", "_hint", "_version",
 	"enabled", "enable_", "_required", "_reset", "_validation", "_placeholder", "_rotation",
-	"_ref", "_algorithm", "public", "_template", "_provider", "_store", "_backend",
-	"_manager", "_service", "_key_id", "_prefix", "_suffix", "_location", "_source", "_lifetime",
+	"_ref", "_algorithm", "public", "_template", "_provider$", "_store$", "_backend$",
+	"_manager$", "_service$", "_key_id", "_prefix", "_suffix", "_location", "_source", "_lifetime",
 	"_secret_name", "_strength", "_complexity", "_input", "_change", "_confirm", "forgot",
 	"_encoding", "_encrypted", "_salt_rounds", "_cost", "_retries", "_attempts", "_method",
 	"tokenizer", "_tokens", "tokens_", "_encryption",
@@ -470,12 +482,13 @@ var (
 
 // validGenericValue gates the generic assignment rules.
 func validGenericValue(match, secret string) bool {
-	key := genericKey(match)
-	k := strings.NewReplacer("-", "_", ".", "_").Replace(strings.ToLower(key))
-	for _, w := range genericKeyStop {
-		if strings.Contains(k, w) {
-			return false
-		}
+	k := snakeKey(genericKey(match))
+	if genericKeyStopped(k) {
+		return false
+	}
+	// A date: "PasswordLastUsed": "2016-09-19T...".
+	if dateRe.MatchString(secret) {
+		return false
 	}
 	// secretID, token_ids: an identifier of a secret, not the secret;
 	// "tokens" counts or lists them.
@@ -512,8 +525,11 @@ func validGenericValue(match, secret string) bool {
 	if strings.Contains(secret, ".*") || strings.Contains(secret, ".+") || namesPassword(secret) {
 		return false
 	}
-	if strings.HasPrefix(secret, "./") || strings.Contains(secret, "://") ||
-		strings.ContainsAny(secret, "() \t") {
+	// Parentheses mark a call, unless the value is a quoted literal of one
+	// word (Django's SECRET_KEY alphabet has them).
+	quoted := len(match) > 0 && (match[len(match)-1] == '"' || match[len(match)-1] == '\'')
+	if strings.HasPrefix(secret, "./") || strings.Contains(secret, "://") || strings.ContainsAny(secret, " \t") ||
+		!quoted && strings.ContainsAny(secret, "()") {
 		return false
 	}
 	// A Windows path: C:/foo/bar, D:\data.
@@ -524,10 +540,7 @@ func validGenericValue(match, secret string) bool {
 	if charClasses(secret) < 2 || upperNameRe.MatchString(secret) {
 		return false
 	}
-	// An identifier, or the next key of a list ("password= scmVersion=").
-	if id := strings.TrimSuffix(secret, "="); identifierRe.MatchString(id) && !hasDigitAndLetter(id) {
-		return false
-	}
+
 	l := strings.ToLower(secret)
 	for _, w := range genericValueStop {
 		if strings.Contains(l, w) {
@@ -537,6 +550,99 @@ func validGenericValue(match, secret string) bool {
 	// A dotted reference such as config.db.password or a Helm value path.
 	if strings.Count(secret, ".") >= 2 && onlyIdentChars(secret) && !hasDigitAndLetter(strings.ReplaceAll(secret, ".", "")) {
 		return false
+	}
+	return true
+}
+
+// genericKeyStopped reports whether a key name (any case) names a setting
+// about a secret rather than the secret (see genericKeyStop).
+func genericKeyStopped(key string) bool {
+	k := snakeKey(key)
+	padded := "_" + k + "_"
+	for _, w := range genericKeyStop {
+		if suf, ok := strings.CutSuffix(w, "$"); ok {
+			if strings.HasSuffix(padded, suf+"_") {
+				return true
+			}
+			continue
+		}
+		if w[0] == '_' || w[len(w)-1] == '_' {
+			if strings.Contains(padded, "_"+strings.Trim(w, "_")+"_") {
+				return true
+			}
+		} else if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// dateRe is an ISO date at the start of a value.
+var dateRe = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}`)
+
+// snakeKey lower-cases a key name into snake case: "ClientRequestToken"
+// and "client-request.token" both become "client_request_token".
+func snakeKey(key string) string {
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch {
+		case c == '-' || c == '.':
+			c = '_'
+		case 'A' <= c && c <= 'Z':
+			if i > 0 && ('a' <= key[i-1] && key[i-1] <= 'z' || '0' <= key[i-1] && key[i-1] <= '9') {
+				b.WriteByte('_')
+			}
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// validTerraformDefault checks a Terraform variable default as a generic
+// assignment of the variable's name.
+func validTerraformDefault(match, secret string) bool {
+	name := match
+	if i := strings.IndexByte(match, '"'); i >= 0 {
+		name = match[i+1:]
+		if j := strings.IndexByte(name, '"'); j >= 0 {
+			name = name[:j]
+		}
+	}
+	return validGenericValue(name+" = "+secret, secret)
+}
+
+// validPHPDefine checks the name of a define()d constant like a generic
+// key; the value may hold any character (WordPress salts do).
+func validPHPDefine(match, secret string) bool {
+	name := match
+	if i := strings.IndexAny(match, `'"`); i >= 0 {
+		name = match[i+1:]
+		if j := strings.IndexAny(name, `'"`); j >= 0 {
+			name = name[:j]
+		}
+	}
+	if genericKeyStopped(name) || secret[0] == '$' || namesPassword(secret) {
+		return false
+	}
+	// Salts hold '<' and '>': only a whole "<...>" is a placeholder.
+	v := secret
+	if !strings.HasPrefix(v, "<") {
+		v = strings.NewReplacer("<", "", ">", "").Replace(v)
+	}
+	if IsPlaceholder(v) {
+		return false
+	}
+	// Prose ("put your unique phrase here") and stand-ins ("password_here").
+	l := strings.ToLower(secret)
+	if strings.Trim(l, "abcdefghijklmnopqrstuvwxyz ") == "" && strings.Contains(l, " ") {
+		return false
+	}
+	for _, w := range genericValueStop {
+		if strings.Contains(l, w) {
+			return false
+		}
 	}
 	return true
 }
@@ -553,6 +659,81 @@ func genericKey(match string) string {
 		return m
 	}
 	return m[:end]
+}
+
+// identifierValue reports whether a generic value is a name (an
+// identifier without digits, or the next key of a list: "password=
+// scmVersion="). In code it is a reference to the secret; in a
+// configuration file or ENV text values are literals, so only a name made
+// of words (readsAsWords) is taken for a reference there.
+func identifierValue(secret string, literal bool) bool {
+	id, next := strings.CutSuffix(secret, "=")
+	if !identifierRe.MatchString(id) || hasDigitAndLetter(id) {
+		return false
+	}
+	return next || !literal || readsAsWords(id)
+}
+
+// readsAsWords reports whether an identifier splits (at '_', '-', '.',
+// ':' and camelCase boundaries) into words of 3 letters or more that each
+// hold a vowel, or short all-capital acronyms: "currentUserPassword",
+// "db_admin_user", "getHTTPClient". Random letters ("ZGqdKWQHwjBMFGRS")
+// break into short or vowel-less parts.
+func readsAsWords(id string) bool {
+	var parts []string
+	start := 0
+	isUp := func(c byte) bool { return 'A' <= c && c <= 'Z' }
+	isLo := func(c byte) bool { return 'a' <= c && c <= 'z' }
+	for i := 0; i <= len(id); i++ {
+		if i == len(id) || id[i] == '_' || id[i] == '-' || id[i] == '.' || id[i] == ':' {
+			if i > start {
+				parts = append(parts, id[start:i])
+			}
+			start = i + 1
+			continue
+		}
+		// camelCase: before an upper-case letter that follows a lower-case
+		// one, or that starts a word after an acronym (HTTPClient).
+		if i > start && isUp(id[i]) && (isLo(id[i-1]) || isUp(id[i-1]) && i+1 < len(id) && isLo(id[i+1])) {
+			parts = append(parts, id[start:i])
+			start = i
+		}
+	}
+	acronyms := 0
+	for _, p := range parts {
+		if strings.ToUpper(p) == p && len(p) <= 5 {
+			// An acronym; names hold one at most ("getHTTPClient").
+			if acronyms++; acronyms > 1 {
+				return false
+			}
+			continue
+		}
+		if len(p) < 3 || !strings.ContainsAny(strings.ToLower(p), "aeiouy") {
+			return false
+		}
+		// A word has at most its first letter in upper case.
+		if strings.ToLower(p[1:]) != p[1:] {
+			return false
+		}
+	}
+	return len(parts) > 0
+}
+
+// literalPath reports whether values in the file at p (or in ENV and
+// other text) are literals rather than code: configuration files.
+func literalPath(p string, text bool) bool {
+	if text {
+		return true
+	}
+	base := path.Base(p)
+	if strings.HasPrefix(base, ".env") || strings.HasSuffix(base, ".env") {
+		return true
+	}
+	switch strings.ToLower(path.Ext(base)) {
+	case ".ini", ".cfg", ".conf", ".cnf", ".properties", ".toml", ".yaml", ".yml", ".env", ".tfvars", ".json":
+		return true
+	}
+	return false
 }
 
 func hasDigitAndLetter(s string) bool {

@@ -105,6 +105,11 @@ func withSeverity(r Rule, sev finding.Severity) Rule {
 	return r
 }
 
+func withValidate(r Rule, v func(match, secret string) bool) Rule {
+	r.Validate, r.NoPlaceholderCheck = v, true
+	return r
+}
+
 func withWindow(r Rule, before, after int) Rule {
 	r.Before, r.After = before, after
 	return r
@@ -249,6 +254,13 @@ func buildBuiltins() []Rule {
 			`\b(?P<secret>sk_live_[A-Za-z0-9]{24,99})\b`),
 		tok("BH-SEC-STRIPE-RESTRICTED-KEY", "Stripe live restricted key", finding.High, CatPayment, []string{"rk_live_"},
 			`\b(?P<secret>rk_live_[A-Za-z0-9]{24,99})\b`),
+		// Test-mode keys move no money but read and write the account's
+		// test data and show a live integration's code paths: LOW.
+		withValidate(tok("BH-SEC-STRIPE-TEST-KEY", "Stripe test-mode secret or restricted key", finding.Low, CatPayment, []string{"sk_test_", "rk_test_"},
+			`\b(?P<secret>[sr]k_test_[A-Za-z0-9]{24,99})\b`), func(_, s string) bool {
+			// The prefix holds "test": only the random part is checked.
+			return !knownExamples[s] && !IsPlaceholder(s[len("sk_test_"):])
+		}),
 		tok("BH-SEC-STRIPE-WEBHOOK-SECRET", "Stripe webhook signing secret", finding.Medium, CatPayment, []string{"whsec_"},
 			`\b(?P<secret>whsec_[A-Za-z0-9+/]{32,64})`),
 		tok("BH-SEC-SQUARE-ACCESS-TOKEN", "Square access token", finding.Critical, CatPayment, []string{"eaaa", "sq0atp-"},
@@ -298,6 +310,29 @@ func buildBuiltins() []Rule {
 			`(?i:datadog|dd)[_.\-]?(?i:app(?:lication)?)[_.\-]?(?i:key)["']?[ \t]*(?:=|:)[ \t]*["']?(?P<secret>[a-f0-9]{40})\b`),
 		tok("BH-SEC-NEWRELIC-USER-KEY", "New Relic user API key", finding.High, CatSaaS, []string{"nrak-"},
 			`\b(?P<secret>NRAK-[A-Z0-9]{27})\b`),
+		{
+			ID: "BH-SEC-NEWRELIC-LICENSE-KEY", Title: "New Relic license (ingest) key", Severity: finding.High, Category: CatSaaS,
+			Keywords: []string{"nral", "newrelic", "new_relic", "new-relic"}, MinEntropy: tokenEntropy,
+			Regex: rx(`\b(?P<secret>[a-f0-9]{36}NRAL)\b` +
+				`|(?i:new[_.\-]?relic)[A-Za-z0-9_.\-]{0,16}(?i:license)[_.\-]?(?i:key)["']?[ \t]*(?:=|:)[ \t]*["']?(?P<secret>[a-f0-9]{40})\b`),
+			Description: "A 40-character license key: 36 hex digits ending in `NRAL` (current keys), or 40 hex digits assigned to a `NEW_RELIC_LICENSE_KEY`-like name.",
+		},
+		{
+			ID: "BH-SEC-NEWRELIC-CONFIG-LICENSE-KEY", Title: "New Relic license key in an agent configuration", Severity: finding.High, Category: CatCredentials,
+			Keywords: []string{"license_key"}, Priority: PrioritySpecific, MinEntropy: tokenEntropy,
+			Paths: pathRx(`(?:^|/)newrelic(?:-infra)?\.(?:ini|ya?ml|js|cfg)$`), pathHint: "newrelic",
+			Regex:       rx(`(?m)^[ \t]*license_key[ \t]*[:=][ \t]*["']?(?P<secret>[A-Za-z0-9]{40})\b`),
+			Description: "`license_key` set to a 40-character key in `newrelic.ini`, `newrelic.yml`, `newrelic-infra.yml` or `newrelic.js`.",
+		},
+		tok("BH-SEC-NEWRELIC-BROWSER-KEY", "New Relic browser key", finding.Medium, CatSaaS, []string{"nrjs-"},
+			`\b(?P<secret>NRJS-[a-f0-9]{19})\b`),
+		{
+			ID: "BH-SEC-DATADOG-AGENT-API-KEY", Title: "Datadog API key in the agent configuration", Severity: finding.High, Category: CatCredentials,
+			Keywords: []string{"api_key"}, Priority: PrioritySpecific, MinEntropy: tokenEntropy,
+			Paths: pathRx(`(?:^|/)datadog(?:-agent)?/datadog\.ya?ml$`, `(?:^|/)datadog\.ya?ml$`), pathHint: "datadog",
+			Regex:       rx(`(?m)^[ \t]*api_key[ \t]*:[ \t]*["']?(?P<secret>[a-f0-9]{32})\b`),
+			Description: "`api_key:` set to 32 hex digits in the Datadog agent's `datadog.yaml`.",
+		},
 		tok("BH-SEC-NEWRELIC-INSERT-KEY", "New Relic insert key", finding.Medium, CatSaaS, []string{"nrii-"},
 			`\b(?P<secret>NRII-[A-Za-z0-9_\-]{32})`+tokEnd),
 		tok("BH-SEC-HEROKU-API-KEY", "Heroku API key", finding.High, CatSaaS, []string{"hrku-", "heroku"},
@@ -337,6 +372,16 @@ func buildBuiltins() []Rule {
 			`\b(?P<secret>oy2[a-z0-9]{43})\b`),
 		withWindow(tok("BH-SEC-ONEPASSWORD-SERVICE-TOKEN", "1Password service account token", finding.Critical, CatSaaS, []string{"ops_eyj"},
 			`\b(?P<secret>ops_eyJ[A-Za-z0-9+/_\-]{250,}={0,3})`), tokenBefore, 4096),
+		tok("BH-SEC-MAPBOX-SECRET-TOKEN", "Mapbox secret access token", finding.High, CatSaaS, []string{"sk.eyj"},
+			`\b(?P<secret>sk\.eyJ[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{20,})`+tokEnd),
+		tok("BH-SEC-ARTIFACTORY-API-KEY", "JFrog Artifactory API key", finding.High, CatSaaS, []string{"akcp"},
+			`\b(?P<secret>AKCp[A-Za-z0-9]{69})\b`),
+		tok("BH-SEC-FIGMA-TOKEN", "Figma personal access token", finding.Medium, CatSaaS, []string{"figd_"},
+			`\b(?P<secret>figd_[A-Za-z0-9_\-]{40})`+tokEnd),
+		tok("BH-SEC-BUILDKITE-TOKEN", "Buildkite API access token", finding.High, CatSaaS, []string{"bkua_"},
+			`\b(?P<secret>bkua_[a-f0-9]{40})\b`),
+		tok("BH-SEC-CLOUDFLARE-API-TOKEN", "Cloudflare API token", finding.High, CatSaaS, []string{"cloudflare", "cf_api"},
+			`(?i:cloudflare|cf)[_.\-]?(?i:api)[_.\-]?(?i:token|key)["']?[ \t]*(?:=|:)[ \t]*["']?(?P<secret>[A-Za-z0-9_\-]{40})`+tokEnd),
 		tok("BH-SEC-NOTION-TOKEN", "Notion integration token", finding.Medium, CatSaaS, []string{"ntn_"},
 			`\b(?P<secret>ntn_[A-Za-z0-9]{46})\b`),
 
@@ -427,6 +472,25 @@ func buildBuiltins() []Rule {
 			ID: "BH-SEC-KUBECONFIG-CLIENT-KEY", Title: "Client private key in a kubeconfig", Severity: finding.Critical, Category: CatCredentials,
 			Keywords: []string{"client-key-data"}, Priority: PrioritySpecific, MinEntropy: 4.0,
 			Regex: rx(`client-key-data:[ \t]*["']?(?P<secret>[A-Za-z0-9+/=]{64,})`),
+		},
+
+		{
+			ID: "BH-SEC-TERRAFORM-VARIABLE-DEFAULT", Title: "Secret as a Terraform variable default", Severity: finding.High, Category: CatGeneric,
+			Keywords: []string{"variable"}, Multiline: true, After: 1024, MinLen: 8, MinEntropy: 2.75,
+			Paths: pathRx(`\.tf$`), pathHint: ".tf",
+			Regex: rx(`(?m)^[ \t]*variable[ \t]+"(?P<name>[A-Za-z0-9_\-]*(?i:password|passwd|secret|token|api_?key|access_?key|private_?key)[A-Za-z0-9_\-]*)"[ \t]*\{` +
+				`[^{}]{0,512}?\bdefault[ \t]*=[ \t]*"(?P<secret>[^"\r\n$]{8,256})"`),
+			Validate:    validTerraformDefault,
+			Description: "A `variable` block whose name says it holds a password, secret, token or key, with a literal `default` (checked like a generic assignment).",
+		},
+
+		{
+			ID: "BH-SEC-PHP-DEFINE-SECRET", Title: "Secret in a PHP define()", Severity: finding.Medium, Category: CatGeneric,
+			Keywords: []string{"define("}, MinLen: 8, MinEntropy: 2.75,
+			Regex: rx(`define\([ \t]*['"](?P<name>[A-Za-z0-9_]*(?i:password|passwd|secret|token|api_?key|auth_?key|_key|_salt)[A-Za-z0-9_]*)['"][ \t]*,[ \t]*` +
+				`(?:'(?P<secret>[^'\r\n]{8,256})'|"(?P<secret>[^"\r\n$]{8,256})")[ \t]*\)`),
+			Validate: validPHPDefine, NoPlaceholderCheck: true,
+			Description: "A PHP `define('DB_PASSWORD', '...')` of a constant whose name says it holds a password, secret, token, key or salt (wp-config.php), with a literal value of 8 bytes or more.",
 		},
 
 		// ---- generic assignments ----

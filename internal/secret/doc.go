@@ -15,6 +15,11 @@
 // and length floors) before they become findings. Evidence is always
 // redacted with Redact: no output of this package holds a whole secret.
 //
+// The package is bulkhead's one owner of secret detection and redaction:
+// Redact (at most a quarter of a value, never more than 4 characters),
+// IsSecretName, HasToken and RedactText serve lint, image checks and the
+// audit, which hold no secret logic of their own.
+//
 // A Scanner is built once with New and is safe for concurrent use. The image
 // walk calls Required and Analyze per file; ScanText covers strings that are
 // not files (image ENV, labels, history, compose and container environments).

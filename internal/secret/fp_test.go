@@ -53,6 +53,21 @@ func TestFalsePositiveFixesKeepSecrets(t *testing.T) {
 		{"indexed member path", `"output_token": "StreamDescription.Shards[-1].ShardId",`, nil},
 		{"de-leeted password word", `self.master_password = 'P4ssword'`, nil},
 		{"keyboard mash", `'oauth_token_secret': '2kjshdfp92i34asdasd',`, nil},
+		// Found on a pyenv site-packages (botocore, cfn-lint, moto) and GOROOT.
+		{"stop word inside a word", `admin_password = Gq7RkP2xVm9ZtL4w`, []string{"BH-SEC-GENERIC-PASSWORD"}},
+		{"stop word as a word", `password_min_length = 12345678abc`, nil},
+		{"resource type name", `"AWS::ApiGateway::ApiKey": "4820a4d6e5b9e6f0c3f3b2f1d0e9c8b7a6f5e4d3",`, nil},
+		{"path name", `"alias/aws/secretsmanager": "fee5b2a0c3d94e1f8a7b6c5d4e3f2a1b",`, nil},
+		{"namespaced condition key", `"secretsmanager:ResourceTag/Owner":"${aws:userid}"`, nil},
+		{"pagination token", `"NextToken": "eyJOZXh0VG9rZW4iOiBudWxsLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAyfQ=="`, nil},
+		{"idempotency token", `"ClientRequestToken": "f4c94d2e8f3c4e4c8a5e3d9d2c1b0a99",`, nil},
+		{"date", `"PasswordLastUsed": "2016-09-19T16:35:44Z",`, nil},
+		{"keystore password", `server.ssl.key-store-password=w6rrO2!cxlHw7A`, []string{"BH-SEC-GENERIC-PASSWORD"}},
+		{"secret store name", `secret_store = vaultProdStore9x`, nil},
+		{"django key with parens", `SECRET_KEY = 'django-insecure-k3(x_8#m)q!z2w@7p^v0r$t=5n&b9c*j4h%f6d+e1s'`, []string{"BH-SEC-GENERIC-SECRET"}},
+		{"call", `SECRET_KEY = get_random_secret_key()`, nil},
+		{"random letters", `spring.datasource.password=SGfrEo_AdSgjNw`, []string{"BH-SEC-GENERIC-PASSWORD"}},
+		{"identifier", `password = currentUserPassword`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -502,6 +502,9 @@ type scanState struct {
 	// left for this input; overBudget records that some was refused.
 	budget     int
 	overBudget bool
+	// literal: the input is a configuration file or text, whose values
+	// are literals (see literalPath).
+	literal bool
 }
 
 // The regex work on one input is bounded by regexBudgetFactor times its size
@@ -549,18 +552,28 @@ func (s *Scanner) putState(st *scanState) {
 }
 
 func (s *Scanner) scan(ctx context.Context, st *scanState, buf []byte, p string, text bool) ([]finding.Finding, error) {
+	if err := s.collect(ctx, st, buf, p, text); err != nil {
+		return nil, err
+	}
+	return s.findingsOf(st, buf, p), nil
+}
+
+// collect runs the prefilter and the rules over buf and leaves the
+// candidates in st.cands.
+func (s *Scanner) collect(ctx context.Context, st *scanState, buf []byte, p string, text bool) error {
 	for i := range st.win {
 		st.win[i] = window{}
 		st.app[i] = 0
 	}
 	st.cands = st.cands[:0]
 	st.budget, st.overBudget = regexBudgetFactor*len(buf)+regexBudgetBase, false
+	st.literal = literalPath(p, text)
 	maxCands := s.maxFindings * 8
 	st.hits, _ = s.pf.scan(buf, st.hits[:0], 0)
 	for hi, h := range st.hits {
 		if hi&1023 == 1023 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		kwEnd := int(h.end)
@@ -629,12 +642,12 @@ func (s *Scanner) scan(ctx context.Context, st *scanState, buf []byte, p string,
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	if st.overBudget {
 		s.overBudget.Add(1)
 	}
-	return s.findingsOf(st, buf, p), nil
+	return nil
 }
 
 // keywordWindow is the span scanned around a keyword: the keyword's line
@@ -704,6 +717,17 @@ func (s *Scanner) runRule(st *scanState, ri int, buf []byte, ws, we int) int {
 			if ms-k > maxKeyName {
 				continue
 			}
+			// A name inside a longer one ("AWS::ApiGateway::ApiKey",
+			// "alias/aws/secretsmanager"): a type or a path, not a key.
+			if k > 0 && (buf[k-1] == ':' || buf[k-1] == '/' || buf[k-1] == '\\') {
+				continue
+			}
+			// "secretsmanager:ResourceTag/x" in one quoted string: a
+			// namespaced name, not key and value.
+			if sep := win[m[0]:a]; len(sep) > 0 && k > 0 && (buf[k-1] == '"' || buf[k-1] == '\'') &&
+				bytes.Equal(bytes.Trim(sep, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"), []byte(":")) {
+				continue
+			}
 			// "KEY value" (no = or :) only on a Dockerfile ENV/ARG line.
 			line := buf[bytes.LastIndexByte(buf[:k], '\n')+1 : k]
 			sep := win[m[0]:a]
@@ -731,6 +755,9 @@ func (s *Scanner) runRule(st *scanState, ri int, buf []byte, ws, we int) int {
 			continue
 		}
 		if r.Validate != nil && !r.Validate(string(buf[ms:me]), secret) {
+			continue
+		}
+		if r.generic && identifierValue(secret, st.literal) {
 			continue
 		}
 		st.cands = append(st.cands, cand{rule: int32(ri), ms: ms, me: me, ss: ws + a, se: ws + b})

@@ -150,10 +150,10 @@ func TestScanTextEnv(t *testing.T) {
 		{"config.Env[1]", "GITHUB_TOKEN=ghp_Q3k9Zb7Lm2Vd8Nc4Xw6Ry1Ts5Pq0Hg8Fd2Ae",
 			[]gotFinding{g("BH-SEC-GITHUB-PAT", "config.Env[1]", "GITHUB_TOKEN=ghp_****", finding.Critical, CatVCS)}},
 		{"config.Env[2]", "DB_PASSWORD=Xk9#mQ2vLp7z",
-			[]gotFinding{g("BH-SEC-GENERIC-PASSWORD", "config.Env[2]", "DB_PASSWORD=Xk****", finding.Medium, CatGeneric)}},
+			[]gotFinding{g("BH-SEC-GENERIC-PASSWORD", "config.Env[2]", "DB_PASSWORD=Xk9****", finding.Medium, CatGeneric)}},
 		{"config.Env[3]", "DB_PASSWORD=${DB_PASSWORD}", nil},
 		{"history[0]", "/bin/sh -c #(nop)  ENV DB_PASSWORD Xk9#mQ2vLp7z",
-			[]gotFinding{g("BH-SEC-GENERIC-PASSWORD", "history[0]", "/bin/sh -c #(nop)  ENV DB_PASSWORD Xk****", finding.Medium, CatGeneric)}},
+			[]gotFinding{g("BH-SEC-GENERIC-PASSWORD", "history[0]", "/bin/sh -c #(nop)  ENV DB_PASSWORD Xk9****", finding.Medium, CatGeneric)}},
 		{"history[1]", "ARG\tREGISTRY_TOKEN\t'Q3k9Zb7Lm2Vd8Nc4Xw6Ry1Ts'",
 			[]gotFinding{g("BH-SEC-GENERIC-SECRET", "history[1]", "ARG REGISTRY_TOKEN 'Q3k9****'", finding.Medium, CatGeneric)}},
 		// Blank-separated "key value" outside ENV/ARG is prose, not an assignment.

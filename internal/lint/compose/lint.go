@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/bulkhead-sec/bulkhead/internal/secret"
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/compose-spec/compose-go/v2/types"
@@ -349,7 +350,10 @@ func newFinding(r *Rule, name string, s *Service, h Hit) finding.Finding {
 	if line == 0 {
 		line = s.Line
 	}
-	ev := h.Evidence
+	// Every rule's text goes through the secret scanner's redaction: a
+	// command or URL quoted as evidence may hold a credential.
+	desc = secret.RedactText(desc)
+	ev := secret.RedactText(h.Evidence)
 	if rs := []rune(ev); len(rs) > maxEvidence {
 		ev = string(rs[:maxEvidence]) + "…"
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
-	"github.com/bulkhead-sec/bulkhead/internal/lint/dockerfile"
+	"github.com/bulkhead-sec/bulkhead/internal/secret"
 )
 
 // literalValue reports whether an environment value is written in the
@@ -28,7 +28,7 @@ var ruleEnvSecret = &Rule{
 			if v == nil || !literalValue(*v) {
 				continue
 			}
-			if dockerfile.SecretName(k) || dockerfile.TokenValue(*v) {
+			if secret.IsSecretName(k) || secret.HasToken(*v) {
 				names = append(names, k)
 			}
 		}
@@ -38,13 +38,13 @@ var ruleEnvSecret = &Rule{
 			out = append(out, Hit{
 				Line:     s.mapKeyLine("environment", k),
 				Detail:   "Variable " + k + " holds a literal value.",
-				Evidence: k + "=" + dockerfile.Redact(*s.Config.Environment[k]),
+				Evidence: k + "=" + secret.Redact(*s.Config.Environment[k]),
 			})
 		}
 		if b := s.Config.Build; b != nil {
 			var args []string
 			for k, v := range b.Args {
-				if v != nil && literalValue(*v) && (dockerfile.SecretName(k) || dockerfile.TokenValue(*v)) {
+				if v != nil && literalValue(*v) && (secret.IsSecretName(k) || secret.HasToken(*v)) {
 					args = append(args, k)
 				}
 			}
@@ -53,7 +53,7 @@ var ruleEnvSecret = &Rule{
 				out = append(out, Hit{
 					Line:     s.KeyLine("build", "args"),
 					Detail:   "Build argument " + k + " holds a literal value; build arguments are also kept in the image history.",
-					Evidence: "build.args " + k + "=" + dockerfile.Redact(*b.Args[k]),
+					Evidence: "build.args " + k + "=" + secret.Redact(*b.Args[k]),
 				})
 			}
 		}

@@ -131,7 +131,7 @@ volumes:
 		rows = append(rows, row{f.ID, f.Location.Object, f.Evidence, f.Location.Line})
 	}
 	want := []row{
-		{"BH-CP-014", "service db", "POSTGRES_PASSWORD=s3cr****", 6},
+		{"BH-CP-014", "service db", "POSTGRES_PASSWORD=s3c****", 6},
 		{"BH-CP-003", "service db", "volumes: /var/run/docker.sock:/var/run/docker.sock:ro", 9},
 		{"BH-CP-018", "service web", "image: nginx", 11},
 		{"BH-CP-001", "service web", "privileged: true", 12},

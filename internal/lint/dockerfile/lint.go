@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/bulkhead-sec/bulkhead/internal/secret"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
@@ -177,8 +178,8 @@ func evidence(in *Instr, secrets []string) string {
 		parts := []string{strings.ToUpper(in.Cmd)}
 		for _, kv := range pairList(in) {
 			v := kv[1]
-			if !isPlaceholder(v) && (SecretName(kv[0]) || TokenValue(v)) {
-				v = Redact(v)
+			if secretPair(kv[0], v) {
+				v = secret.Redact(v)
 			}
 			if kv[2] == "" {
 				parts = append(parts, kv[0])

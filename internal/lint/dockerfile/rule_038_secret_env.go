@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/bulkhead-sec/bulkhead/internal/secret"
 )
 
 var rule038 = &Rule{
@@ -22,14 +23,11 @@ var rule038 = &Rule{
 			}
 			var names, args []string
 			for _, kv := range pairList(in) {
-				if in.Cmd == "arg" && kv[2] == "" && SecretName(kv[0]) {
+				if in.Cmd == "arg" && kv[2] == "" && secret.IsSecretName(kv[0]) {
 					args = append(args, kv[0])
 					continue
 				}
-				if isPlaceholder(kv[1]) {
-					continue
-				}
-				if SecretName(kv[0]) || TokenValue(kv[1]) {
+				if secretPair(kv[0], kv[1]) {
 					names = append(names, kv[0])
 				}
 			}

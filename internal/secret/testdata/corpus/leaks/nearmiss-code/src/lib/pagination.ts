@@ -1,0 +1,3 @@
+const nextToken: string = response.NextToken;
+const pageToken = params.get("page_token");
+const continuationToken = data.continuationToken;

@@ -1,0 +1,1 @@
+newrelic.setLicense('2c310f04040699f0c60d9df89af707b1de74NRAL')

@@ -1,0 +1,1 @@
+FIGMA_HEADERS = {"X-Figma-Token": "figd_a8RhaAW_raGMSIZW8gKLYPFrD7l3K6nrjf8OS0QZ"}

@@ -1,0 +1,1 @@
+STRIPE_SECRET = "sk_test_4N48BnQ9Nxq1s7HJx7vkk80Em0f4Rqqx"
