@@ -87,6 +87,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newServeCmd())
 	root.AddCommand(newTokenCmd())
 	root.AddCommand(newAgentCmd())
+	root.AddCommand(newUserCmd()) // dashboard users (internal/dashboard)
 	prepare(root)
 	return root
 }

@@ -31,6 +31,7 @@ type serveFlags struct {
 	updateEvery, rematch   time.Duration
 	keep, keepHosts        time.Duration
 	keepImages             time.Duration
+	dash                   dashboardFlags // the web dashboard (serve_dashboard.go)
 }
 
 func newServeCmd() *cobra.Command {
@@ -79,6 +80,7 @@ but /healthz needs a token: bulkhead token create --scope admin|read|agent.`,
 	c.Flags().DurationVar(&f.rematch, "rematch-interval", 5*time.Minute, "how often to look for a changed vulnerability database")
 	c.Flags().DurationVar(&f.keep, "keep", 90*24*time.Hour, "keep alerts, finding changes and the admin log this long")
 	c.Flags().DurationVar(&f.keepHosts, "keep-hosts", 30*24*time.Hour, "forget hosts silent this long")
+	f.dash.register(c) // the web dashboard's flags (serve_dashboard.go)
 	c.Flags().DurationVar(&f.keepImages, "keep-images", 30*24*time.Hour, "forget images neither running nor reported this long")
 	return c
 }
@@ -136,8 +138,13 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (another process may hold the port; pick another with --addr)", f.addr, err)
 	}
+	// The web dashboard (internal/dashboard) at "/", beside the API.
+	handler, err := f.dash.handler(st, srv.Handler(), log)
+	if err != nil {
+		return err
+	}
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      2 * time.Minute,
