@@ -84,6 +84,10 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
 	root.AddCommand(newScanCmd(), newSBOMCmd(), newLintCmd(), newAuditCmd(), newWatchCmd(), newRulesCmd(), newDBCmd(), newConfigCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd())
+	root.AddCommand(newTokenCmd())
+	root.AddCommand(newAgentCmd())
+	root.AddCommand(newUserCmd()) // dashboard users (internal/dashboard)
 	prepare(root)
 	return root
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -390,7 +391,19 @@ An environment variable is ` + config.EnvPrefix + ` and the flag name in capital
 	return c
 }
 
+// secretFlag annotates a flag whose value config show must not print:
+// "token" hides it, "url" hides a URL's password.
+const secretFlag = "bulkhead:secret"
+
 func yamlValue(f *pflag.Flag, vals []string) string {
+	if kind := f.Annotations[secretFlag]; len(kind) > 0 && len(vals) > 0 && vals[0] != "" {
+		if kind[0] == "url" {
+			if u, err := url.Parse(vals[0]); err == nil {
+				return strconv.Quote(u.Redacted())
+			}
+		}
+		return `"(redacted)"`
+	}
 	if _, ok := f.Value.(pflag.SliceValue); ok {
 		q := make([]string, len(vals))
 		for i, v := range vals {

@@ -67,7 +67,9 @@ func layer(rel string) int {
 		return 3 // commands
 	case strings.HasPrefix(rel, "internal/report/format"), rel == "internal/policy",
 		strings.HasPrefix(rel, "internal/server"),
-		strings.HasPrefix(rel, "internal/store"):
+		strings.HasPrefix(rel, "internal/store"),
+		strings.HasPrefix(rel, "internal/agent"),
+		strings.HasPrefix(rel, "internal/dashboard"):
 		return 2 // what sits between the model and the user
 	default:
 		return 1 // scanners and their parts

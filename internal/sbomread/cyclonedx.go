@@ -1,6 +1,7 @@
 package sbomread
 
 import (
+	"encoding/json"
 	"strings"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -187,6 +188,22 @@ func target(r *report.Report, c *cdx.Component) {
 	t.RepoTags = append(pm["bulkhead:image:tag"], pm["aquasecurity:trivy:RepoTag"]...)
 	for _, l := range pm["bulkhead:image:layer"] {
 		t.Layers = append(t.Layers, report.Layer{Digest: l})
+	}
+	// Sizes and instructions (bulkhead:image:layer-info), by digest.
+	for _, v := range pm["bulkhead:image:layer-info"] {
+		var info struct {
+			Digest    string `json:"digest"`
+			Size      int64  `json:"size"`
+			CreatedBy string `json:"created_by"`
+		}
+		if json.Unmarshal([]byte(v), &info) != nil || info.Size < 0 {
+			continue
+		}
+		for i := range t.Layers {
+			if t.Layers[i].Digest == info.Digest {
+				t.Layers[i].Size, t.Layers[i].CreatedBy = info.Size, info.CreatedBy
+			}
+		}
 	}
 	if len(t.Layers) == 0 {
 		for _, l := range pm["aquasecurity:trivy:DiffID"] {

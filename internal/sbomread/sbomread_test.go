@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -59,6 +60,19 @@ func TestRoundTrip(t *testing.T) {
 			}
 			if got.Target.OS == nil || got.Target.OS.ID != "debian" || got.Target.OS.VersionID != "12" {
 				t.Errorf("OS %+v, want debian 12", got.Target.OS)
+			}
+			if name == "cyclonedx" {
+				// Layers keep their size and the instruction that made them.
+				var wl, gl []string
+				for _, l := range want.Target.Layers {
+					wl = append(wl, fmt.Sprintf("%s %d %s", l.Digest, l.Size, l.CreatedBy))
+				}
+				for _, l := range got.Target.Layers {
+					gl = append(gl, fmt.Sprintf("%s %d %s", l.Digest, l.Size, l.CreatedBy))
+				}
+				if diff := cmp.Diff(wl, gl); diff != "" {
+					t.Errorf("layers (-want +got):\n%s", diff)
+				}
 			}
 			deps := map[string][]string{}
 			for _, p := range got.Packages {

@@ -31,16 +31,16 @@ func checkFolder(dir string) error {
 	if !st.IsDir() {
 		return fmt.Errorf("database folder %s: not a folder", dir)
 	}
-	sys, ok := st.Sys().(*syscall.Stat_t)
+	uid, ok := fileOwner(st)
 	if !ok {
 		return nil
 	}
 	euid := uint32(os.Geteuid())
-	if sys.Uid != euid && sys.Uid != 0 {
-		return fmt.Errorf("database folder %s belongs to uid %d, not to the current user (uid %d): another user could plant links in it; use a folder of your own (--db)", dir, sys.Uid, euid)
+	if uid != euid && uid != 0 {
+		return fmt.Errorf("database folder %s belongs to uid %d, not to the current user (uid %d): another user could plant links in it; use a folder of your own (--db)", dir, uid, euid)
 	}
 	mode := st.Mode()
-	if mode.Perm()&0o002 != 0 && !(mode&fs.ModeSticky != 0 && sys.Uid == euid) {
+	if mode.Perm()&0o002 != 0 && !(mode&fs.ModeSticky != 0 && uid == euid) {
 		return fmt.Errorf("database folder %s is writable by other users (mode %s): another user could plant links in it; remove the write bit (chmod o-w) or use a folder of your own (--db)", dir, mode.Perm())
 	}
 	return nil
@@ -58,7 +58,7 @@ func makeFolder(dir string) error {
 // symbolic link and without blocking on a FIFO, and refuses anything but a
 // regular file.
 func openRegular(p string) (*os.File, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	f, err := os.OpenFile(p, os.O_RDONLY|oNoFollow|oNonBlock, 0)
 	if err != nil {
 		if errors.Is(err, syscall.ELOOP) {
 			return nil, fmt.Errorf("%s: a symbolic link, refused", p)
@@ -292,10 +292,4 @@ func sweepStale(final string, now time.Time) []string {
 		}
 	}
 	return removed
-}
-
-// processAlive reports whether a process with this id exists.
-func processAlive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }

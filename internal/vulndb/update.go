@@ -623,7 +623,7 @@ func (f *fetcher) downloadOnce(ctx context.Context, u, partial string) (bool, er
 		if req.Header.Get("Range") == "" {
 			return false, fmt.Errorf("GET %s: %s to a request without a range", u, resp.Status)
 		}
-		out, err = os.OpenFile(partial, os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0o644)
+		out, err = os.OpenFile(partial, os.O_WRONLY|os.O_APPEND|oNoFollow, 0o644)
 	case http.StatusOK:
 		have = 0
 		// Start afresh: remove whatever is there (a link is removed, not
@@ -631,7 +631,7 @@ func (f *fetcher) downloadOnce(ctx context.Context, u, partial string) (bool, er
 		if err := removeEntry(partial); err != nil {
 			return false, err
 		}
-		out, err = os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+		out, err = os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o644)
 		v := resp.Header.Get("ETag")
 		if v == "" {
 			v = resp.Header.Get("Last-Modified")

@@ -7,6 +7,7 @@ package cyclonedx
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -42,10 +43,13 @@ const (
 	PropImageID       = "bulkhead:image:id"
 	PropImageTag      = "bulkhead:image:tag"
 	PropImageLayer    = "bulkhead:image:layer"
-	PropArchitecture  = "bulkhead:image:architecture"
-	PropOSCodename    = "bulkhead:os:codename"
-	PropOSDistroless  = "bulkhead:os:distroless"
-	PropOSPrettyName  = "bulkhead:os:pretty-name"
+	// PropImageLayerInfo is a layer's size and the instruction that made
+	// it, as JSON: {"digest":"sha256:...","size":123,"created_by":"RUN ..."}.
+	PropImageLayerInfo = "bulkhead:image:layer-info"
+	PropArchitecture   = "bulkhead:image:architecture"
+	PropOSCodename     = "bulkhead:os:codename"
+	PropOSDistroless   = "bulkhead:os:distroless"
+	PropOSPrettyName   = "bulkhead:os:pretty-name"
 )
 
 // Write writes r as CycloneDX 1.6 JSON.
@@ -145,6 +149,16 @@ func rootComponent(r *report.Report) cdx.Component {
 		}
 		for _, l := range t.Layers {
 			prop(&props, PropImageLayer, l.Digest)
+		}
+		for _, l := range t.Layers {
+			if l.Digest != "" && (l.Size > 0 || l.CreatedBy != "") {
+				info, _ := json.Marshal(struct {
+					Digest    string `json:"digest"`
+					Size      int64  `json:"size,omitempty"`
+					CreatedBy string `json:"created_by,omitempty"`
+				}{l.Digest, l.Size, l.CreatedBy})
+				prop(&props, PropImageLayerInfo, string(info))
+			}
 		}
 	case report.KindDockerfile:
 		c.Type = cdx.ComponentTypeFile

@@ -1,0 +1,55 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/bulkhead-sec/bulkhead/internal/store"
+)
+
+// FuzzAgentBodies sends arbitrary bodies to every agent route: each answer
+// is 200, 400 or 413, never a server error or a crash.
+func FuzzAgentBodies(f *testing.F) {
+	f.Add(0, []byte(`{"containers":[{"id":"c1","name":"/web","ports":["80/tcp"]}]}`))
+	f.Add(1, []byte(`{"refs":["a:1"],"sbom":{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"type":"library","name":"lodash","version":"4.17.20","purl":"pkg:npm/lodash@4.17.20"}]}}`))
+	f.Add(1, []byte(`{"sbom":{"spdxVersion":"SPDX-2.3","packages":[{"name":"x","versionInfo":"1"}]}}`))
+	f.Add(2, []byte(`{"results":[{"check_id":"2.1","status":"fail"}]}`))
+	f.Add(3, []byte(`{"alerts":[{"id":"1","time":"2026-01-01T00:00:00Z","rule":"r","priority":"ERROR","fields":{"a":"b"}}]}`))
+	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(f.TempDir(), "fleet.db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer st.Close()
+	m := &Matcher{Store: st, DBPath: vulnDB(f)}
+	defer m.Close()
+	srv := New(Config{Store: st, Queue: Inline{M: m}, RatePerSecond: 1e9, Burst: 1 << 30})
+	tok, _, err := st.CreateToken(context.Background(), store.ScopeAgent, "fuzz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	routes := []struct{ method, path string }{
+		{"PUT", "/api/v1/agent/hosts/h1/inventory"},
+		{"PUT", "/api/v1/agent/hosts/h1/images/" + digestA},
+		{"PUT", "/api/v1/agent/hosts/h1/audit"},
+		{"POST", "/api/v1/agent/hosts/h1/alerts"},
+	}
+	f.Fuzz(func(t *testing.T, route int, body []byte) {
+		if route < 0 {
+			route = -route
+		}
+		r := routes[route%len(routes)]
+		req := httptest.NewRequest(r.method, r.path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		w := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(w, req)
+		switch w.Code {
+		case http.StatusOK, http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+		default:
+			t.Fatalf("%s %s %q = %d %s", r.method, r.path, body, w.Code, w.Body)
+		}
+	})
+}
