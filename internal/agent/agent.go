@@ -109,7 +109,7 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 	if cfg.Resync <= 0 {
 		cfg.Resync = 5 * time.Minute
 	}
-	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	opts := []client.Opt{client.FromEnv} // the client negotiates the API version by default
 	if cfg.DockerHost != "" {
 		opts = append(opts, client.WithHost(cfg.DockerHost))
 	}
@@ -337,8 +337,8 @@ func (a *Agent) inventory(ctx context.Context) error {
 		inv.Containers = append(inv.Containers, ct)
 		if c.ImageID != "" && !strings.HasPrefix(c.Image, "sha256:") {
 			images[c.ImageID] = append(images[c.ImageID], c.Image)
-		} else if c.ImageID != "" {
-			images[c.ImageID] = images[c.ImageID]
+		} else if _, ok := images[c.ImageID]; c.ImageID != "" && !ok {
+			images[c.ImageID] = nil // listed, with no name
 		}
 	}
 	body, err := json.Marshal(inv)

@@ -108,13 +108,3 @@ func (m *Matcher) MatchImage(ctx context.Context, digest string) ([]store.Change
 	}
 	return m.Store.ReplaceFindings(ctx, digest, out, built)
 }
-
-// Inline is a Queue that matches at once, in the request: for tests and
-// for tools that need no job engine.
-type Inline struct{ M *Matcher }
-
-// EnqueueMatch matches digest now.
-func (q Inline) EnqueueMatch(ctx context.Context, digest string) error {
-	_, err := q.M.MatchImage(ctx, digest)
-	return err
-}

@@ -488,7 +488,7 @@ func TestLimiterRefills(t *testing.T) {
 	l := newLimiter(10, 2)
 	now := time.Unix(0, 0)
 	l.now = func() time.Time { return now }
-	if !l.allow("a") || !l.allow("a") || l.allow("a") {
+	if first, second, third := l.allow("a"), l.allow("a"), l.allow("a"); !first || !second || third {
 		t.Fatal("burst of 2")
 	}
 	now = now.Add(100 * time.Millisecond)
