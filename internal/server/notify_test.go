@@ -311,8 +311,8 @@ func TestSlackBody(t *testing.T) {
 
 func TestParseWebhook(t *testing.T) {
 	for in, want := range map[string]Webhook{
-		"https://example.com/h":           {URL: "https://example.com/h", Format: FormatJSON},
-		"json=http://10.0.0.1:8080/x?a=b": {URL: "http://10.0.0.1:8080/x?a=b", Format: FormatJSON},
+		"https://example.com/h":                             {URL: "https://example.com/h", Format: FormatJSON},
+		"json=http://10.0.0.1:8080/x?a=b":                   {URL: "http://10.0.0.1:8080/x?a=b", Format: FormatJSON},
 		"slack=https://hooks.slack.com/services/T/B/SECRET": {URL: "https://hooks.slack.com/services/T/B/SECRET", Format: FormatSlack},
 	} {
 		got, err := ParseWebhook(in)
