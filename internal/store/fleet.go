@@ -788,26 +788,7 @@ func (s *Store) Hosts(ctx context.Context) ([]Host, error) {
 
 // Containers returns a host's containers (every host's when hostID is empty).
 func (s *Store) Containers(ctx context.Context, hostID string) ([]Container, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT host_id, id, name, image_ref, image_digest, state, ports, networks, updated_at
-		FROM containers WHERE $1 = '' OR host_id = $1 ORDER BY host_id, name, id`, hostID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Container{}
-	for rows.Next() {
-		var c Container
-		var ports, nets string
-		var at int64
-		if err := rows.Scan(&c.HostID, &c.ID, &c.Name, &c.ImageRef, &c.ImageDigest, &c.State, &ports, &nets, &at); err != nil {
-			return nil, err
-		}
-		_ = json.Unmarshal([]byte(ports), &c.Ports)
-		_ = json.Unmarshal([]byte(nets), &c.Networks)
-		c.UpdatedAt = fromMS(at)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return s.containersWhere(ctx, `$1 = '' OR host_id = $1`, hostID)
 }
 
 // Images returns every image with its finding counts by severity.
