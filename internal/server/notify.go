@@ -287,6 +287,9 @@ func (n *Notifier) Findings(digest string, refs, hosts []string, before, after [
 		if f.Severity == "CRITICAL" {
 			crit++
 		}
+		if f.FirstSeen.IsZero() {
+			f.FirstSeen = time.Now().UTC()
+		}
 		fs = append(fs, f)
 	}
 	if len(fs) == 0 {
