@@ -46,6 +46,7 @@ type Stats struct {
 	Containers    int    // containers known
 	ProcReads     uint64 // /proc lookups for processes not seen before
 	InspectErrors uint64 // Docker inspect calls that failed
+	DockerEvents  uint64 // container start and destroy events handled
 }
 
 // node is one process table entry.
@@ -74,6 +75,7 @@ type Enricher struct {
 	mu         sync.Mutex
 	containers map[string]*ContainerInfo
 	failed     map[string]time.Time // inspect failures, retried after a while
+	gone       map[string]bool      // destroyed while an inspection was under way
 	stats      Stats
 
 	nameTables map[string]*nameTable // container id ("host") -> user and group names
@@ -92,6 +94,7 @@ func New(opts Options) (*Enricher, error) {
 		byCgroup:   map[uint64]string{},
 		containers: map[string]*ContainerInfo{},
 		failed:     map[string]time.Time{},
+		gone:       map[string]bool{},
 		nameTables: map[string]*nameTable{},
 		inflight:   map[string]chan struct{}{},
 		sem:        make(chan struct{}, inspectWorkers),
@@ -451,10 +454,13 @@ func (e *Enricher) inspect(ctx context.Context, id string, done chan struct{}) {
 		e.stats.InspectErrors++
 		e.failed[id] = time.Now()
 		e.logf("enrich: %v", err)
-	} else {
+	} else if !e.gone[id] {
+		// A container destroyed while it was inspected is not stored: the
+		// answer would outlive it.
 		delete(e.failed, id)
 		e.containers[id] = got
 	}
+	delete(e.gone, id)
 	delete(e.inflight, id)
 	e.mu.Unlock()
 	close(done)
@@ -523,6 +529,14 @@ func (e *Enricher) Run(ctx context.Context) error {
 				e.mu.Lock()
 				delete(e.containers, ce.ID)
 				delete(e.failed, ce.ID)
+				if _, busy := e.inflight[ce.ID]; busy {
+					e.gone[ce.ID] = true
+				}
+				e.mu.Unlock()
+			}
+			if ce.Action == "start" || ce.Action == "destroy" {
+				e.mu.Lock()
+				e.stats.DockerEvents++
 				e.mu.Unlock()
 			}
 		})

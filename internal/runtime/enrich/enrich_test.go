@@ -258,14 +258,24 @@ func TestRunFollowsDockerEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// warm the cache; the start event re-inspects, destroy evicts
+	// warm the cache; the start event re-inspects, destroy evicts, and an
+	// inspection still under way at the destroy does not bring it back
 	en.container(context.Background(), cid)
+	if ch := en.Pending(cid); ch != nil {
+		<-ch
+	}
+	if n := en.Stats().Containers; n != 1 {
+		t.Fatalf("containers after the first inspection = %d, want 1", n)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- en.Run(ctx) }()
 	deadline := time.Now().Add(5 * time.Second)
-	for en.Stats().Containers != 0 && time.Now().Before(deadline) {
+	for en.Stats().DockerEvents < 2 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
+	}
+	if ch := en.Pending(cid); ch != nil {
+		<-ch
 	}
 	cancel()
 	if err := <-done; err != nil {
