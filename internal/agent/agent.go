@@ -80,6 +80,8 @@ type Agent struct {
 	known     map[string]bool // image digests the server holds
 	lastAudit time.Time
 	rejected  int // requests the server refused for good
+
+	alerts alertBuffer // runtime alerts waiting for a batch (alerts.go)
 }
 
 // New connects to the daemon and opens the queue.
@@ -139,7 +141,7 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 		dc.Close()
 		return nil, err
 	}
-	return &Agent{cfg: cfg, docker: dc, queue: q, log: cfg.Logger, known: map[string]bool{}}, nil
+	return &Agent{cfg: cfg, docker: dc, queue: q, log: cfg.Logger, known: map[string]bool{}, alerts: alertBuffer{full: make(chan struct{}, 1)}}, nil
 }
 
 // Close releases the daemon connection.
@@ -195,6 +197,11 @@ func (a *Agent) Run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		a.deliver(ctx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.batchAlerts(ctx)
 	}()
 	changes := make(chan string, 64)
 	wg.Add(1)

@@ -17,6 +17,10 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/agent"
 	"github.com/bulkhead-sec/bulkhead/internal/pipeline"
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/output"
+	rtpipeline "github.com/bulkhead-sec/bulkhead/internal/runtime/pipeline"
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/rules"
+	"github.com/bulkhead-sec/bulkhead/internal/runtime/sensor"
 )
 
 type agentFlags struct {
@@ -29,6 +33,11 @@ type agentFlags struct {
 	timeout                  time.Duration
 	cacheDir                 string
 	filters                  []string
+	watch                    bool
+	rules                    []string
+	sensorMode               string
+	alertRate                float64
+	alertBurst               int
 }
 
 var hostIDFlagRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
@@ -62,6 +71,13 @@ $BULKHEAD_TOKEN (an agent-scope token: bulkhead token create --scope agent).`,
 					return usageError{fmt.Errorf("--filter %q: want KEY=VALUE (label=team=web, name=^web-)", fl)}
 				}
 			}
+			sm, err := sensor.ParseMode(f.sensorMode)
+			if err != nil {
+				return usageError{err}
+			}
+			if f.watch && f.once {
+				return usageError{errors.New("--watch runs until interrupted; it does not go with --once")}
+			}
 			if f.hostID != "" && !hostIDFlagRe.MatchString(f.hostID) {
 				return usageError{fmt.Errorf("--host-id %q: want 1-128 of A-Z a-z 0-9 . _ : - (starting with a letter or digit)", f.hostID)}
 			}
@@ -86,7 +102,10 @@ $BULKHEAD_TOKEN (an agent-scope token: bulkhead token create --scope agent).`,
 				fmt.Fprintf(cmd.OutOrStdout(), "delivered (host %s)\n", a.HostID())
 				return nil
 			}
-			return a.Run(ctx)
+			if !f.watch {
+				return a.Run(ctx)
+			}
+			return runAgentWatch(ctx, cmd, a, f, sm, log)
 		},
 	}
 	c.Flags().StringVar(&f.server, "server", "", "URL of bulkhead serve (http(s)://HOST:PORT)")
@@ -105,7 +124,60 @@ $BULKHEAD_TOKEN (an agent-scope token: bulkhead token create --scope agent).`,
 	c.Flags().DurationVar(&f.resync, "resync", 5*time.Minute, "send a full inventory this often even without events")
 	c.Flags().StringArrayVar(&f.filters, "filter", nil, "report only the containers docker ps --filter selects (label=KEY=VALUE, name=REGEX; repeatable)")
 	c.Flags().StringVar(&f.cacheDir, "cache-dir", "", "layer cache for SBOMs (default: the user cache dir)")
+	c.Flags().BoolVar(&f.watch, "watch", false, "also run the runtime sensor (as bulkhead watch does; needs root) and send its alerts to the server")
+	c.Flags().StringSliceVar(&f.rules, "rules", nil, "with --watch: Falco-compatible rule file(s) loaded after the defaults")
+	c.Flags().StringVar(&f.sensorMode, "sensor", "auto", "with --watch: event source: auto, bpf or fallback (proc connector + fanotify)")
+	c.Flags().Float64Var(&f.alertRate, "alert-rate-limit", 10, "with --watch: alerts per second per rule before alerts are suppressed (0: no limit)")
+	c.Flags().IntVar(&f.alertBurst, "alert-burst", 20, "with --watch: alerts a rule may send at once before the rate limit applies")
 	return c
+}
+
+// agentAlerts hands the runtime pipeline's alerts to the agent's batches.
+type agentAlerts struct{ a *agent.Agent }
+
+func (o agentAlerts) Send(al rules.Alert) error { return o.a.SendAlert(al) }
+func (o agentAlerts) Close() error              { return nil }
+
+// runAgentWatch runs the agent and the runtime sensor together: alerts go
+// through the agent's on-disk queue to the server. A sensor that fails
+// stops the agent with its error (the user asked for --watch).
+func runAgentWatch(ctx context.Context, cmd *cobra.Command, a *agent.Agent, f agentFlags, sm sensor.Mode, log *slog.Logger) error {
+	set, err := loadRules(f.rules, false, cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	set = set.WithHostname(host)
+	var out output.Output = agentAlerts{a}
+	if f.alertRate > 0 {
+		out = output.NewRateLimit(out, output.RateLimitOptions{Rate: f.alertRate, Burst: f.alertBurst})
+	}
+	defer out.Close()
+	p, err := rtpipeline.New(rtpipeline.Config{
+		Sensor:  sensor.Options{Mode: sm, Filter: sensor.FilterContainers, RepeatWindow: sensor.DefaultRepeatWindow},
+		Rules:   set,
+		Outputs: []rtpipeline.Output{rtpipeline.OutputFunc(out.Send)},
+		Log:     cmd.ErrOrStderr(),
+	})
+	if err != nil {
+		return fmt.Errorf("agent --watch: %w (the sensor needs root; --sensor fallback works without BPF)", err)
+	}
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	log.Info("watching containers", "sensor", f.sensorMode)
+	perr := p.Run(ctx)
+	cancel()
+	aerr := <-done
+	if parent.Err() == nil {
+		if perr == nil {
+			perr = errors.New("its event stream ended")
+		}
+		return fmt.Errorf("agent --watch: the sensor stopped: %w", perr)
+	}
+	return aerr
 }
 
 func agentToken(f agentFlags) (string, error) {

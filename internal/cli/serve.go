@@ -32,6 +32,10 @@ type serveFlags struct {
 	keep, keepHosts        time.Duration
 	keepImages             time.Duration
 	dash                   dashboardFlags // the web dashboard (serve_dashboard.go)
+	webhooks               []string
+	notifyPriority         string
+	webhookRate            float64
+	webhookQueue           int
 }
 
 func newServeCmd() *cobra.Command {
@@ -53,6 +57,14 @@ but /healthz needs a token: bulkhead token create --scope admin|read|agent.`,
 			case "all", "api", "worker":
 			default:
 				return usageError{fmt.Errorf("--role %q: want all, api or worker", f.role)}
+			}
+			if store.PriorityRank(f.notifyPriority) < 0 {
+				return usageError{fmt.Errorf("--notify-priority %q: want EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, INFORMATIONAL or DEBUG", f.notifyPriority)}
+			}
+			for _, w := range f.webhooks {
+				if _, err := server.ParseWebhook(w); err != nil {
+					return usageError{err}
+				}
 			}
 			if (f.tlsCert == "") != (f.tlsKey == "") {
 				return usageError{errors.New("--tls-cert and --tls-key go together")}
@@ -81,6 +93,11 @@ but /healthz needs a token: bulkhead token create --scope admin|read|agent.`,
 	c.Flags().DurationVar(&f.keep, "keep", 90*24*time.Hour, "keep alerts, finding changes and the admin log this long")
 	c.Flags().DurationVar(&f.keepHosts, "keep-hosts", 30*24*time.Hour, "forget hosts silent this long")
 	f.dash.register(c) // the web dashboard's flags (serve_dashboard.go)
+	c.Flags().StringArrayVar(&f.webhooks, "webhook", nil, "notify this webhook (repeatable): URL or json=URL for a JSON body, slack=URL for a Slack message; on new KEV or CRITICAL findings in running images, alerts at --notify-priority or above, audits getting worse")
+	c.Flags().SetAnnotation("webhook", secretFlag, []string{"token"})
+	c.Flags().StringVar(&f.notifyPriority, "notify-priority", "CRITICAL", "lowest runtime alert priority sent to the webhooks (EMERGENCY ... DEBUG)")
+	c.Flags().Float64Var(&f.webhookRate, "webhook-rate", 30, "notifications per minute to each webhook (bursts of 10); more wait in its queue")
+	c.Flags().IntVar(&f.webhookQueue, "webhook-queue", 1000, "notifications waiting per webhook; more are dropped and counted in bulkhead_server_notifications_dropped_total")
 	c.Flags().DurationVar(&f.keepImages, "keep-images", 30*24*time.Hour, "forget images neither running nor reported this long")
 	return c
 }
@@ -102,9 +119,24 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 			return err
 		}
 	}
-	matcher := &server.Matcher{Store: st, DBPath: vpath}
-	defer matcher.Close()
 	metrics := server.NewMetrics()
+	var notify *server.Notifier
+	if len(f.webhooks) > 0 {
+		var hooks []server.Webhook
+		for _, w := range f.webhooks {
+			h, err := server.ParseWebhook(w)
+			if err != nil {
+				return err
+			}
+			hooks = append(hooks, h)
+		}
+		notify = server.NewNotifier(server.NotifierConfig{Webhooks: hooks, MinPriority: f.notifyPriority,
+			PerMinute: f.webhookRate, Queue: f.webhookQueue, Logger: log, Registry: metrics.Registry()})
+		defer notify.Close()
+	}
+	matcher := &server.Matcher{Store: st, DBPath: vpath, Notify: notify}
+	defer matcher.Close()
+	server.RegisterQueueDepth(metrics, st)
 	id := f.id
 	if id == "" {
 		h, _ := os.Hostname()
@@ -133,7 +165,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 		<-ctx.Done()
 		return nil
 	}
-	srv := server.New(server.Config{Store: st, Queue: jobs, RatePerSecond: f.rate, Burst: f.burst, Logger: log, Metrics: metrics})
+	srv := server.New(server.Config{Store: st, Queue: jobs, RatePerSecond: f.rate, Burst: f.burst, Logger: log, Metrics: metrics, Notify: notify})
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (another process may hold the port; pick another with --addr)", f.addr, err)

@@ -5,7 +5,9 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/bulkhead-sec/bulkhead/internal/store"
@@ -50,6 +52,28 @@ func FuzzAgentBodies(f *testing.F) {
 		case http.StatusOK, http.StatusBadRequest, http.StatusRequestEntityTooLarge:
 		default:
 			t.Fatalf("%s %s %q = %d %s", r.method, r.path, body, w.Code, w.Body)
+		}
+	})
+}
+
+// FuzzParseWebhook: any --webhook value is accepted as an http(s) URL in a
+// known format, or refused with an error that does not repeat it (a Slack
+// URL's path is its secret).
+func FuzzParseWebhook(f *testing.F) {
+	for _, s := range []string{"https://h/x", "slack=https://hooks.slack.com/services/T/B/S", "json=http://[::1]:8/x", "slack=", "=https://h", "ftp://h"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		w, err := ParseWebhook(v)
+		if err != nil {
+			if len(v) > 12 && strings.Contains(err.Error(), v) {
+				t.Fatalf("error repeats the value: %v", err)
+			}
+			return
+		}
+		u, perr := url.Parse(w.URL)
+		if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (w.Format != FormatJSON && w.Format != FormatSlack) {
+			t.Fatalf("ParseWebhook(%q) = %+v", v, w)
 		}
 	})
 }

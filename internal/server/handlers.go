@@ -353,9 +353,16 @@ func (s *Server) putAudit(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Store.TouchHost(r.Context(), store.Host{ID: host}); err != nil {
 		return err
 	}
+	var before []store.AuditResult
+	if s.cfg.Notify != nil {
+		if before, err = s.cfg.Store.Audit(r.Context(), host); err != nil {
+			return err
+		}
+	}
 	if err := s.cfg.Store.PutAudit(r.Context(), host, rs); err != nil {
 		return err
 	}
+	s.cfg.Notify.Audit(host, before, rs)
 	s.count("audit", 1)
 	return writeJSON(w, http.StatusOK, api.Accepted{New: len(rs)})
 }
@@ -386,10 +393,35 @@ func (s *Server) postAlerts(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Store.TouchHost(r.Context(), store.Host{ID: host}); err != nil {
 		return err
 	}
+	// The alerts to notify: those at or above the threshold that the host
+	// had not sent before (a resend notifies nothing).
+	var notify []store.Alert
+	var ids []string
+	for _, a := range as {
+		if s.cfg.Notify.WantsAlert(a.Priority) && len(ids) < 1000 {
+			notify = append(notify, a)
+			ids = append(ids, a.ID)
+		}
+	}
+	var known map[string]bool
+	if len(ids) > 0 {
+		if known, err = s.cfg.Store.KnownAlerts(r.Context(), host, ids); err != nil {
+			return err
+		}
+	}
 	n, err := s.cfg.Store.PutAlerts(r.Context(), host, as)
 	if err != nil {
 		return err
 	}
+	fresh := notify[:0]
+	seen := map[string]bool{}
+	for _, a := range notify {
+		if !known[a.ID] && !seen[a.ID] {
+			seen[a.ID] = true
+			fresh = append(fresh, a)
+		}
+	}
+	s.cfg.Notify.Alerts(host, fresh)
 	s.count("alerts", n)
 	return writeJSON(w, http.StatusOK, api.Accepted{New: n})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,5 +133,52 @@ func copyTree(t *testing.T, from, to string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestQueueDepthMetric: jobs queued by an API-only process (no workers)
+// show as available in bulkhead_server_jobs.
+func TestQueueDepthMetric(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		testQueueDepth(t, "sqlite://"+filepath.Join(t.TempDir(), "fleet.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		testQueueDepth(t, postgres.Start(t).NewDatabase(t))
+	})
+}
+
+func testQueueDepth(t *testing.T, url string) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	jobs, err := NewJobs(ctx, st, &Matcher{Store: st, DBPath: filepath.Join(t.TempDir(), "none.db")}, JobsConfig{ID: "api"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { jobs.Stop(context.Background()) })
+	m := NewMetrics()
+	RegisterQueueDepth(m, st)
+	srv := New(Config{Store: st, Metrics: m})
+	ts := newTestServer(t, srv)
+	tok, _, err := st.CreateToken(ctx, store.ScopeRead, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, st: st, srv: srv, ts: ts}
+	for i, want := range []string{`bulkhead_server_jobs{state="available"} 0`, `bulkhead_server_jobs{state="available"} 3`} {
+		if i == 1 {
+			for _, d := range []string{digestA, digestB, digestA} {
+				if err := jobs.EnqueueMatch(ctx, d); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		code, body := f.do("GET", "/metrics", tok, nil)
+		if code != 200 || !strings.Contains(body, want) || !strings.Contains(body, `bulkhead_server_jobs{state="running"} 0`) {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
 	}
 }

@@ -21,6 +21,9 @@ import (
 type Matcher struct {
 	Store  *store.Store
 	DBPath string
+	// Notify, when set, is told of new KEV or CRITICAL findings in images
+	// that run on some host.
+	Notify *Notifier
 
 	mu     sync.RWMutex
 	db     *vulndb.DB
@@ -98,13 +101,28 @@ func (m *Matcher) MatchImage(ctx context.Context, digest string) ([]store.Change
 	if err != nil {
 		return nil, fmt.Errorf("match %s: %w", digest, err)
 	}
+	var before []store.Finding
+	if m.Notify != nil {
+		if before, err = m.Store.Findings(ctx, digest); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]store.Finding, 0, len(fs))
 	for _, f := range fs {
-		sf := store.Finding{VulnID: f.ID, Severity: f.Severity.String(), Title: f.Title, Aliases: f.Aliases}
+		sf := store.Finding{VulnID: f.ID, Severity: f.Severity.String(), Title: f.Title, Aliases: f.Aliases, KEV: f.KEV != nil}
 		if f.Package != nil {
 			sf.PackageName, sf.PackageVersion, sf.PackageType, sf.FixedVersion = f.Package.Name, f.Package.Version, f.Package.Type, f.Package.FixedVersion
 		}
 		out = append(out, sf)
 	}
-	return m.Store.ReplaceFindings(ctx, digest, out, built)
+	changes, err := m.Store.ReplaceFindings(ctx, digest, out, built)
+	if err != nil || m.Notify == nil {
+		return changes, err
+	}
+	hosts, refs, err := m.Store.RunningHosts(ctx, digest)
+	if err != nil {
+		return changes, err
+	}
+	m.Notify.Findings(digest, refs, hosts, before, out)
+	return changes, nil
 }

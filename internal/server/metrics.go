@@ -98,3 +98,50 @@ func (m *Metrics) serve(st *store.Store) handlerFunc {
 		return nil
 	}
 }
+
+// RegisterQueueDepth adds bulkhead_server_jobs{state}: River's jobs that
+// are available (waiting for a worker) and running, read from the job table
+// at each scrape.
+func RegisterQueueDepth(m *Metrics, st *store.Store) {
+	m.reg.MustRegister(&queueCollector{st: st,
+		desc: prometheus.NewDesc("bulkhead_server_jobs", "Jobs in the queue by state (available: waiting for a worker; running).", []string{"state"}, nil)})
+}
+
+type queueCollector struct {
+	st   *store.Store
+	desc *prometheus.Desc
+}
+
+func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n, err := QueueDepth(ctx, c.st)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	for _, s := range []string{"available", "running"} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n[s]), s)
+	}
+}
+
+// QueueDepth counts River's available and running jobs.
+func QueueDepth(ctx context.Context, st *store.Store) (map[string]int, error) {
+	rows, err := st.DB().QueryContext(ctx, `SELECT state, COUNT(*) FROM river_job WHERE state IN ('available', 'running') GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}

@@ -52,6 +52,9 @@ type Config struct {
 	Logger         *slog.Logger
 	// Metrics, when set, counts requests and ingests.
 	Metrics *Metrics
+	// Notify, when set, is told of new runtime alerts and of audits that
+	// got worse.
+	Notify *Notifier
 }
 
 // Server serves the API.

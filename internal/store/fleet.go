@@ -61,15 +61,18 @@ type Package struct {
 
 // Finding is one vulnerability of one package of an image.
 type Finding struct {
-	VulnID         string    `json:"vuln_id"`
-	PackageName    string    `json:"package_name"`
-	PackageVersion string    `json:"package_version"`
-	PackageType    string    `json:"package_type,omitempty"`
-	Severity       string    `json:"severity"`
-	FixedVersion   string    `json:"fixed_version,omitempty"`
-	Title          string    `json:"title,omitempty"`
-	Aliases        []string  `json:"aliases,omitempty"`
-	FirstSeen      time.Time `json:"first_seen"`
+	VulnID         string   `json:"vuln_id"`
+	PackageName    string   `json:"package_name"`
+	PackageVersion string   `json:"package_version"`
+	PackageType    string   `json:"package_type,omitempty"`
+	Severity       string   `json:"severity"`
+	FixedVersion   string   `json:"fixed_version,omitempty"`
+	Title          string   `json:"title,omitempty"`
+	Aliases        []string `json:"aliases,omitempty"`
+	// KEV: a CVE of the finding is in CISA's Known Exploited
+	// Vulnerabilities catalog.
+	KEV       bool      `json:"kev,omitempty"`
+	FirstSeen time.Time `json:"first_seen"`
 }
 
 func (f *Finding) key() string {
@@ -387,7 +390,7 @@ func (s *Store) ReplaceFindings(ctx context.Context, digest string, fs []Finding
 					PackageVersion: f.PackageVersion, Change: ChangeNew, Severity: f.Severity})
 			}
 			rows = append(rows, []any{digest, f.VulnID, f.PackageName, f.PackageVersion, f.PackageType, f.Severity,
-				f.FixedVersion, f.Title, jsonText(nonNil(f.Aliases)), first})
+				f.FixedVersion, f.Title, jsonText(nonNil(f.Aliases)), first, boolInt(f.KEV)})
 			for _, a := range f.Aliases {
 				if a != "" && a != f.VulnID {
 					aliasRows = append(aliasRows, []any{a, f.VulnID})
@@ -403,7 +406,7 @@ func (s *Store) ReplaceFindings(ctx context.Context, digest string, fs []Finding
 		if _, err := tx.ExecContext(ctx, `DELETE FROM findings WHERE image_digest = $1`, digest); err != nil {
 			return err
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO findings (image_digest, vuln_id, package_name, package_version, package_type, severity, fixed_version, title, aliases, first_seen)`, 10, rows, ""); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO findings (image_digest, vuln_id, package_name, package_version, package_type, severity, fixed_version, title, aliases, first_seen, kev)`, 11, rows, ""); err != nil {
 			return err
 		}
 		if err := s.insertRows(ctx, tx, `INSERT INTO vuln_aliases (alias, vuln_id)`, 2, aliasRows, "ON CONFLICT DO NOTHING"); err != nil {
@@ -449,7 +452,7 @@ type querier interface {
 }
 
 func findingsTx(ctx context.Context, q querier, digest string) ([]Finding, error) {
-	rows, err := q.QueryContext(ctx, `SELECT vuln_id, package_name, package_version, package_type, severity, fixed_version, title, aliases, first_seen
+	rows, err := q.QueryContext(ctx, `SELECT vuln_id, package_name, package_version, package_type, severity, fixed_version, title, aliases, first_seen, kev
 		FROM findings WHERE image_digest = $1 ORDER BY vuln_id, package_name, package_version`, digest)
 	if err != nil {
 		return nil, err
@@ -459,15 +462,86 @@ func findingsTx(ctx context.Context, q querier, digest string) ([]Finding, error
 	for rows.Next() {
 		var f Finding
 		var aliases string
-		var first int64
-		if err := rows.Scan(&f.VulnID, &f.PackageName, &f.PackageVersion, &f.PackageType, &f.Severity, &f.FixedVersion, &f.Title, &aliases, &first); err != nil {
+		var first, kev int64
+		if err := rows.Scan(&f.VulnID, &f.PackageName, &f.PackageVersion, &f.PackageType, &f.Severity, &f.FixedVersion, &f.Title, &aliases, &first, &kev); err != nil {
 			return nil, err
 		}
+		f.KEV = kev != 0
 		_ = json.Unmarshal([]byte(aliases), &f.Aliases)
 		f.FirstSeen = fromMS(first)
 		out = append(out, f)
 	}
 	return out, rows.Err()
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// KnownAlerts returns which of ids the host has already sent (of at most
+// the first 1,000 ids).
+func (s *Store) KnownAlerts(ctx context.Context, hostID string, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	ids = ids[:min(len(ids), 1000)]
+	if len(ids) == 0 || !textOK(append([]string{hostID}, ids...)...) {
+		return out, nil
+	}
+	var b strings.Builder
+	args := []any{hostID}
+	b.WriteString(`SELECT id FROM alerts WHERE host_id = $1 AND id IN (`)
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		args = append(args, id)
+		fmt.Fprintf(&b, "$%d", len(args))
+	}
+	b.WriteByte(')')
+	rows, err := s.db.QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// RunningHosts returns the hosts on which a container runs the image, and
+// the refs those containers name it by.
+func (s *Store) RunningHosts(ctx context.Context, digest string) (hosts, refs []string, err error) {
+	if !textOK(digest) {
+		return nil, nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT host_id, image_ref FROM containers WHERE image_digest = $1 AND state = 'running' ORDER BY host_id, image_ref`, digest)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	seenH, seenR := map[string]bool{}, map[string]bool{}
+	for rows.Next() {
+		var h, r string
+		if err := rows.Scan(&h, &r); err != nil {
+			return nil, nil, err
+		}
+		if !seenH[h] {
+			seenH[h] = true
+			hosts = append(hosts, h)
+		}
+		if r != "" && !seenR[r] {
+			seenR[r] = true
+			refs = append(refs, r)
+		}
+	}
+	return hosts, refs, rows.Err()
 }
 
 // SeverityRank orders bulkhead's severities: CRITICAL 5 down to UNKNOWN 0.
