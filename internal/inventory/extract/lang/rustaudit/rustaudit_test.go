@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lang/rustaudit"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extracttest"
