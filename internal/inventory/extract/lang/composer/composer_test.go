@@ -3,7 +3,6 @@ package composer_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -52,20 +51,15 @@ func TestExtract(t *testing.T) {
 }
 
 func TestExtractErrors(t *testing.T) {
+	const path = "vendor/composer/installed.json"
+	var cases []extracttest.Case
 	for _, data := range []string{`"x"`, `[1]`, `{"packages":`, ``} {
-		_, err := composer.New().Extract(context.Background(), &inventory.Input{
-			Path: "vendor/composer/installed.json", Size: int64(len(data)), Reader: strings.NewReader(data),
-		})
-		if err == nil || !strings.Contains(err.Error(), "vendor/composer/installed.json") {
-			t.Errorf("Extract(%q): err = %v, want an error naming the file", data, err)
-		}
+		// Every error names the file.
+		cases = append(cases, extracttest.Case{Name: fmt.Sprintf("%q", data), Path: path, Data: []byte(data), ErrContains: []string{path}})
 	}
-	_, err := composer.New().Extract(context.Background(), &inventory.Input{
-		Path: "vendor/composer/installed.json", Size: composer.MaxFileSize + 1, Reader: strings.NewReader("[]"),
-	})
-	if !errors.Is(err, inventory.ErrTooLarge) {
-		t.Errorf("over MaxFileSize: err = %v, want ErrTooLarge", err)
-	}
+	cases = append(cases, extracttest.Case{Name: "over MaxFileSize", Path: path, Data: []byte("[]"), WantErr: inventory.ErrTooLarge,
+		Input: func(in *inventory.Input) { in.Size = composer.MaxFileSize + 1 }})
+	extracttest.Extract(t, composer.New(), cases)
 }
 
 func FuzzParse(f *testing.F) {
