@@ -252,6 +252,16 @@ func TestBrowser(t *testing.T) {
 	if !strings.HasSuffix(loc, "/images/"+f.web) || !strings.Contains(summary, "removes 5 of 6 findings") {
 		t.Errorf("image page %s: summary %q", loc, summary)
 	}
+	// Its secrets (redacted) and misconfigurations, as the agent sent them.
+	secrets := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#secrets tbody tr")).map(r => r.innerText.replace(/\s+/g, " "))`)
+	if len(secrets) != 2 || !strings.Contains(secrets[0], "BH-SEC-GITHUB-PAT") || !strings.Contains(secrets[0], "app/deploy.sh:2") ||
+		!strings.Contains(secrets[0], "ghp_****") || !strings.Contains(secrets[1], "config") {
+		t.Errorf("image page secrets = %q; want the GitHub token at app/deploy.sh:2 (redacted) and the one in config.Env", secrets)
+	}
+	mis := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#misconfigs tbody tr")).map(r => r.innerText.replace(/\s+/g, " "))`)
+	if len(mis) != 1 || !strings.Contains(mis[0], "BH-IMG-001") || !strings.Contains(mis[0], "HIGH") || !strings.Contains(mis[0], "USER") {
+		t.Errorf("image page misconfigurations = %q", mis)
+	}
 	shot(t, ctx, dir, "03-image")
 
 	// Search a CVE (an alias of a Debian advisory) and land on its hosts.
