@@ -218,8 +218,13 @@ func TestBrowser(t *testing.T) {
 			ctrs++
 		}
 	}
-	total, runningTotal := 0, 0
+	total, runningTotal, runningSecrets := 0, 0, 0
 	for _, img := range apiImages.Images {
+		var is struct{ Secrets []store.ImageSecret }
+		apiGet(t, srv.URL+"/api/v1/images/"+img.Digest+"/issues", tok, &is)
+		if running[img.Digest] {
+			runningSecrets += len(is.Secrets)
+		}
 		for _, n := range img.Findings {
 			total += n
 			if running[img.Digest] {
@@ -227,11 +232,11 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 	}
-	if len(apiHosts.Hosts) != 2 || len(apiImages.Images) != 3 || total == 0 {
+	if len(apiHosts.Hosts) != 2 || len(apiImages.Images) != 3 || total == 0 || runningSecrets == 0 {
 		t.Fatalf("the API lists %d hosts, %d images, %d findings: not the fixture", len(apiHosts.Hosts), len(apiImages.Images), total)
 	}
 	for sel, want := range map[string]int{"#n-hosts": len(apiHosts.Hosts), "#n-containers": ctrs, "#n-images": len(running),
-		"#n-all-findings": total, "#n-running-findings": runningTotal, "#n-kev": 2} {
+		"#n-all-findings": total, "#n-running-findings": runningTotal, "#n-kev": 2, "#n-secrets": runningSecrets} {
 		if got := textInt(t, ctx, sel); got != want {
 			t.Errorf("overview %s = %d, the API's is %d", sel, got, want)
 		}

@@ -311,7 +311,7 @@ func TestPages(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"/", 200, []string{`id="n-hosts">2<`, `id="n-images">2<`, `id="n-kev">2<`, "registry.example/shop/web:1.4", "web-1.prod", "Write below etc"}},
+		{"/", 200, []string{`id="n-hosts">2<`, `id="n-images">2<`, `id="n-kev">2<`, `id="n-secrets">2<`, "in 1 image · 1 misconfiguration", "registry.example/shop/web:1.4", "web-1.prod", "Write below etc"}},
 		{"/images/" + f.web, 200, []string{"Rebuild on the fixed base and upgrade 1 package: removes 5 of 6 findings.",
 			"Upgrade lodash 4.17.20 to 4.17.21: removes 2.", "1 finding has no fix yet", "CVE-2024-3094", "KEV", "shop-web-1", "db-1.prod", "Packages (5)", "4 packages", "ADD rootfs.tar.xz /", "74.2 MiB", "COPY app /app", "3.0.11-1~deb12u2",
 			"Secrets (2)", "BH-SEC-GITHUB-PAT", "app/deploy.sh:2", "export GITHUB_TOKEN=ghp_****", "config.Env[0]", "Rotate the 2 secrets",

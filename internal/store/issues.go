@@ -95,3 +95,35 @@ func (s *Store) ImageIssuesOf(ctx context.Context, digest string) (ImageIssues, 
 	}
 	return out, rows.Err()
 }
+
+// IssueCount is how many secrets and misconfigurations an image has.
+type IssueCount struct {
+	Secrets    int
+	Misconfigs int
+}
+
+// IssueCounts returns the secret and misconfiguration counts of every
+// image that has any, by digest.
+func (s *Store) IssueCounts(ctx context.Context) (map[string]IssueCount, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT image_digest, kind, COUNT(*) FROM image_issues GROUP BY image_digest, kind`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]IssueCount{}
+	for rows.Next() {
+		var dg, kind string
+		var n int
+		if err := rows.Scan(&dg, &kind, &n); err != nil {
+			return nil, err
+		}
+		c := out[dg]
+		if kind == "secret" {
+			c.Secrets = n
+		} else {
+			c.Misconfigs = n
+		}
+		out[dg] = c
+	}
+	return out, rows.Err()
+}

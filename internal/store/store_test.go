@@ -551,6 +551,9 @@ func testImageIssues(t *testing.T, st *Store) {
 	if diff := cmp.Diff(in, got); diff != "" {
 		t.Errorf("issues (-want +got):\n%s", diff)
 	}
+	if c, err := st.IssueCounts(ctx); err != nil || len(c) != 1 || c["sha256:ii"] != (IssueCount{Secrets: 2, Misconfigs: 1}) {
+		t.Errorf("IssueCounts = %+v, %v; want sha256:ii with 2 secrets and 1 misconfiguration", c, err)
+	}
 	if err := st.PutImageIssues(ctx, "sha256:ii", ImageIssues{Secrets: []ImageSecret{{RuleID: "x", Evidence: "a\x00b"}}}); !errors.Is(err, ErrInvalidText) {
 		t.Errorf("NUL byte: %v, want ErrInvalidText", err)
 	}
