@@ -63,13 +63,13 @@ type Overview struct {
 	SecretsRunning    int
 	SecretImages      int
 	MisconfigsRunning int
-	Worst        []ImageRow
-	HostRows     []HostRow
-	OpenAlerts   []SevCount // by priority, last 24 h
-	OpenTotal    int
-	Recent       []store.AlertRow
-	Trend        template.HTML
-	TrendDays    []store.TrendDay
+	Worst             []ImageRow
+	HostRows          []HostRow
+	OpenAlerts        []SevCount // by priority, last 24 h
+	OpenTotal         int
+	Recent            []store.AlertRow
+	Trend             template.HTML
+	TrendDays         []store.TrendDay
 }
 
 // imageRows joins images, containers and finding counts into rows keyed by
