@@ -24,6 +24,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -255,6 +256,9 @@ func (a *Agent) round(ctx context.Context, withAudit bool) {
 			a.log.Warn("audit", "err", err)
 		}
 	}
+	// The agent idles between rounds: give the memory an SBOM or an audit
+	// took back to the host instead of keeping it for the next round.
+	debug.FreeOSMemory()
 }
 
 // follow sends "container" or "image" on changes, reconnecting to the

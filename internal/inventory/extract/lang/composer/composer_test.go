@@ -3,12 +3,9 @@ package composer_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lang/composer"
@@ -42,47 +39,27 @@ func TestExtract(t *testing.T) {
 	const monologJSON = `{"name":"monolog/monolog","version":"2.3.5","license":["MIT"],
 		"require":{"php":">=7.2","ext-json":"*","psr/log":"^1.0.1","symfony/polyfill-php80":"^1"}}`
 	const psrJSON = `{"name":"psr/log","version":"v1.1.4","license":"MIT","require":{"php":">=5.3.0"}}`
-	tests := []struct {
-		name, json string
-		want       []inventory.Package
-	}{
-		{"composer 1 array", "[" + monologJSON + "," + psrJSON + "]", []inventory.Package{monolog, psr}},
-		{"composer 2 object", `{"packages":[` + monologJSON + "," + psrJSON +
-			`,{"name":"phpunit/phpunit","version":"9.5.10","license":["BSD-3-Clause"]}],"dev":true,"dev-package-names":["phpunit/phpunit"]}`,
-			[]inventory.Package{monolog, psr, dev}},
-		{"entries without version skipped", `[{"name":"a/b"},{"version":"1"}]`, nil},
-		{"empty", `{"packages":[]}`, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := composer.New().Extract(context.Background(), &inventory.Input{
-				Path: path, Size: int64(len(tt.json)), Reader: strings.NewReader(tt.json),
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Extract (-want +got):\n%s", diff)
-			}
-		})
-	}
+	extracttest.Extract(t, composer.New(), []extracttest.Case{
+		{Name: "composer 1 array", Path: path, Data: []byte("[" + monologJSON + "," + psrJSON + "]"),
+			Want: []inventory.Package{monolog, psr}},
+		{Name: "composer 2 object", Path: path, Data: []byte(`{"packages":[` + monologJSON + "," + psrJSON +
+			`,{"name":"phpunit/phpunit","version":"9.5.10","license":["BSD-3-Clause"]}],"dev":true,"dev-package-names":["phpunit/phpunit"]}`),
+			Want: []inventory.Package{monolog, psr, dev}},
+		{Name: "entries without version skipped", Path: path, Data: []byte(`[{"name":"a/b"},{"version":"1"}]`)},
+		{Name: "empty", Path: path, Data: []byte(`{"packages":[]}`)},
+	})
 }
 
 func TestExtractErrors(t *testing.T) {
+	const path = "vendor/composer/installed.json"
+	var cases []extracttest.Case
 	for _, data := range []string{`"x"`, `[1]`, `{"packages":`, ``} {
-		_, err := composer.New().Extract(context.Background(), &inventory.Input{
-			Path: "vendor/composer/installed.json", Size: int64(len(data)), Reader: strings.NewReader(data),
-		})
-		if err == nil || !strings.Contains(err.Error(), "vendor/composer/installed.json") {
-			t.Errorf("Extract(%q): err = %v, want an error naming the file", data, err)
-		}
+		// Every error names the file.
+		cases = append(cases, extracttest.Case{Name: fmt.Sprintf("%q", data), Path: path, Data: []byte(data), ErrContains: []string{path}})
 	}
-	_, err := composer.New().Extract(context.Background(), &inventory.Input{
-		Path: "vendor/composer/installed.json", Size: composer.MaxFileSize + 1, Reader: strings.NewReader("[]"),
-	})
-	if !errors.Is(err, inventory.ErrTooLarge) {
-		t.Errorf("over MaxFileSize: err = %v, want ErrTooLarge", err)
-	}
+	cases = append(cases, extracttest.Case{Name: "over MaxFileSize", Path: path, Data: []byte("[]"), WantErr: inventory.ErrTooLarge,
+		Input: func(in *inventory.Input) { in.Size = composer.MaxFileSize + 1 }})
+	extracttest.Extract(t, composer.New(), cases)
 }
 
 func FuzzParse(f *testing.F) {

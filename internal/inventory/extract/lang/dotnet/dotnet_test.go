@@ -3,12 +3,9 @@ package dotnet_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lang/dotnet"
@@ -56,32 +53,19 @@ func TestExtract(t *testing.T) {
 		{Name: "Serilog", Version: "2.10.0", Type: "nuget", PURL: "pkg:nuget/Serilog@2.10.0",
 			DependsOn: []string{"System.Buffers", "System.Memory"}, Path: path, Extractor: dotnet.Name},
 	}
-	got, err := dotnet.New().Extract(context.Background(), &inventory.Input{
-		Path: path, Size: int64(len(deps)), Reader: strings.NewReader(deps),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Extract (-want +got):\n%s", diff)
-	}
+	extracttest.Extract(t, dotnet.New(), []extracttest.Case{{Name: "deps.json", Path: path, Data: []byte(deps), Want: want}})
 }
 
 func TestExtractErrors(t *testing.T) {
+	const path = "app/x.deps.json"
+	var cases []extracttest.Case
 	for _, data := range []string{`[`, `[]`, `{"libraries": []}`, `{"libraries": {"A/1": 5}}`} {
-		_, err := dotnet.New().Extract(context.Background(), &inventory.Input{
-			Path: "app/x.deps.json", Size: int64(len(data)), Reader: strings.NewReader(data),
-		})
-		if err == nil || !strings.Contains(err.Error(), "app/x.deps.json") {
-			t.Errorf("Extract(%q): err = %v, want an error naming the file", data, err)
-		}
+		// Every error names the file.
+		cases = append(cases, extracttest.Case{Name: fmt.Sprintf("%q", data), Path: path, Data: []byte(data), ErrContains: []string{path}})
 	}
-	_, err := dotnet.New().Extract(context.Background(), &inventory.Input{
-		Path: "app/x.deps.json", Size: dotnet.MaxFileSize + 1, Reader: strings.NewReader("{}"),
-	})
-	if !errors.Is(err, inventory.ErrTooLarge) {
-		t.Errorf("over MaxFileSize: err = %v, want ErrTooLarge", err)
-	}
+	cases = append(cases, extracttest.Case{Name: "over MaxFileSize", Path: path, Data: []byte("{}"), WantErr: inventory.ErrTooLarge,
+		Input: func(in *inventory.Input) { in.Size = dotnet.MaxFileSize + 1 }})
+	extracttest.Extract(t, dotnet.New(), cases)
 }
 
 func FuzzParse(f *testing.F) {

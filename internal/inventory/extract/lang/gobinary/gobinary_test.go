@@ -17,32 +17,24 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lang/gobinary"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extracttest"
 	"github.com/bulkhead-sec/bulkhead/internal/testfixture/langroot"
 )
 
 func TestRequired(t *testing.T) {
-	tests := []struct {
-		path string
-		mode fs.FileMode
-		want bool
-	}{
-		{"usr/local/bin/app", 0o755, true},
-		{"app/server", 0o700, true},
-		{"opt/x/run.sh", 0o744, true}, // any execute bit; content decides
-		{"usr/bin/tool", 0o644, true},
-		{"usr/sbin/daemon", 0o600, true},
-		{"usr/lib/bin/libx.so", 0o644, true},
-		{"usr/bin/README.md", 0o644, false},
-		{"etc/passwd", 0o644, false},
-		{"usr/lib/libc.so.6", 0o644, false},
-		{"usr/local/bin/link", fs.ModeSymlink | 0o777, false},
-		{"usr/local/bin", fs.ModeDir | 0o755, false},
-	}
-	for _, tt := range tests {
-		if got := gobinary.New().Required(tt.path, tt.mode); got != tt.want {
-			t.Errorf("Required(%q, %v) = %v, want %v", tt.path, tt.mode, got, tt.want)
-		}
-	}
+	extracttest.RequiredModes(t, gobinary.New(), []extracttest.RequiredCase{
+		{Path: "usr/local/bin/app", Mode: 0o755, Want: true},
+		{Path: "app/server", Mode: 0o700, Want: true},
+		{Path: "opt/x/run.sh", Mode: 0o744, Want: true}, // any execute bit; content decides
+		{Path: "usr/bin/tool", Mode: 0o644, Want: true},
+		{Path: "usr/sbin/daemon", Mode: 0o600, Want: true},
+		{Path: "usr/lib/bin/libx.so", Mode: 0o644, Want: true},
+		{Path: "usr/bin/README.md", Mode: 0o644},
+		{Path: "etc/passwd", Mode: 0o644},
+		{Path: "usr/lib/libc.so.6", Mode: 0o644},
+		{Path: "usr/local/bin/link", Mode: fs.ModeSymlink | 0o777},
+		{Path: "usr/local/bin", Mode: fs.ModeDir | 0o755},
+	})
 }
 
 // binaries builds the fixture Go program once per target for all tests.
@@ -119,32 +111,24 @@ func TestExtract(t *testing.T) {
 	// Per-architecture level settings (GOAMD64=v1, GOARM64=v8.0) vary
 	// with the toolchain; they are checked on their own below.
 	ignoreLevel := cmpopts.IgnoreMapEntries(func(k, _ string) bool { return k == "GOAMD64" || k == "GOARM64" })
+	var cases []extracttest.Case
 	for _, target := range [][2]string{{"linux", "amd64"}, {"windows", "amd64"}, {"darwin", "arm64"}} {
 		goos, goarch := target[0], target[1]
-		t.Run(goos+"/"+goarch, func(t *testing.T) {
-			if testing.Short() && goos != runtime.GOOS {
-				t.Skip("cross-compiling in -short mode")
-			}
-			bin := binary(t, goos, goarch)
-			f, err := os.Open(bin)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			fi, _ := f.Stat()
-			got, err := extract(t, path, f, fi.Size())
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := append([]inventory.Package{main(goos, goarch)}, deps(goos, goarch)...)
-			if diff := cmp.Diff(want, got, ignoreLevel); diff != "" {
-				t.Errorf("Extract (-want +got):\n%s", diff)
-			}
-			if goarch == "amd64" && len(got) > 0 && got[0].Metadata["GOAMD64"] == "" {
-				t.Errorf("main module metadata has no GOAMD64: %v", got[0].Metadata)
-			}
+		if testing.Short() && goos != runtime.GOOS {
+			t.Logf("%s/%s: cross-compiling skipped in -short mode", goos, goarch)
+			continue
+		}
+		cases = append(cases, extracttest.Case{
+			Name: goos + "/" + goarch, File: binary(t, goos, goarch), Path: path, Mode: 0o755,
+			Want: append([]inventory.Package{main(goos, goarch)}, deps(goos, goarch)...),
+			Check: func(t *testing.T, got []inventory.Package) {
+				if goarch == "amd64" && len(got) > 0 && got[0].Metadata["GOAMD64"] == "" {
+					t.Errorf("main module metadata has no GOAMD64: %v", got[0].Metadata)
+				}
+			},
 		})
 	}
+	extracttest.Extract(t, gobinary.New(), cases, ignoreLevel)
 }
 
 // TestExtractStream feeds the binary through a reader without ReadAt, as
@@ -173,29 +157,16 @@ func TestExtractNotGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name string
-		data []byte
-	}{
-		{"empty", nil},
-		{"short", []byte("\x7fE")},
-		{"shell script", []byte("#!/bin/sh\necho hello\n")},
-		{"ELF without Go build info", langroot.ELF(langroot.Section{Name: ".text", Data: []byte{0xc3}})},
-		{"ELF magic then garbage", append([]byte("\x7fELF"), bytes.Repeat([]byte{0xff}, 200)...)},
-		{"MZ then garbage", append([]byte("MZ"), bytes.Repeat([]byte{0}, 200)...)},
-		{"Go binary truncated to its first 64 KiB", goBin[:64<<10]},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := extract(t, "bin/x", bytes.NewReader(tt.data), int64(len(tt.data)))
-			if err != nil {
-				t.Fatalf("Extract: %v", err)
-			}
-			if got != nil {
-				t.Errorf("Extract = %v, want nil", got)
-			}
-		})
-	}
+	// Not a Go binary: no packages and no error.
+	extracttest.Extract(t, gobinary.New(), []extracttest.Case{
+		{Name: "empty", Path: "bin/x", Mode: 0o755, Data: nil},
+		{Name: "short", Path: "bin/x", Mode: 0o755, Data: []byte("\x7fE")},
+		{Name: "shell script", Path: "bin/x", Mode: 0o755, Data: []byte("#!/bin/sh\necho hello\n")},
+		{Name: "ELF without Go build info", Path: "bin/x", Mode: 0o755, Data: langroot.ELF(langroot.Section{Name: ".text", Data: []byte{0xc3}})},
+		{Name: "ELF magic then garbage", Path: "bin/x", Mode: 0o755, Data: append([]byte("\x7fELF"), bytes.Repeat([]byte{0xff}, 200)...)},
+		{Name: "MZ then garbage", Path: "bin/x", Mode: 0o755, Data: append([]byte("MZ"), bytes.Repeat([]byte{0}, 200)...)},
+		{Name: "Go binary truncated to its first 64 KiB", Path: "bin/x", Mode: 0o755, Data: goBin[:64<<10]},
+	})
 }
 
 func TestExtractTooLarge(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -23,33 +22,28 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lang/java"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extracttest"
 	"github.com/bulkhead-sec/bulkhead/internal/testfixture/langroot"
 )
 
 type entry = langroot.ZipEntry
 
 func TestRequired(t *testing.T) {
-	tests := []struct {
-		path string
-		mode fs.FileMode
-		want bool
-	}{
-		{"opt/app/app.jar", 0o644, true},
-		{"usr/local/tomcat/webapps/shop.war", 0o644, true},
-		{"opt/jboss/app.ear", 0o644, true},
-		{"var/jenkins_home/plugins/git.jpi", 0o644, true},
-		{"var/jenkins_home/plugins/git.hpi", 0o644, true},
-		{"opt/app/APP.JAR", 0o644, true},
-		{"opt/app/app.jar.sha1", 0o644, false},
-		{"opt/app/jar", 0o644, false},
-		{"opt/app/app.zip", 0o644, false},
-		{"opt/app/x.jar", fs.ModeDir | 0o755, false},
-	}
-	for _, tt := range tests {
-		if got := java.New().Required(tt.path, tt.mode); got != tt.want {
-			t.Errorf("Required(%q, %v) = %v, want %v", tt.path, tt.mode, got, tt.want)
-		}
-	}
+	extracttest.Required(t, java.New(),
+		[]string{
+			"opt/app/app.jar",
+			"usr/local/tomcat/webapps/shop.war",
+			"opt/jboss/app.ear",
+			"var/jenkins_home/plugins/git.jpi",
+			"var/jenkins_home/plugins/git.hpi",
+			"opt/app/APP.JAR",
+			"opt/app/x.jar",
+		},
+		[]string{
+			"opt/app/app.jar.sha1",
+			"opt/app/jar",
+			"opt/app/app.zip",
+		})
 }
 
 func pomEntry(group, artifact, version string) entry {
@@ -81,13 +75,25 @@ func summary(pkgs []inventory.Package) []found {
 	return out
 }
 
+// packages makes the packages a summary stands for, so that summary of
+// the wanted packages gives it back.
+func packages(fs []found) []inventory.Package {
+	var out []inventory.Package
+	for _, f := range fs {
+		out = append(out, inventory.Package{Name: f.Name, Version: f.Version, Type: "maven", PURL: f.PURL,
+			Path: f.Path, Extractor: java.Name, Metadata: map[string]string{"source": f.Source}})
+	}
+	return out
+}
+
+// TestExtract compares the summary of the packages: name, version, purl,
+// path and source, and that type and extractor are right.
 func TestExtract(t *testing.T) {
-	tests := []struct {
-		name, path string
-		data       []byte
-		want       []found
-	}{
-		{"fat jar", "opt/app/app.jar", langroot.FatJar(t), []found{
+	c := func(name, path string, data []byte, want []found) extracttest.Case {
+		return extracttest.Case{Name: name, Path: path, Data: data, Want: packages(want)}
+	}
+	extracttest.Extract(t, java.New(), []extracttest.Case{
+		c("fat jar", "opt/app/app.jar", langroot.FatJar(t), []found{
 			{"com.example:app", "1.0.0", "pkg:maven/com.example/app@1.0.0", "opt/app/app.jar", "META-INF/maven/com.example/app/pom.properties"},
 			{"org.apache.logging.log4j:log4j-core", "2.14.1", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1", "opt/app/app.jar!/BOOT-INF/lib/log4j-core-2.14.1.jar", "META-INF/maven/org.apache.logging.log4j/log4j-core/pom.properties"},
 			{"org.springframework:spring-core", "5.3.9", "pkg:maven/org.springframework/spring-core@5.3.9", "opt/app/app.jar!/BOOT-INF/lib/spring-core-5.3.9.jar", "META-INF/maven/org.springframework/spring-core/pom.properties"},
@@ -97,36 +103,25 @@ func TestExtract(t *testing.T) {
 			{"com.google.guava:guava", "30.1-jre", "pkg:maven/com.google.guava/guava@30.1-jre", "opt/app/app.jar!/BOOT-INF/lib/shaded-bundle-2.0.jar", "META-INF/maven/com.google.guava/guava/pom.properties"},
 			{"com.google.code.gson:gson", "2.8.6", "pkg:maven/com.google.code.gson/gson@2.8.6", "opt/app/app.jar!/BOOT-INF/lib/shaded-bundle-2.0.jar", "META-INF/maven/com.google.code.gson/gson/pom.properties"},
 			{"com.example:inner-dep", "1.0", "pkg:maven/com.example/inner-dep@1.0", "opt/app/app.jar!/BOOT-INF/lib/shaded-bundle-2.0.jar!/lib/inner-dep-1.0.jar", "META-INF/maven/com.example/inner-dep/pom.properties"},
-		}},
-		{"pom.properties without group and artifact keys", "a.jar", langroot.Zip(t,
+		}),
+		c("pom.properties without group and artifact keys", "a.jar", langroot.Zip(t,
 			entry{Name: "META-INF/maven/org.x/y/pom.properties", Data: []byte("version: 3.1\n")},
-		), []found{{"org.x:y", "3.1", "pkg:maven/org.x/y@3.1", "a.jar", "META-INF/maven/org.x/y/pom.properties"}}},
-		{"manifest implementation title", "lib/whatever.jar", langroot.Zip(t,
+		), []found{{"org.x:y", "3.1", "pkg:maven/org.x/y@3.1", "a.jar", "META-INF/maven/org.x/y/pom.properties"}}),
+		c("manifest implementation title", "lib/whatever.jar", langroot.Zip(t,
 			manifest("Manifest-Version: 1.0", "Implementation-Title: netty-codec", "Implementation-Version: 4.1.68.Final",
 				"Implementation-Vendor-Id: io.netty"),
-		), []found{{"io.netty:netty-codec", "4.1.68.Final", "pkg:maven/io.netty/netty-codec@4.1.68.Final", "lib/whatever.jar", "MANIFEST.MF"}}},
-		{"manifest bundle with a wrapped line", "lib/bundle.jar", langroot.Zip(t,
+		), []found{{"io.netty:netty-codec", "4.1.68.Final", "pkg:maven/io.netty/netty-codec@4.1.68.Final", "lib/whatever.jar", "MANIFEST.MF"}}),
+		c("manifest bundle with a wrapped line", "lib/bundle.jar", langroot.Zip(t,
 			manifest("Manifest-Version: 1.0", "Bundle-SymbolicName: org.eclipse.jetty.ser", " ver;singleton:=true", "Bundle-Version: 9.4.43"),
-		), []found{{"org.eclipse.jetty.server", "9.4.43", "pkg:maven/org.eclipse.jetty.server@9.4.43", "lib/bundle.jar", "MANIFEST.MF"}}},
-		{"file name only", "lib/log4j-1.2-api-2.17.1.jar", langroot.Zip(t, entry{Name: "a/B.class", Data: []byte{1}}),
-			[]found{{"log4j-1.2-api", "2.17.1", "pkg:maven/log4j-1.2-api@2.17.1", "lib/log4j-1.2-api-2.17.1.jar", "filename"}}},
-		{"nothing to name it", "webapps/ROOT.war", langroot.Zip(t, entry{Name: "index.html", Data: []byte("hi")}), nil},
-		{"war with WEB-INF/lib and an insecure entry name", "shop.war", langroot.Zip(t,
+		), []found{{"org.eclipse.jetty.server", "9.4.43", "pkg:maven/org.eclipse.jetty.server@9.4.43", "lib/bundle.jar", "MANIFEST.MF"}}),
+		c("file name only", "lib/log4j-1.2-api-2.17.1.jar", langroot.Zip(t, entry{Name: "a/B.class", Data: []byte{1}}),
+			[]found{{"log4j-1.2-api", "2.17.1", "pkg:maven/log4j-1.2-api@2.17.1", "lib/log4j-1.2-api-2.17.1.jar", "filename"}}),
+		c("nothing to name it", "webapps/ROOT.war", langroot.Zip(t, entry{Name: "index.html", Data: []byte("hi")}), nil),
+		c("war with WEB-INF/lib and an insecure entry name", "shop.war", langroot.Zip(t,
 			entry{Name: "../../etc/passwd", Data: []byte("x")},
 			entry{Name: "WEB-INF/lib/jackson-databind-2.9.10.jar", Data: langroot.Zip(t, pomEntry("com.fasterxml.jackson.core", "jackson-databind", "2.9.10"))},
-		), []found{{"com.fasterxml.jackson.core:jackson-databind", "2.9.10", "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.10", "shop.war!/WEB-INF/lib/jackson-databind-2.9.10.jar", "META-INF/maven/com.fasterxml.jackson.core/jackson-databind/pom.properties"}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			pkgs, err := extract(t, tt.path, tt.data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, summary(pkgs)); diff != "" {
-				t.Errorf("Extract (-want +got):\n%s", diff)
-			}
-		})
-	}
+		), []found{{"com.fasterxml.jackson.core:jackson-databind", "2.9.10", "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.10", "shop.war!/WEB-INF/lib/jackson-databind-2.9.10.jar", "META-INF/maven/com.fasterxml.jackson.core/jackson-databind/pom.properties"}}),
+	}, cmp.Transformer("summary", summary))
 }
 
 // nest wraps a jar holding pom.properties in depth levels of jars.

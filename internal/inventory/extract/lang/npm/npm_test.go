@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lang/npm"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extracttest"
@@ -51,43 +49,32 @@ func TestExtract(t *testing.T) {
 		return []inventory.Package{{Name: name, Version: version, Type: "npm", PURL: purl, Licenses: lic,
 			DependsOn: deps, Path: path, Extractor: npm.Name}}
 	}
-	tests := []struct {
-		name, json string
-		want       []inventory.Package
-	}{
-		{"license string", `{"name":"lodash","version":"4.17.15","license":"MIT"}`,
-			pkg("lodash", "4.17.15", "pkg:npm/lodash@4.17.15", []string{"MIT"}, nil)},
-		{"license object", `{"name":"yarn","version":"1.22.5","license":{"type":"BSD-2-Clause","url":"u"}}`,
-			pkg("yarn", "1.22.5", "pkg:npm/yarn@1.22.5", []string{"BSD-2-Clause"}, nil)},
-		{"legacy licenses array", `{"name":"minimist","version":"1.2.5","licenses":[{"type":"MIT"},{"type":"Apache-2.0"}]}`,
-			pkg("minimist", "1.2.5", "pkg:npm/minimist@1.2.5", []string{"MIT", "Apache-2.0"}, nil)},
-		{"array under license", `{"name":"a","version":"1.0.0","license":["MIT",{"type":"ISC"}]}`,
-			pkg("a", "1.0.0", "pkg:npm/a@1.0.0", []string{"MIT", "ISC"}, nil)},
-		{"expression", `{"name":"b","version":"2.0.0","license":"(MIT OR Apache-2.0)"}`,
-			pkg("b", "2.0.0", "pkg:npm/b@2.0.0", []string{"(MIT OR Apache-2.0)"}, nil)},
-		{"scoped with dependencies", `{"name":"@babel/code-frame","version":"7.12.13",
+	c := func(name, json string, want []inventory.Package) extracttest.Case {
+		return extracttest.Case{Name: name, Path: path, Data: []byte(json), Want: want}
+	}
+	extracttest.Extract(t, npm.New(), []extracttest.Case{
+		c("license string", `{"name":"lodash","version":"4.17.15","license":"MIT"}`,
+			pkg("lodash", "4.17.15", "pkg:npm/lodash@4.17.15", []string{"MIT"}, nil)),
+		c("license object", `{"name":"yarn","version":"1.22.5","license":{"type":"BSD-2-Clause","url":"u"}}`,
+			pkg("yarn", "1.22.5", "pkg:npm/yarn@1.22.5", []string{"BSD-2-Clause"}, nil)),
+		c("legacy licenses array", `{"name":"minimist","version":"1.2.5","licenses":[{"type":"MIT"},{"type":"Apache-2.0"}]}`,
+			pkg("minimist", "1.2.5", "pkg:npm/minimist@1.2.5", []string{"MIT", "Apache-2.0"}, nil)),
+		c("array under license", `{"name":"a","version":"1.0.0","license":["MIT",{"type":"ISC"}]}`,
+			pkg("a", "1.0.0", "pkg:npm/a@1.0.0", []string{"MIT", "ISC"}, nil)),
+		c("expression", `{"name":"b","version":"2.0.0","license":"(MIT OR Apache-2.0)"}`,
+			pkg("b", "2.0.0", "pkg:npm/b@2.0.0", []string{"(MIT OR Apache-2.0)"}, nil)),
+		c("scoped with dependencies", `{"name":"@babel/code-frame","version":"7.12.13",
 			"dependencies":{"@babel/highlight":"^7.12.13","chalk":"^2"},
 			"optionalDependencies":{"fsevents":"*","chalk":"^2"},
 			"devDependencies":{"jest":"*"}}`,
 			pkg("@babel/code-frame", "7.12.13", "pkg:npm/%40babel/code-frame@7.12.13", nil,
-				[]string{"@babel/highlight", "chalk", "fsevents"})},
-		{"odd field types are ignored", `{"name":"c","version":"3.0.0","license":42,"dependencies":["x"]}`,
-			pkg("c", "3.0.0", "pkg:npm/c@3.0.0", nil, nil)},
-		{"no version", `{"name":"fixture"}`, nil},
-		{"no name", `{"version":"1.0.0"}`, nil},
-		{"name not a string", `{"name":1,"version":"1.0.0"}`, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := extract(t, path, tt.json)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Extract (-want +got):\n%s", diff)
-			}
-		})
-	}
+				[]string{"@babel/highlight", "chalk", "fsevents"})),
+		c("odd field types are ignored", `{"name":"c","version":"3.0.0","license":42,"dependencies":["x"]}`,
+			pkg("c", "3.0.0", "pkg:npm/c@3.0.0", nil, nil)),
+		c("no version", `{"name":"fixture"}`, nil),
+		c("no name", `{"version":"1.0.0"}`, nil),
+		c("name not a string", `{"name":1,"version":"1.0.0"}`, nil),
+	})
 }
 
 func TestExtractErrors(t *testing.T) {

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lang/python"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extracttest"
@@ -35,54 +33,41 @@ func TestExtract(t *testing.T) {
 		return []inventory.Package{{Name: name, Version: version, Type: "pypi", PURL: "pkg:pypi/" + name + "@" + version,
 			Licenses: lic, DependsOn: deps, Path: path, Extractor: python.Name}}
 	}
-	tests := []struct {
-		name, text string
-		want       []inventory.Package
-	}{
-		{"PEP 503 name and License", "Metadata-Version: 2.1\nName: PyYAML\nVersion: 5.3.1\nLicense: MIT\n",
-			pkg("pyyaml", "5.3.1", []string{"MIT"}, nil)},
-		{"name runs of separators", "Name: Typing__Extensions.-x\nVersion: 3.10.0.0\n",
-			pkg("typing-extensions-x", "3.10.0.0", nil, nil)},
-		{"License-Expression wins", "Name: a\nVersion: 1\nLicense-Expression: MIT OR Apache-2.0\nLicense: MIT\n" +
+	c := func(name, text string, want []inventory.Package) extracttest.Case {
+		return extracttest.Case{Name: name, Path: path, Data: []byte(text), Want: want}
+	}
+	extracttest.Extract(t, python.New(), []extracttest.Case{
+		c("PEP 503 name and License", "Metadata-Version: 2.1\nName: PyYAML\nVersion: 5.3.1\nLicense: MIT\n",
+			pkg("pyyaml", "5.3.1", []string{"MIT"}, nil)),
+		c("name runs of separators", "Name: Typing__Extensions.-x\nVersion: 3.10.0.0\n",
+			pkg("typing-extensions-x", "3.10.0.0", nil, nil)),
+		c("License-Expression wins", "Name: a\nVersion: 1\nLicense-Expression: MIT OR Apache-2.0\nLicense: MIT\n"+
 			"Classifier: License :: OSI Approved :: MIT License\n",
-			pkg("a", "1", []string{"MIT OR Apache-2.0"}, nil)},
-		{"classifiers when License is UNKNOWN", "Name: b\nVersion: 2\nLicense: UNKNOWN\n" +
-			"Classifier: Programming Language :: Python\n" +
-			"Classifier: License :: OSI Approved :: BSD License\n" +
+			pkg("a", "1", []string{"MIT OR Apache-2.0"}, nil)),
+		c("classifiers when License is UNKNOWN", "Name: b\nVersion: 2\nLicense: UNKNOWN\n"+
+			"Classifier: Programming Language :: Python\n"+
+			"Classifier: License :: OSI Approved :: BSD License\n"+
 			"Classifier: License :: OSI Approved :: Apache Software License\n",
-			pkg("b", "2", []string{"BSD License", "Apache Software License"}, nil)},
-		{"classifiers when License is a full text", "Name: c\nVersion: 3\nLicense: Copyright (c) 2020 Someone\n" +
-			"        \n        Permission is hereby granted, free of charge, to any person\n" +
+			pkg("b", "2", []string{"BSD License", "Apache Software License"}, nil)),
+		c("classifiers when License is a full text", "Name: c\nVersion: 3\nLicense: Copyright (c) 2020 Someone\n"+
+			"        \n        Permission is hereby granted, free of charge, to any person\n"+
 			"Classifier: License :: OSI Approved :: MIT License\n",
-			pkg("c", "3", []string{"MIT License"}, nil)},
-		{"Requires-Dist without extras", "Name: requests\nVersion: 2.25.1\n" +
-			"Requires-Dist: chardet (<5,>=3.0.2)\n" +
-			"Requires-Dist: idna<3,>=2.5\n" +
-			"Requires-Dist: Typing_Extensions ; python_version < \"3.8\"\n" +
-			"Requires-Dist: pyOpenSSL (>=0.14) ; extra == 'security'\n" +
+			pkg("c", "3", []string{"MIT License"}, nil)),
+		c("Requires-Dist without extras", "Name: requests\nVersion: 2.25.1\n"+
+			"Requires-Dist: chardet (<5,>=3.0.2)\n"+
+			"Requires-Dist: idna<3,>=2.5\n"+
+			"Requires-Dist: Typing_Extensions ; python_version < \"3.8\"\n"+
+			"Requires-Dist: pyOpenSSL (>=0.14) ; extra == 'security'\n"+
 			"Requires-Dist: chardet\n",
-			pkg("requests", "2.25.1", nil, []string{"chardet", "idna", "typing-extensions"})},
-		{"CRLF and the body is not read", "Name: d\r\nVersion: 4\r\n\r\nName: body\r\nVersion: 9\r\n",
-			pkg("d", "4", nil, nil)},
-		{"headers after a blank License continuation", "Name: e\nLicense: line one\n        \n        line three\nVersion: 5\n",
-			pkg("e", "5", nil, nil)},
-		{"no version", "Name: f\n", nil},
-		{"version only in the body", "Name: g\n\nVersion: 1\n", nil},
-		{"empty", "", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := python.New().Extract(context.Background(), &inventory.Input{
-				Path: path, Size: int64(len(tt.text)), Reader: strings.NewReader(tt.text),
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Extract (-want +got):\n%s", diff)
-			}
-		})
-	}
+			pkg("requests", "2.25.1", nil, []string{"chardet", "idna", "typing-extensions"})),
+		c("CRLF and the body is not read", "Name: d\r\nVersion: 4\r\n\r\nName: body\r\nVersion: 9\r\n",
+			pkg("d", "4", nil, nil)),
+		c("headers after a blank License continuation", "Name: e\nLicense: line one\n        \n        line three\nVersion: 5\n",
+			pkg("e", "5", nil, nil)),
+		c("no version", "Name: f\n", nil),
+		c("version only in the body", "Name: g\n\nVersion: 1\n", nil),
+		c("empty", "", nil),
+	})
 }
 
 func TestExtractTooLarge(t *testing.T) {

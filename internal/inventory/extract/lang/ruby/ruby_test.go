@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lang/ruby"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extracttest"
@@ -36,11 +34,11 @@ func TestExtract(t *testing.T) {
 		return []inventory.Package{{Name: name, Version: version, Type: "gem", PURL: purl, Licenses: lic,
 			DependsOn: deps, Metadata: meta, Path: dir + file, Extractor: ruby.Name}}
 	}
-	tests := []struct {
-		file, text string
-		want       []inventory.Package
-	}{
-		{"rake-13.0.6.gemspec", `# -*- encoding: utf-8 -*-
+	c := func(file, text string, want []inventory.Package) extracttest.Case {
+		return extracttest.Case{Name: file, Path: dir + file, Data: []byte(text), Want: want}
+	}
+	extracttest.Extract(t, ruby.New(), []extracttest.Case{
+		c("rake-13.0.6.gemspec", `# -*- encoding: utf-8 -*-
 # stub: rake 13.0.6 ruby lib
 
 Gem::Specification.new do |s|
@@ -50,8 +48,8 @@ Gem::Specification.new do |s|
   s.licenses = ["MIT".freeze]
   s.summary = "Rake is a Make-like program".freeze
 end
-`, pkg("rake-13.0.6.gemspec", "rake", "13.0.6", "pkg:gem/rake@13.0.6", []string{"MIT"}, nil, nil)},
-		{"nokogiri-1.13.1-x86_64-linux.gemspec", `Gem::Specification.new do |s|
+`, pkg("rake-13.0.6.gemspec", "rake", "13.0.6", "pkg:gem/rake@13.0.6", []string{"MIT"}, nil, nil)),
+		c("nokogiri-1.13.1-x86_64-linux.gemspec", `Gem::Specification.new do |s|
   s.name = "nokogiri".freeze
   s.version = "1.13.1"
   s.platform = "x86_64-linux".freeze
@@ -66,33 +64,20 @@ end
   end
 end
 `, pkg("nokogiri-1.13.1-x86_64-linux.gemspec", "nokogiri", "1.13.1", "pkg:gem/nokogiri@1.13.1?platform=x86_64-linux",
-			[]string{"MIT", "Apache-2.0"}, []string{"racc", "mini_portile2"}, map[string]string{"platform": "x86_64-linux"})},
-		{"json-2.6.1.gemspec", `Gem::Specification.new do |spec|
+			[]string{"MIT", "Apache-2.0"}, []string{"racc", "mini_portile2"}, map[string]string{"platform": "x86_64-linux"})),
+		c("json-2.6.1.gemspec", `Gem::Specification.new do |spec|
   spec.name = 'json'
   spec.version = Gem::Version.new("2.6.1")
   spec.license = "Ruby"
   spec.add_dependency "other", ">= 1"
 end
-`, pkg("json-2.6.1.gemspec", "json", "2.6.1", "pkg:gem/json@2.6.1", []string{"Ruby"}, []string{"other"}, nil)},
-		{"racc-1.6.0.gemspec", "# stub: racc 1.6.0 ruby lib\nGem::Specification.new do |s|\n  s.name = %q{racc}\nend\n",
-			pkg("racc-1.6.0.gemspec", "racc", "1.6.0", "pkg:gem/racc@1.6.0", nil, nil, nil)},
-		{"thor-1.2.1.gemspec", "Gem::Specification.new do |s|\n  s.name = \"thor\"\n  # s.version = \"0.0.1\"\nend\n",
-			pkg("thor-1.2.1.gemspec", "thor", "1.2.1", "pkg:gem/thor@1.2.1", nil, nil, nil)},
-		{"nothing.gemspec", "puts 'hello'\n", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			got, err := ruby.New().Extract(context.Background(), &inventory.Input{
-				Path: dir + tt.file, Size: int64(len(tt.text)), Reader: strings.NewReader(tt.text),
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Extract (-want +got):\n%s", diff)
-			}
-		})
-	}
+`, pkg("json-2.6.1.gemspec", "json", "2.6.1", "pkg:gem/json@2.6.1", []string{"Ruby"}, []string{"other"}, nil)),
+		c("racc-1.6.0.gemspec", "# stub: racc 1.6.0 ruby lib\nGem::Specification.new do |s|\n  s.name = %q{racc}\nend\n",
+			pkg("racc-1.6.0.gemspec", "racc", "1.6.0", "pkg:gem/racc@1.6.0", nil, nil, nil)),
+		c("thor-1.2.1.gemspec", "Gem::Specification.new do |s|\n  s.name = \"thor\"\n  # s.version = \"0.0.1\"\nend\n",
+			pkg("thor-1.2.1.gemspec", "thor", "1.2.1", "pkg:gem/thor@1.2.1", nil, nil, nil)),
+		c("nothing.gemspec", "puts 'hello'\n", nil),
+	})
 }
 
 func TestExtractTooLarge(t *testing.T) {

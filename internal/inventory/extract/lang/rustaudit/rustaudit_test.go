@@ -3,7 +3,6 @@ package rustaudit_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,10 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lang/rustaudit"
+	"github.com/bulkhead-sec/bulkhead/internal/inventory/extracttest"
 	"github.com/bulkhead-sec/bulkhead/internal/testenv"
 	"github.com/bulkhead-sec/bulkhead/internal/testfixture/langroot"
 )
@@ -34,38 +32,19 @@ var fixture = []inventory.Package{
 		Path: path, Extractor: rustaudit.Name, Metadata: map[string]string{"kind": "build", "source": "crates.io"}},
 }
 
-func extract(t testing.TB, data []byte) ([]inventory.Package, error) {
-	t.Helper()
-	return rustaudit.New().Extract(context.Background(), &inventory.Input{
-		Path: path, Mode: 0o755, Size: int64(len(data)), Reader: bytes.NewReader(data), TempDir: t.TempDir(),
-	})
-}
-
 func TestExtract(t *testing.T) {
 	section := langroot.Zlib([]byte(langroot.RustAuditJSON))
-	tests := []struct {
-		name string
-		data []byte
-		want []inventory.Package
-	}{
-		{"ELF with .dep-v0", langroot.ELF(langroot.Section{Name: ".text", Data: []byte{0xc3}},
-			langroot.Section{Name: ".dep-v0", Data: section}), fixture},
-		{"ELF without .dep-v0", langroot.ELF(langroot.Section{Name: ".text", Data: []byte{0xc3}}), nil},
-		{"shell script", []byte("#!/bin/sh\n"), nil},
-		{"ELF magic then garbage", append([]byte("\x7fELF"), make([]byte, 100)...), nil},
-		{"empty", nil, nil},
+	c := func(name string, data []byte, want []inventory.Package) extracttest.Case {
+		return extracttest.Case{Name: name, Path: path, Mode: 0o755, Data: data, Want: want}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := extract(t, tt.data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Extract (-want +got):\n%s", diff)
-			}
-		})
-	}
+	extracttest.Extract(t, rustaudit.New(), []extracttest.Case{
+		c("ELF with .dep-v0", langroot.ELF(langroot.Section{Name: ".text", Data: []byte{0xc3}},
+			langroot.Section{Name: ".dep-v0", Data: section}), fixture),
+		c("ELF without .dep-v0", langroot.ELF(langroot.Section{Name: ".text", Data: []byte{0xc3}}), nil),
+		c("shell script", []byte("#!/bin/sh\n"), nil),
+		c("ELF magic then garbage", append([]byte("\x7fELF"), make([]byte, 100)...), nil),
+		c("empty", nil, nil),
+	})
 }
 
 // TestExtractRealBinary adds the section to a real Rust executable with
@@ -95,24 +74,10 @@ func TestExtractRealBinary(t *testing.T) {
 			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-	for _, tt := range []struct {
-		file string
-		want []inventory.Package
-	}{{plain, nil}, {audited, fixture}} {
-		f, err := os.Open(tt.file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fi, _ := f.Stat()
-		got, err := rustaudit.New().Extract(context.Background(), &inventory.Input{Path: path, Mode: 0o755, Size: fi.Size(), Reader: f})
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("Extract(%s) (-want +got):\n%s", filepath.Base(tt.file), diff)
-		}
-	}
+	extracttest.Extract(t, rustaudit.New(), []extracttest.Case{
+		{Name: "plain", File: plain, Path: path, Mode: 0o755},
+		{Name: "audited", File: audited, Path: path, Mode: 0o755, Want: fixture},
+	})
 }
 
 func TestExtractErrors(t *testing.T) {
@@ -120,30 +85,20 @@ func TestExtractErrors(t *testing.T) {
 		return langroot.ELF(langroot.Section{Name: ".dep-v0", Data: sec})
 	}
 	bomb := langroot.Zlib(bytes.Repeat([]byte(" "), rustaudit.MaxJSONSize+10))
-	tests := []struct {
-		name string
-		data []byte
-		want string
-	}{
-		{"not zlib", elf([]byte("plain text")), "inflate .dep-v0"},
-		{"not JSON", elf(langroot.Zlib([]byte("{"))), "parse dependency JSON"},
-		{"dependency out of range", elf(langroot.Zlib([]byte(`{"packages":[{"name":"a","version":"1","dependencies":[3]}]}`))), "out of range"},
-		{"self dependency", elf(langroot.Zlib([]byte(`{"packages":[{"name":"a","version":"1","dependencies":[0]}]}`))), "out of range"},
-		{"no version", elf(langroot.Zlib([]byte(`{"packages":[{"name":"a"}]}`))), "missing name or version"},
-		{"zlib bomb", elf(bomb), "exceeds the size limit"},
+	// Every error names the file and says what went wrong.
+	c := func(name string, data []byte, want string) extracttest.Case {
+		return extracttest.Case{Name: name, Path: path, Mode: 0o755, Data: data, ErrContains: []string{want, path}}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := extract(t, tt.data)
-			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {
-				t.Errorf("err = %v, want one naming %s and saying %q", err, path, tt.want)
-			}
-		})
-	}
-	_, err := extract(t, elf(bomb))
-	if !errors.Is(err, rustaudit.ErrTooLarge) {
-		t.Errorf("zlib bomb: err = %v, want ErrTooLarge", err)
-	}
+	bombCase := c("zlib bomb", elf(bomb), "exceeds the size limit")
+	bombCase.WantErr = rustaudit.ErrTooLarge
+	extracttest.Extract(t, rustaudit.New(), []extracttest.Case{
+		c("not zlib", elf([]byte("plain text")), "inflate .dep-v0"),
+		c("not JSON", elf(langroot.Zlib([]byte("{"))), "parse dependency JSON"),
+		c("dependency out of range", elf(langroot.Zlib([]byte(`{"packages":[{"name":"a","version":"1","dependencies":[3]}]}`))), "out of range"),
+		c("self dependency", elf(langroot.Zlib([]byte(`{"packages":[{"name":"a","version":"1","dependencies":[0]}]}`))), "out of range"),
+		c("no version", elf(langroot.Zlib([]byte(`{"packages":[{"name":"a"}]}`))), "missing name or version"),
+		bombCase,
+	})
 }
 
 func FuzzExtract(f *testing.F) {

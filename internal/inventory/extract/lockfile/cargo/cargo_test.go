@@ -7,7 +7,6 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile/internal/lockfiletest"
-	"github.com/google/go-cmp/cmp"
 )
 
 func pkg(path, name, version, rel string, deps ...string) inventory.Package {
@@ -21,14 +20,10 @@ func pkg(path, name, version, rel string, deps ...string) inventory.Package {
 
 func TestParse(t *testing.T) {
 	const v3, v1 = "ws/Cargo.lock", "old/Cargo.lock"
-	tests := []struct {
-		file, path  string
-		want        []inventory.Package
-		wantSkipped []lockfile.Skip
-	}{
+	lockfiletest.ParseCases(t, New(), []lockfiletest.Case{
 		{
-			file: "testdata/Cargo.lock", path: v3,
-			want: []inventory.Package{
+			File: "testdata/Cargo.lock", Path: v3,
+			Want: []inventory.Package{
 				pkg(v3, "aho-corasick", "1.1.3", "transitive", "memchr"),
 				pkg(v3, "bitflags", "1.3.2", "direct"),
 				pkg(v3, "bitflags", "2.6.0", "direct"),
@@ -37,28 +32,17 @@ func TestParse(t *testing.T) {
 				pkg(v3, "regex-automata", "0.4.7", "transitive", "aho-corasick", "memchr", "regex-syntax"),
 				pkg(v3, "regex-syntax", "0.8.4", "transitive"),
 			},
-			wantSkipped: []lockfile.Skip{
+			WantSkipped: []lockfile.Skip{
 				{Name: "cli", Reason: "workspace package"},
 				{Name: "core", Reason: "workspace package"},
 				{Name: "tiny-http", Spec: "git+https://github.com/tiny-http/tiny-http?branch=master#ce2a1e2a0f63a4b4c4aa3d4d19a2db1f5c4a4f1e", Reason: "git dependency"},
 			},
 		},
 		{
-			file: "testdata/v1-Cargo.lock", path: v1,
-			want: []inventory.Package{pkg(v1, "libc", "0.2.40", "direct")},
+			File: "testdata/v1-Cargo.lock", Path: v1,
+			Want: []inventory.Package{pkg(v1, "libc", "0.2.40", "direct")},
 		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.file, func(t *testing.T) {
-			r := lockfiletest.Parse(t, New(), tc.file, tc.path)
-			if diff := cmp.Diff(tc.want, r.Packages); diff != "" {
-				t.Errorf("Packages mismatch (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.wantSkipped, r.Skipped); diff != "" {
-				t.Errorf("Skipped mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func TestParseErrors(t *testing.T) {

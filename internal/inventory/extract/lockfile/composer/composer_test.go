@@ -7,7 +7,6 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile/internal/lockfiletest"
-	"github.com/google/go-cmp/cmp"
 )
 
 func pkg(name, version string, meta map[string]string, deps ...string) inventory.Package {
@@ -31,13 +30,7 @@ func TestParse(t *testing.T) {
 		{Name: "acme/billing-bridge", Spec: "../billing-bridge", Reason: "local path"},
 		{Name: "acme/test-helpers", Spec: "2.x-dev", Reason: "no concrete version"},
 	}
-	r := lockfiletest.Parse(t, New(), "testdata/composer.lock", "site/composer.lock")
-	if diff := cmp.Diff(want, r.Packages); diff != "" {
-		t.Errorf("Packages mismatch (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(wantSkipped, r.Skipped); diff != "" {
-		t.Errorf("Skipped mismatch (-want +got):\n%s", diff)
-	}
+	lockfiletest.ParseCases(t, New(), []lockfiletest.Case{{File: "testdata/composer.lock", Path: "site/composer.lock", Want: want, WantSkipped: wantSkipped}})
 }
 
 func TestParseErrors(t *testing.T) {

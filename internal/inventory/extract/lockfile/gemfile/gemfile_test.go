@@ -7,7 +7,6 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile/internal/lockfiletest"
-	"github.com/google/go-cmp/cmp"
 )
 
 func pkg(name, version, rel string, meta map[string]string, deps ...string) inventory.Package {
@@ -40,13 +39,7 @@ func TestParse(t *testing.T) {
 		{Name: "feature_flags", Spec: "0.9.1", Reason: "git dependency", Line: 6},
 		{Name: "billing", Spec: "0.1.0", Reason: "local path", Line: 12},
 	}
-	r := lockfiletest.Parse(t, New(), "testdata/Gemfile.lock", "app/Gemfile.lock")
-	if diff := cmp.Diff(want, r.Packages); diff != "" {
-		t.Errorf("Packages mismatch (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(wantSkipped, r.Skipped); diff != "" {
-		t.Errorf("Skipped mismatch (-want +got):\n%s", diff)
-	}
+	lockfiletest.ParseCases(t, New(), []lockfiletest.Case{{File: "testdata/Gemfile.lock", Path: "app/Gemfile.lock", Want: want, WantSkipped: wantSkipped}})
 }
 
 func TestParseErrors(t *testing.T) {

@@ -29,13 +29,7 @@ func TestParse(t *testing.T) {
 		pkg("github.com/stretchr/testify", "v1.9.0", "pkg:golang/github.com/stretchr/testify@v1.9.0", "direct", nil),
 	}
 	wantSkipped := []lockfile.Skip{{Name: "github.com/acme/internal-sdk", Spec: "../internal-sdk", Reason: "local path"}}
-	r := lockfiletest.Parse(t, New(), "testdata/go.mod", "svc/go.mod")
-	if diff := cmp.Diff(want, r.Packages); diff != "" {
-		t.Errorf("Packages mismatch (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(wantSkipped, r.Skipped); diff != "" {
-		t.Errorf("Skipped mismatch (-want +got):\n%s", diff)
-	}
+	lockfiletest.ParseCases(t, New(), []lockfiletest.Case{{File: "testdata/go.mod", Path: "svc/go.mod", Want: want, WantSkipped: wantSkipped}})
 }
 
 func TestParseNewerDirective(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile/internal/lockfiletest"
-	"github.com/google/go-cmp/cmp"
 )
 
 func pkg(path, name, version, purl, rel string, meta map[string]string, deps ...string) inventory.Package {
@@ -26,14 +25,10 @@ func TestParse(t *testing.T) {
 	const v2 = "mono/package-lock.json"
 	const v1 = "legacy/package-lock.json"
 	const sw = "cli/npm-shrinkwrap.json"
-	tests := []struct {
-		file, path  string
-		want        []inventory.Package
-		wantSkipped []lockfile.Skip
-	}{
+	lockfiletest.ParseCases(t, New(), []lockfiletest.Case{
 		{
-			file: "testdata/v3/package-lock.json", path: v3,
-			want: []inventory.Package{
+			File: "testdata/v3/package-lock.json", Path: v3,
+			Want: []inventory.Package{
 				pkg(v3, "@types/node", "20.8.10", "pkg:npm/%40types/node@20.8.10", "direct", nil, "undici-types"),
 				pkg(v3, "debug", "4.3.4", "pkg:npm/debug@4.3.4", "direct", nil, "ms"),
 				pkg(v3, "ms", "2.1.2", "pkg:npm/ms@2.1.2", "transitive", nil),
@@ -42,29 +37,29 @@ func TestParse(t *testing.T) {
 				pkg(v3, "string-width", "4.2.3", "pkg:npm/string-width@4.2.3", "transitive", dev),
 				pkg(v3, "undici-types", "5.26.5", "pkg:npm/undici-types@5.26.5", "transitive", nil),
 			},
-			wantSkipped: []lockfile.Skip{
+			WantSkipped: []lockfile.Skip{
 				{Spec: "../local-utils", Reason: "workspace package"},
 				{Name: "left-pad", Spec: "git+ssh://git@github.com/left-pad/left-pad.git#5e8a6e3c0cb5b0b8d1d1f0a1a0aab25b8e0b6e2c", Reason: "git dependency"},
 				{Name: "local-utils", Spec: "../local-utils", Reason: "link"},
 			},
 		},
 		{
-			file: "testdata/v2/package-lock.json", path: v2,
-			want: []inventory.Package{
+			File: "testdata/v2/package-lock.json", Path: v2,
+			Want: []inventory.Package{
 				pkg(v2, "js-tokens", "4.0.0", "pkg:npm/js-tokens@4.0.0", "transitive", nil),
 				pkg(v2, "loose-envify", "1.4.0", "pkg:npm/loose-envify@1.4.0", "transitive", nil, "js-tokens"),
 				pkg(v2, "react", "18.2.0", "pkg:npm/react@18.2.0", "direct", nil, "loose-envify"),
 				pkg(v2, "typescript", "5.2.2", "pkg:npm/typescript@5.2.2", "direct", dev),
 				pkg(v2, "js-tokens", "3.0.2", "pkg:npm/js-tokens@3.0.2", "transitive", nil),
 			},
-			wantSkipped: []lockfile.Skip{
+			WantSkipped: []lockfile.Skip{
 				{Name: "@acme/ui", Spec: "packages/ui", Reason: "link"},
 				{Name: "@acme/ui", Spec: "packages/ui", Reason: "workspace package"},
 			},
 		},
 		{
-			file: "testdata/v1/package-lock.json", path: v1,
-			want: []inventory.Package{
+			File: "testdata/v1/package-lock.json", Path: v1,
+			Want: []inventory.Package{
 				pkg(v1, "accepts", "1.3.8", "pkg:npm/accepts@1.3.8", "", nil, "mime-types", "negotiator"),
 				pkg(v1, "debug", "2.6.9", "pkg:npm/debug@2.6.9", "", nil, "ms"),
 				pkg(v1, "ms", "2.0.0", "pkg:npm/ms@2.0.0", "", nil),
@@ -74,28 +69,17 @@ func TestParse(t *testing.T) {
 				pkg(v1, "negotiator", "0.6.3", "pkg:npm/negotiator@0.6.3", "", nil),
 				pkg(v1, "string-width", "4.2.3", "pkg:npm/string-width@4.2.3", "", dev),
 			},
-			wantSkipped: []lockfile.Skip{
+			WantSkipped: []lockfile.Skip{
 				{Name: "my-fork", Spec: "github:someone/my-fork#2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e", Reason: "git dependency"},
 			},
 		},
 		{
-			file: "testdata/shrinkwrap/npm-shrinkwrap.json", path: sw,
-			want: []inventory.Package{
+			File: "testdata/shrinkwrap/npm-shrinkwrap.json", Path: sw,
+			Want: []inventory.Package{
 				pkg(sw, "minimist", "1.2.8", "pkg:npm/minimist@1.2.8", "direct", nil),
 			},
 		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.file, func(t *testing.T) {
-			r := lockfiletest.Parse(t, New(), tc.file, tc.path)
-			if diff := cmp.Diff(tc.want, r.Packages); diff != "" {
-				t.Errorf("Packages mismatch (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.wantSkipped, r.Skipped); diff != "" {
-				t.Errorf("Skipped mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func TestParseErrors(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile/internal/lockfiletest"
-	"github.com/google/go-cmp/cmp"
 )
 
 func pkg(name, version, rel, fws string, deps ...string) inventory.Package {
@@ -28,13 +27,7 @@ func TestParse(t *testing.T) {
 		pkg("Microsoft.NETCore.App.Runtime.linux-x64", "8.0.7", "transitive", "net8.0/linux-x64"),
 	}
 	wantSkipped := []lockfile.Skip{{Name: "Acme.Shared", Reason: "project reference"}}
-	r := lockfiletest.Parse(t, New(), "testdata/packages.lock.json", "src/Api/packages.lock.json")
-	if diff := cmp.Diff(want, r.Packages); diff != "" {
-		t.Errorf("Packages mismatch (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(wantSkipped, r.Skipped); diff != "" {
-		t.Errorf("Skipped mismatch (-want +got):\n%s", diff)
-	}
+	lockfiletest.ParseCases(t, New(), []lockfiletest.Case{{File: "testdata/packages.lock.json", Path: "src/Api/packages.lock.json", Want: want, WantSkipped: wantSkipped}})
 }
 
 func TestParseErrors(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile/internal/lockfiletest"
-	"github.com/google/go-cmp/cmp"
 )
 
 func pkg(name, version, purl string, meta map[string]string) inventory.Package {
@@ -28,13 +27,7 @@ func TestParse(t *testing.T) {
 		{Name: "requests", Spec: "https://github.com/psf/requests.git", Reason: "git dependency"},
 		{Name: "urllib3", Spec: "*", Reason: "not pinned"},
 	}
-	r := lockfiletest.Parse(t, New(), "testdata/Pipfile.lock", "web/Pipfile.lock")
-	if diff := cmp.Diff(want, r.Packages); diff != "" {
-		t.Errorf("Packages mismatch (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(wantSkipped, r.Skipped); diff != "" {
-		t.Errorf("Skipped mismatch (-want +got):\n%s", diff)
-	}
+	lockfiletest.ParseCases(t, New(), []lockfiletest.Case{{File: "testdata/Pipfile.lock", Path: "web/Pipfile.lock", Want: want, WantSkipped: wantSkipped}})
 }
 
 func TestPinnedVersion(t *testing.T) {

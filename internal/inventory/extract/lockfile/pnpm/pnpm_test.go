@@ -7,7 +7,6 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile/internal/lockfiletest"
-	"github.com/google/go-cmp/cmp"
 )
 
 func pkg(path, name, version, purl, rel string, meta map[string]string, deps ...string) inventory.Package {
@@ -23,14 +22,10 @@ var dev = map[string]string{"scope": "dev"}
 
 func TestParse(t *testing.T) {
 	const v5, v6, v9 = "a/pnpm-lock.yaml", "b/pnpm-lock.yaml", "c/pnpm-lock.yaml"
-	tests := []struct {
-		file, path  string
-		want        []inventory.Package
-		wantSkipped []lockfile.Skip
-	}{
+	lockfiletest.ParseCases(t, New(), []lockfiletest.Case{
 		{
-			file: "testdata/v5.pnpm-lock.yaml", path: v5,
-			want: []inventory.Package{
+			File: "testdata/v5.pnpm-lock.yaml", Path: v5,
+			Want: []inventory.Package{
 				pkg(v5, "@types/prop-types", "15.7.5", "pkg:npm/%40types/prop-types@15.7.5", "transitive", dev),
 				pkg(v5, "@types/react", "18.2.14", "pkg:npm/%40types/react@18.2.14", "direct", dev, "@types/prop-types"),
 				pkg(v5, "js-tokens", "4.0.0", "pkg:npm/js-tokens@4.0.0", "transitive", nil),
@@ -42,21 +37,21 @@ func TestParse(t *testing.T) {
 			},
 		},
 		{
-			file: "testdata/v6.pnpm-lock.yaml", path: v6,
-			want: []inventory.Package{
+			File: "testdata/v6.pnpm-lock.yaml", Path: v6,
+			Want: []inventory.Package{
 				pkg(v6, "@vitest/expect", "0.34.6", "pkg:npm/%40vitest/expect@0.34.6", "direct", dev, "chai"),
 				pkg(v6, "chai", "4.3.10", "pkg:npm/chai@4.3.10", "transitive", dev),
 				pkg(v6, "debug", "4.3.4", "pkg:npm/debug@4.3.4", "direct", nil, "ms"),
 				pkg(v6, "fsevents", "2.3.3", "pkg:npm/fsevents@2.3.3", "direct", map[string]string{"optional": "true"}),
 				pkg(v6, "ms", "2.1.2", "pkg:npm/ms@2.1.2", "transitive", nil),
 			},
-			wantSkipped: []lockfile.Skip{
+			WantSkipped: []lockfile.Skip{
 				{Name: "tiny-fork", Spec: "https://codeload.github.com/acme/tiny-fork/tar.gz/4f6c1a9b6e0d2c3b5a7f8e9d0c1b2a3f4e5d6c7b", Reason: "git or URL dependency"},
 			},
 		},
 		{
-			file: "testdata/v9.pnpm-lock.yaml", path: v9,
-			want: []inventory.Package{
+			File: "testdata/v9.pnpm-lock.yaml", Path: v9,
+			Want: []inventory.Package{
 				pkg(v9, "ansi-regex", "5.0.1", "pkg:npm/ansi-regex@5.0.1", "transitive", nil),
 				pkg(v9, "eslint-plugin-local", "1.0.0", "pkg:npm/eslint-plugin-local@1.0.0", "direct", dev, "js-tokens"),
 				pkg(v9, "express", "4.18.2", "pkg:npm/express@4.18.2", "direct", nil),
@@ -68,22 +63,11 @@ func TestParse(t *testing.T) {
 				pkg(v9, "scheduler", "0.23.0", "pkg:npm/scheduler@0.23.0", "transitive", nil, "loose-envify"),
 				pkg(v9, "string-width", "4.2.3", "pkg:npm/string-width@4.2.3", "direct", nil, "ansi-regex"),
 			},
-			wantSkipped: []lockfile.Skip{
+			WantSkipped: []lockfile.Skip{
 				{Name: "tiny-fork", Spec: "https://codeload.github.com/acme/tiny-fork/tar.gz/4f6c1a9b6e0d2c3b5a7f8e9d0c1b2a3f4e5d6c7b", Reason: "git or URL dependency"},
 			},
 		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.file, func(t *testing.T) {
-			r := lockfiletest.Parse(t, New(), tc.file, tc.path)
-			if diff := cmp.Diff(tc.want, r.Packages); diff != "" {
-				t.Errorf("Packages mismatch (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.wantSkipped, r.Skipped); diff != "" {
-				t.Errorf("Skipped mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func TestParseErrors(t *testing.T) {

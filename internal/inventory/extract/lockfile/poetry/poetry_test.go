@@ -7,7 +7,6 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile/internal/lockfiletest"
-	"github.com/google/go-cmp/cmp"
 )
 
 func pkg(path, name, version, purl string, meta map[string]string, deps ...string) inventory.Package {
@@ -21,45 +20,30 @@ func pkg(path, name, version, purl string, meta map[string]string, deps ...strin
 
 func TestParse(t *testing.T) {
 	const p2, p1 = "svc/poetry.lock", "old/poetry.lock"
-	tests := []struct {
-		file, path  string
-		want        []inventory.Package
-		wantSkipped []lockfile.Skip
-	}{
+	lockfiletest.ParseCases(t, New(), []lockfiletest.Case{
 		{
-			file: "testdata/poetry.lock", path: p2,
-			want: []inventory.Package{
+			File: "testdata/poetry.lock", Path: p2,
+			Want: []inventory.Package{
 				pkg(p2, "certifi", "2024.7.4", "pkg:pypi/certifi@2024.7.4", map[string]string{"groups": "main"}),
 				pkg(p2, "colorama", "0.4.6", "pkg:pypi/colorama@0.4.6", map[string]string{"scope": "dev", "groups": "dev"}),
 				pkg(p2, "pytest", "8.3.2", "pkg:pypi/pytest@8.3.2", map[string]string{"scope": "dev", "groups": "dev"}, "colorama", "iniconfig", "packaging", "pluggy"),
 				pkg(p2, "requests", "2.32.3", "pkg:pypi/requests@2.32.3", map[string]string{"groups": "main,dev"}, "certifi", "charset-normalizer", "idna", "urllib3"),
 				pkg(p2, "zope-interface", "6.4.post2", "pkg:pypi/zope-interface@6.4.post2", map[string]string{"groups": "main"}, "setuptools"),
 			},
-			wantSkipped: []lockfile.Skip{
+			WantSkipped: []lockfile.Skip{
 				{Name: "shared-utils", Spec: "../shared-utils", Reason: "local path"},
 				{Name: "httpx", Spec: "https://github.com/encode/httpx.git", Reason: "git dependency"},
 			},
 		},
 		{
-			file: "testdata/legacy-poetry.lock", path: p1,
-			want: []inventory.Package{
+			File: "testdata/legacy-poetry.lock", Path: p1,
+			Want: []inventory.Package{
 				pkg(p1, "click", "8.1.3", "pkg:pypi/click@8.1.3", nil, "colorama"),
 				pkg(p1, "colorama", "0.4.6", "pkg:pypi/colorama@0.4.6", nil),
 				pkg(p1, "black", "23.1.0", "pkg:pypi/black@23.1.0", map[string]string{"scope": "dev"}, "click"),
 			},
 		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.file, func(t *testing.T) {
-			r := lockfiletest.Parse(t, New(), tc.file, tc.path)
-			if diff := cmp.Diff(tc.want, r.Packages); diff != "" {
-				t.Errorf("Packages mismatch (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.wantSkipped, r.Skipped); diff != "" {
-				t.Errorf("Skipped mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func TestParseErrors(t *testing.T) {

@@ -10,7 +10,6 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile/internal/lockfiletest"
-	"github.com/google/go-cmp/cmp"
 )
 
 func pkg(path, name, version, purl string, meta map[string]string) inventory.Package {
@@ -20,14 +19,10 @@ func pkg(path, name, version, purl string, meta map[string]string) inventory.Pac
 
 func TestParse(t *testing.T) {
 	const p, l = "orders/pom.xml", "legacy/pom.xml"
-	tests := []struct {
-		file, path  string
-		want        []inventory.Package
-		wantSkipped []lockfile.Skip
-	}{
+	lockfiletest.ParseCases(t, New(), []lockfiletest.Case{
 		{
-			file: "testdata/pom.xml", path: p,
-			want: []inventory.Package{
+			File: "testdata/pom.xml", Path: p,
+			Want: []inventory.Package{
 				pkg(p, "com.fasterxml.jackson.core:jackson-databind", "2.17.2", "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.17.2", nil),
 				pkg(p, "org.apache.logging.log4j:log4j-core", "2.23.1", "pkg:maven/org.apache.logging.log4j/log4j-core@2.23.1", nil),
 				pkg(p, "com.google.guava:guava", "33.2.1-jre", "pkg:maven/com.google.guava/guava@33.2.1-jre", nil),
@@ -35,7 +30,7 @@ func TestParse(t *testing.T) {
 				pkg(p, "org.springframework.boot:spring-boot-devtools", "3.3.2", "pkg:maven/org.springframework.boot/spring-boot-devtools@3.3.2", map[string]string{"scope": "runtime", "optional": "true"}),
 				pkg(p, "org.junit.jupiter:junit-jupiter", "5.10.3", "pkg:maven/org.junit.jupiter/junit-jupiter@5.10.3", map[string]string{"scope": "test"}),
 			},
-			wantSkipped: []lockfile.Skip{
+			WantSkipped: []lockfile.Skip{
 				{Name: "org.springframework.boot:spring-boot-starter-web", Reason: "version managed elsewhere"},
 				{Name: "software.amazon.awssdk:s3", Reason: "version managed elsewhere"},
 				{Name: "org.yaml:snakeyaml", Spec: "[2.0,3.0)", Reason: "version range"},
@@ -43,23 +38,12 @@ func TestParse(t *testing.T) {
 			},
 		},
 		{
-			file: "testdata/latin1-pom.xml", path: l,
-			want: []inventory.Package{
+			File: "testdata/latin1-pom.xml", Path: l,
+			Want: []inventory.Package{
 				pkg(l, "commons-lang:commons-lang", "2.6", "pkg:maven/commons-lang/commons-lang@2.6", nil),
 			},
 		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.file, func(t *testing.T) {
-			r := lockfiletest.Parse(t, New(), tc.file, tc.path)
-			if diff := cmp.Diff(tc.want, r.Packages); diff != "" {
-				t.Errorf("Packages mismatch (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.wantSkipped, r.Skipped); diff != "" {
-				t.Errorf("Skipped mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func TestExpand(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile/internal/lockfiletest"
-	"github.com/google/go-cmp/cmp"
 )
 
 func pkg(path, name, version, purl, rel string, deps ...string) inventory.Package {
@@ -21,14 +20,10 @@ func pkg(path, name, version, purl, rel string, deps ...string) inventory.Packag
 
 func TestParse(t *testing.T) {
 	const c, d = "app/requirements.txt", "app/requirements-dev.txt"
-	tests := []struct {
-		file, path  string
-		want        []inventory.Package
-		wantSkipped []lockfile.Skip
-	}{
+	lockfiletest.ParseCases(t, New(), []lockfiletest.Case{
 		{
-			file: "testdata/requirements.txt", path: c,
-			want: []inventory.Package{
+			File: "testdata/requirements.txt", Path: c,
+			Want: []inventory.Package{
 				pkg(c, "anyio", "4.4.0", "pkg:pypi/anyio@4.4.0", "transitive", "idna", "sniffio"),
 				pkg(c, "certifi", "2024.7.4", "pkg:pypi/certifi@2024.7.4", "transitive"),
 				pkg(c, "httpcore", "1.0.5", "pkg:pypi/httpcore@1.0.5", "transitive", "certifi"),
@@ -40,15 +35,15 @@ func TestParse(t *testing.T) {
 			},
 		},
 		{
-			file: "testdata/requirements-dev.txt", path: d,
-			want: []inventory.Package{
+			File: "testdata/requirements-dev.txt", Path: d,
+			Want: []inventory.Package{
 				pkg(d, "pytest", "8.2.2", "pkg:pypi/pytest@8.2.2", ""),
 				pkg(d, "black", "24.4.2", "pkg:pypi/black@24.4.2", ""),
 				pkg(d, "ruff", "0.5.0", "pkg:pypi/ruff@0.5.0", ""),
 				pkg(d, "types-requests", "2.32.0.20240622", "pkg:pypi/types-requests@2.32.0.20240622", ""),
 				pkg(d, "requests", "2.32.3", "pkg:pypi/requests@2.32.3", ""),
 			},
-			wantSkipped: []lockfile.Skip{
+			WantSkipped: []lockfile.Skip{
 				{Spec: "-r requirements.txt", Reason: "include not followed", Line: 2},
 				{Name: "pytest-cov", Spec: "pytest-cov >= 5.0", Reason: "not pinned", Line: 7},
 				{Name: "mypy", Spec: "mypy", Reason: "not pinned", Line: 9},
@@ -61,18 +56,7 @@ func TestParse(t *testing.T) {
 				{Spec: "./vendor/wheels/localpkg-0.1.0-py3-none-any.whl", Reason: "local path", Line: 18},
 			},
 		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.file, func(t *testing.T) {
-			r := lockfiletest.Parse(t, New(), tc.file, tc.path)
-			if diff := cmp.Diff(tc.want, r.Packages); diff != "" {
-				t.Errorf("Packages mismatch (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.wantSkipped, r.Skipped); diff != "" {
-				t.Errorf("Skipped mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func TestRequirementLines(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile/internal/lockfiletest"
-	"github.com/google/go-cmp/cmp"
 )
 
 func pkg(name, version, purl, rel string, meta map[string]string, deps ...string) inventory.Package {
@@ -37,13 +36,7 @@ func TestParse(t *testing.T) {
 		{Name: "internal-lib", Spec: "../internal-lib", Reason: "local path"},
 		{Name: "starlette", Spec: "https://github.com/encode/starlette?rev=0.41.2#7f0b5ad4a1c0d1b4b0c2c7e7e4f8f6d4b2a8e3f1", Reason: "git dependency"},
 	}
-	r := lockfiletest.Parse(t, New(), "testdata/uv.lock", "api/uv.lock")
-	if diff := cmp.Diff(want, r.Packages); diff != "" {
-		t.Errorf("Packages mismatch (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(wantSkipped, r.Skipped); diff != "" {
-		t.Errorf("Skipped mismatch (-want +got):\n%s", diff)
-	}
+	lockfiletest.ParseCases(t, New(), []lockfiletest.Case{{File: "testdata/uv.lock", Path: "api/uv.lock", Want: want, WantSkipped: wantSkipped}})
 }
 
 func TestParseErrors(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile/internal/lockfiletest"
-	"github.com/google/go-cmp/cmp"
 )
 
 func pkg(path, name, version, purl, rel string, deps ...string) inventory.Package {
@@ -21,14 +20,10 @@ func pkg(path, name, version, purl, rel string, deps ...string) inventory.Packag
 
 func TestParse(t *testing.T) {
 	const c, b, b6 = "classic/yarn.lock", "berry/yarn.lock", "berry6/yarn.lock"
-	tests := []struct {
-		file, path  string
-		want        []inventory.Package
-		wantSkipped []lockfile.Skip
-	}{
+	lockfiletest.ParseCases(t, New(), []lockfiletest.Case{
 		{
-			file: "testdata/classic.yarn.lock", path: c,
-			want: []inventory.Package{
+			File: "testdata/classic.yarn.lock", Path: c,
+			Want: []inventory.Package{
 				pkg(c, "@babel/code-frame", "7.22.13", "pkg:npm/%40babel/code-frame@7.22.13", "", "@babel/highlight", "chalk"),
 				pkg(c, "@babel/highlight", "7.22.20", "pkg:npm/%40babel/highlight@7.22.20", "", "@babel/helper-validator-identifier", "chalk", "js-tokens"),
 				pkg(c, "@babel/helper-validator-identifier", "7.22.20", "pkg:npm/%40babel/helper-validator-identifier@7.22.20", ""),
@@ -36,48 +31,37 @@ func TestParse(t *testing.T) {
 				pkg(c, "js-tokens", "4.0.0", "pkg:npm/js-tokens@4.0.0", ""),
 				pkg(c, "string-width", "4.2.3", "pkg:npm/string-width@4.2.3", "", "fsevents"),
 			},
-			wantSkipped: []lockfile.Skip{
+			WantSkipped: []lockfile.Skip{
 				{Name: "left-pad", Spec: "git+https://github.com/left-pad/left-pad.git#v1.3.0", Reason: "git or URL dependency", Line: 41},
 				{Name: "my-lib", Spec: "file:../my-lib", Reason: "local path", Line: 45},
 			},
 		},
 		{
-			file: "testdata/berry.yarn.lock", path: b,
-			want: []inventory.Package{
+			File: "testdata/berry.yarn.lock", Path: b,
+			Want: []inventory.Package{
 				pkg(b, "@types/node", "20.8.10", "pkg:npm/%40types/node@20.8.10", "direct", "undici-types"),
 				pkg(b, "lodash", "3.10.1", "pkg:npm/lodash@3.10.1", "transitive"),
 				pkg(b, "lodash", "4.17.21", "pkg:npm/lodash@4.17.21", "direct"),
 				pkg(b, "old-helper", "1.0.0", "pkg:npm/old-helper@1.0.0", "direct", "lodash"),
 				pkg(b, "resolve", "1.22.8", "pkg:npm/resolve@1.22.8", "direct", "is-core-module"),
 			},
-			wantSkipped: []lockfile.Skip{
+			WantSkipped: []lockfile.Skip{
 				{Name: "resolve", Spec: "patch:resolve@npm%3A1.22.8#optional!builtin<compat/resolve>::version=1.22.8&hash=c3c19d", Reason: "patch"},
 				{Name: "shared-ui", Spec: "workspace:packages/shared-ui", Reason: "workspace package"},
 				{Name: "web", Spec: "workspace:.", Reason: "workspace package"},
 			},
 		},
 		{
-			file: "testdata/berry-v6.yarn.lock", path: b6,
-			want: []inventory.Package{
+			File: "testdata/berry-v6.yarn.lock", Path: b6,
+			Want: []inventory.Package{
 				pkg(b6, "ms", "2.1.3", "pkg:npm/ms@2.1.3", "direct"),
 			},
-			wantSkipped: []lockfile.Skip{
+			WantSkipped: []lockfile.Skip{
 				{Name: "app", Spec: "workspace:.", Reason: "workspace package"},
 				{Name: "tiny-fork", Spec: "https://github.com/acme/tiny-fork.git#commit=4f6c1a9b6e0d2c3b5a7f8e9d0c1b2a3f4e5d6c7b", Reason: "git or URL dependency"},
 			},
 		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.file, func(t *testing.T) {
-			r := lockfiletest.Parse(t, New(), tc.file, tc.path)
-			if diff := cmp.Diff(tc.want, r.Packages); diff != "" {
-				t.Errorf("Packages mismatch (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.wantSkipped, r.Skipped); diff != "" {
-				t.Errorf("Skipped mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func TestParseErrors(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory/extract/lockfile"
+	"github.com/google/go-cmp/cmp"
 )
 
 // Input returns an Input for the file at file, with Path set to path.
@@ -90,3 +91,28 @@ func CheckExtractor(t *testing.T, e inventory.Extractor, wanted, unwanted []stri
 }
 
 func errorsIsTooLarge(err error) bool { return errors.Is(err, inventory.ErrTooLarge) }
+
+// Case is one Parse run of a table: the testdata File presented at Path,
+// and the packages and skipped entries wanted, in order.
+type Case struct {
+	File, Path  string
+	Want        []inventory.Package
+	WantSkipped []lockfile.Skip
+}
+
+// ParseCases runs p.Parse on every case in a subtest named after its file
+// and compares the packages and the skipped entries with cmp.Diff.
+func ParseCases(t *testing.T, p lockfile.Parser, cases []Case) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.File, func(t *testing.T) {
+			r := Parse(t, p, c.File, c.Path)
+			if diff := cmp.Diff(c.Want, r.Packages); diff != "" {
+				t.Errorf("Packages mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(c.WantSkipped, r.Skipped); diff != "" {
+				t.Errorf("Skipped mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
