@@ -14,6 +14,7 @@ package agent
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -388,19 +389,90 @@ func (a *Agent) sendSBOM(ctx context.Context, digest string, refs []string) erro
 		a.mu.Unlock()
 		return nil
 	}
-	r, err := pipeline.SBOM(ctx, "docker:"+digest, a.cfg.Pipeline)
+	// One pass over the layers gives the packages, the secrets and the
+	// image checks (what `scan image --scanners secret,misconfig` runs);
+	// the layer cache makes a rescan cheap.
+	pc := a.cfg.Pipeline
+	pc.Scanners = []string{pipeline.ScanSecret, pipeline.ScanMisconfig}
+	r, err := pipeline.ScanImage(ctx, "docker:"+digest, pc)
 	if err != nil {
 		return err
 	}
+	issues := imageIssues(r.Findings)
+	inv := *r
+	inv.Findings = nil // the SBOM is the inventory alone
 	var sb bytes.Buffer
-	if err := cyclonedx.Write(&sb, r, cyclonedx.Options{}); err != nil {
+	if err := cyclonedx.Write(&sb, &inv, cyclonedx.Options{}); err != nil {
 		return err
 	}
 	body, err := json.Marshal(api.SBOM{Refs: refs, SBOM: sb.Bytes()})
 	if err != nil {
 		return err
 	}
-	return a.queue.Push(Item{Method: "PUT", Path: a.hostPath("/images/" + url.PathEscape(digest)), Body: body, Key: key})
+	path := a.hostPath("/images/" + url.PathEscape(digest))
+	if err := a.queue.Push(Item{Method: "PUT", Path: path, Body: body, Key: key}); err != nil {
+		return err
+	}
+	// After the SBOM in the queue: the server takes an image's findings
+	// only once it holds the image.
+	ibody, err := marshalIssues(issues)
+	if err != nil {
+		return err
+	}
+	return a.queue.Push(Item{Method: "PUT", Path: path + "/findings", Body: ibody, Key: "findings/" + digest})
+}
+
+// Field bounds of the findings body, below the server's (it answers 400
+// above 4096 bytes of text, 256 of an id).
+const (
+	maxIssueText = 4000
+	maxIssueID   = 250
+)
+
+// imageIssues keeps the secret and misconfiguration findings of a scan.
+// Secret evidence is already redacted by internal/secret (its only form
+// in a report); the server redacts it again.
+func imageIssues(fs []finding.Finding) api.ImageFindings {
+	out := api.ImageFindings{Secrets: []api.ImageSecret{}, Misconfigs: []api.ImageMisconfig{}}
+	for _, f := range fs {
+		switch f.Kind {
+		case finding.Secret:
+			out.Secrets = append(out.Secrets, api.ImageSecret{RuleID: truncate(f.ID, maxIssueID), Severity: f.Severity.String(),
+				Title: truncate(f.Title, maxIssueText), Path: truncate(cmp.Or(f.Location.Path, f.Location.Object, "-"), maxIssueText),
+				Line: max(f.Location.Line, 0), Layer: truncate(f.Location.Layer, maxIssueID), Evidence: truncate(f.Evidence, maxIssueText)})
+		case finding.Misconfiguration:
+			if f.Status != "" && f.Status != finding.StatusFail && f.Status != finding.StatusWarn {
+				continue
+			}
+			out.Misconfigs = append(out.Misconfigs, api.ImageMisconfig{ID: truncate(f.ID, maxIssueID), Severity: f.Severity.String(),
+				Title: truncate(cmp.Or(f.Title, f.ID), maxIssueText), Fix: truncate(f.Fix, maxIssueText),
+				Path: truncate(cmp.Or(f.Location.Path, f.Location.Object), maxIssueText)})
+		}
+	}
+	return out
+}
+
+// marshalIssues encodes is within the server's limits: at most
+// api.MaxItems findings and api.MaxBody bytes, dropping from the end of
+// the longer list (secrets and misconfigurations come sorted by the
+// scanners, so what is dropped is the least of each).
+func marshalIssues(is api.ImageFindings) ([]byte, error) {
+	for {
+		n := len(is.Secrets) + len(is.Misconfigs)
+		var body []byte
+		var err error
+		if n <= api.MaxItems {
+			if body, err = json.Marshal(is); err != nil || len(body) <= api.MaxBody {
+				return body, err
+			}
+		}
+		cut := max(1, n/10)
+		if len(is.Secrets) >= len(is.Misconfigs) {
+			is.Secrets = is.Secrets[:len(is.Secrets)-min(cut, len(is.Secrets))]
+		} else {
+			is.Misconfigs = is.Misconfigs[:len(is.Misconfigs)-min(cut, len(is.Misconfigs))]
+		}
+	}
 }
 
 var statusOrder = map[finding.Status]int{finding.StatusFail: 5, finding.StatusWarn: 4, finding.StatusPass: 3, finding.StatusInfo: 2, finding.StatusSkip: 1, finding.StatusNotRun: 0}

@@ -218,8 +218,13 @@ func TestBrowser(t *testing.T) {
 			ctrs++
 		}
 	}
-	total, runningTotal := 0, 0
+	total, runningTotal, runningSecrets := 0, 0, 0
 	for _, img := range apiImages.Images {
+		var is struct{ Secrets []store.ImageSecret }
+		apiGet(t, srv.URL+"/api/v1/images/"+img.Digest+"/issues", tok, &is)
+		if running[img.Digest] {
+			runningSecrets += len(is.Secrets)
+		}
 		for _, n := range img.Findings {
 			total += n
 			if running[img.Digest] {
@@ -227,11 +232,11 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 	}
-	if len(apiHosts.Hosts) != 2 || len(apiImages.Images) != 3 || total == 0 {
+	if len(apiHosts.Hosts) != 2 || len(apiImages.Images) != 3 || total == 0 || runningSecrets == 0 {
 		t.Fatalf("the API lists %d hosts, %d images, %d findings: not the fixture", len(apiHosts.Hosts), len(apiImages.Images), total)
 	}
 	for sel, want := range map[string]int{"#n-hosts": len(apiHosts.Hosts), "#n-containers": ctrs, "#n-images": len(running),
-		"#n-all-findings": total, "#n-running-findings": runningTotal, "#n-kev": 2} {
+		"#n-all-findings": total, "#n-running-findings": runningTotal, "#n-kev": 2, "#n-secrets": runningSecrets} {
 		if got := textInt(t, ctx, sel); got != want {
 			t.Errorf("overview %s = %d, the API's is %d", sel, got, want)
 		}
@@ -251,6 +256,16 @@ func TestBrowser(t *testing.T) {
 	summary, _ := chromedp.Run(ctx, chromedp.Text(css("#todo-summary")))
 	if !strings.HasSuffix(loc, "/images/"+f.web) || !strings.Contains(summary, "removes 5 of 6 findings") {
 		t.Errorf("image page %s: summary %q", loc, summary)
+	}
+	// Its secrets (redacted) and misconfigurations, as the agent sent them.
+	secrets := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#secrets tbody tr")).map(r => r.innerText.replace(/\s+/g, " "))`)
+	if len(secrets) != 2 || !strings.Contains(secrets[0], "BH-SEC-GITHUB-PAT") || !strings.Contains(secrets[0], "app/deploy.sh:2") ||
+		!strings.Contains(secrets[0], "ghp_****") || !strings.Contains(secrets[1], "config") {
+		t.Errorf("image page secrets = %q; want the GitHub token at app/deploy.sh:2 (redacted) and the one in config.Env", secrets)
+	}
+	mis := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#misconfigs tbody tr")).map(r => r.innerText.replace(/\s+/g, " "))`)
+	if len(mis) != 1 || !strings.Contains(mis[0], "BH-IMG-001") || !strings.Contains(mis[0], "HIGH") || !strings.Contains(mis[0], "USER") {
+		t.Errorf("image page misconfigurations = %q", mis)
 	}
 	shot(t, ctx, dir, "03-image")
 

@@ -311,9 +311,12 @@ func TestPages(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"/", 200, []string{`id="n-hosts">2<`, `id="n-images">2<`, `id="n-kev">2<`, "registry.example/shop/web:1.4", "web-1.prod", "Write below etc"}},
+		{"/", 200, []string{`id="n-hosts">2<`, `id="n-images">2<`, `id="n-kev">2<`, `id="n-secrets">2<`, "in 1 image · 1 misconfiguration", "registry.example/shop/web:1.4", "web-1.prod", "Write below etc"}},
 		{"/images/" + f.web, 200, []string{"Rebuild on the fixed base and upgrade 1 package: removes 5 of 6 findings.",
-			"Upgrade lodash 4.17.20 to 4.17.21: removes 2.", "1 finding has no fix yet", "CVE-2024-3094", "KEV", "shop-web-1", "db-1.prod", "Packages (5)", "4 packages", "ADD rootfs.tar.xz /", "74.2 MiB", "COPY app /app", "3.0.11-1~deb12u2"}},
+			"Upgrade lodash 4.17.20 to 4.17.21: removes 2.", "1 finding has no fix yet", "CVE-2024-3094", "KEV", "shop-web-1", "db-1.prod", "Packages (5)", "4 packages", "ADD rootfs.tar.xz /", "74.2 MiB", "COPY app /app", "3.0.11-1~deb12u2",
+			"Secrets (2)", "BH-SEC-GITHUB-PAT", "app/deploy.sh:2", "export GITHUB_TOKEN=ghp_****", "config.Env[0]", "Rotate the 2 secrets",
+			"Misconfigurations (1)", "BH-IMG-001", "Image runs as root", "end the Dockerfile with USER", "Fix 1 misconfiguration"}},
+		{"/images/" + f.db, 200, []string{"Secrets (0)", "Misconfigurations (0)"}},
 		{"/images/sha256:nope", 404, nil},
 		{"/hosts/host-web", 200, []string{"Container runtime", "Failing containers: shop-web-1, shop-web-2", "/hosts/host-web/network.svg", "Terminal shell in container"}},
 		{"/hosts/nope", 404, nil},
@@ -477,4 +480,19 @@ func FuzzParsePort(f *testing.F) {
 			t.Errorf("parsePort(%q) = %+v", s, p)
 		}
 	})
+}
+
+func TestAdviseIssues(t *testing.T) {
+	is := store.ImageIssues{Secrets: []store.ImageSecret{{RuleID: "r", Path: "a"}}, Misconfigs: []store.ImageMisconfig{{ID: "m", Title: "t"}, {ID: "n", Title: "u"}}}
+	sum, adv := adviseIssues("No known vulnerabilities: nothing to do.", nil, 0, is)
+	if sum != "No known vulnerabilities; 1 secret to rotate and 2 misconfigurations to fix." {
+		t.Errorf("summary = %q", sum)
+	}
+	if len(adv) != 2 || !strings.HasPrefix(adv[0].Text, "Rotate the secret and remove it") || !strings.HasPrefix(adv[1].Text, "Fix 2 misconfigurations") {
+		t.Errorf("advice = %+v", adv)
+	}
+	sum, adv = adviseIssues("Rebuild on the fixed base: removes 1 of 1 findings.", []Advice{{Text: "x"}}, 1, store.ImageIssues{})
+	if sum != "Rebuild on the fixed base: removes 1 of 1 findings." || len(adv) != 1 {
+		t.Errorf("no issues changed the advice: %q %+v", sum, adv)
+	}
 }

@@ -127,6 +127,13 @@ func seed(t testing.TB, st *store.Store) *fixture {
 		{VulnID: "GHSA-35jh-r3h4-6jhm", Aliases: []string{"CVE-2021-23337"}, PackageName: "lodash", PackageVersion: "4.17.15", PackageType: "npm", Severity: "HIGH", FixedVersion: "4.17.21", Title: "Command injection in lodash"},
 	}, built)
 	must(err)
+	must(st.PutImageIssues(ctx, f.web, store.ImageIssues{
+		Secrets: []store.ImageSecret{
+			{RuleID: "BH-SEC-GITHUB-PAT", Severity: "CRITICAL", Title: "GitHub personal access token", Path: "app/deploy.sh", Line: 2, Layer: l2, Evidence: "export GITHUB_TOKEN=ghp_****"},
+			{RuleID: "BH-SEC-GITLAB-PAT", Severity: "CRITICAL", Title: "GitLab personal access token", Path: "config.Env[0]", Evidence: "GITLAB_TOKEN=glpa****"},
+		},
+		Misconfigs: []store.ImageMisconfig{{ID: "BH-IMG-001", Severity: "HIGH", Title: "Image runs as root", Fix: "Create an unprivileged user and end the Dockerfile with USER.", Path: "config User"}},
+	}))
 	// A rematch fixes one: the trend shows a fixed finding.
 	_, err = st.ReplaceFindings(ctx, f.idle, nil, built)
 	must(err)

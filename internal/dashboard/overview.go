@@ -59,13 +59,17 @@ type Overview struct {
 	AllTotal     int
 	KEVRunning   int // findings in running images that are in the KEV catalog
 	KEVImages    int // running images with at least one KEV finding
-	Worst        []ImageRow
-	HostRows     []HostRow
-	OpenAlerts   []SevCount // by priority, last 24 h
-	OpenTotal    int
-	Recent       []store.AlertRow
-	Trend        template.HTML
-	TrendDays    []store.TrendDay
+	// Secrets and failed image checks in images that a container runs.
+	SecretsRunning    int
+	SecretImages      int
+	MisconfigsRunning int
+	Worst             []ImageRow
+	HostRows          []HostRow
+	OpenAlerts        []SevCount // by priority, last 24 h
+	OpenTotal         int
+	Recent            []store.AlertRow
+	Trend             template.HTML
+	TrendDays         []store.TrendDay
 }
 
 // imageRows joins images, containers and finding counts into rows keyed by
@@ -222,6 +226,10 @@ func (d *Dashboard) buildOverview(ctx context.Context) (*Overview, error) {
 	if err != nil {
 		return nil, err
 	}
+	issues, err := d.st.IssueCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
 	o := &Overview{Hosts: len(hosts), Containers: len(ctrs), Images: len(refs)}
 	runningPerHost := map[string]int{}
 	for _, c := range ctrs {
@@ -246,6 +254,12 @@ func (d *Dashboard) buildOverview(ctx context.Context) (*Overview, error) {
 			o.KEVRunning += r.KEV
 			if r.KEV > 0 {
 				o.KEVImages++
+			}
+			ic := issues[r.Digest]
+			o.SecretsRunning += ic.Secrets
+			o.MisconfigsRunning += ic.Misconfigs
+			if ic.Secrets > 0 {
+				o.SecretImages++
 			}
 		}
 	}

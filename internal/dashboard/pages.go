@@ -56,6 +56,10 @@ type ImagePage struct {
 	Advice     []Advice
 	Unfixed    int
 	SBOMError  string
+	// Secrets (evidence redacted) and failed image checks, as the host's
+	// agent sent them.
+	Secrets    []store.ImageSecret
+	Misconfigs []store.ImageMisconfig
 }
 
 // osTypes are the package types a rebuild on an updated base image fixes.
@@ -109,6 +113,13 @@ func (d *Dashboard) image(w http.ResponseWriter, r *http.Request, s *session) {
 	// KEV first, then by severity (Findings is sorted by severity).
 	sort.SliceStable(p.Findings, func(i, j int) bool { return p.Findings[i].KEV && !p.Findings[j].KEV })
 	p.Summary, p.Advice, p.Unfixed = advise(fs)
+	is, err := d.st.ImageIssuesOf(ctx, digest)
+	if err != nil {
+		d.fail(w, r, s, err)
+		return
+	}
+	p.Secrets, p.Misconfigs = is.Secrets, is.Misconfigs
+	p.Summary, p.Advice = adviseIssues(p.Summary, p.Advice, len(fs), is)
 	ctrs, err := d.st.ContainersOfImage(ctx, digest)
 	if err != nil {
 		d.fail(w, r, s, err)
@@ -225,6 +236,31 @@ func advise(fs []store.Finding) (string, []Advice, int) {
 		sum = fmt.Sprintf("Upgrade %s: removes %d of %d findings.", plural(len(list), "package"), langFix, len(fs))
 	}
 	return sum, adv, unfixed
+}
+
+// adviseIssues adds the image's secrets and misconfigurations to the
+// "what to do" summary: secrets first (whoever pulls the image has them).
+func adviseIssues(sum string, adv []Advice, vulns int, is store.ImageIssues) (string, []Advice) {
+	var pre []Advice
+	if n := len(is.Secrets); n > 0 {
+		pre = append(pre, Advice{Text: fmt.Sprintf("Rotate %s and remove %s from the image (a later layer that deletes a file does not): whoever pulls the image has %s.",
+			map[bool]string{true: "the secret", false: fmt.Sprintf("the %d secrets", n)}[n == 1],
+			map[bool]string{true: "it", false: "them"}[n == 1], map[bool]string{true: "it", false: "them"}[n == 1]), Removes: n})
+	}
+	if n := len(is.Misconfigs); n > 0 {
+		pre = append(pre, Advice{Text: fmt.Sprintf("Fix %s in the Dockerfile (see the fixes below).", plural(n, "misconfiguration")), Removes: n})
+	}
+	if vulns == 0 && len(pre) > 0 {
+		var parts []string
+		if n := len(is.Secrets); n > 0 {
+			parts = append(parts, plural(n, "secret")+" to rotate")
+		}
+		if n := len(is.Misconfigs); n > 0 {
+			parts = append(parts, plural(n, "misconfiguration")+" to fix")
+		}
+		sum = "No known vulnerabilities; " + strings.Join(parts, " and ") + "."
+	}
+	return sum, append(pre, adv...)
 }
 
 func plural(n int, word string) string {

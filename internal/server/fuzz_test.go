@@ -14,13 +14,16 @@ import (
 )
 
 // FuzzAgentBodies sends arbitrary bodies to every agent route: each answer
-// is 200, 400 or 413, never a server error or a crash.
+// is 200, 400 or 413, never a server error or a crash; an image's stored
+// secret evidence is always redacted.
 func FuzzAgentBodies(f *testing.F) {
 	f.Add(0, []byte(`{"containers":[{"id":"c1","name":"/web","ports":["80/tcp"]}]}`))
 	f.Add(1, []byte(`{"refs":["a:1"],"sbom":{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"type":"library","name":"lodash","version":"4.17.20","purl":"pkg:npm/lodash@4.17.20"}]}}`))
 	f.Add(1, []byte(`{"sbom":{"spdxVersion":"SPDX-2.3","packages":[{"name":"x","versionInfo":"1"}]}}`))
 	f.Add(2, []byte(`{"results":[{"check_id":"2.1","status":"fail"}]}`))
 	f.Add(3, []byte(`{"alerts":[{"id":"1","time":"2026-01-01T00:00:00Z","rule":"r","priority":"ERROR","fields":{"a":"b"}}]}`))
+	f.Add(4, []byte(`{"secrets":[{"rule_id":"BH-SEC-GITHUB-PAT","path":"app/x","line":2,"evidence":"token=ghp_****"}],"misconfigs":[{"id":"BH-IMG-001","title":"root","fix":"USER"}]}`))
+	f.Add(4, []byte(`{"secrets":[{"rule_id":"r","path":"p","evidence":"plain-secret-value"}]}`))
 	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(f.TempDir(), "fleet.db"))
 	if err != nil {
 		f.Fatal(err)
@@ -33,11 +36,16 @@ func FuzzAgentBodies(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	// The image exists, so that its findings are taken whatever the order.
+	if _, err := st.PutImage(context.Background(), store.Image{Digest: digestA}, []byte(`{}`), nil); err != nil {
+		f.Fatal(err)
+	}
 	routes := []struct{ method, path string }{
 		{"PUT", "/api/v1/agent/hosts/h1/inventory"},
 		{"PUT", "/api/v1/agent/hosts/h1/images/" + digestA},
 		{"PUT", "/api/v1/agent/hosts/h1/audit"},
 		{"POST", "/api/v1/agent/hosts/h1/alerts"},
+		{"PUT", "/api/v1/agent/hosts/h1/images/" + digestA + "/findings"},
 	}
 	f.Fuzz(func(t *testing.T, route int, body []byte) {
 		if route < 0 {
@@ -52,6 +60,15 @@ func FuzzAgentBodies(f *testing.F) {
 		case http.StatusOK, http.StatusBadRequest, http.StatusRequestEntityTooLarge:
 		default:
 			t.Fatalf("%s %s %q = %d %s", r.method, r.path, body, w.Code, w.Body)
+		}
+		is, err := st.ImageIssuesOf(context.Background(), digestA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range is.Secrets {
+			if x.Evidence != "" && !strings.Contains(x.Evidence, "****") {
+				t.Fatalf("stored evidence %q is not redacted", x.Evidence)
+			}
 		}
 	})
 }

@@ -9,8 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bulkhead-sec/bulkhead/internal/finding"
 	"github.com/bulkhead-sec/bulkhead/internal/inventory"
 	"github.com/bulkhead-sec/bulkhead/internal/sbomread"
+	"github.com/bulkhead-sec/bulkhead/internal/secret"
 	"github.com/bulkhead-sec/bulkhead/internal/server/api"
 	"github.com/bulkhead-sec/bulkhead/internal/store"
 )
@@ -319,6 +321,122 @@ func (s *Server) putSBOM(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return writeJSON(w, http.StatusOK, acc)
+}
+
+// Bounds on one image's issues (the agent sends at most these).
+const (
+	maxIssueText  = 4096 // title, fix, path, evidence
+	maxIssueShort = 256  // rule id, severity, layer
+)
+
+// putImageIssues replaces an image's secrets and misconfigurations. The
+// image's SBOM must have been sent first (404 otherwise: the agent's queue
+// sends the SBOM before). Secret evidence arrives redacted; the server
+// redacts it again with internal/secret so that a faulty or old agent
+// cannot store a secret in full.
+func (s *Server) putImageIssues(w http.ResponseWriter, r *http.Request) error {
+	host, err := s.agentHost(r)
+	if err != nil {
+		return err
+	}
+	digest := r.PathValue("digest")
+	if !digestRe.MatchString(digest) {
+		return errStatus(http.StatusBadRequest, "image digest %q: want sha256: and 64 lowercase hex digits", truncate(digest, 80))
+	}
+	var body api.ImageFindings
+	if err := decode(r, &body); err != nil {
+		return err
+	}
+	if len(body.Secrets)+len(body.Misconfigs) > api.MaxItems {
+		return errStatus(http.StatusBadRequest, "%d secrets and misconfigurations: at most %d", len(body.Secrets)+len(body.Misconfigs), api.MaxItems)
+	}
+	is := store.ImageIssues{Secrets: make([]store.ImageSecret, 0, len(body.Secrets)), Misconfigs: make([]store.ImageMisconfig, 0, len(body.Misconfigs))}
+	for i, x := range body.Secrets {
+		sev, err := issueSeverity(x.Severity)
+		if err != nil {
+			return errStatus(http.StatusBadRequest, "secrets[%d]: %v", i, err)
+		}
+		if x.RuleID == "" || x.Path == "" || x.Line < 0 || !issueLens(x.RuleID, x.Layer) || !issueLongLens(x.Title, x.Path, x.Evidence) {
+			return errStatus(http.StatusBadRequest, "secrets[%d]: want a rule_id and a path, a line >= 0 and fields within %d bytes (ids %d)", i, maxIssueText, maxIssueShort)
+		}
+		is.Secrets = append(is.Secrets, store.ImageSecret{RuleID: x.RuleID, Severity: sev, Title: x.Title, Path: x.Path,
+			Line: x.Line, Layer: x.Layer, Evidence: redactEvidence(x.Evidence)})
+	}
+	for i, x := range body.Misconfigs {
+		sev, err := issueSeverity(x.Severity)
+		if err != nil {
+			return errStatus(http.StatusBadRequest, "misconfigs[%d]: %v", i, err)
+		}
+		if x.ID == "" || x.Title == "" || !issueLens(x.ID) || !issueLongLens(x.Title, x.Fix, x.Path) {
+			return errStatus(http.StatusBadRequest, "misconfigs[%d]: want an id and a title, fields within %d bytes (ids %d)", i, maxIssueText, maxIssueShort)
+		}
+		is.Misconfigs = append(is.Misconfigs, store.ImageMisconfig{ID: x.ID, Severity: sev, Title: secret.RedactText(x.Title),
+			Fix: secret.RedactText(x.Fix), Path: x.Path})
+	}
+	if err := s.cfg.Store.TouchHost(r.Context(), store.Host{ID: host}); err != nil {
+		return err
+	}
+	if err := s.cfg.Store.PutImageIssues(r.Context(), digest, is); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return errStatus(http.StatusNotFound, "image %s: send its SBOM first", digest)
+		}
+		return err
+	}
+	s.count("image_issues", 1)
+	return writeJSON(w, http.StatusOK, api.Accepted{New: len(is.Secrets) + len(is.Misconfigs)})
+}
+
+// imageIssues answers an image's secrets (redacted) and misconfigurations.
+func (s *Server) imageIssues(w http.ResponseWriter, r *http.Request) error {
+	digest := r.PathValue("digest")
+	if _, err := s.cfg.Store.ImageSBOM(r.Context(), digest); err != nil {
+		return err
+	}
+	is, err := s.cfg.Store.ImageIssuesOf(r.Context(), digest)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"digest": digest, "secrets": is.Secrets, "misconfigs": is.Misconfigs})
+}
+
+// redactEvidence keeps evidence that is already redacted (it holds the
+// "****" of secret.Redact) and redacts anything else whole: evidence
+// without the mark is a secret in full until proven otherwise.
+func redactEvidence(ev string) string {
+	if ev == "" {
+		return ""
+	}
+	ev = secret.RedactText(ev)
+	if !strings.Contains(ev, "****") {
+		ev = secret.Redact(ev)
+	}
+	return ev
+}
+
+func issueSeverity(s string) (string, error) {
+	sev, err := finding.ParseSeverity(s)
+	if err != nil {
+		return "", err
+	}
+	return sev.String(), nil
+}
+
+func issueLens(vals ...string) bool {
+	for _, v := range vals {
+		if len(v) > maxIssueShort {
+			return false
+		}
+	}
+	return true
+}
+
+func issueLongLens(vals ...string) bool {
+	for _, v := range vals {
+		if len(v) > maxIssueText {
+			return false
+		}
+	}
+	return true
 }
 
 func osName(o *inventory.OS) string {

@@ -100,6 +100,7 @@ func New(cfg Config) *Server {
 	s.handle("GET", api.Prefix+"/hosts/{host}/audit", read, 0, s.hostAudit)
 	s.handle("GET", api.Prefix+"/images", read, 0, s.images)
 	s.handle("GET", api.Prefix+"/images/{digest}/findings", read, 0, s.findings)
+	s.handle("GET", api.Prefix+"/images/{digest}/issues", read, 0, s.imageIssues)
 	s.handle("GET", api.Prefix+"/search", read, 0, s.search)
 	s.handle("GET", api.Prefix+"/changes", read, 0, s.changes)
 	s.handle("GET", api.Prefix+"/audit/failing", read, 0, s.failing)
@@ -111,6 +112,7 @@ func New(cfg Config) *Server {
 	s.handle("PUT", api.Prefix+"/agent/hosts/{host}/inventory", agent, api.MaxBody, s.putInventory)
 	s.handle("HEAD", api.Prefix+"/agent/hosts/{host}/images/{digest}", agent, 0, s.hasImage)
 	s.handle("PUT", api.Prefix+"/agent/hosts/{host}/images/{digest}", agent, api.MaxSBOMBody, s.putSBOM)
+	s.handle("PUT", api.Prefix+"/agent/hosts/{host}/images/{digest}/findings", agent, api.MaxBody, s.putImageIssues)
 	s.handle("PUT", api.Prefix+"/agent/hosts/{host}/audit", agent, api.MaxBody, s.putAudit)
 	s.handle("POST", api.Prefix+"/agent/hosts/{host}/alerts", agent, api.MaxBody, s.postAlerts)
 	if cfg.Metrics != nil {

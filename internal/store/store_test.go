@@ -61,6 +61,7 @@ func conformance(t *testing.T, open opener) {
 		{"admin log", testAdminLog},
 		{"metacharacters", testMetacharacters},
 		{"retention", testRetention},
+		{"image issues", testImageIssues},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })
@@ -519,5 +520,47 @@ func TestPasswordHashBounds(t *testing.T) {
 		if CheckPassword(bad, "pw") {
 			t.Errorf("CheckPassword(%q) accepted", bad)
 		}
+	}
+}
+
+func testImageIssues(t *testing.T, st *Store) {
+	in := ImageIssues{
+		Secrets: []ImageSecret{{RuleID: "aws-access-key-id", Severity: "critical", Title: "AWS key", Path: "app/.env", Line: 3, Layer: "sha256:l1", Evidence: "AKIA****"},
+			{RuleID: "github-pat", Path: "root/.git-credentials", Line: 1, Evidence: "ghp_****"}},
+		Misconfigs: []ImageMisconfig{{ID: "BH-IMG-001", Severity: "medium", Title: "runs as root", Fix: "add USER"}},
+	}
+	if err := st.PutImageIssues(ctx, "sha256:none", in); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("issues of an unknown image: %v, want ErrNotFound", err)
+	}
+	if _, err := st.PutImage(ctx, Image{Digest: "sha256:ii"}, []byte(`{}`), nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.ImageIssuesOf(ctx, "sha256:ii")
+	if err != nil || len(got.Secrets) != 0 || got.Misconfigs == nil {
+		t.Fatalf("before any put: %+v, %v", got, err)
+	}
+	for range 2 { // idempotent: the second put replaces the first
+		if err := st.PutImageIssues(ctx, "sha256:ii", in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err = st.ImageIssuesOf(ctx, "sha256:ii")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(in, got); diff != "" {
+		t.Errorf("issues (-want +got):\n%s", diff)
+	}
+	if c, err := st.IssueCounts(ctx); err != nil || len(c) != 1 || c["sha256:ii"] != (IssueCount{Secrets: 2, Misconfigs: 1}) {
+		t.Errorf("IssueCounts = %+v, %v; want sha256:ii with 2 secrets and 1 misconfiguration", c, err)
+	}
+	if err := st.PutImageIssues(ctx, "sha256:ii", ImageIssues{Secrets: []ImageSecret{{RuleID: "x", Evidence: "a\x00b"}}}); !errors.Is(err, ErrInvalidText) {
+		t.Errorf("NUL byte: %v, want ErrInvalidText", err)
+	}
+	if err := st.PutImageIssues(ctx, "sha256:ii", ImageIssues{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.ImageIssuesOf(ctx, "sha256:ii"); len(got.Secrets)+len(got.Misconfigs) != 0 {
+		t.Errorf("after an empty put: %+v", got)
 	}
 }

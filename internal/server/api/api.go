@@ -42,6 +42,36 @@ type SBOM struct {
 	SBOM json.RawMessage `json:"sbom"`
 }
 
+// ImageFindings carries one image's secret and image-check findings: PUT
+// /api/v1/agent/hosts/{host}/images/{digest}/findings, sent after the
+// image's SBOM. It replaces the image's previous ones. Secret evidence is
+// redacted by the agent (internal/secret) and redacted again by the server.
+type ImageFindings struct {
+	Secrets    []ImageSecret    `json:"secrets"`
+	Misconfigs []ImageMisconfig `json:"misconfigs"`
+}
+
+// ImageSecret is one secret found in an image: the rule that matched, where,
+// and the redacted evidence.
+type ImageSecret struct {
+	RuleID   string `json:"rule_id"`
+	Severity string `json:"severity,omitempty"`
+	Title    string `json:"title,omitempty"`
+	Path     string `json:"path"`
+	Line     int    `json:"line,omitempty"`
+	Layer    string `json:"layer,omitempty"`
+	Evidence string `json:"evidence,omitempty"`
+}
+
+// ImageMisconfig is one failed image check.
+type ImageMisconfig struct {
+	ID       string `json:"id"`
+	Severity string `json:"severity,omitempty"`
+	Title    string `json:"title"`
+	Fix      string `json:"fix,omitempty"`
+	Path     string `json:"path,omitempty"`
+}
+
 // Audit is a host audit run: PUT /api/v1/agent/hosts/{host}/audit. It
 // replaces the host's previous results.
 type Audit struct {
