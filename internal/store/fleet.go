@@ -709,39 +709,27 @@ func insertCount(ctx context.Context, tx *sql.Tx, head string, ncols int, rows [
 // AlertFilter selects alerts.
 type AlertFilter struct {
 	HostID      string
-	ContainerID string // an id or a prefix of at least 12 characters, or a container name
+	ContainerID string // an id, or a container name
 	MinPriority string
 	Since       time.Time
 	Limit       int
 }
 
-// Alerts returns the alerts matching f, newest first.
+// Alerts returns the alerts matching f, newest first: the dashboard's
+// AlertQuery.where over every state.
 func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]Alert, error) {
-	if !textOK(f.HostID, f.ContainerID, f.MinPriority) {
+	aq := AlertQuery{HostID: f.HostID, ContainerID: f.ContainerID, MinPriority: f.MinPriority, Since: f.Since, State: AlertsAll}
+	if !aq.valid() {
 		return []Alert{}, nil
 	}
-	where := []string{"1 = 1"}
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	if f.HostID != "" {
-		where = append(where, "a.host_id = "+arg(f.HostID))
-	}
-	if f.ContainerID != "" {
-		p := arg(f.ContainerID)
-		where = append(where, "(a.container_id = "+p+" OR a.container_id IN (SELECT c.id FROM containers c WHERE c.name = "+p+" OR c.name = '/' || "+p+"))")
-	}
-	if f.MinPriority != "" {
-		where = append(where, "a.priority_num >= "+arg(PriorityRank(f.MinPriority)))
-	}
-	if !f.Since.IsZero() {
-		where = append(where, "a.at >= "+arg(f.Since.UnixMilli()))
-	}
+	where, args := aq.where(0) // every state: no mute is judged, so no clock
 	limit := f.Limit
 	if limit <= 0 || limit > 10000 {
 		limit = 1000
 	}
+	args = append(args, limit)
 	q := `SELECT a.host_id, a.id, a.at, a.rule, a.priority, a.container_id, a.output, a.fields FROM alerts a WHERE ` +
-		strings.Join(where, " AND ") + ` ORDER BY a.at DESC, a.id LIMIT ` + arg(limit)
+		where + ` ORDER BY a.at DESC, a.id LIMIT ` + fmt.Sprintf("$%d", len(args))
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
