@@ -10,6 +10,16 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/store"
 )
 
+// openStore opens the fleet database the --database flag names (or the
+// default), for the commands that work on it directly.
+func openStore(cmd *cobra.Command, database string) (*store.Store, error) {
+	u, err := databaseURL(database)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(cmd.Context(), u)
+}
+
 // databaseURL returns --database or the default SQLite file.
 func databaseURL(flag string) (string, error) {
 	if flag != "" {
@@ -49,11 +59,7 @@ A token is printed once; the database keeps only its SHA-256.`,
 			if !store.ValidScope(scope) {
 				return usageError{fmt.Errorf("--scope %q: want agent, read or admin", scope)}
 			}
-			u, err := databaseURL(database)
-			if err != nil {
-				return err
-			}
-			st, err := store.Open(cmd.Context(), u)
+			st, err := openStore(cmd, database)
 			if err != nil {
 				return err
 			}
@@ -78,11 +84,7 @@ A token is printed once; the database keeps only its SHA-256.`,
 		Short: "List tokens (never their secret)",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			u, err := databaseURL(database)
-			if err != nil {
-				return err
-			}
-			st, err := store.Open(cmd.Context(), u)
+			st, err := openStore(cmd, database)
 			if err != nil {
 				return err
 			}
@@ -104,11 +106,7 @@ A token is printed once; the database keeps only its SHA-256.`,
 		Short: "Revoke a token by id",
 		Args:  exactArgs(1, "a token id (bulkhead token list)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := databaseURL(database)
-			if err != nil {
-				return err
-			}
-			st, err := store.Open(cmd.Context(), u)
+			st, err := openStore(cmd, database)
 			if err != nil {
 				return err
 			}

@@ -43,11 +43,7 @@ Roles: read (sees everything) and admin (also acknowledges and mutes alerts).`,
 			if err != nil {
 				return err
 			}
-			u, err := databaseURL(database)
-			if err != nil {
-				return err
-			}
-			st, err := store.Open(cmd.Context(), u)
+			st, err := openStore(cmd, database)
 			if err != nil {
 				return err
 			}
@@ -75,11 +71,7 @@ Roles: read (sees everything) and admin (also acknowledges and mutes alerts).`,
 			if setRole != store.RoleRead && setRole != store.RoleAdmin {
 				return usageError{fmt.Errorf("--set %q: want read or admin", setRole)}
 			}
-			u, err := databaseURL(database)
-			if err != nil {
-				return err
-			}
-			st, err := store.Open(cmd.Context(), u)
+			st, err := openStore(cmd, database)
 			if err != nil {
 				return err
 			}
