@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
+	"github.com/bulkhead-sec/bulkhead/internal/rule"
 )
 
 // Helpers only the tests use.
@@ -26,19 +27,14 @@ func LintFile(p string, opts Options) ([]finding.Finding, error) {
 	return Lint(p, src, opts)
 }
 
-// UnknownRules returns the ids in ids that name no rule (by id or alias,
-// in any case), so that a command can reject a mistyped --disable value.
+// UnknownRules returns the ids in ids that name no Dockerfile rule (by id
+// or alias, in any case, through the rule catalogue's lookup) and are not
+// "all".
 func UnknownRules(ids []string) []string {
-	known := map[string]bool{"ALL": true}
-	for _, r := range allRules {
-		known[r.Meta.ID] = true
-		for _, a := range r.Meta.Aliases {
-			known[strings.ToUpper(a)] = true
-		}
-	}
+	c := rule.NewCatalogue(Rules())
 	var out []string
 	for _, id := range ids {
-		if !known[strings.ToUpper(strings.TrimSpace(id))] {
+		if !strings.EqualFold(strings.TrimSpace(id), "all") && c.Lookup(id) == nil {
 			out = append(out, id)
 		}
 	}
