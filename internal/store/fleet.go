@@ -179,21 +179,28 @@ func (s *Store) ReplaceContainers(ctx context.Context, hostID string, cs []Conta
 		}
 	}
 	now := s.ms()
+	seen := map[string]bool{}
+	var rows [][]any
+	for _, c := range cs {
+		if seen[c.ID] {
+			continue
+		}
+		seen[c.ID] = true
+		rows = append(rows, []any{hostID, c.ID, c.Name, c.ImageRef, c.ImageDigest, c.State,
+			jsonText(nonNil(c.Ports)), jsonText(nonNil(c.Networks)), now})
+	}
+	return s.replaceHostRows(ctx, "containers", hostID,
+		`INSERT INTO containers (host_id, id, name, image_ref, image_digest, state, ports, networks, updated_at)`, 9, rows)
+}
+
+// replaceHostRows replaces every row of table (a constant of this package)
+// that belongs to hostID with rows, in one transaction.
+func (s *Store) replaceHostRows(ctx context.Context, table, hostID, insert string, cols int, rows [][]any) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM containers WHERE host_id = $1`, hostID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE host_id = $1`, hostID); err != nil {
 			return err
 		}
-		seen := map[string]bool{}
-		var rows [][]any
-		for _, c := range cs {
-			if seen[c.ID] {
-				continue
-			}
-			seen[c.ID] = true
-			rows = append(rows, []any{hostID, c.ID, c.Name, c.ImageRef, c.ImageDigest, c.State,
-				jsonText(nonNil(c.Ports)), jsonText(nonNil(c.Networks)), now})
-		}
-		return s.insertRows(ctx, tx, `INSERT INTO containers (host_id, id, name, image_ref, image_digest, state, ports, networks, updated_at)`, 9, rows, "")
+		return s.insertRows(ctx, tx, insert, cols, rows, "")
 	})
 }
 
@@ -591,25 +598,21 @@ func (s *Store) PutAudit(ctx context.Context, hostID string, rs []AuditResult) e
 		}
 	}
 	now := s.ms()
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM audit_results WHERE host_id = $1`, hostID); err != nil {
-			return err
+	seen := map[string]bool{}
+	var rows [][]any
+	for _, r := range rs {
+		if seen[r.CheckID] {
+			continue
 		}
-		seen := map[string]bool{}
-		var rows [][]any
-		for _, r := range rs {
-			if seen[r.CheckID] {
-				continue
-			}
-			seen[r.CheckID] = true
-			at := now
-			if !r.At.IsZero() {
-				at = r.At.UnixMilli()
-			}
-			rows = append(rows, []any{hostID, r.CheckID, r.Status, r.Severity, r.Title, r.Detail, at})
+		seen[r.CheckID] = true
+		at := now
+		if !r.At.IsZero() {
+			at = r.At.UnixMilli()
 		}
-		return s.insertRows(ctx, tx, `INSERT INTO audit_results (host_id, check_id, status, severity, title, detail, at)`, 7, rows, "")
-	})
+		rows = append(rows, []any{hostID, r.CheckID, r.Status, r.Severity, r.Title, r.Detail, at})
+	}
+	return s.replaceHostRows(ctx, "audit_results", hostID,
+		`INSERT INTO audit_results (host_id, check_id, status, severity, title, detail, at)`, 7, rows)
 }
 
 // Audit returns a host's audit results by check id.
