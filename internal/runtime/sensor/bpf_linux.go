@@ -23,11 +23,20 @@ import (
 // program wakes the reader only once 256 KiB are queued.
 const pollInterval = 50 * time.Millisecond
 
+// clockTick is how often the coarse clock the repeat check reads
+// (coarse_ns in sensor.c) is written. The value written is one tick ahead,
+// so an open repeats only if the one before it was sent less than the
+// repeat window ago, and may be sent again up to one tick early.
+const clockTick = 20 * time.Millisecond
+
 type bpfBackend struct {
 	objs  bpfSensorObjects
 	links []link.Link
 	rd    *ringbuf.Reader
 	dec   Decoder
+	// stopClock ends the goroutine writing coarse_ns (nil: none runs).
+	stopClock chan struct{}
+	clockDone chan struct{}
 }
 
 // hostPidNS returns the inode of the pid namespace of process 1, or of the
@@ -140,6 +149,12 @@ func openBPF(opts Options) (*Sensor, error) {
 		b.close()
 		return nil, fmt.Errorf("open eBPF ring buffer: %w", err)
 	}
+	if opts.RepeatWindow > 0 {
+		if err := b.startClock(); err != nil {
+			b.close()
+			return nil, fmt.Errorf("load eBPF sensor: %w", err)
+		}
+	}
 	return &Sensor{kind: ModeBPF, coverage: coverageBPF, be: b}, nil
 }
 
@@ -178,6 +193,52 @@ func (b *bpfBackend) run(ctx context.Context, c *counters, out chan<- *event.Eve
 	}
 }
 
+// monotonicNow reads CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns.
+func monotonicNow() (uint64, error) {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return 0, fmt.Errorf("read CLOCK_MONOTONIC: %w", err)
+	}
+	return uint64(ts.Nano()), nil
+}
+
+// setClock writes the coarse clock: now plus one tick.
+func (b *bpfBackend) setClock() error {
+	now, err := monotonicNow()
+	if err != nil {
+		return err
+	}
+	if err := b.objs.CoarseNs.Set(now + uint64(clockTick)); err != nil {
+		return fmt.Errorf("set %q: %w", bpfSensorVarCoarseNs, err)
+	}
+	return nil
+}
+
+// startClock writes the coarse clock once, then every clockTick until
+// close. A write that fails leaves the clock behind, which makes repeats
+// stop matching (the difference wraps): events are sent, not dropped.
+func (b *bpfBackend) startClock() error {
+	if err := b.setClock(); err != nil {
+		return err
+	}
+	b.stopClock = make(chan struct{})
+	b.clockDone = make(chan struct{})
+	go func() {
+		defer close(b.clockDone)
+		t := time.NewTicker(clockTick)
+		defer t.Stop()
+		for {
+			select {
+			case <-b.stopClock:
+				return
+			case <-t.C:
+				_ = b.setClock()
+			}
+		}
+	}()
+	return nil
+}
+
 // kernelCount sums one slot of the per-CPU stats array.
 func (b *bpfBackend) kernelCount(slot uint32) uint64 {
 	var per []uint64
@@ -198,6 +259,11 @@ func (b *bpfBackend) lost() uint64 {
 
 func (b *bpfBackend) close() error {
 	var errs []error
+	if b.stopClock != nil {
+		close(b.stopClock)
+		<-b.clockDone
+		b.stopClock = nil
+	}
 	if b.rd != nil {
 		errs = append(errs, b.rd.Close())
 	}

@@ -114,6 +114,7 @@ const (
 	bpfSensorProgSchedProcessExit = "sched_process_exit"
 	bpfSensorProgSchedProcessFork = "sched_process_fork"
 	bpfSensorProgSysExit          = "sys_exit"
+	bpfSensorVarCoarseNs          = "coarse_ns"
 	bpfSensorVarFilterMode        = "filter_mode"
 	bpfSensorVarHostPidns         = "host_pidns"
 	bpfSensorVarOpenFilter        = "open_filter"
@@ -188,6 +189,7 @@ type bpfSensorMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type bpfSensorVariableSpecs struct {
+	CoarseNs    *ebpf.VariableSpec `ebpf:"coarse_ns"`
 	FilterMode  *ebpf.VariableSpec `ebpf:"filter_mode"`
 	HostPidns   *ebpf.VariableSpec `ebpf:"host_pidns"`
 	OpenFilter  *ebpf.VariableSpec `ebpf:"open_filter"`
@@ -243,6 +245,7 @@ func (m *bpfSensorMaps) Close() error {
 //
 // It can be passed to loadBpfSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type bpfSensorVariables struct {
+	CoarseNs    *ebpf.Variable `ebpf:"coarse_ns"`
 	FilterMode  *ebpf.Variable `ebpf:"filter_mode"`
 	HostPidns   *ebpf.Variable `ebpf:"host_pidns"`
 	OpenFilter  *ebpf.Variable `ebpf:"open_filter"`
