@@ -72,6 +72,11 @@ func yamlQuote(s string) string {
 
 func TestConditions(t *testing.T) {
 	ex, cn := testExec(), testConnect()
+	// a datagram from a new peer, as the sensor reports it: the peer in
+	// DAddr, the local end in SAddr
+	rv := &event.Event{Time: testTime, Type: event.Recvfrom, Family: event.AFInet, Proto: event.ProtoUDP, FDType: event.FDIPv4,
+		SAddr: netip.MustParseAddr("172.17.0.2"), SPort: 53, DAddr: netip.MustParseAddr("10.9.8.7"), DPort: 40000,
+		Comm: "dnsd", FD: 6, Ret: 12}
 	// bash (100) in the session of nginx (99), and in one whose leader is
 	// not among its ancestors
 	sess := testExec()
@@ -165,6 +170,10 @@ func TestConditions(t *testing.T) {
 		{cond: "evt.type = connect and fd.connected = true and fd.type = ipv4 and fd.sockfamily = ip", ev: cn, want: true},
 		{cond: "evt.type = connect and evt.res = SUCCESS and evt.failed = false and evt.rawres = 0", ev: cn, want: true},
 		{cond: "evt.type = connect and evt.dir = <", ev: cn, want: true},
+		// Falco's "inbound" macro, the recvfrom/recvmsg half
+		{cond: "evt.type in (recvfrom,recvmsg) and evt.dir=< and fd.l4proto != tcp and fd.connected=false and fd.name_changed=true and (fd.typechar = 4 or fd.typechar = 6) and (fd.ip != \"0.0.0.0\" and fd.net != \"127.0.0.0/8\") and evt.rawres >= 0", ev: rv, want: true},
+		{cond: "evt.type = recvfrom and fd.sip = 172.17.0.2 and fd.sport = 53 and fd.cip = 10.9.8.7 and fd.cport = 40000 and fd.l4proto = udp", ev: rv, want: true},
+		{cond: "evt.type = recvfrom and fd.name = \"10.9.8.7:40000->172.17.0.2:53\"", ev: rv, want: true},
 		{cond: "is_exec and proc.sid = 99 and proc.sname = nginx", ev: sess, want: true},
 		{cond: "is_exec and proc.sid = 5 and proc.sname exists", ev: far, want: false},
 		{cond: "is_exec and proc.sid exists", ev: ex, want: false}, // not known

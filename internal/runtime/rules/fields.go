@@ -146,7 +146,9 @@ func fdType(e *event.Event) event.FDType {
 // localIsServer reports whether the local end of the socket is the server.
 func localIsServer(e *event.Event) bool {
 	switch e.Type {
-	case event.Accept, event.Accept4, event.Listen, event.Bind:
+	case event.Accept, event.Accept4, event.Listen, event.Bind, event.Recvfrom, event.Recvmsg:
+		// the sensor reports a receive only on an unconnected socket, with
+		// the datagram's source as the peer: an inbound exchange
 		return true
 	}
 	return false
@@ -668,8 +670,9 @@ func fieldList() []*getter {
 		}),
 		// fd.connected: the socket has a peer (a connect or accept that
 		// succeeded or is in progress). fd.name_changed: a datagram sent to an
-		// explicit address. Both are derived from the one event: bulkhead keeps
-		// no fd table.
+		// explicit address, or received from a source other than the last one
+		// the socket reported (the sensor sends only those receives). Both are
+		// derived from the one event: bulkhead keeps no fd table.
 		bf("fd.connected", func(c *ctx) bool {
 			switch c.e.Type {
 			case event.Connect, event.Accept, event.Accept4:
@@ -678,7 +681,11 @@ func fieldList() []*getter {
 			return false
 		}),
 		bf("fd.name_changed", func(c *ctx) bool {
-			return (c.e.Type == event.Sendto || c.e.Type == event.Sendmsg) && c.e.DAddr.IsValid()
+			switch c.e.Type {
+			case event.Sendto, event.Sendmsg, event.Recvfrom, event.Recvmsg:
+				return c.e.DAddr.IsValid()
+			}
+			return false
 		}),
 		sf("fd.sockfamily", func(c *ctx) (string, bool) {
 			switch fdType(c.e) {

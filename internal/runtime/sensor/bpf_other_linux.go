@@ -1,4 +1,4 @@
-//go:build linux && !amd64
+//go:build linux && !amd64 && !arm64
 
 package sensor
 
@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// openBPF fails: the BPF program's syscall numbers are x86_64's.
+// openBPF fails: the BPF objects are built for x86_64 and arm64 only.
 func openBPF(Options) (*Sensor, error) {
-	return nil, fmt.Errorf("load eBPF sensor: built for amd64 only, this is %s", runtime.GOARCH)
+	return nil, fmt.Errorf("load eBPF sensor: built for amd64 and arm64 only, this is %s", runtime.GOARCH)
 }
 
 // bootTime is unknown here; events get the time they are read.

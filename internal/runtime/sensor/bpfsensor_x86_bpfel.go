@@ -56,6 +56,14 @@ type bpfSensorEvent struct {
 	Argv       [512]int8
 }
 
+type bpfSensorPeerKey struct {
+	_    structs.HostLayout
+	Ino  uint64
+	Addr [4]uint64
+	Tgid uint32
+	Len  uint32
+}
+
 type bpfSensorPrefixKey struct {
 	_         structs.HostLayout
 	Prefixlen uint32
@@ -106,6 +114,7 @@ const (
 	bpfSensorMapCgroupFilter      = "cgroup_filter"
 	bpfSensorMapEvents            = "events"
 	bpfSensorMapOpenPrefixes      = "open_prefixes"
+	bpfSensorMapPeers             = "peers"
 	bpfSensorMapRepeats           = "repeats"
 	bpfSensorMapScratch           = "scratch"
 	bpfSensorMapStats             = "stats"
@@ -179,6 +188,7 @@ type bpfSensorMapSpecs struct {
 	CgroupFilter *ebpf.MapSpec `ebpf:"cgroup_filter"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	OpenPrefixes *ebpf.MapSpec `ebpf:"open_prefixes"`
+	Peers        *ebpf.MapSpec `ebpf:"peers"`
 	Repeats      *ebpf.MapSpec `ebpf:"repeats"`
 	Scratch      *ebpf.MapSpec `ebpf:"scratch"`
 	Stats        *ebpf.MapSpec `ebpf:"stats"`
@@ -222,6 +232,7 @@ type bpfSensorMaps struct {
 	CgroupFilter *ebpf.Map `ebpf:"cgroup_filter"`
 	Events       *ebpf.Map `ebpf:"events"`
 	OpenPrefixes *ebpf.Map `ebpf:"open_prefixes"`
+	Peers        *ebpf.Map `ebpf:"peers"`
 	Repeats      *ebpf.Map `ebpf:"repeats"`
 	Scratch      *ebpf.Map `ebpf:"scratch"`
 	Stats        *ebpf.Map `ebpf:"stats"`
@@ -234,6 +245,7 @@ func (m *bpfSensorMaps) Close() error {
 		m.CgroupFilter,
 		m.Events,
 		m.OpenPrefixes,
+		m.Peers,
 		m.Repeats,
 		m.Scratch,
 		m.Stats,

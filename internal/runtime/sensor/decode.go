@@ -14,7 +14,7 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
 )
 
-// Layout of struct event in bpf/sensor.c (little endian, x86_64). A test on
+// Layout of struct event in bpf/sensor.c (little endian, x86_64 and arm64 alike). A test on
 // Linux compares these offsets with the struct bpf2go generated.
 const (
 	offTS         = 0
@@ -87,24 +87,6 @@ const (
 // layout the sensor writes.
 var ErrMalformed = errors.New("malformed sensor record")
 
-// syscallTypes maps the x86_64 syscall numbers the BPF program follows to
-// event types.
-var syscallTypes = map[uint32]event.Type{
-	2: event.Open, 42: event.Connect, 43: event.Accept, 49: event.Bind, 50: event.Listen,
-	82: event.Rename, 87: event.Unlink, 90: event.Chmod, 91: event.Fchmod, 92: event.Chown,
-	93: event.Fchown, 94: event.Lchown, 101: event.Ptrace, 105: event.Setuid, 106: event.Setgid,
-	113: event.Setreuid, 114: event.Setregid, 117: event.Setresuid, 119: event.Setresgid,
-	122: event.Setuid, 123: event.Setgid, // setfsuid/setfsgid: reported as setuid/setgid
-	165: event.Mount, 166: event.Umount2, 175: event.InitModule, 257: event.Openat,
-	260: event.Fchownat, 263: event.Unlinkat, 264: event.Renameat, 268: event.Fchmodat,
-	272: event.Unshare, 288: event.Accept4, 308: event.Setns, 313: event.FinitModule,
-	316: event.Renameat2, 319: event.MemfdCreate, 437: event.Openat2, 452: event.Fchmodat,
-	32: event.Dup, 33: event.Dup2, 292: event.Dup3, 41: event.Socket, 44: event.Sendto,
-	46: event.Sendmsg, 83: event.Mkdir, 84: event.Rmdir, 258: event.Mkdirat, 86: event.Link,
-	265: event.Linkat, 88: event.Symlink, 266: event.Symlinkat, 321: event.BPF,
-	323: event.Userfaultfd, 59: event.Execve, 322: event.Execveat, 80: event.Chdir, 81: event.Fchdir,
-}
-
 // Decoder turns ring-buffer records into events. The zero value is usable;
 // Boot converts the kernel's monotonic timestamps to wall-clock time.
 type Decoder struct {
@@ -115,6 +97,10 @@ type Decoder struct {
 	// strs, when set (NewDecoder), reuses the strings of comm and of the
 	// cgroup name's container id, which repeat from record to record.
 	strs *stringCache
+
+	// sys maps syscall numbers to calls; nil: nativeSyscalls. Tests set
+	// another architecture's table.
+	sys map[uint32]sysCall
 }
 
 // NewDecoder returns a Decoder that reuses repeated strings (command names,
@@ -289,13 +275,17 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 		e.Ret = int64(u32(offExitCode))
 	case kindSyscall:
 		nr := u32(offSyscall)
-		ty, ok := syscallTypes[nr]
+		sys := d.sys
+		if sys == nil {
+			sys = nativeSyscalls
+		}
+		sc, ok := sys[nr]
 		if !ok {
 			return nil, fmt.Errorf("decode record: unknown syscall %d: %w", nr, ErrMalformed)
 		}
-		e.Type = ty
+		e.Type = sc.Type
 		e.Path, e.Path2 = path, path2
-		fillSyscall(e, nr, arg, b[offAddr:offAddr+addrLen], argvText)
+		fillSyscall(e, sc.Name, arg, b[offAddr:offAddr+addrLen], argvText)
 		canonicalPaths(e, pflags, path, path2, path3)
 		if pflags&pfCwd != 0 && path3 != "" {
 			// chdir, fchdir: the working directory it left the task in
@@ -419,7 +409,7 @@ func fdClass(v uint8) (event.FDType, bool) {
 	return event.FDUnknown, false
 }
 
-func fillSyscall(e *event.Event, nr uint32, arg func(int) uint64, addr []byte, fstype string) {
+func fillSyscall(e *event.Event, name string, arg func(int) uint64, addr []byte, fstype string) {
 	switch e.Type {
 	case event.Open:
 		e.Flags, e.Mode = uint32(arg(1)), uint32(arg(2))
@@ -449,7 +439,7 @@ func fillSyscall(e *event.Event, nr uint32, arg func(int) uint64, addr []byte, f
 			e.FDType = event.FDUnix
 		}
 	case event.Setuid:
-		if nr == 122 || nr == 105 {
+		if name == "setuid" || name == "setfsuid" {
 			e.NewUID = uint32(arg(0))
 		}
 	case event.Setgid:
@@ -546,6 +536,28 @@ func fillSyscall(e *event.Event, nr uint32, arg func(int) uint64, addr []byte, f
 		case event.AFInet6:
 			e.FDType, e.Proto = event.FDIPv6, event.ProtoUDP
 		}
+	case event.Recvfrom, event.Recvmsg:
+		// the sensor reports a receive on an unconnected IPv4/IPv6
+		// socket other than TCP whose source address changed: addr is
+		// the peer (the remote end, the client of an inbound
+		// exchange), args[1] the socket's protocol and type, args[2]
+		// and args[3] its local port and IPv4 address
+		e.FD = int32(arg(0))
+		family, ip, port := parseSockaddr(addr)
+		e.Family, e.DAddr, e.DPort = family, ip, port
+		e.SPort = uint16(arg(2))
+		switch family {
+		case event.AFInet:
+			e.FDType = event.FDIPv4
+			if la := uint32(arg(3)); la != 0 {
+				var b [4]byte
+				binary.LittleEndian.PutUint32(b[:], la) // network order in memory
+				e.SAddr = netip.AddrFrom4(b)
+			}
+		case event.AFInet6:
+			e.FDType = event.FDIPv6
+		}
+		e.Proto = recvProto(uint16(arg(1)), uint16(arg(1)>>16))
 	case event.BPF:
 		e.Request = uint32(arg(0)) // the command
 	case event.Execveat:
@@ -573,6 +585,21 @@ func fillSyscall(e *event.Event, nr uint32, arg func(int) uint64, addr []byte, f
 			e.FD = int32(e.Ret)
 		}
 	}
+}
+
+// recvProto is fd.l4proto of a socket from its sk_protocol and sk_type.
+func recvProto(proto, typ uint16) event.L4Proto {
+	switch {
+	case typ == 3: // SOCK_RAW
+		return event.ProtoRaw
+	case proto == 17 || proto == 136: // UDP, UDP-Lite
+		return event.ProtoUDP
+	case proto == 1 || proto == 58: // ICMP, ICMPv6 (ping sockets)
+		return event.ProtoICMP
+	case proto == 6:
+		return event.ProtoTCP
+	}
+	return event.ProtoUnknown
 }
 
 // parseSockaddr reads a raw struct sockaddr (AF_INET, AF_INET6 or AF_UNIX).

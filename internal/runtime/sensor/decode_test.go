@@ -15,6 +15,13 @@ import (
 	"github.com/bulkhead-sec/bulkhead/internal/runtime/event"
 )
 
+// onX86 makes d decode with the x86_64 syscall numbers, which the records
+// of these tests use, on any architecture.
+func onX86(d Decoder) Decoder {
+	d.sys = syscallsAMD64
+	return d
+}
+
 // rec describes a record for the test builder.
 type rec struct {
 	kind, syscall          uint32
@@ -191,6 +198,27 @@ func TestDecode(t *testing.T) {
 			e.Type, e.Ret, e.FD, e.Family, e.FDType = event.Accept4, 7, 7, event.AFInet, event.FDIPv4
 			e.DAddr, e.DPort = netip.MustParseAddr("192.168.1.2"), 5555
 		})},
+		{"recvfrom udp: the peer is the client, the local end the server", func(r rec) rec {
+			r.kind, r.syscall, r.ret, r.addr = kindSyscall, 45, 12, sockaddr4([4]byte{10, 1, 2, 3}, 40000)
+			// sk_protocol 17, sk_type 2 (SOCK_DGRAM); local port 53 and 172.17.0.2
+			r.args = [4]uint64{6, 17 | 2<<16, 53, uint64(binary.LittleEndian.Uint32([]byte{172, 17, 0, 2}))}
+			return r
+		}, with(func(e *event.Event) {
+			e.Type, e.Ret, e.FD, e.Family, e.FDType, e.Proto = event.Recvfrom, 12, 6, event.AFInet, event.FDIPv4, event.ProtoUDP
+			e.DAddr, e.DPort = netip.MustParseAddr("10.1.2.3"), 40000
+			e.SAddr, e.SPort = netip.MustParseAddr("172.17.0.2"), 53
+		})},
+		{"recvmsg raw ipv6", func(r rec) rec {
+			a := make([]byte, 28)
+			binary.LittleEndian.PutUint16(a, event.AFInet6)
+			copy(a[8:], netip.MustParseAddr("fd00::7").AsSlice())
+			r.kind, r.syscall, r.ret, r.addr = kindSyscall, 47, 64, a
+			r.args = [4]uint64{9, 58 | 3<<16, 0, 0} // IPPROTO_ICMPV6, SOCK_RAW
+			return r
+		}, with(func(e *event.Event) {
+			e.Type, e.Ret, e.FD, e.Family, e.FDType, e.Proto = event.Recvmsg, 64, 9, event.AFInet6, event.FDIPv6, event.ProtoRaw
+			e.DAddr = netip.MustParseAddr("fd00::7")
+		})},
 		{"setresuid", func(r rec) rec {
 			r.kind, r.syscall, r.args = kindSyscall, 117, [4]uint64{0, 0, 0}
 			return r
@@ -213,7 +241,7 @@ func TestDecode(t *testing.T) {
 	decoders := []struct {
 		name string
 		d    Decoder
-	}{{"plain", Decoder{Boot: boot}}, {"cached", NewDecoder(boot)}}
+	}{{"plain", onX86(Decoder{Boot: boot})}, {"cached", onX86(NewDecoder(boot))}}
 	for _, dec := range decoders {
 		for pass := range 2 {
 			for _, tc := range tests {
@@ -245,7 +273,7 @@ func TestDecodeMalformed(t *testing.T) {
 		"argv length":     rec{kind: kindExec, badArgvLen: true}.bytes(),
 	}
 	for name, b := range tests {
-		if _, err := (Decoder{}).Decode(b); !errors.Is(err, ErrMalformed) {
+		if _, err := onX86(Decoder{}).Decode(b); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: err = %v, want ErrMalformed", name, err)
 		}
 	}
@@ -297,7 +325,7 @@ func BenchmarkDecode(b *testing.B) {
 	for _, dec := range []struct {
 		name string
 		d    Decoder
-	}{{"plain", Decoder{Boot: time.Unix(1, 0)}}, {"cached", NewDecoder(time.Unix(1, 0))}} {
+	}{{"plain", onX86(Decoder{Boot: time.Unix(1, 0)})}, {"cached", onX86(NewDecoder(time.Unix(1, 0)))}} {
 		b.Run(dec.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -356,9 +384,15 @@ func TestCanonical(t *testing.T) {
 func TestProduces(t *testing.T) {
 	bpf, fb := Produces(ModeBPF), Produces(ModeFallback)
 	for _, ty := range []event.Type{event.Execve, event.Execveat, event.Clone, event.Procexit, event.Openat,
-		event.Symlinkat, event.Linkat, event.Socket, event.Dup2, event.Sendto, event.Mkdirat, event.BPF, event.Userfaultfd} {
+		event.Symlinkat, event.Linkat, event.Socket, event.Dup3, event.Sendto, event.Mkdirat, event.BPF, event.Userfaultfd,
+		event.Recvfrom, event.Recvmsg} {
 		if !bpf(ty) {
 			t.Errorf("BPF sensor does not produce %s", ty)
+		}
+	}
+	for nr, c := range nativeSyscalls {
+		if !bpf(c.Type) {
+			t.Errorf("BPF sensor follows syscall %d (%s) but does not produce %s", nr, c.Name, c.Type)
 		}
 	}
 	for _, ty := range []event.Type{event.ProcessVMWritev, event.Read, event.Write, event.NumTypes} {
@@ -406,7 +440,7 @@ func TestDecodeKernelPaths(t *testing.T) {
 		{"failed exec", rec{kind: kindSyscall, syscall: 59, ret: -13, path: "x", path3: "/dev/shm", pflags: pfBase1},
 			view{Type: event.Execve, Path: "/dev/shm/x", Raw: "x", Exe: "/dev/shm/x"}},
 	} {
-		e, err := Decoder{}.Decode(tc.r.bytes())
+		e, err := onX86(Decoder{}).Decode(tc.r.bytes())
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
@@ -415,5 +449,31 @@ func TestDecodeKernelPaths(t *testing.T) {
 		if diff := cmp.Diff(tc.want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
 		}
+	}
+}
+
+// TestDecodeARM64Numbers: a record of the arm64 object names its syscall
+// with arm64's number, which the arm64 table decodes, whatever the
+// architecture running the test.
+func TestDecodeARM64Numbers(t *testing.T) {
+	d := Decoder{sys: syscallsARM64}
+	for _, tc := range []struct {
+		nr   uint32
+		want event.Type
+	}{{56, event.Openat}, {207, event.Recvfrom}, {212, event.Recvmsg}, {24, event.Dup3}, {151, event.Setuid}, {2, event.Unknown}} {
+		e, err := d.Decode(rec{kind: kindSyscall, syscall: tc.nr, path: "/x", args: [4]uint64{7}}.bytes())
+		if tc.want == event.Unknown {
+			if !errors.Is(err, ErrMalformed) {
+				t.Errorf("syscall %d on arm64 (none): %v, %v", tc.nr, e, err)
+			}
+			continue
+		}
+		if err != nil || e.Type != tc.want {
+			t.Errorf("syscall %d on arm64: %v, %v; want %s", tc.nr, e, err, tc.want)
+		}
+	}
+	// setfsuid (151) reports the uid it sets, like setuid (146)
+	if e, err := d.Decode(rec{kind: kindSyscall, syscall: 151, args: [4]uint64{1000}}.bytes()); err != nil || e.NewUID != 1000 {
+		t.Errorf("setfsuid on arm64: %+v, %v", e, err)
 	}
 }

@@ -174,7 +174,7 @@ func (s *Sensor) Close() error { return s.be.close() }
 
 // coverage lines.
 const (
-	coverageBPF      = "eBPF sensor: exec, fork, exit, open/openat/openat2, connect/accept/bind/listen, setuid family, ptrace, module loads, mount/umount, unshare/setns, chmod/chown family, memfd_create, unlink/rename family"
+	coverageBPF      = "eBPF sensor: exec, fork, exit, open/openat/openat2, connect/accept/bind/listen, setuid family, ptrace, module loads, mount/umount, unshare/setns, chmod/chown family, memfd_create, unlink/rename family, socket, sendto/sendmsg, recvfrom/recvmsg (new peers of unconnected non-TCP sockets), dup family, mkdir/rmdir, link/symlink family, bpf, userfaultfd, chdir/fchdir, failed execve/execveat"
 	coverageFallback = "fallback sensor (proc connector + fanotify): exec, fork, exit and file opens only; NOT covered: connect/accept/bind/listen, setuid family, ptrace, module loads, mount/umount, unshare/setns, chmod/chown, memfd_create, unlink/rename, syscall results"
 )
 
@@ -194,8 +194,8 @@ func Produces(m Mode) func(event.Type) bool {
 			set[t] = true
 		}
 	} else {
-		for _, t := range syscallTypes {
-			set[t] = true
+		for _, c := range nativeSyscalls {
+			set[c.Type] = true
 		}
 		for _, t := range []event.Type{event.Execve, event.Execveat, event.Clone, event.Procexit} {
 			set[t] = true

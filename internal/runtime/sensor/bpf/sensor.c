@@ -3,7 +3,8 @@
 // bulkhead runtime sensor: CO-RE programs on tp_btf/sys_exit and the sched
 // process tracepoints. A followed syscall is reported at exit with its
 // return value; its arguments are read there from the saved user registers
-// (pt_regs keeps di, si, dx, r10, r8, r9 untouched across the call). Nothing
+// (pt_regs keeps them untouched across the call; which registers depends on
+// the architecture: x86_64 and arm64 are built from this file). Nothing
 // is attached at sys_enter: every program there would run for every syscall
 // of every task. A setuid-family call is reported with the credentials it
 // left; enrichment knows the caller's from its process table.
@@ -117,6 +118,15 @@ struct event {
 #define PF_CWD 128        // chdir, fchdir: path3 is the new working directory
 
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFLNK 0120000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
 
 // Force BTF for the event type so bpf2go emits a Go struct for it.
 const struct event *unused_event __attribute__((unused));
@@ -376,33 +386,35 @@ static __always_inline bool submit(struct event *e)
 	return true;
 }
 
-// x86_64 syscall numbers of the calls the sensor follows.
+// Syscall numbers of the calls the sensor follows, per target (bpf2go
+// builds one object per architecture, -D__TARGET_ARCH_x86 or _arm64), and
+// how sys_exit reads the number and the arguments from the user registers
+// saved in pt_regs (the kernel does not change them during the call).
+// syscalls.go keeps the same numbers for the decoder; a test checks both
+// against the kernel headers.
+#if defined(__TARGET_ARCH_x86)
+// arch/x86/entry/syscalls/syscall_64.tbl
 #define NR_open 2
 #define NR_dup 32
 #define NR_dup2 33
 #define NR_socket 41
+#define NR_connect 42
+#define NR_accept 43
 #define NR_sendto 44
+#define NR_recvfrom 45
 #define NR_sendmsg 46
+#define NR_recvmsg 47
+#define NR_bind 49
+#define NR_listen 50
 #define NR_execve 59
 #define NR_chdir 80
 #define NR_fchdir 81
+#define NR_rename 82
 #define NR_mkdir 83
 #define NR_rmdir 84
 #define NR_link 86
-#define NR_symlink 88
-#define NR_mkdirat 258
-#define NR_linkat 265
-#define NR_symlinkat 266
-#define NR_dup3 292
-#define NR_bpf 321
-#define NR_execveat 322
-#define NR_userfaultfd 323
-#define NR_connect 42
-#define NR_accept 43
-#define NR_bind 49
-#define NR_listen 50
-#define NR_rename 82
 #define NR_unlink 87
+#define NR_symlink 88
 #define NR_chmod 90
 #define NR_fchmod 91
 #define NR_chown 92
@@ -421,34 +433,144 @@ static __always_inline bool submit(struct event *e)
 #define NR_umount2 166
 #define NR_init_module 175
 #define NR_openat 257
+#define NR_mkdirat 258
 #define NR_fchownat 260
 #define NR_unlinkat 263
 #define NR_renameat 264
+#define NR_linkat 265
+#define NR_symlinkat 266
 #define NR_fchmodat 268
 #define NR_unshare 272
 #define NR_accept4 288
+#define NR_dup3 292
 #define NR_setns 308
 #define NR_finit_module 313
 #define NR_renameat2 316
 #define NR_memfd_create 319
+#define NR_bpf 321
+#define NR_execveat 322
+#define NR_userfaultfd 323
 #define NR_openat2 437
 #define NR_fchmodat2 452
+
+// The calls older than their *at forms, which the asm-generic table
+// (arm64) does not have.
+#define HAVE_LEGACY_CALLS 1
+
+// x86_64: orig_ax is the number (ax holds the return value at exit); the
+// arguments are di, si, dx, r10, r8, r9.
+#define SYS_NR(r) ((r)->orig_ax)
+#define SYS_NR_CORE(r) BPF_CORE_READ((r), orig_ax)
+#define SYS_ARG0(r) ((r)->di)
+#define SYS_ARG1(r) ((r)->si)
+#define SYS_ARG2(r) ((r)->dx)
+#define SYS_ARG3(r) ((r)->r10)
+#define SYS_ARG4(r) ((r)->r8)
+#define SYS_ARG5(r) ((r)->r9)
+
+#elif defined(__TARGET_ARCH_arm64)
+// include/uapi/asm-generic/unistd.h
+#define NR_dup 23
+#define NR_dup3 24
+#define NR_mkdirat 34
+#define NR_unlinkat 35
+#define NR_symlinkat 36
+#define NR_linkat 37
+#define NR_renameat 38
+#define NR_umount2 39
+#define NR_mount 40
+#define NR_chdir 49
+#define NR_fchdir 50
+#define NR_fchmod 52
+#define NR_fchmodat 53
+#define NR_fchownat 54
+#define NR_fchown 55
+#define NR_openat 56
+#define NR_unshare 97
+#define NR_init_module 105
+#define NR_ptrace 117
+#define NR_setregid 143
+#define NR_setgid 144
+#define NR_setreuid 145
+#define NR_setuid 146
+#define NR_setresuid 147
+#define NR_setresgid 149
+#define NR_setfsuid 151
+#define NR_setfsgid 152
+#define NR_socket 198
+#define NR_bind 200
+#define NR_listen 201
+#define NR_accept 202
+#define NR_connect 203
+#define NR_sendto 206
+#define NR_recvfrom 207
+#define NR_sendmsg 211
+#define NR_recvmsg 212
+#define NR_execve 221
+#define NR_accept4 242
+#define NR_setns 268
+#define NR_finit_module 273
+#define NR_renameat2 276
+#define NR_memfd_create 279
+#define NR_bpf 280
+#define NR_execveat 281
+#define NR_userfaultfd 282
+#define NR_openat2 437
+#define NR_fchmodat2 452
+
+// arm64's struct pt_regs (vmlinux.h is x86's; bpf_tracing.h's
+// pt_regs___arm64 has orig_x0 only): CO-RE matches this flavor
+// to the kernel's "pt_regs" by name, so the offsets are the running
+// kernel's (the kernel's regs[31] sit in an anonymous union, which CO-RE
+// looks through).
+struct pt_regs___sensor_arm64 {
+	__u64 regs[31];
+	__u64 orig_x0;
+	__s32 syscallno;
+} __attribute__((preserve_access_index));
+
+// arm64: syscallno is the number; at exit regs[0] already holds the return
+// value, the first argument is kept in orig_x0; the others are regs[1..5].
+#define SYS_NR(r) (((struct pt_regs___sensor_arm64 *)(r))->syscallno)
+#define SYS_NR_CORE(r) BPF_CORE_READ((struct pt_regs___sensor_arm64 *)(r), syscallno)
+#define SYS_ARG0(r) (((struct pt_regs___sensor_arm64 *)(r))->orig_x0)
+#define SYS_ARG1(r) (((struct pt_regs___sensor_arm64 *)(r))->regs[1])
+#define SYS_ARG2(r) (((struct pt_regs___sensor_arm64 *)(r))->regs[2])
+#define SYS_ARG3(r) (((struct pt_regs___sensor_arm64 *)(r))->regs[3])
+#define SYS_ARG4(r) (((struct pt_regs___sensor_arm64 *)(r))->regs[4])
+#define SYS_ARG5(r) (((struct pt_regs___sensor_arm64 *)(r))->regs[5])
+
+#else
+#error "bulkhead's sensor is built for x86 and arm64 (-D__TARGET_ARCH_x86 or __TARGET_ARCH_arm64)"
+#endif
+
+// nr_open: the call is open(2), which only x86_64 has.
+static __always_inline bool nr_open(long id)
+{
+#ifdef HAVE_LEGACY_CALLS
+	return id == NR_open;
+#else
+	return false;
+#endif
+}
 
 static __always_inline bool followed(long id)
 {
 	switch (id) {
-	case NR_open: case NR_connect: case NR_accept: case NR_bind: case NR_listen:
-	case NR_rename: case NR_unlink: case NR_chmod: case NR_fchmod: case NR_chown:
-	case NR_fchown: case NR_lchown: case NR_ptrace: case NR_setuid: case NR_setgid:
+#ifdef HAVE_LEGACY_CALLS
+	case NR_open: case NR_dup2: case NR_mkdir: case NR_rmdir: case NR_rename: case NR_unlink:
+	case NR_chmod: case NR_chown: case NR_lchown: case NR_link: case NR_symlink:
+#endif
+	case NR_connect: case NR_accept: case NR_bind: case NR_listen:
+	case NR_fchmod: case NR_fchown: case NR_ptrace: case NR_setuid: case NR_setgid:
 	case NR_setreuid: case NR_setregid: case NR_setresuid: case NR_setresgid:
 	case NR_setfsuid: case NR_setfsgid: case NR_mount: case NR_umount2:
 	case NR_init_module: case NR_openat: case NR_fchownat: case NR_unlinkat:
 	case NR_renameat: case NR_fchmodat: case NR_unshare: case NR_accept4:
 	case NR_setns: case NR_finit_module: case NR_renameat2: case NR_memfd_create:
 	case NR_openat2: case NR_fchmodat2:
-	case NR_dup: case NR_dup2: case NR_socket: case NR_sendto: case NR_sendmsg:
-	case NR_mkdir: case NR_rmdir: case NR_link: case NR_symlink: case NR_mkdirat:
-	case NR_linkat: case NR_symlinkat: case NR_dup3: case NR_bpf: case NR_userfaultfd:
+	case NR_dup: case NR_socket: case NR_sendto: case NR_sendmsg: case NR_recvfrom: case NR_recvmsg:
+	case NR_mkdirat: case NR_linkat: case NR_symlinkat: case NR_dup3: case NR_bpf: case NR_userfaultfd:
 	case NR_execve: case NR_execveat: case NR_chdir: case NR_fchdir:
 		return true;
 	}
@@ -548,7 +670,7 @@ static __always_inline struct repeat_slot *repeat_lookup(struct task_struct *t, 
 	k->name_hash = hl;
 	__builtin_memcpy(&k->comm, t->comm, sizeof(k->comm));
 	k->id = id;
-	k->flags = id == NR_open ? regs->si : regs->dx;
+	k->flags = nr_open(id) ? SYS_ARG1(regs) : SYS_ARG2(regs);
 	const struct cred *cred = t->cred;
 	k->uid = cred->uid.val;
 	k->euid = cred->euid.val;
@@ -732,6 +854,142 @@ static __always_inline __u32 base_path(struct event *e, struct task_struct *t, l
 
 static __always_inline __u32 fd_class(struct task_struct *t, __u32 fd);
 
+// Inbound datagrams (Falco's "inbound" macro: recvfrom/recvmsg on a socket
+// that is not TCP and not connected, whose peer name changed). A receive is
+// reported only when it returned a source address other than the last one
+// reported for that process and socket: a server receiving from one peer
+// gives one event, not one per datagram. Slots are per CPU and
+// direct-mapped by socket and process; a collision evicts, so the next
+// datagram of the evicted pair is reported again.
+#define PEER_SLOTS 256
+
+struct peer_key {
+	__u64 ino;     // the socket's inode number: unique while it lives
+	__u64 addr[4]; // the source sockaddr as returned, zero-padded
+	__u32 tgid;
+	__u32 len;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PEER_SLOTS);
+	__type(key, __u32);
+	__type(value, struct peer_key);
+} peers SEC(".maps");
+
+#define IPPROTO_TCP 6
+#define TCP_ESTABLISHED 1
+
+// recv_info is what recv_sock learned about the socket of a receive.
+struct recv_info {
+	__u64 ino; // the socket's inode number (socket:[ino])
+	__u32 laddr; // local IPv4 address (network order), 0 for IPv6
+	__u16 family;
+	__u16 proto; // sk_protocol
+	__u16 type;  // sk_type
+	__u16 lport; // local port, host order
+};
+
+// recv_sock fills ri for an IPv4 or IPv6 socket that is not TCP and not
+// connected (a connected socket's peer is fixed) and returns true; false
+// for anything else. A handful of loads from the descriptor table.
+static __always_inline bool recv_sock(struct task_struct *t, long fd, struct recv_info *ri)
+{
+	struct sock *sk;
+	if (fd < 0)
+		return false;
+	if (cast_to_void()) {
+		struct file *f = fd_file(t, fd);
+		if (!f)
+			return false;
+		struct inode *in = f->f_inode;
+		if ((in->i_mode & S_IFMT) != S_IFSOCK)
+			return false;
+		ri->ino = in->i_ino;
+		struct socket *so = bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct socket));
+		sk = so->sk;
+		if (!sk)
+			return false;
+		ri->family = sk->__sk_common.skc_family;
+		ri->proto = sk->sk_protocol;
+		if ((ri->family != 2 && ri->family != 10) || ri->proto == IPPROTO_TCP ||
+		    sk->__sk_common.skc_state == TCP_ESTABLISHED)
+			return false;
+		ri->type = sk->sk_type;
+		ri->lport = sk->__sk_common.skc_num;
+		ri->laddr = ri->family == 2 ? sk->__sk_common.skc_rcv_saddr : 0;
+	} else {
+		struct fdtable *fdt = t->files->fdt;
+		if ((__u64)fd >= fdt->max_fds)
+			return false;
+		struct file **fds = fdt->fd;
+		struct file *f = NULL;
+		if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+			return false;
+		struct inode *in = BPF_CORE_READ(f, f_inode);
+		if ((BPF_CORE_READ(in, i_mode) & S_IFMT) != S_IFSOCK)
+			return false;
+		ri->ino = BPF_CORE_READ(in, i_ino);
+		struct socket *so = BPF_CORE_READ(f, private_data);
+		sk = BPF_CORE_READ(so, sk);
+		if (!sk)
+			return false;
+		ri->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		ri->proto = BPF_CORE_READ(sk, sk_protocol);
+		if ((ri->family != 2 && ri->family != 10) || ri->proto == IPPROTO_TCP ||
+		    BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_ESTABLISHED)
+			return false;
+		ri->type = BPF_CORE_READ(sk, sk_type);
+		ri->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		ri->laddr = ri->family == 2 ? BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr) : 0;
+	}
+	return true;
+}
+
+// recv_peer reads the source address a receive returned into e->addr
+// and returns its slot when that address is new for the process and
+// socket (pk: the key to store once the event is sent); NULL when there is
+// no address or it is the one reported last.
+static __always_inline struct peer_key *recv_peer(struct event *e, struct task_struct *t, long id, __u64 a1,
+						  __u64 a4, __u64 a5, struct recv_info *ri, struct peer_key *pk)
+{
+	__u64 uaddr = 0;
+	__u32 len = 0;
+	if (id == NR_recvfrom) {
+		// src_addr, addrlen: the kernel wrote the address's length
+		if (bpf_probe_read_user(&len, sizeof(len), (const void *)a5))
+			return NULL;
+		uaddr = a4;
+	} else {
+		// struct msghdr { void *msg_name; int msg_namelen; ... }: the
+		// kernel wrote msg_namelen back
+		__u64 mh[2] = {};
+		if (bpf_probe_read_user(&mh, sizeof(mh), (const void *)a1))
+			return NULL;
+		uaddr = mh[0];
+		len = (__u32)mh[1];
+	}
+	if (!uaddr || len < 8)
+		return NULL;
+	// zero first: the key compares all 32 bytes
+	__builtin_memset(&e->addr, 0, sizeof(e->addr));
+	read_addr(e, uaddr, len);
+	if (e->addr_len < 8)
+		return NULL;
+	__builtin_memcpy(pk->addr, e->addr, sizeof(pk->addr));
+	pk->ino = ri->ino;
+	pk->tgid = t->tgid;
+	pk->len = e->addr_len;
+	__u32 slot = (ri->ino ^ pk->tgid) & (PEER_SLOTS - 1);
+	struct peer_key *p = bpf_map_lookup_elem(&peers, &slot);
+	if (!p)
+		return NULL;
+	if (p->ino == pk->ino && p->tgid == pk->tgid && p->len == pk->len && p->addr[0] == pk->addr[0] &&
+	    p->addr[1] == pk->addr[1] && p->addr[2] == pk->addr[2] && p->addr[3] == pk->addr[3])
+		return NULL;
+	return p;
+}
+
 // saved_args are a followed call's number and arguments, read at exit.
 struct saved_args {
 	__u64 id;
@@ -741,7 +999,7 @@ struct saved_args {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	long id = regs->orig_ax;
+	long id = SYS_NR(regs);
 	if (!followed(id))
 		return 0;
 	// a successful exec is reported by sched_process_exec; a failed one
@@ -753,12 +1011,23 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if ((id == NR_chdir || id == NR_fchdir) && ret != 0)
 		return 0;
 	struct task_struct *t = bpf_get_current_task_btf();
+	// A receive is worth a look only when it returned a source address on
+	// an unconnected socket that is not TCP: recv() (recvfrom without an
+	// address) returns after two register loads, a TCP socket after a few
+	// loads from the descriptor table.
+	struct recv_info ri = {};
+	if (id == NR_recvfrom || id == NR_recvmsg) {
+		if (ret < 0 || (id == NR_recvfrom && (!SYS_ARG4(regs) || !SYS_ARG5(regs))))
+			return 0;
+		if (!recv_sock(t, SYS_ARG0(regs), &ri))
+			return 0;
+	}
 	// A successful open or openat that repeats a recent one stops here,
 	// before the filter and the path: the common case of a process
 	// opening the same file again and again costs three small reads.
 	struct repeat_key rk = {};
 	struct repeat_slot *rs = NULL;
-	if (repeat_ns && ret >= 0 && (id == NR_open || id == NR_openat)) {
+	if (repeat_ns && ret >= 0 && (nr_open(id) || id == NR_openat)) {
 		rs = repeat_lookup(t, regs, id, ret, &rk);
 		if (rs && repeat_same(&rs->k, &rk) && coarse_ns - rs->ts < repeat_ns) {
 			count(STAT_REPEATED);
@@ -772,18 +1041,18 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u32 pidns = upid_ns(&up);
 	if (!wanted(t, pidns))
 		return 0;
-	// x86_64 argument registers, unchanged since entry: di, si, dx, r10
-	s.a[0] = regs->di;
-	s.a[1] = regs->si;
-	s.a[2] = regs->dx;
-	s.a[3] = regs->r10;
+	// the argument registers, unchanged since entry
+	s.a[0] = SYS_ARG0(regs);
+	s.a[1] = SYS_ARG1(regs);
+	s.a[2] = SYS_ARG2(regs);
+	s.a[3] = SYS_ARG3(regs);
 
 	struct event *e = reserve();
 	if (!e)
 		return 0;
-	bool is_open = s.id == NR_open || s.id == NR_openat || s.id == NR_openat2;
+	bool is_open = nr_open(s.id) || s.id == NR_openat || s.id == NR_openat2;
 	if (is_open) {
-		read_path(e, s.id == NR_open ? s.a[0] : s.a[1]);
+		read_path(e, nr_open(s.id) ? s.a[0] : s.a[1]);
 		// with open_filter, an absolute path outside the prefixes is
 		// counted and dropped before the task is read; relative paths
 		// depend on the cwd or a directory fd and are always sent
@@ -811,6 +1080,14 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 			}
 		}
 	}
+	// a receive from the peer reported last for this socket stops here
+	struct peer_key pk;
+	struct peer_key *ps = NULL;
+	if (s.id == NR_recvfrom || s.id == NR_recvmsg) {
+		ps = recv_peer(e, t, s.id, s.a[1], SYS_ARG4(regs), SYS_ARG5(regs), &ri, &pk);
+		if (!ps)
+			return 0;
+	}
 	fill_task(e, t, &up, pidns);
 	e->kind = KIND_SYSCALL;
 	e->syscall = s.id;
@@ -821,9 +1098,19 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	e->args[3] = s.a[3];
 
 	switch (s.id) {
-	case NR_open: case NR_openat:
+#ifdef HAVE_LEGACY_CALLS
+	case NR_open:
 		break; // path read above
-	case NR_unlink: case NR_chmod: case NR_chown: case NR_lchown:
+	case NR_unlink: case NR_chmod: case NR_chown: case NR_lchown: case NR_mkdir: case NR_rmdir:
+		read_path(e, s.a[0]);
+		break;
+	case NR_rename: case NR_link: case NR_symlink:
+		read_path(e, s.a[0]);
+		read_path2(e, s.a[1]);
+		break;
+#endif
+	case NR_openat:
+		break; // path read above
 	case NR_umount2: case NR_memfd_create:
 		read_path(e, s.a[0]);
 		break;
@@ -838,10 +1125,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 			e->args[2] = how[0];
 			e->args[3] = how[1];
 		}
-		break;
-	case NR_rename:
-		read_path(e, s.a[0]);
-		read_path2(e, s.a[1]);
 		break;
 	case NR_renameat: case NR_renameat2:
 		read_path(e, s.a[1]);
@@ -869,7 +1152,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 			read_addr(e, s.a[1], l);
 		}
 		break;
-	case NR_mkdir: case NR_rmdir: case NR_execve:
+	case NR_execve:
 		read_path(e, s.a[0]);
 		break;
 	case NR_execveat:
@@ -881,10 +1164,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case NR_mkdirat:
 		read_path(e, s.a[1]);
 		break;
-	case NR_link: case NR_symlink:
-		read_path(e, s.a[0]);
-		read_path2(e, s.a[1]);
-		break;
 	case NR_linkat:
 		read_path(e, s.a[1]);
 		read_path2(e, s.a[3]);
@@ -895,9 +1174,18 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		break;
 	case NR_sendto:
 		// dest_addr and addrlen are the fifth and sixth arguments
-		read_addr(e, regs->r8, (__u32)regs->r9);
+		read_addr(e, SYS_ARG4(regs), (__u32)SYS_ARG5(regs));
 		break;
-	case NR_dup: case NR_dup2: case NR_dup3: case NR_sendmsg:
+#ifdef HAVE_LEGACY_CALLS
+	case NR_dup2:
+#endif
+	case NR_recvfrom: case NR_recvmsg:
+		// the peer is in addr (recv_peer); the socket, not the buffer
+		e->args[1] = ri.proto | (__u64)ri.type << 16;
+		e->args[2] = ri.lport;
+		e->args[3] = ri.laddr;
+		break;
+	case NR_dup: case NR_dup3: case NR_sendmsg:
 		// what the descriptor is (socket family, file, pipe) in addr[0]
 		e->addr[0] = fd_class(t, s.a[0]);
 		e->addr_len = 1;
@@ -921,11 +1209,15 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		rel1 = false; // the target is the link's content
 		dfd2 = s.a[1];
 		break;
+#ifdef HAVE_LEGACY_CALLS
 	case NR_symlink:
 		rel1 = false;
 		break;
 	case NR_open: case NR_unlink: case NR_chmod: case NR_chown: case NR_lchown:
-	case NR_rename: case NR_mkdir: case NR_rmdir: case NR_link: case NR_execve:
+	case NR_rename: case NR_mkdir: case NR_rmdir: case NR_link:
+		break;
+#endif
+	case NR_execve:
 		break;
 	default:
 		rel1 = rel2 = false; // not file paths (memfd name, socket path)
@@ -962,10 +1254,14 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 			e->pflags |= PF_BASE2;
 		}
 	}
-	if (submit(e) && rs) {
+	if (!submit(e))
+		return 0;
+	if (rs) {
 		rs->k = rk;
 		rs->ts = e->ts_ns; // fill_task's clock read
 	}
+	if (ps)
+		*ps = pk;
 	return 0;
 }
 
@@ -984,14 +1280,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 // An exec record's args[2]: EXEC_STDIO | stdout << 8 | stdin.
 #define EXEC_STDIO (1 << 16)
 
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
-#define S_IFLNK 0120000
-#define S_IFREG 0100000
-#define S_IFBLK 0060000
-#define S_IFDIR 0040000
-#define S_IFCHR 0020000
-#define S_IFIFO 0010000
 
 static __always_inline __u32 fd_class(struct task_struct *t, __u32 fd)
 {
@@ -1119,7 +1407,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	}
 	{
 		struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(p);
-		if (r && BPF_CORE_READ(r, orig_ax) == NR_execveat)
+		if (r && SYS_NR_CORE(r) == NR_execveat)
 			e->pflags |= PF_EXECVEAT;
 	}
 

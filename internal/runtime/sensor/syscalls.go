@@ -1,0 +1,131 @@
+package sensor
+
+import "github.com/bulkhead-sec/bulkhead/internal/runtime/event"
+
+// sysCall is a system call the BPF program follows: the kernel's name for
+// it (__NR_name) and the event type it is reported as.
+type sysCall struct {
+	Name string
+	Type event.Type
+}
+
+// Syscall numbers per architecture, in step with the NR_* defines of
+// bpf/sensor.c (one object per architecture); TestSyscallNumbers checks
+// both against the kernel headers and the C source. Decoding uses the
+// table of the architecture the binary runs on (nativeSyscalls).
+var (
+	// syscallsAMD64: arch/x86/entry/syscalls/syscall_64.tbl.
+	syscallsAMD64 = map[uint32]sysCall{
+		2:   {"open", event.Open},
+		32:  {"dup", event.Dup},
+		33:  {"dup2", event.Dup2},
+		41:  {"socket", event.Socket},
+		42:  {"connect", event.Connect},
+		43:  {"accept", event.Accept},
+		44:  {"sendto", event.Sendto},
+		45:  {"recvfrom", event.Recvfrom},
+		46:  {"sendmsg", event.Sendmsg},
+		47:  {"recvmsg", event.Recvmsg},
+		49:  {"bind", event.Bind},
+		50:  {"listen", event.Listen},
+		59:  {"execve", event.Execve},
+		80:  {"chdir", event.Chdir},
+		81:  {"fchdir", event.Fchdir},
+		82:  {"rename", event.Rename},
+		83:  {"mkdir", event.Mkdir},
+		84:  {"rmdir", event.Rmdir},
+		86:  {"link", event.Link},
+		87:  {"unlink", event.Unlink},
+		88:  {"symlink", event.Symlink},
+		90:  {"chmod", event.Chmod},
+		91:  {"fchmod", event.Fchmod},
+		92:  {"chown", event.Chown},
+		93:  {"fchown", event.Fchown},
+		94:  {"lchown", event.Lchown},
+		101: {"ptrace", event.Ptrace},
+		105: {"setuid", event.Setuid},
+		106: {"setgid", event.Setgid},
+		113: {"setreuid", event.Setreuid},
+		114: {"setregid", event.Setregid},
+		117: {"setresuid", event.Setresuid},
+		119: {"setresgid", event.Setresgid},
+		122: {"setfsuid", event.Setuid},
+		123: {"setfsgid", event.Setgid},
+		165: {"mount", event.Mount},
+		166: {"umount2", event.Umount2},
+		175: {"init_module", event.InitModule},
+		257: {"openat", event.Openat},
+		258: {"mkdirat", event.Mkdirat},
+		260: {"fchownat", event.Fchownat},
+		263: {"unlinkat", event.Unlinkat},
+		264: {"renameat", event.Renameat},
+		265: {"linkat", event.Linkat},
+		266: {"symlinkat", event.Symlinkat},
+		268: {"fchmodat", event.Fchmodat},
+		272: {"unshare", event.Unshare},
+		288: {"accept4", event.Accept4},
+		292: {"dup3", event.Dup3},
+		308: {"setns", event.Setns},
+		313: {"finit_module", event.FinitModule},
+		316: {"renameat2", event.Renameat2},
+		319: {"memfd_create", event.MemfdCreate},
+		321: {"bpf", event.BPF},
+		322: {"execveat", event.Execveat},
+		323: {"userfaultfd", event.Userfaultfd},
+		437: {"openat2", event.Openat2},
+		452: {"fchmodat2", event.Fchmodat},
+	}
+
+	// syscallsARM64: the asm-generic table, which has none of the calls
+	// superseded by their *at forms (open, mkdir, rename, unlink, chmod,
+	// chown, link, symlink...) nor dup2.
+	syscallsARM64 = map[uint32]sysCall{
+		23:  {"dup", event.Dup},
+		24:  {"dup3", event.Dup3},
+		34:  {"mkdirat", event.Mkdirat},
+		35:  {"unlinkat", event.Unlinkat},
+		36:  {"symlinkat", event.Symlinkat},
+		37:  {"linkat", event.Linkat},
+		38:  {"renameat", event.Renameat},
+		39:  {"umount2", event.Umount2},
+		40:  {"mount", event.Mount},
+		49:  {"chdir", event.Chdir},
+		50:  {"fchdir", event.Fchdir},
+		52:  {"fchmod", event.Fchmod},
+		53:  {"fchmodat", event.Fchmodat},
+		54:  {"fchownat", event.Fchownat},
+		55:  {"fchown", event.Fchown},
+		56:  {"openat", event.Openat},
+		97:  {"unshare", event.Unshare},
+		105: {"init_module", event.InitModule},
+		117: {"ptrace", event.Ptrace},
+		143: {"setregid", event.Setregid},
+		144: {"setgid", event.Setgid},
+		145: {"setreuid", event.Setreuid},
+		146: {"setuid", event.Setuid},
+		147: {"setresuid", event.Setresuid},
+		149: {"setresgid", event.Setresgid},
+		151: {"setfsuid", event.Setuid},
+		152: {"setfsgid", event.Setgid},
+		198: {"socket", event.Socket},
+		200: {"bind", event.Bind},
+		201: {"listen", event.Listen},
+		202: {"accept", event.Accept},
+		203: {"connect", event.Connect},
+		206: {"sendto", event.Sendto},
+		207: {"recvfrom", event.Recvfrom},
+		211: {"sendmsg", event.Sendmsg},
+		212: {"recvmsg", event.Recvmsg},
+		221: {"execve", event.Execve},
+		242: {"accept4", event.Accept4},
+		268: {"setns", event.Setns},
+		273: {"finit_module", event.FinitModule},
+		276: {"renameat2", event.Renameat2},
+		279: {"memfd_create", event.MemfdCreate},
+		280: {"bpf", event.BPF},
+		281: {"execveat", event.Execveat},
+		282: {"userfaultfd", event.Userfaultfd},
+		437: {"openat2", event.Openat2},
+		452: {"fchmodat2", event.Fchmodat},
+	}
+)
