@@ -1011,28 +1011,31 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if ((id == NR_chdir || id == NR_fchdir) && ret != 0)
 		return 0;
 	struct task_struct *t = bpf_get_current_task_btf();
-	// A receive is worth a look only when it returned a source address on
-	// an unconnected socket that is not TCP: recv() (recvfrom without an
-	// address) returns after two register loads, a TCP socket after a few
-	// loads from the descriptor table.
-	struct recv_info ri = {};
-	if (id == NR_recvfrom || id == NR_recvmsg) {
-		if (ret < 0 || (id == NR_recvfrom && (!SYS_ARG4(regs) || !SYS_ARG5(regs))))
-			return 0;
-		if (!recv_sock(t, SYS_ARG0(regs), &ri))
-			return 0;
-	}
 	// A successful open or openat that repeats a recent one stops here,
 	// before the filter and the path: the common case of a process
 	// opening the same file again and again costs three small reads.
 	struct repeat_key rk = {};
 	struct repeat_slot *rs = NULL;
-	if (repeat_ns && ret >= 0 && (nr_open(id) || id == NR_openat)) {
-		rs = repeat_lookup(t, regs, id, ret, &rk);
-		if (rs && repeat_same(&rs->k, &rk) && coarse_ns - rs->ts < repeat_ns) {
-			count(STAT_REPEATED);
-			return 0;
+	// ri is written by recv_sock and read only for a receive it accepted
+	struct recv_info ri;
+	if (nr_open(id) || id == NR_openat) {
+		if (repeat_ns && ret >= 0) {
+			rs = repeat_lookup(t, regs, id, ret, &rk);
+			if (rs && repeat_same(&rs->k, &rk) && coarse_ns - rs->ts < repeat_ns) {
+				count(STAT_REPEATED);
+				return 0;
+			}
 		}
+	} else if (id == NR_recvfrom || id == NR_recvmsg) {
+		// A receive is worth a look only when it returned a source
+		// address on an unconnected socket that is not TCP: recv()
+		// (recvfrom without an address) returns after two register
+		// loads, a TCP socket after a few loads from the descriptor
+		// table.
+		if (ret < 0 || (id == NR_recvfrom && (!SYS_ARG4(regs) || !SYS_ARG5(regs))))
+			return 0;
+		if (!recv_sock(t, SYS_ARG0(regs), &ri))
+			return 0;
 	}
 	struct saved_args s;
 	s.id = id;
