@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
@@ -61,16 +60,6 @@ type pathEvent struct {
 	Type      string
 	Path, Raw string
 	Path2     string
-}
-
-// rawPathCall makes syscall nr with the strings a as its first arguments
-// and 0755 as the third.
-func rawPathCall(nr uintptr, a ...string) {
-	var p [2]*byte
-	for i, s := range a {
-		p[i], _ = unix.BytePtrFromString(s)
-	}
-	unix.Syscall(nr, uintptr(unsafe.Pointer(p[0])), uintptr(unsafe.Pointer(p[1])), 0o755)
 }
 
 // TestBPFCanonicalPaths: every spelling of a file's path reaches rules as
