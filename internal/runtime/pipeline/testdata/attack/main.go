@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 func main() {
@@ -71,10 +73,9 @@ func main() {
 
 // memfdExec copies this program into a memfd and runs it from there.
 func memfdExec() error {
-	name, _ := syscall.BytePtrFromString("payload")
-	fd, _, e := syscall.Syscall(319, uintptr(unsafe.Pointer(name)), 0, 0) // memfd_create
-	if e != 0 {
-		return e
+	fd, err := unix.MemfdCreate("payload", 0) // the number differs between x86_64 and arm64
+	if err != nil {
+		return err
 	}
 	self, err := os.ReadFile("/proc/self/exe")
 	if err != nil {
