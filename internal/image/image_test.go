@@ -312,3 +312,34 @@ func TestDockerArchivePickTag(t *testing.T) {
 	}
 	got.Close()
 }
+
+// TestWalkLayersLargestFirst checks that with one worker the layers start
+// in order of stored size, largest first:
+// every layer is read whole and hashed, so a large layer left for last
+// would finish alone while the other workers idle.
+func TestWalkLayersLargestFirst(t *testing.T) {
+	big := strings.Repeat("x", 64<<10)
+	layers := []v1.Layer{
+		imagetest.Layer(t, imagetest.File("small", "a")),
+		imagetest.Layer(t, imagetest.File("big", big)),
+		imagetest.Layer(t, imagetest.File("medium", big[:16<<10])),
+	}
+	file := filepath.Join(t.TempDir(), "img.tar")
+	imagetest.WriteDockerArchive(t, imagetest.Image(t, layers, nil), "largest:1", file)
+	img, err := image.Open(context.Background(), "docker-archive:"+file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	var started []int
+	err = img.WalkLayers(context.Background(), []int{0, 1, 2}, image.Limits{}, 1, func(i int) image.LayerVisitor {
+		started = append(started, i)
+		return &recorder{i: i, got: map[int][]string{}, done: new([]int)}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]int{1, 2, 0}, started); diff != "" {
+		t.Errorf("start order (-want +got):\n%s", diff)
+	}
+}

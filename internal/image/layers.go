@@ -1,10 +1,12 @@
 package image
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -145,7 +147,7 @@ func (img *Image) WalkLayers(ctx context.Context, want []int, limits Limits, par
 	}
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
-	for _, i := range want {
+	for _, i := range largestFirst(img, want) {
 		if err := ctx.Err(); err != nil {
 			wg.Wait()
 			return err
@@ -161,4 +163,20 @@ func (img *Image) WalkLayers(ctx context.Context, want []int, limits Limits, par
 	}
 	wg.Wait()
 	return ctx.Err()
+}
+
+// largestFirst returns want ordered by stored layer size, largest first
+// (stable for equal sizes): every layer is read whole and hashed, so a
+// large layer started last would leave the other workers idle while it
+// finishes alone.
+func largestFirst(img *Image, want []int) []int {
+	size := func(i int) int64 {
+		if i < 0 || i >= len(img.Layers) {
+			return 0
+		}
+		return img.Layers[i].Size
+	}
+	order := slices.Clone(want)
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(size(b), size(a)) })
+	return order
 }
