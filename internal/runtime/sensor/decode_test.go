@@ -283,6 +283,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(rec{kind: kindExec, path: "/bin/sh", argv: "sh\x00-c\x00id"}.bytes())
 	f.Add(rec{kind: kindSyscall, syscall: 42, addr: sockaddr4([4]byte{1, 2, 3, 4}, 80)}.bytes())
 	f.Add(rec{kind: kindSyscall, syscall: 49, addr: make([]byte, 28)}.bytes())
+	// a receive from a new peer, with both architectures' numbers
+	f.Add(rec{kind: kindSyscall, syscall: 45, args: [4]uint64{3, 17 | 2<<16, 53, 0x0100007f}, addr: sockaddr4([4]byte{1, 2, 3, 4}, 80)}.bytes())
+	f.Add(rec{kind: kindSyscall, syscall: 207, args: [4]uint64{3, 3 << 16}, addr: make([]byte, 28)}.bytes())
 	f.Add([]byte{1, 2, 3})
 	cached := NewDecoder(time.Unix(1, 0)) // shared across inputs, as in the sensor
 	f.Fuzz(func(t *testing.T, b []byte) {
