@@ -57,6 +57,16 @@ func openEv(c *event.Container, name, path string, flags uint32) *event.Event {
 		Path: path, Flags: flags, Ret: 3, Process: p, Container: c}
 }
 
+// recvEv is a recvfrom as the sensor reports one: the datagram's source
+// in DAddr, the local end in SAddr.
+func recvEv(c *event.Container, proto event.L4Proto) *event.Event {
+	p := proc("dnsd", nil, "containerd-shim")
+	return &event.Event{Time: testTime, Type: event.Recvfrom, PID: 100, LoginUID: event.NoUID, Comm: "dnsd",
+		Family: event.AFInet, Proto: proto, FDType: event.FDIPv4, FD: 6, Ret: 12,
+		SAddr: netip.MustParseAddr("172.17.0.2"), SPort: 53, DAddr: netip.MustParseAddr("10.9.8.7"), DPort: 40000,
+		Process: p, Container: c}
+}
+
 func with(e *event.Event, f func(*event.Event)) *event.Event { f(e); return e }
 
 func TestDefaultRulesFire(t *testing.T) {
@@ -272,6 +282,11 @@ func TestFalcoMacrosInDefaults(t *testing.T) {
   condition: (create_symlink or create_hardlink or modify or mkdir or dup or kernel_module_load) and never_true
   output: x
   priority: WARNING
+- rule: My inbound datagram
+  desc: d
+  condition: inbound and evt.type = recvfrom and container
+  output: from %fd.cip
+  priority: NOTICE
 - rule: My net
   desc: d
   condition: (inbound_outbound or container_started or open_directory or open_file_failed or chmod or rename or remove) and (always_true or interactive or proc_name_exists or bin_dir or root_dir or ssh_port) and never_true
@@ -293,6 +308,11 @@ func TestFalcoMacrosInDefaults(t *testing.T) {
 		openEv(nginx, "cat", "/etc/shadow", event.ORdOnly),
 		openEv(nginx, "sed", "/etc/hosts", event.OWrOnly),
 		openEv(nginx, "apt-get", "/etc/apt/sources.list", event.OWrOnly),
+		// a datagram from a new peer (as the sensor reports a receive), then
+		// the same receive on a connected socket's TCP twin, which is not
+		// inbound
+		recvEv(nginx, event.ProtoUDP),
+		recvEv(nginx, event.ProtoTCP),
 	} {
 		set.Eval(e, func(a Alert) {
 			if strings.HasPrefix(a.Rule, "My ") {
@@ -300,7 +320,7 @@ func TestFalcoMacrosInDefaults(t *testing.T) {
 			}
 		})
 	}
-	if diff := cmp.Diff([]string{"My shell rule", "My sensitive read", "My etc write"}, got); diff != "" {
+	if diff := cmp.Diff([]string{"My shell rule", "My sensitive read", "My etc write", "My inbound datagram"}, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
