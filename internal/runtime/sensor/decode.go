@@ -73,6 +73,9 @@ const (
 	pfExeOvl   = 32  // exec: the file run is on an overlay file system
 	pfExeUpper = 64  // exec: ... in its upper (writable) layer
 	pfCwd      = 128 // chdir, fchdir: path3 is the new working directory
+	// exec: on an overlay, but the program could not tell the layer (the
+	// overlay module's BTF was not loaded when the sensor was)
+	pfExeLayerUnknown = 256
 )
 
 // Record kinds (KIND_* in bpf/sensor.c).
@@ -237,7 +240,7 @@ func (d Decoder) Decode(b []byte) (*event.Event, error) {
 			if pflags&pfExecveat != 0 {
 				e.Type = event.Execveat
 			}
-			e.ExeLayerKnown = true
+			e.ExeLayerKnown = pflags&pfExeLayerUnknown == 0
 			e.ExeUpperLayer = pflags&pfExeUpper != 0
 			e.Path, e.PathRaw = Canonical(path, path2)
 			if path3 != "" {

@@ -116,6 +116,7 @@ struct event {
 #define PF_EXE_OVERLAY 32 // exec: the file run is on an overlay file system
 #define PF_EXE_UPPER 64   // exec: ... and in its upper (writable) layer
 #define PF_CWD 128        // chdir, fchdir: path3 is the new working directory
+#define PF_EXE_LAYER_UNKNOWN 256 // exec: on an overlay, but struct ovl_inode is unknown (see below)
 
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
 
@@ -1403,9 +1404,19 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 		struct inode *xi = BPF_CORE_READ(bprm, file, f_inode);
 		if (xi && BPF_CORE_READ(xi, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {
 			e->pflags |= PF_EXE_OVERLAY;
-			struct ovl_inode *oi = (void *)xi - bpf_core_field_offset(struct ovl_inode, vfs_inode);
-			if (BPF_CORE_READ(oi, __upperdentry))
-				e->pflags |= PF_EXE_UPPER;
+			// struct ovl_inode is in the overlay module's BTF when
+			// overlayfs is a module (Debian, Ubuntu): unknown while
+			// the module was not loaded when the sensor loaded.
+			// Without the check the relocation is poisoned and the
+			// verifier refuses the program; with it, user space
+			// decides from the upper directory instead.
+			if (bpf_core_type_exists(struct ovl_inode)) {
+				struct ovl_inode *oi = (void *)xi - bpf_core_field_offset(struct ovl_inode, vfs_inode);
+				if (BPF_CORE_READ(oi, __upperdentry))
+					e->pflags |= PF_EXE_UPPER;
+			} else {
+				e->pflags |= PF_EXE_LAYER_UNKNOWN;
+			}
 		}
 	}
 	{
