@@ -215,8 +215,8 @@ func (b *bpfBackend) setClock() error {
 }
 
 // startClock writes the coarse clock once, then every clockTick until
-// close. A write that fails leaves the clock behind, which makes repeats
-// stop matching (the difference wraps): events are sent, not dropped.
+// close. A write that fails or comes late leaves the clock behind; the
+// program then reads the kernel's clock for the opens it compares.
 func (b *bpfBackend) startClock() error {
 	if err := b.setClock(); err != nil {
 		return err

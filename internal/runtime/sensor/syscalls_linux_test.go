@@ -63,10 +63,12 @@ func TestBPFNewSyscalls(t *testing.T) {
 	go cmd.Wait()
 	type seen struct{ Socket, Dup, Sendto, BPF, Userfaultfd, ExecRefused, ExecMissing bool }
 	var got seen
+	var types []string
 	collect(t, s, 15*time.Second, func(e *event.Event) bool {
 		if e.PID != pid {
 			return false
 		}
+		types = append(types, e.Type.String())
 		switch e.Type {
 		case event.Socket:
 			got.Socket = got.Socket || e.Family == event.AFInet && e.Proto == event.ProtoUDP && e.FD >= 0 && e.FD == int32(e.Ret)
@@ -91,6 +93,6 @@ func TestBPFNewSyscalls(t *testing.T) {
 		return false
 	})
 	if diff := cmp.Diff(seen{true, true, true, true, true, true, false}, got); diff != "" {
-		t.Errorf("events of pid %d (-want +got):\n%s", pid, diff)
+		t.Errorf("events of pid %d (-want +got):\n%s\nevents seen: %v\nstats: %+v", pid, diff, types, s.Stats())
 	}
 }

@@ -64,7 +64,9 @@ volatile const __u64 repeat_ns = 0;
 // (sensor.go) ahead by one tick, so that it is never behind the true time
 // while user space keeps writing it. The repeat check reads it instead of
 // bpf_ktime_get_ns: a clock read costs ~25 ns per open on a VM's TSC, a
-// quarter of the program. 0 until the first write: nothing repeats.
+// quarter of the program. When it is behind the send a repeat is compared
+// with (user space late to write it, on a loaded machine), the check reads
+// bpf_ktime_get_ns after all.
 volatile __u64 coarse_ns = 0;
 
 struct event {
@@ -1022,9 +1024,17 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (nr_open(id) || id == NR_openat) {
 		if (repeat_ns && ret >= 0) {
 			rs = repeat_lookup(t, regs, id, ret, &rk);
-			if (rs && repeat_same(&rs->k, &rk) && coarse_ns - rs->ts < repeat_ns) {
-				count(STAT_REPEATED);
-				return 0;
+			if (rs && repeat_same(&rs->k, &rk)) {
+				__u64 now = coarse_ns;
+				// the coarse clock is behind the last send: user
+				// space is late writing it (a loaded machine), read
+				// the real one rather than send every repeat
+				if (now < rs->ts)
+					now = bpf_ktime_get_ns();
+				if (now - rs->ts < repeat_ns) {
+					count(STAT_REPEATED);
+					return 0;
+				}
 			}
 		}
 	} else if (id == NR_recvfrom || id == NR_recvmsg) {
@@ -1271,7 +1281,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 // What descriptors 0 and 1 refer to at exec, as event.FDType numbers
 // (decode.go keeps them in step); FD_UNCLASSIFIED asks user space to look
-// in /proc (anonymous inodes, kernels without bpf_rdonly_cast to void).
+// in /proc (anonymous inodes, sockets of other families).
 #define FD_NONE 0
 #define FD_FILE 1
 #define FD_IPV4 3
@@ -1287,15 +1297,46 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 static __always_inline __u32 fd_class(struct task_struct *t, __u32 fd)
 {
-	if (!cast_to_void())
-		return FD_UNCLASSIFIED;
-	struct file *f = fd_file(t, fd);
-	if (!f)
-		return FD_NONE; // not open
-	__u32 mode = f->f_inode->i_mode & S_IFMT;
+	__u32 mode;
+	__u16 family = 0;
+	bool memfd = false;
+	if (cast_to_void()) {
+		struct file *f = fd_file(t, fd);
+		if (!f)
+			return FD_NONE; // not open
+		mode = f->f_inode->i_mode & S_IFMT;
+		if (mode == S_IFSOCK) {
+			struct socket *sock = bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct socket));
+			family = sock->sk->__sk_common.skc_family;
+		} else if (mode == S_IFREG) {
+			// memfd_create files are named "memfd:NAME"
+			const unsigned char *nm = f->f_path.dentry->d_name.name;
+			memfd = nm[0] == 'm' && nm[1] == 'e' && nm[2] == 'm' && nm[3] == 'f' && nm[4] == 'd' && nm[5] == ':';
+		}
+	} else {
+		// kernels before 6.17: the same reads through the helper
+		struct fdtable *fdt = t->files->fdt;
+		if (fd >= fdt->max_fds)
+			return FD_NONE;
+		struct file **fds = fdt->fd;
+		struct file *f = NULL;
+		if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
+			return FD_UNCLASSIFIED;
+		if (!f)
+			return FD_NONE;
+		mode = BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT;
+		if (mode == S_IFSOCK) {
+			struct socket *sock = BPF_CORE_READ(f, private_data);
+			family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+		} else if (mode == S_IFREG) {
+			const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+			unsigned char nm[6] = {};
+			bpf_probe_read_kernel(nm, sizeof(nm), name);
+			memfd = nm[0] == 'm' && nm[1] == 'e' && nm[2] == 'm' && nm[3] == 'f' && nm[4] == 'd' && nm[5] == ':';
+		}
+	}
 	if (mode == S_IFSOCK) {
-		struct socket *sock = bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct socket));
-		switch (sock->sk->__sk_common.skc_family) {
+		switch (family) {
 		case 1:
 			return FD_UNIX;
 		case 2:
@@ -1309,13 +1350,8 @@ static __always_inline __u32 fd_class(struct task_struct *t, __u32 fd)
 	}
 	if (mode == S_IFIFO)
 		return FD_PIPE;
-	if (mode == S_IFREG) {
-		// memfd_create files are named "memfd:NAME"
-		const unsigned char *nm = f->f_path.dentry->d_name.name;
-		if (nm[0] == 'm' && nm[1] == 'e' && nm[2] == 'm' && nm[3] == 'f' && nm[4] == 'd' && nm[5] == ':')
-			return FD_MEMFD;
-		return FD_FILE;
-	}
+	if (mode == S_IFREG)
+		return memfd ? FD_MEMFD : FD_FILE;
 	if (mode == S_IFDIR || mode == S_IFCHR || mode == S_IFBLK || mode == S_IFLNK)
 		return FD_FILE;
 	return FD_UNCLASSIFIED; // anonymous inodes: eventfd, epoll, ...

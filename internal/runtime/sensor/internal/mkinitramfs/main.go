@@ -7,8 +7,7 @@
 //	mkinitramfs -o initramfs.cpio DIR
 //
 // Directories, regular files and symbolic links are written with their
-// permission bits, owned by root, with the time 0 (the same folder gives
-// the same bytes). A /dev/console character device (5, 1) is added: the
+// permission bits and modification times, owned by root. A /dev/console character device (5, 1) is added: the
 // kernel opens it for init's standard streams before any devtmpfs is
 // mounted, and creating it in DIR would need root. Other file types
 // (devices, sockets, FIFOs) in DIR are an error.
@@ -54,6 +53,7 @@ type entry struct {
 	src          string // file to copy, for a regular file
 	size         int64
 	link         string // a symbolic link's target
+	mtime        int64  // seconds since the epoch
 }
 
 // pack writes the files below dir to out.
@@ -72,7 +72,7 @@ func pack(dir, out string) error {
 		if err != nil {
 			return err
 		}
-		e := entry{name: filepath.ToSlash(rel), mode: uint32(info.Mode().Perm())}
+		e := entry{name: filepath.ToSlash(rel), mode: uint32(info.Mode().Perm()), mtime: info.ModTime().Unix()}
 		switch {
 		case info.Mode().IsDir():
 			e.mode |= typeDir
@@ -142,7 +142,7 @@ func write(w *bufio.Writer, e entry, ino uint32) error {
 	// magic, ino, mode, uid, gid, nlink, mtime, filesize, devmajor,
 	// devminor, rdevmajor, rdevminor, namesize, check
 	hdr := fmt.Sprintf("070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x",
-		ino, e.mode, 0, 0, nlink, 0, size, 0, 0, e.major, e.minor, len(e.name)+1, 0)
+		ino, e.mode, 0, 0, nlink, uint32(e.mtime), size, 0, 0, e.major, e.minor, len(e.name)+1, 0)
 	w.WriteString(hdr)
 	w.WriteString(e.name)
 	w.WriteByte(0)
