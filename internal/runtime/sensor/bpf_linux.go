@@ -62,6 +62,26 @@ func bootTime() time.Time {
 	return time.Now().Add(-time.Duration(ts.Nano()))
 }
 
+// loadOverlayModule asks the kernel for the overlay file system before the
+// programs are loaded. Where overlayfs is a module (Debian, Ubuntu), its
+// types, among them struct ovl_inode which tells an exec from a
+// container's writable layer, are known to CO-RE only while the module is
+// loaded: a sensor started before Docker would leave that decision to user
+// space (the upper directory) for its whole run. fsopen makes the kernel
+// load the module (request_module "fs-overlay") and mounts nothing. Nothing
+// happens when overlayfs is built in or loaded; a kernel without it
+// answers ENODEV.
+func loadOverlayModule() error {
+	if _, err := os.Stat("/sys/kernel/btf/overlay"); err == nil {
+		return nil
+	}
+	fd, err := unix.Fsopen("overlay", unix.FSOPEN_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("fsopen: %w", err)
+	}
+	return unix.Close(fd)
+}
+
 func openBPF(opts Options) (*Sensor, error) {
 	if os.Geteuid() != 0 {
 		return nil, errors.New("load eBPF sensor: needs root")
@@ -103,6 +123,9 @@ func openBPF(opts Options) (*Sensor, error) {
 		if err := vs.Set(v); err != nil {
 			return nil, fmt.Errorf("load eBPF sensor: set %q: %w", name, err)
 		}
+	}
+	if err := loadOverlayModule(); err != nil && !errors.Is(err, unix.ENODEV) {
+		logf(opts.Log, "sensor: overlay file system: %v (the layer of an exec on an overlay is looked up in its upper directory)", err)
 	}
 	b := &bpfBackend{dec: NewDecoder(bootTime())}
 	if err := spec.LoadAndAssign(&b.objs, nil); err != nil {

@@ -436,6 +436,8 @@ func TestDecodeKernelPaths(t *testing.T) {
 			view{Type: event.MemfdCreate, Path: "x/../y"}},
 		{"exec of a link, upper layer", rec{kind: kindExec, path: "./run", path2: "/app", path3: "/usr/bin/dash", pflags: pfExec | pfExeOvl | pfExeUpper},
 			view{Type: event.Execve, Path: "/app/run", Raw: "./run", Path2: "/usr/bin/dash", Exe: "/usr/bin/dash", Cwd: "/app", Known: true, Upper: true}},
+		{"exec on an overlay, layer not read", rec{kind: kindExec, path: "/bin/x", path2: "/", path3: "/bin/x", pflags: pfExec | pfExeOvl | pfExeLayerUnknown},
+			view{Type: event.Execve, Path: "/bin/x", Exe: "/bin/x", Cwd: "/"}},
 		{"execveat of a memfd", rec{kind: kindExec, path: "/dev/fd/3", path2: "/", path3: "/memfd:x", pflags: pfExec | pfExecveat},
 			view{Type: event.Execveat, Path: "/dev/fd/3", Path2: "/memfd:x", Exe: "/memfd:x", Cwd: "/", Known: true}},
 		{"chdir ..", rec{kind: kindSyscall, syscall: 80, path: "..", path3: "/srv", pflags: pfCwd},

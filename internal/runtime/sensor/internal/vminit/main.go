@@ -5,8 +5,9 @@
 // kernel (QEMU, initramfs only, no disk). It mounts the kernel file
 // systems the tests use (proc, sysfs, devtmpfs, devpts, tmpfs on /tmp,
 // tracefs, bpf, cgroup2), brings the loopback interface up, logs what the
-// kernel offers (release, BTF), runs the package's test binary with the
-// arguments listed in /pkg/args (one a line) from /pkg, prints one result
+// kernel offers (release, BTF), runs the package's test binary from /pkg
+// as /pkg/args says (one argument a line; runs separated by "--"; a line
+// "@symlink TARGET NAME" makes a link before its run), prints one result
 // line, and powers the machine off.
 //
 // The result line is the last word on the run and the only thing the
@@ -25,6 +26,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -105,19 +107,82 @@ func run() (int, string) {
 		fmt.Printf("vminit: uptime at init %s", b)
 	}
 
-	args, err := os.ReadFile("/pkg/args")
+	runs, err := readRuns("/pkg/args")
 	if err != nil {
 		return 2, err.Error()
 	}
-	var argv []string
-	for _, l := range strings.Split(string(args), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			argv = append(argv, l)
+	failed := 0
+	var reasons []string
+	for i, r := range runs {
+		for _, l := range r.links {
+			os.MkdirAll(filepath.Dir(l[1]), 0o755)
+			if err := os.Symlink(l[0], l[1]); err != nil {
+				return 2, err.Error()
+			}
+			fmt.Printf("vminit: %s -> %s\n", l[1], l[0])
+		}
+		code, reason := runTests(r.argv)
+		mods, _ := os.ReadFile("/proc/modules")
+		fmt.Printf("vminit: run %d of %d: exit %d; modules loaded: %q\n", i+1, len(runs), code, mods)
+		if code != 0 {
+			failed = code
+			reasons = append(reasons, fmt.Sprintf("run %d: %s", i+1, reason))
 		}
 	}
-	if len(argv) == 0 {
-		return 2, "/pkg/args lists no program"
+	fmt.Printf("vminit: %.1fs since init started\n", time.Since(start).Seconds())
+	return failed, strings.Join(reasons, "; ")
+}
+
+// testRun is one run of a program, after the links it needs are made.
+type testRun struct {
+	links [][2]string // target, link name
+	argv  []string
+}
+
+// readRuns reads the runs in file: one argument a line, runs separated by
+// a line "--"; a line "@symlink TARGET NAME" makes a link before its run
+// (the second run of scripts/arm64-sensor-test.sh gets /sbin/modprobe so
+// that the kernel can load a module).
+func readRuns(file string) ([]testRun, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
 	}
+	var runs []testRun
+	var cur testRun
+	end := func() error {
+		if len(cur.argv) == 0 {
+			return fmt.Errorf("%s: a run without a program", file)
+		}
+		runs = append(runs, cur)
+		cur = testRun{}
+		return nil
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimSpace(l)
+		switch f := strings.Fields(l); {
+		case l == "":
+		case l == "--":
+			if err := end(); err != nil {
+				return nil, err
+			}
+		case f[0] == "@symlink" && len(f) == 3:
+			cur.links = append(cur.links, [2]string{f[1], f[2]})
+		case strings.HasPrefix(l, "@"):
+			return nil, fmt.Errorf("%s: unknown directive %q", file, l)
+		default:
+			cur.argv = append(cur.argv, l)
+		}
+	}
+	if err := end(); err != nil {
+		return nil, err
+	}
+	return runs, nil
+}
+
+// runTests runs argv from /pkg as root with BULKHEAD_REQUIRE_BPF=1 and the
+// variables in /pkg/env, its output on the console.
+func runTests(argv []string) (int, string) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = "/pkg"
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
@@ -131,8 +196,8 @@ func run() (int, string) {
 	}
 	fmt.Printf("vminit: running %s\n", strings.Join(argv, " "))
 	t0 := time.Now()
-	err = cmd.Run()
-	fmt.Printf("vminit: tests took %.1fs (init %.1fs before them)\n", time.Since(t0).Seconds(), t0.Sub(start).Seconds())
+	err := cmd.Run()
+	fmt.Printf("vminit: the run took %.1fs\n", time.Since(t0).Seconds())
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
