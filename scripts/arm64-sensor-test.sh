@@ -32,7 +32,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
-cache=${BULKHEAD_ARM64_CACHE:-$HOME/.cache/bulkhead-arm64}
+cache=${BULKHEAD_ARM64_CACHE:-${HOME:-/root}/.cache/bulkhead-arm64}
 run=${BULKHEAD_ARM64_RUN:-.}
 skip=${BULKHEAD_ARM64_SKIP:-^TestSyscallNumbers\$}
 count=${BULKHEAD_ARM64_COUNT:-1}
