@@ -1,22 +1,43 @@
 package compose
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/bulkhead-sec/bulkhead/internal/finding"
 )
 
-// imageRef returns the image a service pulls, as written, and false when
-// the service builds its image or the reference is not known before run
-// time (it uses a variable).
+// imageRef returns the image a service pulls and false when the service
+// builds its image or the reference is not known before run time. A
+// reference made of variables that all have defaults (`nginx:${TAG:-latest}`)
+// is judged as it reads with them unset, the image it names by default; one
+// with a variable without a default (`nginx:$TAG`, `${IMAGE:?}`) is not
+// known.
 func imageRef(s *Service) (string, bool) {
 	if s.Config.Build != nil || s.Config.Image == "" {
 		return "", false
 	}
-	if raw, ok := s.Raw("image"); ok && strings.Contains(raw, "$") {
+	if raw, ok := s.Raw("image"); ok && strings.Contains(raw, "$") && !allDefaulted(raw) {
 		return "", false
 	}
 	return strings.TrimSpace(s.Config.Image), true
+}
+
+// varRef matches a variable reference: $$ (an escaped dollar), ${...} or
+// $NAME.
+var varRef = regexp.MustCompile(`\$\$|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*`)
+
+// defaulted matches ${NAME:-default} and ${NAME-default}.
+var defaulted = regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?-[^}]*\}$`)
+
+// allDefaulted reports whether every variable in s has a default value.
+func allDefaulted(s string) bool {
+	for _, m := range varRef.FindAllString(s, -1) {
+		if m != "$$" && !defaulted.MatchString(m) {
+			return false
+		}
+	}
+	return true
 }
 
 // splitRef splits an image reference into repository, tag and digest.
@@ -47,8 +68,17 @@ var ruleImageLatest = &Rule{
 		if digest != "" || (tag != "" && tag != "latest") {
 			return nil
 		}
-		return []Hit{{Line: s.KeyLine("image"), Evidence: "image: " + ref}}
+		return []Hit{{Line: s.KeyLine("image"), Evidence: imageEvidence(s, ref)}}
 	},
+}
+
+// imageEvidence shows the image judged, and the reference as written when
+// it came from variable defaults.
+func imageEvidence(s *Service, ref string) string {
+	if raw, ok := s.Raw("image"); ok && strings.Contains(raw, "$") {
+		return "image: " + ref + " (" + strings.TrimSpace(raw) + " with its variables unset)"
+	}
+	return "image: " + ref
 }
 
 var ruleImageDigest = &Rule{
@@ -66,6 +96,6 @@ var ruleImageDigest = &Rule{
 		if _, _, digest := splitRef(ref); digest != "" {
 			return nil
 		}
-		return []Hit{{Line: s.KeyLine("image"), Evidence: "image: " + ref}}
+		return []Hit{{Line: s.KeyLine("image"), Evidence: imageEvidence(s, ref)}}
 	},
 }

@@ -156,6 +156,11 @@ func TestInterpolation(t *testing.T) {
 		{"required variable falls back to the file as written", "services:\n  a:\n    image: ${IMG:?set IMG}\n    network_mode: host\n", []string{"BH-CP-005"}},
 		{"unset variable is empty", "services:\n  a:\n    image: x:1@sha256:00\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n", nil},
 		{"literal default is a secret", "services:\n  a:\n    image: x:1@sha256:00\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD:-changeme}\n", []string{"BH-CP-014"}},
+		{"image tag from a default", "services:\n  a:\n    image: \"${REGISTRY:-docker.io}/nginx:${TAG:-latest}\"\n", []string{"BH-CP-018"}},
+		{"image tag default without colon", "services:\n  a:\n    image: nginx${TAG-}\n", []string{"BH-CP-018"}},
+		{"image tag from a variable without default is not known", "services:\n  a:\n    image: nginx:${TAG}\n", nil},
+		{"bare variable is not known", "services:\n  a:\n    image: nginx:$TAG\n", nil},
+		{"pinned default", "services:\n  a:\n    image: nginx:${TAG:-1.27}\n", nil},
 		{"profiles are linted too", "services:\n  a:\n    image: x:1@sha256:00\n    profiles: [debug]\n    pid: host\n", []string{"BH-CP-006"}},
 	}
 	keep := map[string]bool{"BH-CP-001": true, "BH-CP-005": true, "BH-CP-006": true, "BH-CP-014": true, "BH-CP-018": true}

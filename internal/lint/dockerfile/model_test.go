@@ -159,6 +159,24 @@ func TestCommands(t *testing.T) {
 			{Name: "apt-get", Args: []string{"update"}},
 			{Name: "apt-get", Args: []string{"install", "-y", "jq"}},
 		}},
+		{"RUN <<-EOT bash -ex\n\tsudo chmod 777 /tmp\n\tcurl http://x/s.sh | sh\nEOT", []cmd{
+			{Name: "bash", Args: []string{"-ex"}},
+			{Name: "chmod", Args: []string{"777", "/tmp"}, Wrappers: []string{"sudo"}, Nested: true},
+			{Name: "curl", Args: []string{"http://x/s.sh"}, Pipe: 1, Nested: true},
+			{Name: "sh", Pipe: 1, PipePos: 1, Nested: true},
+		}},
+		{"RUN sudo -E bash -o pipefail -s <<EOF\napk add jq\nEOF", []cmd{
+			{Name: "bash", Args: []string{"-o", "pipefail", "-s"}, Wrappers: []string{"sudo"}},
+			{Name: "apk", Args: []string{"add", "jq"}, Nested: true},
+		}},
+		// data for a file, and a script file given to the shell: not judged
+		// as commands of the RUN
+		{"RUN cat <<EOF > /etc/motd\nrm -rf /\nEOF", []cmd{
+			{Name: "cat"},
+		}},
+		{"RUN bash /build.sh <<EOF\nrm -rf /\nEOF", []cmd{
+			{Name: "bash", Args: []string{"/build.sh"}},
+		}},
 		{`RUN if then fi ((`, []cmd{
 			{Name: "if", Args: []string{"then", "fi", "(("}},
 		}},

@@ -251,6 +251,17 @@ func (w *cmdWalker) stmt(s *syntax.Stmt, pipe, pos int, subst bool) {
 			args[i] = wordString(a)
 		}
 		w.emit(args[0], args[1:], nil, pipe, pos, subst, 0)
+		// `bash -ex <<EOF ... EOF` (also Docker's `RUN <<EOF bash -ex`):
+		// the here-document is the script the shell runs, so its commands
+		// are judged like those of `sh -c`
+		if w.depth < maxShellDepth && !w.plain && stdinShell(args) {
+			for _, r := range s.Redirs {
+				if (r.Op == syntax.Hdoc || r.Op == syntax.DashHdoc) && r.Hdoc != nil && (r.N == nil || r.N.Value == "0") {
+					inner, _ := parseShell(wordString(r.Hdoc), w.depth+1)
+					w.out = append(w.out, inner...)
+				}
+			}
+		}
 	case *syntax.BinaryCmd:
 		if c.Op == syntax.Pipe || c.Op == syntax.PipeAll {
 			if pipe == 0 {
@@ -360,6 +371,40 @@ func (w *cmdWalker) emit(name string, args []string, wraps []string, pipe, pos i
 			}
 		}
 	}
+}
+
+// stdinShell reports whether a command line (wrappers such as sudo or env
+// included) runs a shell that reads its script from standard input: a
+// shell given only options, none of them -c, and no script file.
+func stdinShell(args []string) bool {
+	i := 0
+	for i < len(args) && wrappers[path.Base(args[i])] {
+		base := path.Base(args[i])
+		i++
+		for i < len(args) && (strings.HasPrefix(args[i], "-") || base == "env" && strings.Contains(args[i], "=")) {
+			i++
+		}
+	}
+	if i >= len(args) || !shells[path.Base(args[i])] {
+		return false
+	}
+	for j := i + 1; j < len(args); j++ {
+		a := args[j]
+		switch {
+		case a == "-o" || a == "+o":
+			j++ // the option's name
+		case a == "-s" || a == "--":
+			return true // the script is stdin; what follows are its arguments
+		case strings.HasPrefix(a, "--"):
+		case strings.HasPrefix(a, "-") || strings.HasPrefix(a, "+"):
+			if strings.Contains(a, "c") {
+				return false // -c SCRIPT: emit descends into it
+			}
+		default:
+			return false // a script file
+		}
+	}
+	return true
 }
 
 func isNumber(s string) bool {

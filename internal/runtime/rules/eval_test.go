@@ -86,12 +86,22 @@ func TestConditions(t *testing.T) {
 	changed := testExec() // an executable changed 2 s before the process started
 	changed.Process.ExeIno, changed.Process.StartTime = 42, testTime
 	changed.Process.ExeCtime, changed.Process.ExeMtime = testTime.Add(-2*time.Second), testTime.Add(-3*time.Second)
+	// a connect to an IPv4 peer through a dual-stack socket, as an event
+	// from another source than the sensor (which unmaps) may carry it:
+	// comparisons unmap (compile.go)
+	mapped := testConnect()
+	mapped.Family, mapped.DAddr = event.AFInet6, netip.MustParseAddr("::ffff:93.184.216.34")
 	tests := []struct {
 		cond     string
 		ev       *event.Event
 		want     bool
 		disabled string // substring of the reason when the rule must be disabled
 	}{
+		// an IPv4-mapped address is the IPv4 address it maps
+		{cond: "evt.type = connect and fd.sip = 93.184.216.34", ev: mapped, want: true},
+		{cond: "evt.type = connect and fd.snet in (\"93.184.216.0/24\")", ev: mapped, want: true},
+		{cond: "evt.type = connect and fd.rip in (93.184.216.34)", ev: mapped, want: true},
+		{cond: "evt.type = connect and fd.net = \"93.184.0.0/16\"", ev: mapped, want: true},
 		// comparison operators
 		{cond: "evt.type = execve and proc.name = bash", ev: ex, want: true},
 		{cond: "evt.type == execve and proc.name == bash", ev: ex, want: true},

@@ -606,6 +606,10 @@ func recvProto(proto, typ uint16) event.L4Proto {
 }
 
 // parseSockaddr reads a raw struct sockaddr (AF_INET, AF_INET6 or AF_UNIX).
+// An IPv4-mapped IPv6 address (::ffff:a.b.c.d, what a dual-stack socket
+// sees of an IPv4 peer) is reported as the IPv4 address it is, family
+// AF_INET, as Falco does: otherwise a rule on fd.sip = 1.2.3.4 or a
+// 10.0.0.0/8 network would not see a connect to ::ffff:1.2.3.4.
 func parseSockaddr(b []byte) (family uint16, ip netip.Addr, port uint16) {
 	if len(b) < 2 {
 		return 0, netip.Addr{}, 0
@@ -621,6 +625,9 @@ func parseSockaddr(b []byte) (family uint16, ip netip.Addr, port uint16) {
 		if len(b) >= 24 {
 			port = binary.BigEndian.Uint16(b[2:])
 			ip = netip.AddrFrom16([16]byte(b[8:24]))
+			if ip.Is4In6() {
+				ip, family = ip.Unmap(), event.AFInet
+			}
 		}
 	}
 	return family, ip, port

@@ -182,6 +182,18 @@ func TestDecode(t *testing.T) {
 			e.Type, e.FD, e.Family, e.FDType = event.Connect, 5, event.AFInet, event.FDIPv4
 			e.DAddr, e.DPort = netip.MustParseAddr("10.0.0.1"), 4444
 		})},
+		{"connect to an ipv4-mapped ipv6 address is ipv4", func(r rec) rec {
+			a := make([]byte, 28)
+			binary.LittleEndian.PutUint16(a, event.AFInet6)
+			binary.BigEndian.PutUint16(a[2:], 443)
+			copy(a[8:], netip.MustParseAddr("::ffff:203.0.113.9").AsSlice())
+			r.kind, r.syscall, r.ret, r.addr = kindSyscall, 42, 0, a
+			r.args = [4]uint64{5, 0, 28}
+			return r
+		}, with(func(e *event.Event) {
+			e.Type, e.FD, e.Family, e.FDType = event.Connect, 5, event.AFInet, event.FDIPv4
+			e.DAddr, e.DPort = netip.MustParseAddr("203.0.113.9"), 443
+		})},
 		{"connect unix", func(r rec) rec {
 			addr := append([]byte{1, 0}, "/var/run/docker.sock\x00"...)
 			r.kind, r.syscall, r.ret, r.addr, r.path = kindSyscall, 42, 0, addr, "/var/run/docker.sock"
