@@ -148,6 +148,11 @@ func readRuns(file string) ([]testRun, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseRuns(file, string(b))
+}
+
+// parseRuns parses the text of readRuns' file, named file in errors.
+func parseRuns(file, text string) ([]testRun, error) {
 	var runs []testRun
 	var cur testRun
 	end := func() error {
@@ -158,7 +163,7 @@ func readRuns(file string) ([]testRun, error) {
 		cur = testRun{}
 		return nil
 	}
-	for _, l := range strings.Split(string(b), "\n") {
+	for _, l := range strings.Split(text, "\n") {
 		l = strings.TrimSpace(l)
 		switch f := strings.Fields(l); {
 		case l == "":
