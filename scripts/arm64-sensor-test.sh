@@ -65,7 +65,16 @@ arm64_index() {
     as_root apt-get update -qq
   fi
 }
-if [ ! -s "$cache/vmlinuz" ] || [ ! -s "$cache/busybox" ] || [ ! -d "$cache/modules" ]; then
+# the downloads are shared by concurrent runs: one fetches under a lock and
+# renames the finished folder into place
+k="$cache/kernel"
+work=""
+dl=""
+cleanup() { rm -rf "$dl" "$work"; }
+trap cleanup EXIT
+exec 9>"$cache/lock"
+flock 9
+if [ ! -s "$k/vmlinuz" ] || [ ! -s "$k/busybox" ] || [ ! -d "$k/modules" ]; then
   arm64_index
   kpkg=${BULKHEAD_ARM64_KERNEL:-}
   if [ -z "$kpkg" ]; then
@@ -75,42 +84,40 @@ if [ ! -s "$cache/vmlinuz" ] || [ ! -s "$cache/busybox" ] || [ ! -d "$cache/modu
     # the unsigned image holds the same kernel, without the secure-boot signature
     if apt-cache show "$kpkg-unsigned:arm64" >/dev/null 2>&1; then kpkg=$kpkg-unsigned; fi
   fi
-  dl=$(mktemp -d)
-  trap 'rm -rf "$dl"' EXIT
+  dl=$(mktemp -d "$cache/download.XXXXXX")
   say "downloading $kpkg:arm64 and busybox-static:arm64"
   (cd "$dl" && chmod 777 . && apt-get download -q "$kpkg:arm64" busybox-static:arm64 >/dev/null 2>&1) ||
     { say "apt-get download $kpkg:arm64 busybox-static:arm64 failed"; exit 1; }
-  mkdir "$dl/x"
+  mkdir "$dl/x" "$dl/k"
   for deb in "$dl"/*.deb; do dpkg-deb -x "$deb" "$dl/x"; done
-  cp "$dl"/x/boot/vmlinuz-* "$cache/vmlinuz.new"
-  cp "$dl"/x/boot/config-* "$cache/config"
-  cp "$dl/x/bin/busybox" "$cache/busybox"
+  cp "$dl"/x/boot/vmlinuz-* "$dl/k/vmlinuz"
+  cp "$dl"/x/boot/config-* "$dl/k/config"
+  cp "$dl/x/bin/busybox" "$dl/k/busybox"
   # overlayfs is a module in Debian's kernel: the second run loads it
-  rm -rf "$cache/modules"
-  mkdir -p "$cache/modules"
   kver=$(basename "$dl"/x/lib/modules/*)
-  mkdir -p "$cache/modules/$kver/kernel/fs/overlayfs"
-  cp "$dl/x/lib/modules/$kver/kernel/fs/overlayfs/overlay.ko" "$cache/modules/$kver/kernel/fs/overlayfs/"
-  echo "kernel/fs/overlayfs/overlay.ko:" > "$cache/modules/$kver/modules.dep"
-  echo "alias fs-overlay overlay" > "$cache/modules/$kver/modules.alias"
-  mv "$cache/vmlinuz.new" "$cache/vmlinuz"
-  ls "$dl"/*.deb | xargs -n1 basename > "$cache/packages"
+  mkdir -p "$dl/k/modules/$kver/kernel/fs/overlayfs"
+  cp "$dl/x/lib/modules/$kver/kernel/fs/overlayfs/overlay.ko" "$dl/k/modules/$kver/kernel/fs/overlayfs/"
+  echo "kernel/fs/overlayfs/overlay.ko:" > "$dl/k/modules/$kver/modules.dep"
+  echo "alias fs-overlay overlay" > "$dl/k/modules/$kver/modules.alias"
+  (cd "$dl" && ls ./*.deb | xargs -n1 basename) > "$dl/k/packages"
+  rm -rf "$k"
+  mv "$dl/k" "$k"
   rm -rf "$dl"
-  trap - EXIT
 fi
+flock -u 9
 for opt in CONFIG_BPF_SYSCALL CONFIG_DEBUG_INFO_BTF CONFIG_BPF_EVENTS CONFIG_SERIAL_AMBA_PL011_CONSOLE CONFIG_BLK_DEV_INITRD; do
-  grep -qx "$opt=y" "$cache/config" || { say "the cached kernel lacks $opt=y"; exit 1; }
+  grep -qx "$opt=y" "$k/config" || { say "the cached kernel lacks $opt=y"; exit 1; }
 done
-say "kernel $(cat "$cache/packages" | tr '\n' ' ')(ready after $(since "$t0")s)"
+say "kernel $(tr '\n' ' ' < "$k/packages")(ready after $(since "$t0")s)"
 
 # 2. the initramfs: init, busybox, the test binary and the package's files
 t1=$(date +%s.%N)
-root="$cache/root"
-rm -rf "$root"
+work=$(mktemp -d "$cache/run.XXXXXX")
+root="$work/root"
 mkdir -p "$root"/{bin,sbin,usr/bin,etc,root,var/tmp,pkg}
 CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -o "$root/init" ./internal/runtime/sensor/internal/vminit
 CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go test -c -trimpath -o "$root/pkg/sensor.test" ./internal/runtime/sensor
-cp "$cache/busybox" "$root/bin/busybox"
+cp "$k/busybox" "$root/bin/busybox"
 for app in sh cat true false sleep ls ln mkdir rm echo env id ps mount; do ln -s busybox "$root/bin/$app"; done
 # the package's folder as the test binary's working directory: the BPF
 # objects (TestObjectsBothArches parses both) and the fuzz corpus
@@ -120,7 +127,7 @@ echo bulkhead-arm64 > "$root/etc/hostname"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 mkdir -p "$root/lib"
-cp -r "$cache/modules" "$root/lib/modules"
+cp -r "$k/modules" "$root/lib/modules"
 # Two runs. The first without /sbin/modprobe: the kernel cannot load
 # overlayfs, so every program loads with struct ovl_inode unknown (the
 # case of a sensor started before Docker on a kernel whose module
@@ -132,20 +139,21 @@ cp -r "$cache/modules" "$root/lib/modules"
   echo "@symlink /bin/busybox /sbin/modprobe"
   printf '%s\n' /pkg/sensor.test -test.v -test.count=1 -test.timeout=2m '-test.run=^TestBPFExecOverlayLayer$'
 } > "$root/pkg/args"
-go run ./internal/runtime/sensor/internal/mkinitramfs -o "$cache/initramfs.cpio" "$root"
-say "initramfs $(du -h "$cache/initramfs.cpio" | cut -f1) built in $(since "$t1")s"
+go run ./internal/runtime/sensor/internal/mkinitramfs -o "$work/initramfs.cpio" "$root"
+say "initramfs $(du -h "$work/initramfs.cpio" | cut -f1) built in $(since "$t1")s"
 
 # 3. boot
 t2=$(date +%s.%N)
-log="$cache/console.log"
-say "booting (log: $log, timeout ${timeout_s}s)"
+log="$work/console.log"
+say "booting (console kept in $cache/console.log, timeout ${timeout_s}s)"
 set +e
 timeout --kill-after=10 "$timeout_s" qemu-system-aarch64 -M virt -cpu "$cpu" -smp 2 -m 2048 \
   $qemu_args -nographic -no-reboot -monitor none -serial stdio -nodefaults \
-  -kernel "$cache/vmlinuz" -initrd "$cache/initramfs.cpio" \
+  -kernel "$k/vmlinuz" -initrd "$work/initramfs.cpio" \
   -append "console=ttyAMA0 panic=-1 rdinit=/init quiet loglevel=4" </dev/null 2>&1 | tee "$log"
 qemu=${PIPESTATUS[0]}
 set -e
+cp "$log" "$cache/console.log" 2>/dev/null || true
 say "qemu exited $qemu after $(since "$t2")s (total $(since "$t0")s)"
 result=$(grep -a '^BULKHEAD-VM-RESULT:' "$log" | tail -1 | tr -d '\r')
 case "$result" in

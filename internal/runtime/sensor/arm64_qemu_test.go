@@ -36,7 +36,7 @@ func TestARM64Kernel(t *testing.T) {
 		home, _ := os.UserHomeDir()
 		cache = filepath.Join(home, ".cache", "bulkhead-arm64")
 	}
-	if _, err := os.Stat(filepath.Join(cache, "vmlinuz")); err != nil && os.Geteuid() != 0 && !required {
+	if _, err := os.Stat(filepath.Join(cache, "kernel", "vmlinuz")); err != nil && os.Geteuid() != 0 && !required {
 		t.Skip("the arm64 kernel is not in " + cache + " and fetching it needs root (apt-get); " + requireARM64 + "=1 makes this a failure")
 	}
 	if testing.Short() && !required {
