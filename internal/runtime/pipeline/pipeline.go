@@ -247,6 +247,10 @@ func nameFailures(total int, errs []error) string {
 // the oldest goes on without).
 var MetadataWait = 2 * time.Second
 
+// afterEnrich, when set (tests), runs between an event's enrichment and
+// the check whether its container is still being inspected.
+var afterEnrich func(*event.Event)
+
 const maxHeld = 4096
 
 type heldEvent struct {
@@ -289,6 +293,15 @@ func (p *Pipeline) loop(ctx context.Context, events <-chan *event.Event, alerts 
 				return
 			}
 			p.en.Enrich(ctx, e)
+			if afterEnrich != nil {
+				afterEnrich(e)
+			}
+			if c := e.Container; c != nil && c.Name == "" && p.en.Pending(c.ID) == nil && !waitingOn(held, c.ID) {
+				// the inspection Enrich started may have ended before
+				// Pending was asked: attach what it found rather than
+				// evaluate the event with the id alone
+				p.en.Refresh(e)
+			}
 			if c := e.Container; c != nil && c.Name == "" && (p.en.Pending(c.ID) != nil || waitingOn(held, c.ID)) {
 				if len(held) >= maxHeld {
 					first := held[0].e

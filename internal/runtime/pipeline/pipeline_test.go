@@ -342,6 +342,62 @@ func TestEventsWaitForContainerMetadata(t *testing.T) {
 	}
 }
 
+// TestMetadataArrivingBeforeTheCheck: an inspection that ends between the
+// event's enrichment (which started it) and the pipeline's check whether
+// it is still under way leaves the event with the container's id alone;
+// the pipeline attaches the answer instead of evaluating the event
+// without the container's name and image.
+func TestMetadataArrivingBeforeTheCheck(t *testing.T) {
+	const cid = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+	inspect, err := os.ReadFile("../enrich/testdata/inspect.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "d.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/containers/", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(strings.ReplaceAll(string(inspect), "UPPER", "")))
+	})
+	mux.HandleFunc("/events", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+
+	var p *Pipeline
+	afterEnrich = func(e *event.Event) {
+		// hold the loop until the inspection has ended
+		if e.Container != nil {
+			waitFor(t, func() bool { return p.en.Pending(e.Container.ID) == nil })
+		}
+	}
+	t.Cleanup(func() { afterEnrich = nil })
+	src := &fakeSource{events: []*event.Event{
+		{Type: event.Openat, PID: 7, Comm: "cat", Path: "/etc/shadow", Ret: 3, FDType: event.FDFile, Container: &event.Container{ID: cid}},
+	}}
+	out := &recorder{}
+	p, err = New(Config{
+		Rules: loadRules(t), Outputs: []Output{out},
+		Enrich: enrich.Options{ProcRoot: t.TempDir(), DockerSocket: sock},
+		open:   func(sensor.Options) (source, error) { return src, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+	waitFor(t, func() bool { a, _ := out.snapshot(); return len(a) == 1 })
+	cancel()
+	<-done
+	if a, _ := out.snapshot(); a[0].ContainerName != "web" || a[0].ContainerImage == "" {
+		t.Errorf("container %q image %q, want web and its image", a[0].ContainerName, a[0].ContainerImage)
+	}
+}
+
 func TestNameFailuresOneLine(t *testing.T) {
 	if got := nameFailures(3, nil); got != "" {
 		t.Errorf("no failure: %q", got)
