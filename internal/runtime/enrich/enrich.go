@@ -520,11 +520,23 @@ func (e *Enricher) Run(ctx context.Context) error {
 		err := e.docker.Events(ctx, func(ce ContainerEvent) {
 			switch ce.Action {
 			case "start":
+				// Inspect again (a restart may change the upper dir), but
+				// keep what is known until the answer comes: the start
+				// event comes after the container's first processes ran,
+				// and their later events must not lose the name and
+				// image that their first ones had.
 				e.mu.Lock()
-				delete(e.containers, ce.ID) // a restart may change the upper dir
 				delete(e.failed, ce.ID)
+				_, known := e.containers[ce.ID]
+				if _, busy := e.inflight[ce.ID]; known && !busy {
+					done := make(chan struct{})
+					e.inflight[ce.ID] = done
+					go e.inspect(ctx, ce.ID, done)
+				}
 				e.mu.Unlock()
-				e.container(ctx, ce.ID)
+				if !known {
+					e.container(ctx, ce.ID)
+				}
 			case "destroy":
 				e.mu.Lock()
 				delete(e.containers, ce.ID)

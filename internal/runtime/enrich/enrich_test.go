@@ -286,6 +286,65 @@ func TestRunFollowsDockerEvents(t *testing.T) {
 	}
 }
 
+// TestStartKeepsKnownContainer: Docker's start event arrives after the
+// container's first processes ran (and were inspected); while the start
+// re-inspects, what is known stays: an event then still gets the name and
+// image, never the id alone.
+func TestStartKeepsKnownContainer(t *testing.T) {
+	inspect, _ := os.ReadFile("testdata/inspect.json")
+	gate := make(chan struct{})
+	var calls atomic.Int32
+	sock := filepath.Join(t.TempDir(), "docker.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /containers/{id}/json", func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) > 1 {
+			<-gate // the start's inspection is held
+		}
+		w.Write(inspect)
+	})
+	mux.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"Type":"container","Action":"start","Actor":{"ID":"` + cid + `"}}` + "\n"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	en, err := New(Options{ProcRoot: t.TempDir(), DockerSocket: sock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	en.container(context.Background(), cid)
+	if ch := en.Pending(cid); ch != nil {
+		<-ch
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- en.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for calls.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if calls.Load() < 2 {
+		t.Fatal("the start event did not inspect the container again")
+	}
+	ev := &event.Event{Type: event.Openat, PID: 4242, Container: &event.Container{ID: cid}}
+	en.Enrich(context.Background(), ev)
+	if ev.Container.Name == "" || ev.Container.Image == "" {
+		t.Errorf("while the start re-inspects: container %+v, want its name and image", ev.Container)
+	}
+	close(gate)
+	if ch := en.Pending(cid); ch != nil {
+		<-ch
+	}
+	cancel()
+	<-done
+}
+
 func TestUnknownContainerKeepsID(t *testing.T) {
 	other := strings.Repeat("ab", 32)
 	en, err := New(Options{ProcRoot: t.TempDir(), DockerSocket: fakeDocker(t, []byte("{}"), "")})
