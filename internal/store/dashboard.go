@@ -301,24 +301,11 @@ func (s *Store) OpenAlertCounts(ctx context.Context, since time.Time) (map[strin
 func (s *Store) AlertRules(ctx context.Context, limit int) ([]string, error) {
 	// A skip scan of the rule index: one lookup per distinct rule, not one
 	// row per alert.
-	rows, err := s.db.QueryContext(ctx, `WITH RECURSIVE r(rule) AS (
+	return s.queryStrings(ctx, `WITH RECURSIVE r(rule) AS (
 			SELECT MIN(rule) FROM alerts
 			UNION ALL
 			SELECT (SELECT MIN(a.rule) FROM alerts a WHERE a.rule > r.rule) FROM r WHERE r.rule IS NOT NULL)
 		SELECT rule FROM r WHERE rule IS NOT NULL LIMIT $1`, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // FindingCount counts an image's findings of one severity, with or
@@ -483,19 +470,13 @@ func (s *Store) ImageByDigest(ctx context.Context, digest string) (Image, error)
 	if !textOK(digest) {
 		return Image{}, fmt.Errorf("image %q: %w", digest, ErrNotFound)
 	}
-	var img Image
-	var refs string
-	var first, last, matched int64
-	err := s.db.QueryRowContext(ctx, `SELECT digest, refs, os, first_seen, last_seen, matched_at FROM images WHERE digest = $1`, digest).
-		Scan(&img.Digest, &refs, &img.OS, &first, &last, &matched)
+	img, err := scanImage(s.db.QueryRowContext(ctx, `SELECT `+imageColumns+` FROM images WHERE digest = $1`, digest))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Image{}, fmt.Errorf("image %q: %w", digest, ErrNotFound)
 	}
 	if err != nil {
 		return Image{}, err
 	}
-	_ = json.Unmarshal([]byte(refs), &img.Refs)
-	img.FirstSeen, img.LastSeen, img.MatchedAt = fromMS(first), fromMS(last), fromMS(matched)
 	rows, err := s.db.QueryContext(ctx, `SELECT severity, COUNT(*) FROM findings WHERE image_digest = $1 GROUP BY severity`, digest)
 	if err != nil {
 		return Image{}, err
@@ -557,7 +538,7 @@ func (s *Store) ImagesByRef(ctx context.Context, q string, limit int) ([]Image, 
 	// on the JSON form of q without its quotes).
 	jq := jsonText(q)
 	jq = jq[1 : len(jq)-1]
-	rows, err := s.db.QueryContext(ctx, `SELECT digest, refs, os, first_seen, last_seen, matched_at FROM images
+	rows, err := s.db.QueryContext(ctx, `SELECT `+imageColumns+` FROM images
 		WHERE digest LIKE $1 ESCAPE '\' OR refs LIKE $2 ESCAPE '\' ORDER BY digest LIMIT $3`,
 		likeEscape(q)+"%", "%"+likeEscape(jq)+"%", limit)
 	if err != nil {
@@ -566,14 +547,10 @@ func (s *Store) ImagesByRef(ctx context.Context, q string, limit int) ([]Image, 
 	defer rows.Close()
 	out := []Image{}
 	for rows.Next() {
-		var img Image
-		var refs string
-		var first, last, matched int64
-		if err := rows.Scan(&img.Digest, &refs, &img.OS, &first, &last, &matched); err != nil {
+		img, err := scanImage(rows)
+		if err != nil {
 			return nil, err
 		}
-		_ = json.Unmarshal([]byte(refs), &img.Refs)
-		img.FirstSeen, img.LastSeen, img.MatchedAt = fromMS(first), fromMS(last), fromMS(matched)
 		// A match inside the JSON punctuation (q = `","`) is no match.
 		ok := strings.HasPrefix(img.Digest, q)
 		for _, r := range img.Refs {

@@ -297,18 +297,23 @@ func (s *Store) ImageSBOM(ctx context.Context, digest string) ([]byte, error) {
 
 // ImageDigests returns every stored image digest, sorted.
 func (s *Store) ImageDigests(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT digest FROM images ORDER BY digest`)
+	return s.queryStrings(ctx, `SELECT digest FROM images ORDER BY digest`)
+}
+
+// queryStrings runs a query of one text column and returns its values.
+func (s *Store) queryStrings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	out := []string{}
 	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, d)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -316,20 +321,7 @@ func (s *Store) ImageDigests(ctx context.Context) ([]string, error) {
 // ImagesMatchedBefore returns the images never matched or matched against a
 // vulnerability database built before built: those a rematch must visit.
 func (s *Store) ImagesMatchedBefore(ctx context.Context, built time.Time) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT digest FROM images WHERE matched_at = 0 OR db_built < $1 ORDER BY digest`, built.UnixMilli())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return s.queryStrings(ctx, `SELECT digest FROM images WHERE matched_at = 0 OR db_built < $1 ORDER BY digest`, built.UnixMilli())
 }
 
 // Packages returns an image's package index in SBOM order.
@@ -782,9 +774,25 @@ func (s *Store) Containers(ctx context.Context, hostID string) ([]Container, err
 	return s.containersWhere(ctx, `$1 = '' OR host_id = $1`, hostID)
 }
 
+// imageColumns are the images columns scanImage reads, in its order.
+const imageColumns = `digest, refs, os, first_seen, last_seen, matched_at`
+
+// scanImage reads one row of imageColumns.
+func scanImage(row interface{ Scan(...any) error }) (Image, error) {
+	var img Image
+	var refs string
+	var first, last, matched int64
+	if err := row.Scan(&img.Digest, &refs, &img.OS, &first, &last, &matched); err != nil {
+		return Image{}, err
+	}
+	_ = json.Unmarshal([]byte(refs), &img.Refs)
+	img.FirstSeen, img.LastSeen, img.MatchedAt = fromMS(first), fromMS(last), fromMS(matched)
+	return img, nil
+}
+
 // Images returns every image with its finding counts by severity.
 func (s *Store) Images(ctx context.Context) ([]Image, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT digest, refs, os, first_seen, last_seen, matched_at FROM images ORDER BY digest`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+imageColumns+` FROM images ORDER BY digest`)
 	if err != nil {
 		return nil, err
 	}
@@ -792,14 +800,10 @@ func (s *Store) Images(ctx context.Context) ([]Image, error) {
 	out := []Image{}
 	idx := map[string]int{}
 	for rows.Next() {
-		var img Image
-		var refs string
-		var first, last, matched int64
-		if err := rows.Scan(&img.Digest, &refs, &img.OS, &first, &last, &matched); err != nil {
+		img, err := scanImage(rows)
+		if err != nil {
 			return nil, err
 		}
-		_ = json.Unmarshal([]byte(refs), &img.Refs)
-		img.FirstSeen, img.LastSeen, img.MatchedAt = fromMS(first), fromMS(last), fromMS(matched)
 		idx[img.Digest] = len(out)
 		out = append(out, img)
 	}
