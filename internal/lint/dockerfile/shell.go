@@ -250,11 +250,13 @@ func (w *cmdWalker) stmt(s *syntax.Stmt, pipe, pos int, subst bool) {
 		for i, a := range c.Args {
 			args[i] = wordString(a)
 		}
+		first := len(w.out)
 		w.emit(args[0], args[1:], nil, pipe, pos, subst, 0)
 		// `bash -ex <<EOF ... EOF` (also Docker's `RUN <<EOF bash -ex`):
 		// the here-document is the script the shell runs, so its commands
-		// are judged like those of `sh -c`
-		if w.depth < maxShellDepth && !w.plain && stdinShell(args) {
+		// are judged like those of `sh -c`. emit recorded the command
+		// itself (wrappers stripped) first.
+		if w.depth < maxShellDepth && !w.plain && first < len(w.out) && stdinShell(w.out[first]) {
 			for _, r := range s.Redirs {
 				if (r.Op == syntax.Hdoc || r.Op == syntax.DashHdoc) && r.Hdoc != nil && (r.N == nil || r.N.Value == "0") {
 					inner, _ := parseShell(wordString(r.Hdoc), w.depth+1)
@@ -373,22 +375,14 @@ func (w *cmdWalker) emit(name string, args []string, wraps []string, pipe, pos i
 	}
 }
 
-// stdinShell reports whether a command line (wrappers such as sudo or env
-// included) runs a shell that reads its script from standard input: a
-// shell given only options, none of them -c, and no script file.
-func stdinShell(args []string) bool {
-	i := 0
-	for i < len(args) && wrappers[path.Base(args[i])] {
-		base := path.Base(args[i])
-		i++
-		for i < len(args) && (strings.HasPrefix(args[i], "-") || base == "env" && strings.Contains(args[i], "=")) {
-			i++
-		}
-	}
-	if i >= len(args) || !shells[path.Base(args[i])] {
+// stdinShell reports whether c is a shell that reads its script from
+// standard input: given only options, none of them -c, and no script file.
+func stdinShell(c *Command) bool {
+	if !shells[c.Name] {
 		return false
 	}
-	for j := i + 1; j < len(args); j++ {
+	args := c.Args
+	for j := 0; j < len(args); j++ {
 		a := args[j]
 		switch {
 		case a == "-o" || a == "+o":

@@ -117,10 +117,7 @@ func BenchmarkContainerWorkload(b *testing.B) {
 				b.ResetTimer()
 				start := time.Now()
 				for i := 0; i < b.N; i++ {
-					out, err := exec.Command("docker", append([]string{"exec", name}, w.args...)...).CombinedOutput()
-					if err != nil {
-						b.Fatalf("%v: %s", err, out)
-					}
+					dockerExec(b, name, w.args...)
 				}
 				elapsed := time.Since(start)
 				b.StopTimer()
@@ -187,14 +184,7 @@ func BenchmarkWatchPaired(b *testing.B) {
 			w.rounds = pairs
 		}
 		b.Run(w.name, func(b *testing.B) {
-			run := func() time.Duration {
-				start := time.Now()
-				out, err := exec.Command("docker", append([]string{"exec", name}, w.args...)...).CombinedOutput()
-				if err != nil {
-					b.Fatalf("%v: %s", err, out)
-				}
-				return time.Since(start)
-			}
+			run := func() time.Duration { return dockerExec(b, name, w.args...) }
 			run() // warm the page cache and the container
 			var off, on, ratio []float64
 			var lost uint64
@@ -233,6 +223,17 @@ func BenchmarkWatchPaired(b *testing.B) {
 	}
 }
 
+// dockerExec runs a command in container name and returns how long the
+// docker exec took.
+func dockerExec(b *testing.B, name string, args ...string) time.Duration {
+	start := time.Now()
+	out, err := exec.Command("docker", append([]string{"exec", name}, args...)...).CombinedOutput()
+	if err != nil {
+		b.Fatalf("%v: %s", err, out)
+	}
+	return time.Since(start)
+}
+
 // median returns the middle value of xs (the mean of the two middle ones
 // for an even count).
 func median(xs []float64) float64 {
@@ -255,14 +256,7 @@ func median(xs []float64) float64 {
 //	go test -run '^$' -bench WatchFloor -benchtime 1x ./internal/runtime/pipeline
 func BenchmarkWatchFloor(b *testing.B) {
 	name, _ := benchContainer(b, "bh-bench-floor")
-	run := func() time.Duration {
-		start := time.Now()
-		out, err := exec.Command("docker", "exec", name, "/helper", "opens", "1000000", "/etc/passwd").CombinedOutput()
-		if err != nil {
-			b.Fatalf("%v: %s", err, out)
-		}
-		return time.Since(start)
-	}
+	run := func() time.Duration { return dockerExec(b, name, "/helper", "opens", "1000000", "/etc/passwd") }
 	empty := func() func() {
 		p, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "sys_exit",
 			Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()}, License: "GPL"})

@@ -301,8 +301,7 @@ func (p *Pipeline) loop(ctx context.Context, events <-chan *event.Event, alerts 
 				// Pending was asked: attach what it found rather than
 				// evaluate the event with the id alone
 				p.en.Refresh(e)
-			}
-			if c := e.Container; c != nil && c.Name == "" && (p.en.Pending(c.ID) != nil || waitingOn(held, c.ID)) {
+			} else if c != nil && c.Name == "" {
 				if len(held) >= maxHeld {
 					first := held[0].e
 					release(func(h heldEvent) bool { return h.e == first })
